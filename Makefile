@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec: see README.md.
+#   make [KDIR=...]     build nfipsec.ko against the running kernel (or KDIR)
+#   make tools          build the nfipsec CLI
+#   make check          the whole test suite in the QEMU lab
+#   make lab [RUN=...]  a lab guest: a shell, or RUN's script
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+all: modules
+
+modules:
+	@test -d "$(KDIR)" || { echo "No kernel build tree at $(KDIR): install the headers or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+clean:
+	@if test -d "$(KDIR)"; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	$(MAKE) -C tools clean
+	rm -rf build
+
+tools:
+	$(MAKE) -C tools
+
+check:
+	selftests/lab/check.sh
+
+lab:
+ifeq ($(RUN),)
+	selftests/lab/run.sh shell
+else
+	selftests/lab/run.sh script $(RUN)
+endif
+
+.PHONY: all modules modules_install clean tools check lab

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netfilter hooks, IPv4 and IPv6, registered in every namespace at the
+ * points the datapath works on:
+ *  - PRE_ROUTING, after conntrack and before DNAT: inbound policy checks;
+ *  - LOCAL_IN, after the user's filter chains: ESP to a local address;
+ *  - POST_ROUTING, before SNAT: outbound policy matching and encapsulation.
+ * For now every hook counts what it sees and accepts it.
+ */
+
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+
+#include "nfipsec.h"
+
+static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	enum nfipsec_stat idx = (enum nfipsec_stat)(unsigned long)priv;
+
+	nfipsec_stat_inc(nfipsec_net(state->net), idx);
+	return NF_ACCEPT;
+}
+
+#define NFIPSEC_HOOK(_pf, _hook, _prio, _stat)			\
+	{							\
+		.hook = nfipsec_hook,				\
+		.pf = (_pf),					\
+		.hooknum = (_hook),				\
+		.priority = (_prio),				\
+		.priv = (void *)(unsigned long)(_stat),		\
+	}
+
+static const struct nf_hook_ops nfipsec_hook_ops[] = {
+	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING,
+		     NF_IP_PRI_CONNTRACK + 1,
+		     NFIPSEC_STAT_HOOK_IPV4_PRE_ROUTING),
+	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN,
+		     NF_IP_PRI_FILTER + 1,
+		     NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN),
+	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_POST_ROUTING,
+		     NF_IP_PRI_NAT_SRC - 1,
+		     NFIPSEC_STAT_HOOK_IPV4_POST_ROUTING),
+	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_PRE_ROUTING,
+		     NF_IP6_PRI_CONNTRACK + 1,
+		     NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING),
+	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN,
+		     NF_IP6_PRI_FILTER + 1,
+		     NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN),
+	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_POST_ROUTING,
+		     NF_IP6_PRI_NAT_SRC - 1,
+		     NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING),
+};
+
+int nfipsec_hooks_register(struct net *net)
+{
+	return nf_register_net_hooks(net, nfipsec_hook_ops,
+				     ARRAY_SIZE(nfipsec_hook_ops));
+}
+
+void nfipsec_hooks_unregister(struct net *net)
+{
+	nf_unregister_net_hooks(net, nfipsec_hook_ops,
+				ARRAY_SIZE(nfipsec_hook_ops));
+}

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nfipsec: IPsec (ESP, AH) on netfilter hooks with ordered, first-match
+ * security policies, managed over generic netlink.
+ */
+
+#include <linux/module.h>
+
+#include "nfipsec.h"
+
+static int __init nfipsec_init(void)
+{
+	int err;
+
+	err = nfipsec_netns_init();
+	if (err)
+		return err;
+
+	err = nfipsec_genl_init();
+	if (err)
+		goto err_netns;
+
+	pr_info("version " NFIPSEC_VERSION " loaded\n");
+	return 0;
+
+err_netns:
+	nfipsec_netns_exit();
+	return err;
+}
+
+static void __exit nfipsec_exit(void)
+{
+	nfipsec_genl_exit();
+	nfipsec_netns_exit();
+}
+
+module_init(nfipsec_init);
+module_exit(nfipsec_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("IPsec (ESP, AH) on netfilter hooks");
+MODULE_AUTHOR("The nfipsec developers");
+MODULE_VERSION(NFIPSEC_VERSION);
+MODULE_ALIAS_GENL_FAMILY(NFIPSEC_GENL_NAME);

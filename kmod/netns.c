@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per network namespace state: tables, counters and hooks. */
+
+#include <net/netns/generic.h>
+
+#include "nfipsec.h"
+
+static unsigned int nfipsec_net_id __read_mostly;
+
+struct nfipsec_net *nfipsec_net(const struct net *net)
+{
+	return net_generic(net, nfipsec_net_id);
+}
+
+static int __net_init nfipsec_net_init(struct net *net)
+{
+	struct nfipsec_net *nn = nfipsec_net(net);
+	int err;
+
+	nn->net = net;
+	mutex_init(&nn->cfg_lock);
+	hash_init(nn->sa_by_spi);
+	INIT_LIST_HEAD(&nn->policies);
+
+	nn->stats = nfipsec_stats_alloc();
+	if (!nn->stats)
+		return -ENOMEM;
+
+	err = nfipsec_hooks_register(net);
+	if (err)
+		goto err_free_stats;
+	return 0;
+
+err_free_stats:
+	nfipsec_stats_free(nn->stats);
+	return err;
+}
+
+static void __net_exit nfipsec_net_exit(struct net *net)
+{
+	struct nfipsec_net *nn = nfipsec_net(net);
+
+	/* Waits for hook functions still running (synchronize_net). */
+	nfipsec_hooks_unregister(net);
+	WARN_ON_ONCE(!hash_empty(nn->sa_by_spi));
+	WARN_ON_ONCE(!list_empty(&nn->policies));
+	nfipsec_stats_free(nn->stats);
+	mutex_destroy(&nn->cfg_lock);
+}
+
+static struct pernet_operations nfipsec_net_ops = {
+	.init = nfipsec_net_init,
+	.exit = nfipsec_net_exit,
+	.id = &nfipsec_net_id,
+	.size = sizeof(struct nfipsec_net),
+};
+
+int nfipsec_netns_init(void)
+{
+	return register_pernet_subsys(&nfipsec_net_ops);
+}
+
+void nfipsec_netns_exit(void)
+{
+	unregister_pernet_subsys(&nfipsec_net_ops);
+}

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* KUnit: per-CPU counters and their netlink encoding. */
+
+#include <kunit/test.h>
+
+#include "../nfipsec.h"
+
+static void stats_free(void *stats)
+{
+	nfipsec_stats_free((struct nfipsec_stats __percpu *)stats);
+}
+
+static struct nfipsec_stats __percpu *stats_new(struct kunit *test)
+{
+	struct nfipsec_stats __percpu *stats = nfipsec_stats_alloc();
+
+	KUNIT_ASSERT_NOT_NULL(test, stats);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, stats_free,
+							   (void __force *)stats));
+	return stats;
+}
+
+/* Counter i on CPU c gets (c + 1) * i: every CPU and every index differ. */
+static u64 expected(int idx, int ncpu)
+{
+	return (u64)idx * ncpu * (ncpu + 1) / 2;
+}
+
+static int fill_all_cpus(struct nfipsec_stats __percpu *stats)
+{
+	int cpu, i, n = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct nfipsec_stats *st = per_cpu_ptr(stats, cpu);
+
+		n++;
+		for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
+			u64_stats_add(&st->cnt[i], (u64)n * i);
+	}
+	return n;
+}
+
+static void nfipsec_test_stats_sum(struct kunit *test)
+{
+	struct nfipsec_stats __percpu *stats = stats_new(test);
+	struct nfipsec_net nn = { .stats = stats };
+	int i, ncpu;
+
+	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
+		KUNIT_EXPECT_EQ(test, 0ULL, nfipsec_stats_read(stats, i));
+
+	ncpu = fill_all_cpus(stats);
+	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
+		KUNIT_EXPECT_EQ(test, expected(i, ncpu),
+				nfipsec_stats_read(stats, i));
+
+	/* The datapath's increment touches exactly one counter. */
+	nfipsec_stat_inc(&nn, NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN);
+	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
+		KUNIT_EXPECT_EQ(test, expected(i, ncpu) +
+				(i == NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN),
+				nfipsec_stats_read(stats, i));
+}
+
+static void nfipsec_test_stats_netlink(struct kunit *test)
+{
+	struct nfipsec_stats __percpu *stats = stats_new(test);
+	struct nlattr *tb[NFIPSEC_STAT_MAX + 1];
+	struct nla_policy pol[NFIPSEC_STAT_MAX + 1] = {};
+	struct nlattr *nest, *a;
+	struct sk_buff *skb;
+	int i, rem, ncpu, seen = 0;
+
+	ncpu = fill_all_cpus(stats);
+	skb = alloc_skb(1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+
+	KUNIT_ASSERT_EQ(test, 0, nfipsec_stats_fill(skb, stats));
+	nest = (struct nlattr *)skb->data;
+	KUNIT_EXPECT_EQ(test, NFIPSEC_A_STATS, nla_type(nest));
+	KUNIT_EXPECT_EQ(test, skb->len, nla_total_size(nla_len(nest)));
+
+	/* Every counter exactly once, as a 64-bit value, and nothing else. */
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) == NFIPSEC_STAT_PAD)
+			continue;
+		KUNIT_EXPECT_GE(test, nla_type(a), 1);
+		KUNIT_EXPECT_LE(test, nla_type(a), NFIPSEC_STAT_MAX);
+		KUNIT_EXPECT_EQ(test, 8, nla_len(a));
+		seen++;
+	}
+	KUNIT_EXPECT_EQ(test, NFIPSEC_STAT_MAX, seen);
+
+	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
+		pol[i].type = NLA_U64;
+	KUNIT_ASSERT_EQ(test, 0, nla_parse_nested(tb, NFIPSEC_STAT_MAX, nest,
+						  pol, NULL));
+	for (i = 1; i <= NFIPSEC_STAT_MAX; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, tb[i]);
+		KUNIT_EXPECT_EQ(test, expected(i, ncpu), nla_get_u64(tb[i]));
+	}
+	kfree_skb(skb);
+}
+
+/* A message too small for all counters fails cleanly and leaves no nest. */
+static void nfipsec_test_stats_emsgsize(struct kunit *test)
+{
+	struct nfipsec_stats __percpu *stats = stats_new(test);
+	struct sk_buff *skb;
+	unsigned int len;
+
+	skb = alloc_skb(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	/* Room for the nest and a few counters, not for all of them. */
+	skb_put_zero(skb, skb_tailroom(skb) - 40);
+	len = skb->len;
+	KUNIT_EXPECT_EQ(test, -EMSGSIZE, nfipsec_stats_fill(skb, stats));
+	KUNIT_EXPECT_EQ(test, len, skb->len);
+	kfree_skb(skb);
+}
+
+static struct kunit_case nfipsec_stats_cases[] = {
+	KUNIT_CASE(nfipsec_test_stats_sum),
+	KUNIT_CASE(nfipsec_test_stats_netlink),
+	KUNIT_CASE(nfipsec_test_stats_emsgsize),
+	{}
+};
+
+static struct kunit_suite nfipsec_stats_suite = {
+	.name = "nfipsec_stats",
+	.test_cases = nfipsec_stats_cases,
+};
+
+kunit_test_suite(nfipsec_stats_suite);

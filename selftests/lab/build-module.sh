@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the module out of a copy of the sources, so that builds for several
+# kernels never share objects: build-module.sh KDIR OUTDIR [kunit]
+# With "kunit" the KUnit module is built too. W=1; any compiler or modpost
+# warning fails the build.
+set -eu
+
+kdir=$1
+out=$2
+kunit=${3:-}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	"$top/Kbuild" "$top/kmod" "$top/uapi" "$out/src/"
+args="-C $kdir M=$out/src W=1"
+[ "$kunit" = kunit ] && args="$args NFIPSEC_KUNIT=1"
+log="$out/build.log"
+if ! make $args -j"$(nproc)" modules >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "build-module: build against $kdir failed" >&2
+	exit 1
+fi
+if grep -E 'warning:|WARNING:' "$log" >&2; then
+	echo "build-module: warnings building against $kdir" >&2
+	exit 1
+fi
+echo "$out/src/kmod"

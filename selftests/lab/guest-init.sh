@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the lab guest. The host's root is / (read-only 9p); the writable
+# share "work" is mounted on /mnt and holds run.env, written by run.sh:
+#   MODE=check|script|shell  SCRIPT=path  TOP=repo  KO_DIR=modules
+# Results go back through /mnt: rc, dmesg.txt. Always powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TERM=${TERM:-linux} LANG=C.UTF-8
+
+poweroff_now() {
+	sync
+	echo o > /proc/sysrq-trigger
+	# init must outlive the power-off, or the kernel panics.
+	while :; do sleep 60; done
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /dev/shm
+mount -t debugfs debugfs /sys/kernel/debug
+mkdir -p /run/netns /run/lock
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work /mnt; then
+	echo "guest-init: cannot mount the work share" >&2
+	poweroff_now
+fi
+# shellcheck disable=SC1091
+. /mnt/run.env
+echo 1 > /proc/sys/kernel/sysrq
+hostname nfipsec-lab
+ip link set lo up
+export NFIPSEC_TOP=$TOP NFIPSEC_KO_DIR=$KO_DIR NFIPSEC_OUT=/mnt
+export PATH=$TOP/tools:$PATH
+
+load_module() {
+	insmod "$KO_DIR/nfipsec.ko" || { echo "guest-init: insmod nfipsec.ko failed" >&2; return 1; }
+}
+
+rc=0
+case "$MODE" in
+check)
+	"$TOP/selftests/lab/guest-check.sh"
+	rc=$?
+	;;
+script)
+	load_module || rc=1
+	if [ $rc = 0 ]; then
+		(cd /tmp && bash "$SCRIPT")
+		rc=$?
+		rmmod nfipsec 2>/dev/null || true
+	fi
+	;;
+shell)
+	load_module
+	[ -x "$TOP/selftests/lab/demo.sh" ] && "$TOP/selftests/lab/demo.sh"
+	echo "nfipsec lab: module loaded, nfipsec on PATH. Exit the shell to power off."
+	setsid -c -w bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
+	;;
+*)
+	echo "guest-init: unknown MODE '$MODE'" >&2
+	rc=1
+	;;
+esac
+echo "$rc" > /mnt/rc
+dmesg > /mnt/dmesg.txt
+poweroff_now

@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the lab guest on the lab kernel with the module, the KUnit module and
+# the CLI built, and run something in it:
+#   run.sh check        the whole test suite (guest-check.sh)
+#   run.sh script PATH  any host script, as root, module loaded, CLI on PATH
+#   run.sh shell        an interactive shell
+# Environment: NFIPSEC_LAB_FLAVOUR=debug|bench (kernel), NFIPSEC_LAB_TIMEOUT
+# (seconds, the whole guest run), NFIPSEC_LAB_MEM (MiB).
+# Exit status: the guest's, or 1 on a kernel splat, a crash or a timeout.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+mode=${1:-}
+script=${2:-}
+flavour=${NFIPSEC_LAB_FLAVOUR:-debug}
+out=$top/build/lab-out
+log() { echo "lab: $*" >&2; }
+
+case "$mode" in
+check) timeout=${NFIPSEC_LAB_TIMEOUT:-2700} ;;
+script)
+	[ -n "$script" ] || { log "usage: run.sh script PATH"; exit 2; }
+	script=$(realpath "$script") || exit 2
+	[ -r "$script" ] || { log "cannot read $script"; exit 2; }
+	timeout=${NFIPSEC_LAB_TIMEOUT:-1800}
+	;;
+shell) timeout=${NFIPSEC_LAB_TIMEOUT:-86400} ;;
+*) log "usage: run.sh check | script PATH | shell"; exit 2 ;;
+esac
+
+"$here/host-deps.sh" || exit 1
+kdir=$("$here/kernel.sh" "$flavour") || exit 1
+ko_dir=$("$here/build-module.sh" "$kdir" "$top/build/lab-$flavour" kunit) || exit 1
+make -s -C "$top/tools" >/dev/null || { log "building the CLI failed"; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out"
+cat > "$out/run.env" <<EOS
+MODE=$mode
+SCRIPT='$script'
+TOP='$top'
+KO_DIR='$ko_dir'
+EOS
+
+append="console=ttyS0 root=/dev/root rootfstype=9p"
+append="$append rootflags=trans=virtio,version=9p2000.L,msize=1048576,cache=loose"
+append="$append ro init=$here/guest-init.sh pci=noacpi panic=-1 oops=panic"
+append="$append loglevel=4 kmemleak=on"
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-la57 -smp 2
+	-m "${NFIPSEC_LAB_MEM:-3072}" -nographic -no-reboot -nic none
+	-kernel "$kdir/arch/x86/boot/bzImage" -append "$append"
+	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev "local,id=work,path=$out,security_model=none"
+	-device virtio-9p-pci,fsdev=work,mount_tag=work)
+
+start=$(date +%s)
+if [ "$mode" = shell ]; then
+	log "booting; exit the guest's shell (or Ctrl-A X) to power off"
+	timeout "$timeout" "${qemu[@]}"
+else
+	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$out/serial.log"
+fi
+qrc=${PIPESTATUS[0]}
+log "guest ran $(( $(date +%s) - start )) s"
+
+rc=0
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	log "TIMEOUT: the guest ran past ${timeout} s"
+	rc=1
+fi
+if [ ! -f "$out/rc" ]; then
+	log "the guest did not finish (crash, panic or timeout)"
+	rc=1
+elif [ "$(cat "$out/rc")" != 0 ]; then
+	rc=$(cat "$out/rc")
+fi
+# Any splat fails the run, wherever it came from.
+"$here/splat-check.sh" "$out"/serial.log "$out"/dmesg.txt > "$out/splats.txt"
+if [ -s "$out/splats.txt" ]; then
+	log "kernel splat in the guest's log:"
+	cat "$out/splats.txt" >&2
+	rc=1
+fi
+exit "$rc"

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the nfipsec selftests, in the style of the kernel's
+# tools/testing/selftests/net/lib.sh: namespaces that clean up after
+# themselves, named checks logged one per line, kselftest exit codes.
+#
+# Each check appends "PASS|FAIL|SKIP <test>.<check> (<s>s)[: why]" to
+# $NFIPSEC_RESULTS (stdout when unset). The script exits 0 when every check
+# passed, 1 when one failed, 4 (skip) when the module is not available.
+
+ksft_skip=4
+TEST=${TEST:-$(basename "$0" .sh)}
+NFIPSEC_RESULTS=${NFIPSEC_RESULTS:-/dev/stdout}
+NFIPSEC_KO_DIR=${NFIPSEC_KO_DIR:-}
+export PATH=${NFIPSEC_TOP:+$NFIPSEC_TOP/tools:}$PATH
+
+nfailed=0
+ns_list=()
+bg_pids=()
+check_t0=$(date +%s.%N)
+
+_secs() {
+	awk -v a="$check_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'
+	check_t0=$(date +%s.%N)
+}
+
+log_result() {	# STATUS CHECK [WHY]
+	local line="$1 $TEST.$2 ($(_secs)s)${3:+: $3}"
+
+	echo "$line" >> "$NFIPSEC_RESULTS"
+	[ "$NFIPSEC_RESULTS" = /dev/stdout ] || echo "$line"
+	[ "$1" = FAIL ] && nfailed=$((nfailed + 1))
+	return 0
+}
+
+pass() { log_result PASS "$1"; }
+fail() { log_result FAIL "$1" "$2"; }
+skip() { log_result SKIP "$1" "$2"; }
+
+# check NAME CMD...: the command must succeed.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		pass "$name"
+	else
+		fail "$name" "\`$*\` failed: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# check_fail NAME CMD...: the command must fail.
+check_fail() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		fail "$name" "\`$*\` succeeded"
+	else
+		pass "$name"
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+	fi
+}
+
+# check_match NAME REGEX TEXT
+check_match() {
+	if echo "$3" | grep -qE -- "$2"; then
+		pass "$1"
+	else
+		fail "$1" "'$(echo "$3" | head -c 300)' does not match /$2/"
+	fi
+}
+
+module_loaded() { grep -q '^nfipsec ' /proc/modules; }
+
+load_module() {
+	module_loaded && return 0
+	[ -n "$NFIPSEC_KO_DIR" ] && insmod "$NFIPSEC_KO_DIR/nfipsec.ko"
+}
+
+# Skip the whole test when the module cannot be had.
+require_module() {
+	if ! load_module; then
+		skip setup "the nfipsec module is not loaded and cannot be loaded"
+		exit $ksft_skip
+	fi
+}
+
+# setup_ns VAR...: make one namespace per VAR, named uniquely, lo up;
+# each VAR is set to the namespace's name. Removed at exit.
+setup_ns() {
+	local var name
+	for var in "$@"; do
+		name="$var-$(mktemp -u XXXXXX)"
+		ip netns add "$name" || return 1
+		ns_list+=("$name")
+		ip -n "$name" link set lo up
+		eval "$var=$name"
+	done
+}
+
+# run_bg CMD...: start a command in the background, killed at exit.
+run_bg() {
+	"$@" >/dev/null 2>&1 &
+	bg_pids+=($!)
+}
+
+cleanup() {
+	local p n
+	for p in "${bg_pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for n in "${ns_list[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+# Join two namespaces with a veth pair carrying 10.0.1.{1,2}/24 and
+# fd00:1::{1,2}/64: veth_pair NS1 NS2. IPv6 is quiet: no DAD, no router
+# solicitations.
+veth_pair() {
+	local a=$1 b=$2 n
+	for n in "$a" "$b"; do
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.default.accept_ra=0
+	done
+	ip -n "$a" link add veth0 type veth peer name veth0 netns "$b" || return 1
+	ip -n "$a" addr add 10.0.1.1/24 dev veth0
+	ip -n "$b" addr add 10.0.1.2/24 dev veth0
+	ip -n "$a" addr add fd00:1::1/64 dev veth0 nodad
+	ip -n "$b" addr add fd00:1::2/64 dev veth0 nodad
+	ip -n "$a" link set veth0 up
+	ip -n "$b" link set veth0 up
+}
+
+# nfipsec_stat NS NAME: one counter of the namespace, from the CLI.
+nfipsec_stat() {
+	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
+}
+
+# Exit with the kselftest status of what was logged.
+finish() {
+	[ "$nfailed" = 0 ] && exit 0
+	exit 1
+}

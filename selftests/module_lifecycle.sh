@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The module loads and unloads at any time: while namespaces exist and
+# traffic flows through its hooks, and namespaces created and destroyed
+# while it is loaded leave nothing behind (kmemleak and the netns refcount
+# tracker judge that at the end of the run).
+. "$(dirname "$0")/lib.sh"
+
+[ -n "$NFIPSEC_KO_DIR" ] || { skip setup "NFIPSEC_KO_DIR unset"; exit $ksft_skip; }
+require_module
+setup_ns a b || exit 1
+veth_pair a b || exit 1
+
+run_bg ip netns exec "$a" ping -q -i 0.01 10.0.1.2
+run_bg ip netns exec "$a" ping -6 -q -i 0.01 fd00:1::2
+sleep 1
+
+for i in 1 2 3; do
+	check "unload-under-traffic-$i" rmmod nfipsec
+	check "reload-$i" insmod "$NFIPSEC_KO_DIR/nfipsec.ko"
+done
+
+# Hooks are registered in namespaces that existed before the load.
+c1=$(nfipsec_stat "$a" hook-ipv4-postrouting)
+d1=$(nfipsec_stat "$a" hook-ipv6-postrouting)
+sleep 1
+c2=$(nfipsec_stat "$a" hook-ipv4-postrouting)
+d2=$(nfipsec_stat "$a" hook-ipv6-postrouting)
+[ "$c2" -gt "$c1" ] 2>/dev/null && pass hooks-live-ipv4-after-reload ||
+	fail hooks-live-ipv4-after-reload "hook-ipv4-postrouting $c1 -> $c2"
+[ "$d2" -gt "$d1" ] 2>/dev/null && pass hooks-live-ipv6-after-reload ||
+	fail hooks-live-ipv6-after-reload "hook-ipv6-postrouting $d1 -> $d2"
+
+# Namespaces come and go while the module is loaded.
+batch=$(mktemp)
+for i in $(seq 1 20); do echo "netns add churn-$$-$i"; done > "$batch"
+check netns-create ip -batch "$batch"
+out=$(nfipsec -n "churn-$$-7" stats | awk '{ s += $2 } END { print s + 0 }')
+check_eq new-netns-counters-start-at-zero 0 "$out"
+for i in $(seq 1 20); do echo "netns del churn-$$-$i"; done > "$batch"
+check netns-destroy ip -batch "$batch"
+rm -f "$batch"
+
+# Nothing holds the module: no leaked reference from a namespace or socket.
+check_eq module-refcount-zero 0 "$(cat /sys/module/nfipsec/refcnt)"
+
+# Unload with namespaces alive: traffic keeps flowing without the hooks, and
+# the CLI says plainly that the module is missing.
+check final-unload-with-netns rmmod nfipsec
+check traffic-without-module ip netns exec "$a" ping -c 1 -W 2 10.0.1.2
+out=$(nfipsec -n "$a" version 2>&1)
+rc=$?
+check_eq cli-module-missing-status 2 "$rc"
+check_match cli-module-missing-message "kernel module is not loaded" "$out"
+check load-again insmod "$NFIPSEC_KO_DIR/nfipsec.ko"
+finish

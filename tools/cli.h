@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef NFIPSEC_TOOLS_CLI_H
+#define NFIPSEC_TOOLS_CLI_H
+
+#include <stdbool.h>
+
+#include "nl.h"
+#include "output.h"
+
+/* Global options, as ip(8) has them. */
+extern int nfi_stats_level;	/* -s, repeatable */
+
+/* True when arg is a prefix of word (ip's "matches"). */
+bool nfi_matches(const char *arg, const char *word);
+int nfi_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+int do_version(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_state(int argc, char **argv);
+int do_policy(int argc, char **argv);
+
+#endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nfipsec version, nfipsec stats */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *in[NFIPSEC_INFO_A_MAX + 1];
+	static struct nla_policy pol[NFIPSEC_INFO_A_MAX + 1] = {
+		[NFIPSEC_INFO_A_VERSION] = { .type = NLA_STRING },
+		[NFIPSEC_INFO_A_ABI] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_SA_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
+	};
+	const char *ver;
+
+	(void)nlh, (void)arg;
+	if (!tb[NFIPSEC_A_INFO] ||
+	    nla_parse_nested(in, NFIPSEC_INFO_A_MAX, tb[NFIPSEC_A_INFO], pol) ||
+	    !in[NFIPSEC_INFO_A_VERSION] || !in[NFIPSEC_INFO_A_ABI] ||
+	    !in[NFIPSEC_INFO_A_SA_COUNT] || !in[NFIPSEC_INFO_A_POLICY_COUNT])
+		return -EPROTO;
+	ver = nla_get_string(in[NFIPSEC_INFO_A_VERSION]);
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_string("version", ver);
+		jw_u64("abi", nla_get_u32(in[NFIPSEC_INFO_A_ABI]));
+		jw_u64("sa_count", nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]));
+		jw_u64("policy_count",
+		       nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]));
+		jw_close_object();
+		jw_end();
+	} else {
+		printf("nfipsec module %s, abi %u\n", ver,
+		       nla_get_u32(in[NFIPSEC_INFO_A_ABI]));
+		printf("SAs %u, policies %u\n",
+		       nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]),
+		       nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]));
+	}
+	return 0;
+}
+
+int do_version(int argc, char **argv)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (argc > 0)
+		return nfi_usage_error("version takes no arguments, got \"%s\"",
+				       argv[0]);
+	msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, print_info, NULL);
+	return err ? nfi_nl_fail("version", err) : 0;
+}
+
+static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
+	[NFIPSEC_STAT_HOOK_IPV4_PRE_ROUTING] = "hook-ipv4-prerouting",
+	[NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN] = "hook-ipv4-input",
+	[NFIPSEC_STAT_HOOK_IPV4_POST_ROUTING] = "hook-ipv4-postrouting",
+	[NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING] = "hook-ipv6-prerouting",
+	[NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN] = "hook-ipv6-input",
+	[NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING] = "hook-ipv6-postrouting",
+};
+
+static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *a;
+	int rem;
+
+	(void)nlh, (void)arg;
+	if (!tb[NFIPSEC_A_STATS])
+		return -EPROTO;
+	if (nfi_json)
+		jw_open_object(NULL);
+	nla_for_each_nested(a, tb[NFIPSEC_A_STATS], rem) {
+		int type = nla_type(a);
+		const char *name = NULL;
+		char buf[32];
+		uint64_t v;
+
+		if (type == NFIPSEC_STAT_PAD || nla_len(a) != 8)
+			continue;
+		if (type <= NFIPSEC_STAT_MAX)
+			name = stat_names[type];
+		if (!name) {
+			snprintf(buf, sizeof(buf), "stat-%d", type);
+			name = buf;
+		}
+		v = nla_get_u64(a);
+		if (nfi_json)
+			jw_u64(name, v);
+		else
+			printf("%-32s %" PRIu64 "\n", name, v);
+	}
+	if (nfi_json) {
+		jw_close_object();
+		jw_end();
+	}
+	return 0;
+}
+
+int do_stats(int argc, char **argv)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (argc > 0 && !nfi_matches(argv[0], "show") &&
+	    !nfi_matches(argv[0], "list"))
+		return nfi_usage_error("unknown stats command \"%s\"", argv[0]);
+	if (argc > 1)
+		return nfi_usage_error("stats takes no arguments, got \"%s\"",
+				       argv[1]);
+	msg = nfi_msg_new(NFIPSEC_CMD_GET_STATS, 0);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, print_stats, NULL);
+	return err ? nfi_nl_fail("stats", err) : 0;
+}
