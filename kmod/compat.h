@@ -22,4 +22,15 @@
 #define GENL_MCAST_CAP_NET_ADMIN 0
 #endif
 
+/*
+ * Formatted extack messages came with 6.3 (at most 80 bytes). Before that,
+ * NFIPSEC_ERR_FMT sets the constant message given as its second argument.
+ */
+#ifdef NL_SET_ERR_MSG_FMT
+#define NFIPSEC_ERR_FMT(extack, msg, fmt, ...) \
+	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+#else
+#define NFIPSEC_ERR_FMT(extack, msg, fmt, ...) NL_SET_ERR_MSG(extack, msg)
+#endif
+
 #endif /* _NFIPSEC_COMPAT_H */

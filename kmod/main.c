@@ -7,14 +7,19 @@
 #include <linux/module.h>
 
 #include "nfipsec.h"
+#include "sa.h"
 
 static int __init nfipsec_init(void)
 {
 	int err;
 
-	err = nfipsec_netns_init();
+	err = nfipsec_sa_init();
 	if (err)
 		return err;
+
+	err = nfipsec_netns_init();
+	if (err)
+		goto err_sa;
 
 	err = nfipsec_genl_init();
 	if (err)
@@ -25,6 +30,8 @@ static int __init nfipsec_init(void)
 
 err_netns:
 	nfipsec_netns_exit();
+err_sa:
+	nfipsec_sa_exit();
 	return err;
 }
 
@@ -32,6 +39,8 @@ static void __exit nfipsec_exit(void)
 {
 	nfipsec_genl_exit();
 	nfipsec_netns_exit();
+	/* After the namespaces let their SAs go: wait until they are freed. */
+	nfipsec_sa_exit();
 }
 
 module_init(nfipsec_init);

@@ -70,7 +70,7 @@ int nfipsec_nl_parse_sa_filter(const struct nlattr *attr,
 	}
 	return 0;
 }
-NFIPSEC_EXPORT_FOR_KUNIT(nfipsec_nl_parse_sa_filter);
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_nl_parse_sa_filter);
 
 static void *nfipsec_genl_put(struct sk_buff *skb, const struct genl_info *info,
 			      u8 cmd)
@@ -128,7 +128,8 @@ static int nfipsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 
 	hdr = nfipsec_genl_put(msg, info, NFIPSEC_CMD_GET_STATS);
-	if (!hdr || nfipsec_stats_fill(msg, nn->stats)) {
+	if (!hdr || nfipsec_counters_fill(msg, NFIPSEC_A_STATS, nn->stats,
+						 NFIPSEC_STAT_MAX)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

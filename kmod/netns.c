@@ -4,6 +4,7 @@
 #include <net/netns/generic.h>
 
 #include "nfipsec.h"
+#include "policy.h"
 
 static unsigned int nfipsec_net_id __read_mostly;
 
@@ -19,10 +20,12 @@ static int __net_init nfipsec_net_init(struct net *net)
 
 	nn->net = net;
 	mutex_init(&nn->cfg_lock);
+	INIT_LIST_HEAD(&nn->sa_list);
 	hash_init(nn->sa_by_spi);
+	hash_init(nn->sa_by_dst);
 	INIT_LIST_HEAD(&nn->policies);
 
-	nn->stats = nfipsec_stats_alloc();
+	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
 	if (!nn->stats)
 		return -ENOMEM;
 
@@ -32,7 +35,7 @@ static int __net_init nfipsec_net_init(struct net *net)
 	return 0;
 
 err_free_stats:
-	nfipsec_stats_free(nn->stats);
+	nfipsec_counters_free(nn->stats);
 	return err;
 }
 
@@ -42,9 +45,11 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 
 	/* Waits for hook functions still running (synchronize_net). */
 	nfipsec_hooks_unregister(net);
-	WARN_ON_ONCE(!hash_empty(nn->sa_by_spi));
-	WARN_ON_ONCE(!list_empty(&nn->policies));
-	nfipsec_stats_free(nn->stats);
+	mutex_lock(&nn->cfg_lock);
+	nfipsec_policy_flush(nn, -1);
+	nfipsec_sa_flush(nn, 0);
+	mutex_unlock(&nn->cfg_lock);
+	nfipsec_counters_free(nn->stats);
 	mutex_destroy(&nn->cfg_lock);
 }
 

@@ -11,6 +11,11 @@
  * -EINVAL and an extended-ack message (NLMSGERR_ATTR_MSG) saying which
  * attribute is wrong and why. A failed command changes nothing.
  *
+ * Addresses (NFIPSEC_*_A_SRC, NFIPSEC_*_A_DST) are 4 bytes (IPv4) or 16
+ * bytes (IPv6) in network byte order; the length gives the family, and the
+ * addresses of one object must be of one family. SPIs and ports are in
+ * network byte order.
+ *
  * Commands
  * --------
  *
@@ -22,21 +27,58 @@
  *     NFIPSEC_INFO_A_SA_COUNT      u32, SAs in this namespace
  *     NFIPSEC_INFO_A_POLICY_COUNT  u32, policies in this namespace
  *
- * NFIPSEC_CMD_SA_GET (dump)
- *   Request: optionally NFIPSEC_A_SA, a nest of NFIPSEC_SA_A_* used as a
- *   filter: only SAs whose attributes equal every given one are dumped.
- *   Accepted filter attributes: NFIPSEC_SA_A_PROTO (IPPROTO_ESP or
- *   IPPROTO_AH), NFIPSEC_SA_A_SPI.
- *   Reply: one message per SA, each carrying NFIPSEC_A_SA, a nest of
- *   NFIPSEC_SA_A_*. Until SAs can be added the dump is empty.
+ * NFIPSEC_CMD_SA_NEW (do), NFIPSEC_CMD_SA_SET (do)
+ *   Request: NFIPSEC_A_SA with the whole SA: PROTO, SPI, SRC, DST (the SA's
+ *   identity is DST, SPI, PROTO), MODE, and either ALG_AEAD, or ALG_CRYPT
+ *   and/or ALG_AUTH (ESP; AH takes ALG_AUTH only); optionally REQID,
+ *   REPLAY_WINDOW, FLAGS, LIFETIME. SA_NEW fails with -EEXIST when the
+ *   identity is taken; SA_SET replaces an existing SA (fails with -ENOENT
+ *   when there is none), keeping its counters and sequence numbers.
  *
- * NFIPSEC_CMD_POLICY_GET (dump)
- *   Request: optionally NFIPSEC_A_POLICY, a nest of NFIPSEC_POLICY_A_* used
- *   as a filter. Accepted filter attributes: NFIPSEC_POLICY_A_DIR (enum
- *   nfipsec_dir).
- *   Reply: one message per policy in evaluation order, each carrying
- *   NFIPSEC_A_POLICY, a nest of NFIPSEC_POLICY_A_*. Until policies can be
- *   added the dump is empty.
+ * NFIPSEC_CMD_SA_DEL (do)
+ *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
+ *
+ * NFIPSEC_CMD_SA_GET (do, dump)
+ *   do: NFIPSEC_A_SA with DST, SPI, PROTO; replies with one SA.
+ *   dump: optionally NFIPSEC_A_SA as a filter: only SAs whose PROTO, SPI,
+ *   SRC, DST (those given) are equal are dumped.
+ *   Either way, NFIPSEC_A_SHOW_KEYS (flag) asks for the keys; without it the
+ *   ALG_* nests carry no NFIPSEC_ALG_A_KEY.
+ *   Reply: NFIPSEC_A_SA per SA, with everything given at creation plus
+ *   NFIPSEC_SA_A_STATS (nest of NFIPSEC_SA_STAT_*), NFIPSEC_SA_A_SEQ_OUT and
+ *   NFIPSEC_SA_A_REPLAY_TOP (u64, the highest authenticated inbound number).
+ *
+ * NFIPSEC_CMD_SA_FLUSH (do)
+ *   Request: optionally NFIPSEC_A_SA with PROTO: remove every SA (of proto).
+ *
+ * NFIPSEC_CMD_POLICY_NEW (do), NFIPSEC_CMD_POLICY_SET (do)
+ *   Request: NFIPSEC_A_POLICY with DIR, SEL (nest of NFIPSEC_SEL_A_*),
+ *   optionally ACTION (default allow), TMPL (nest of NFIPSEC_TMPL_A_*; an
+ *   allowed policy with a template protects, one without bypasses),
+ *   PRIORITY (stored and shown; the order of evaluation is the list order).
+ *   Policies are evaluated top to bottom and the first match wins. POLICY_NEW
+ *   appends, or inserts at NFIPSEC_POLICY_A_POSITION (0 is the top), or
+ *   before/after the policy at position NFIPSEC_POLICY_A_BEFORE/_AFTER.
+ *   It fails with -EEXIST when a policy with the same DIR and SEL exists.
+ *   POLICY_SET replaces the policy with the same DIR and SEL, in place, and
+ *   keeps its counters (-ENOENT when absent).
+ *
+ * NFIPSEC_CMD_POLICY_DEL (do)
+ *   Request: NFIPSEC_A_POLICY with DIR and SEL, or with POSITION alone.
+ *
+ * NFIPSEC_CMD_POLICY_GET (do, dump)
+ *   do: as POLICY_DEL; replies with one policy.
+ *   dump: optionally NFIPSEC_A_POLICY with DIR as a filter.
+ *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION
+ *   and NFIPSEC_POLICY_A_STATS (nest of NFIPSEC_POLICY_STAT_*).
+ *
+ * NFIPSEC_CMD_POLICY_FLUSH (do)
+ *   Request: optionally NFIPSEC_A_POLICY with DIR.
+ *
+ * NFIPSEC_CMD_POLICY_MOVE (do)
+ *   Request: NFIPSEC_A_POLICY with POSITION (the policy to move) and one of
+ *   NFIPSEC_POLICY_A_TO (new position), _BEFORE or _AFTER (another
+ *   policy's position, counted before the move).
  *
  * NFIPSEC_CMD_GET_STATS (do)
  *   Request: no attributes.
@@ -44,6 +86,15 @@
  *   the namespace, its type an enum nfipsec_stat value. Counters only grow
  *   while the module is loaded. Readers must skip counter types they do not
  *   know; NFIPSEC_STAT_PAD only aligns the u64 values.
+ *
+ * Events (multicast group NFIPSEC_MCGRP_EVENTS)
+ * ------
+ *
+ * NFIPSEC_CMD_ACQUIRE
+ *   An outbound packet matched a protecting policy and no SA could carry it:
+ *   NFIPSEC_A_POLICY (POSITION, DIR, SEL, TMPL of the policy) and
+ *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
+ *   protocol and ports). Rate-limited per policy to one a second.
  */
 #ifndef _UAPI_NFIPSEC_H
 #define _UAPI_NFIPSEC_H
@@ -57,6 +108,16 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_SA_GET,
 	NFIPSEC_CMD_POLICY_GET,
 	NFIPSEC_CMD_GET_STATS,
+	NFIPSEC_CMD_SA_NEW,
+	NFIPSEC_CMD_SA_SET,
+	NFIPSEC_CMD_SA_DEL,
+	NFIPSEC_CMD_SA_FLUSH,
+	NFIPSEC_CMD_POLICY_NEW,
+	NFIPSEC_CMD_POLICY_SET,
+	NFIPSEC_CMD_POLICY_DEL,
+	NFIPSEC_CMD_POLICY_FLUSH,
+	NFIPSEC_CMD_POLICY_MOVE,
+	NFIPSEC_CMD_ACQUIRE,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1
@@ -69,6 +130,8 @@ enum nfipsec_attr {
 	NFIPSEC_A_SA,		/* nest, NFIPSEC_SA_A_* */
 	NFIPSEC_A_POLICY,	/* nest, NFIPSEC_POLICY_A_* */
 	NFIPSEC_A_STATS,	/* nest, enum nfipsec_stat */
+	NFIPSEC_A_SHOW_KEYS,	/* flag */
+	NFIPSEC_A_PACKET,	/* nest, NFIPSEC_SEL_A_* */
 
 	__NFIPSEC_A_MAX,
 	NFIPSEC_A_MAX = __NFIPSEC_A_MAX - 1
@@ -85,13 +148,87 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
 };
 
+enum nfipsec_mode {
+	NFIPSEC_MODE_TRANSPORT,		/* = XFRM_MODE_TRANSPORT */
+	NFIPSEC_MODE_TUNNEL,		/* = XFRM_MODE_TUNNEL */
+};
+
+/* NFIPSEC_SA_A_FLAGS */
+#define NFIPSEC_SA_F_ESN	(1U << 0)	/* 64-bit sequence numbers */
+
 enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_UNSPEC,
 	NFIPSEC_SA_A_PROTO,		/* u8, IPPROTO_ESP or IPPROTO_AH */
-	NFIPSEC_SA_A_SPI,		/* u32, network byte order */
+	NFIPSEC_SA_A_SPI,		/* be32 */
+	NFIPSEC_SA_A_SRC,		/* binary, 4 or 16 bytes */
+	NFIPSEC_SA_A_DST,		/* binary, 4 or 16 bytes */
+	NFIPSEC_SA_A_MODE,		/* u8, enum nfipsec_mode */
+	NFIPSEC_SA_A_REQID,		/* u32 */
+	NFIPSEC_SA_A_REPLAY_WINDOW,	/* u32, packets, at most 4096 */
+	NFIPSEC_SA_A_FLAGS,		/* u32, NFIPSEC_SA_F_* */
+	NFIPSEC_SA_A_ALG_AEAD,		/* nest, NFIPSEC_ALG_A_* */
+	NFIPSEC_SA_A_ALG_CRYPT,		/* nest, NFIPSEC_ALG_A_* */
+	NFIPSEC_SA_A_ALG_AUTH,		/* nest, NFIPSEC_ALG_A_* */
+	NFIPSEC_SA_A_LIFETIME,		/* nest, NFIPSEC_LFT_A_* */
+	NFIPSEC_SA_A_STATS,		/* nest, NFIPSEC_SA_STAT_* (reply) */
+	NFIPSEC_SA_A_SEQ_OUT,		/* u64 (reply) */
+	NFIPSEC_SA_A_REPLAY_TOP,	/* u64 (reply) */
+	NFIPSEC_SA_A_PAD,
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1
+};
+
+/*
+ * An algorithm, named as ip-xfrm names it (for instance "rfc4106(gcm(aes))",
+ * "cbc(aes)", "hmac(sha256)"). The key includes the salt or nonce where the
+ * RFC says so (4 bytes after the AES key for rfc4106, rfc3686, rfc7539esp).
+ * ICV_BITS: the ICV length of an AEAD, the truncation of an authentication
+ * algorithm; absent means ip-xfrm's default for the algorithm.
+ */
+enum nfipsec_alg_attr {
+	NFIPSEC_ALG_A_UNSPEC,
+	NFIPSEC_ALG_A_NAME,		/* string, at most 63 bytes */
+	NFIPSEC_ALG_A_KEY,		/* binary, at most 128 bytes */
+	NFIPSEC_ALG_A_ICV_BITS,		/* u32 */
+
+	__NFIPSEC_ALG_A_MAX,
+	NFIPSEC_ALG_A_MAX = __NFIPSEC_ALG_A_MAX - 1
+};
+
+/* Lifetime limits of an SA; 0 or absent: no limit. */
+enum nfipsec_lft_attr {
+	NFIPSEC_LFT_A_UNSPEC,
+	NFIPSEC_LFT_A_SOFT_BYTES,	/* u64 */
+	NFIPSEC_LFT_A_HARD_BYTES,	/* u64 */
+	NFIPSEC_LFT_A_SOFT_PACKETS,	/* u64 */
+	NFIPSEC_LFT_A_HARD_PACKETS,	/* u64 */
+	NFIPSEC_LFT_A_SOFT_ADD_SECS,	/* u64 */
+	NFIPSEC_LFT_A_HARD_ADD_SECS,	/* u64 */
+	NFIPSEC_LFT_A_SOFT_USE_SECS,	/* u64 */
+	NFIPSEC_LFT_A_HARD_USE_SECS,	/* u64 */
+	NFIPSEC_LFT_A_PAD,
+
+	__NFIPSEC_LFT_A_MAX,
+	NFIPSEC_LFT_A_MAX = __NFIPSEC_LFT_A_MAX - 1
+};
+
+/* Counters of one SA (u64 each). */
+enum nfipsec_sa_stat {
+	NFIPSEC_SA_STAT_PAD,
+	NFIPSEC_SA_STAT_PACKETS,	/* carried: sent or received */
+	NFIPSEC_SA_STAT_BYTES,		/* of the inner packets */
+	NFIPSEC_SA_STAT_REPLAY,		/* dropped: number already seen */
+	NFIPSEC_SA_STAT_OUTSIDE_WINDOW,	/* dropped: left of the window */
+	NFIPSEC_SA_STAT_INTEGRITY,	/* dropped: ICV or decryption failed */
+	NFIPSEC_SA_STAT_BAD_HEADER,	/* dropped: malformed header/padding */
+	NFIPSEC_SA_STAT_POLICY,		/* dropped: inner packet not allowed */
+	NFIPSEC_SA_STAT_EXPIRED,	/* dropped: hard lifetime reached */
+	NFIPSEC_SA_STAT_SEQ_OVERFLOW,	/* dropped: sequence numbers used up */
+	NFIPSEC_SA_STAT_ERROR,		/* dropped: no memory, route, crypto */
+
+	__NFIPSEC_SA_STAT_MAX,
+	NFIPSEC_SA_STAT_MAX = __NFIPSEC_SA_STAT_MAX - 1
 };
 
 enum nfipsec_dir {
@@ -103,17 +240,77 @@ enum nfipsec_dir {
 	NFIPSEC_DIR_MAX = __NFIPSEC_DIR_MAX - 1
 };
 
+enum nfipsec_action {
+	NFIPSEC_ACTION_ALLOW,	/* protect with TMPL, or bypass without */
+	NFIPSEC_ACTION_BLOCK,	/* discard */
+};
+
+enum nfipsec_level {
+	NFIPSEC_LEVEL_REQUIRED,
+	NFIPSEC_LEVEL_USE,
+};
+
 enum nfipsec_policy_attr {
 	NFIPSEC_POLICY_A_UNSPEC,
 	NFIPSEC_POLICY_A_DIR,		/* u8, enum nfipsec_dir */
+	NFIPSEC_POLICY_A_SEL,		/* nest, NFIPSEC_SEL_A_* */
+	NFIPSEC_POLICY_A_ACTION,	/* u8, enum nfipsec_action */
+	NFIPSEC_POLICY_A_TMPL,		/* nest, NFIPSEC_TMPL_A_* */
+	NFIPSEC_POLICY_A_PRIORITY,	/* u32 */
+	NFIPSEC_POLICY_A_POSITION,	/* u32, 0 is the top */
+	NFIPSEC_POLICY_A_BEFORE,	/* u32, a position */
+	NFIPSEC_POLICY_A_AFTER,		/* u32, a position */
+	NFIPSEC_POLICY_A_TO,		/* u32, a position */
+	NFIPSEC_POLICY_A_STATS,		/* nest, NFIPSEC_POLICY_STAT_* */
 
 	__NFIPSEC_POLICY_A_MAX,
 	NFIPSEC_POLICY_A_MAX = __NFIPSEC_POLICY_A_MAX - 1
 };
 
+/* A traffic selector; an absent attribute matches anything. */
+enum nfipsec_sel_attr {
+	NFIPSEC_SEL_A_UNSPEC,
+	NFIPSEC_SEL_A_SRC,		/* binary, 4 or 16 bytes */
+	NFIPSEC_SEL_A_SRC_PLEN,		/* u8, default: full length */
+	NFIPSEC_SEL_A_DST,		/* binary, 4 or 16 bytes */
+	NFIPSEC_SEL_A_DST_PLEN,		/* u8, default: full length */
+	NFIPSEC_SEL_A_PROTO,		/* u8, 0: any */
+	NFIPSEC_SEL_A_SPORT,		/* be16 */
+	NFIPSEC_SEL_A_DPORT,		/* be16 */
+	NFIPSEC_SEL_A_FAMILY,		/* u16, AF_INET or AF_INET6 */
+
+	__NFIPSEC_SEL_A_MAX,
+	NFIPSEC_SEL_A_MAX = __NFIPSEC_SEL_A_MAX - 1
+};
+
+enum nfipsec_tmpl_attr {
+	NFIPSEC_TMPL_A_UNSPEC,
+	NFIPSEC_TMPL_A_SRC,		/* binary; tunnel mode: outer source */
+	NFIPSEC_TMPL_A_DST,		/* binary; tunnel mode: outer dest */
+	NFIPSEC_TMPL_A_PROTO,		/* u8, IPPROTO_ESP or IPPROTO_AH */
+	NFIPSEC_TMPL_A_SPI,		/* be32, 0: any */
+	NFIPSEC_TMPL_A_REQID,		/* u32, 0: any */
+	NFIPSEC_TMPL_A_MODE,		/* u8, enum nfipsec_mode */
+	NFIPSEC_TMPL_A_LEVEL,		/* u8, enum nfipsec_level */
+
+	__NFIPSEC_TMPL_A_MAX,
+	NFIPSEC_TMPL_A_MAX = __NFIPSEC_TMPL_A_MAX - 1
+};
+
+enum nfipsec_policy_stat {
+	NFIPSEC_POLICY_STAT_PAD,
+	NFIPSEC_POLICY_STAT_PACKETS,	/* matched */
+	NFIPSEC_POLICY_STAT_BYTES,
+	NFIPSEC_POLICY_STAT_DROPS,	/* discarded, or no SA to carry them */
+
+	__NFIPSEC_POLICY_STAT_MAX,
+	NFIPSEC_POLICY_STAT_MAX = __NFIPSEC_POLICY_STAT_MAX - 1
+};
+
 /*
  * Counters of a namespace. The hook counters count every packet each
- * netfilter hook of the module saw, whatever it did with it.
+ * netfilter hook of the module saw, whatever it did with it. The others are
+ * named after their /proc/net/xfrm_stat equivalents.
  */
 enum nfipsec_stat {
 	NFIPSEC_STAT_PAD,
@@ -123,6 +320,24 @@ enum nfipsec_stat {
 	NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING,
 	NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN,
 	NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING,
+	NFIPSEC_STAT_IN_PACKETS,		/* decapsulated */
+	NFIPSEC_STAT_OUT_PACKETS,		/* encapsulated */
+	NFIPSEC_STAT_IN_ERROR,			/* XfrmInError */
+	NFIPSEC_STAT_IN_HDR_ERROR,		/* XfrmInHdrError */
+	NFIPSEC_STAT_IN_NO_STATES,		/* XfrmInNoStates */
+	NFIPSEC_STAT_IN_STATE_PROTO_ERROR,	/* XfrmInStateProtoError */
+	NFIPSEC_STAT_IN_STATE_SEQ_ERROR,	/* XfrmInStateSeqError */
+	NFIPSEC_STAT_IN_STATE_EXPIRED,		/* XfrmInStateExpired */
+	NFIPSEC_STAT_IN_TMPL_MISMATCH,		/* XfrmInTmplMismatch */
+	NFIPSEC_STAT_IN_POL_BLOCK,		/* XfrmInPolBlock */
+	NFIPSEC_STAT_OUT_ERROR,			/* XfrmOutError */
+	NFIPSEC_STAT_OUT_NO_STATES,		/* XfrmOutNoStates */
+	NFIPSEC_STAT_OUT_STATE_SEQ_ERROR,	/* XfrmOutStateSeqError */
+	NFIPSEC_STAT_OUT_STATE_EXPIRED,		/* XfrmOutStateExpired */
+	NFIPSEC_STAT_OUT_POL_BLOCK,		/* XfrmOutPolBlock */
+	NFIPSEC_STAT_OUT_FRAG_NEEDED,		/* ICMP frag-needed / PTB sent */
+	NFIPSEC_STAT_ACQUIRE_SENT,
+	NFIPSEC_STAT_ACQUIRE_ERROR,		/* XfrmAcquireError */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KUnit: per-CPU counters and their netlink encoding. */
+/* KUnit: per-CPU counter arrays and their netlink encoding. */
 
 #include <kunit/test.h>
 
@@ -7,12 +7,14 @@
 
 static void stats_free(void *stats)
 {
-	nfipsec_stats_free((struct nfipsec_stats __percpu *)stats);
+	nfipsec_counters_free((struct nfipsec_counters __percpu *)stats);
 }
 
-static struct nfipsec_stats __percpu *stats_new(struct kunit *test)
+static struct nfipsec_counters __percpu *stats_new(struct kunit *test)
 {
-	struct nfipsec_stats __percpu *stats = nfipsec_stats_alloc();
+	struct nfipsec_counters __percpu *stats;
+
+	stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
 
 	KUNIT_ASSERT_NOT_NULL(test, stats);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, stats_free,
@@ -26,12 +28,12 @@ static u64 expected(int idx, int ncpu)
 	return (u64)idx * ncpu * (ncpu + 1) / 2;
 }
 
-static int fill_all_cpus(struct nfipsec_stats __percpu *stats)
+static int fill_all_cpus(struct nfipsec_counters __percpu *stats)
 {
 	int cpu, i, n = 0;
 
 	for_each_possible_cpu(cpu) {
-		struct nfipsec_stats *st = per_cpu_ptr(stats, cpu);
+		struct nfipsec_counters *st = per_cpu_ptr(stats, cpu);
 
 		n++;
 		for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
@@ -42,29 +44,29 @@ static int fill_all_cpus(struct nfipsec_stats __percpu *stats)
 
 static void nfipsec_test_stats_sum(struct kunit *test)
 {
-	struct nfipsec_stats __percpu *stats = stats_new(test);
+	struct nfipsec_counters __percpu *stats = stats_new(test);
 	struct nfipsec_net nn = { .stats = stats };
 	int i, ncpu;
 
 	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
-		KUNIT_EXPECT_EQ(test, 0ULL, nfipsec_stats_read(stats, i));
+		KUNIT_EXPECT_EQ(test, 0ULL, nfipsec_counters_read(stats, i));
 
 	ncpu = fill_all_cpus(stats);
 	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
 		KUNIT_EXPECT_EQ(test, expected(i, ncpu),
-				nfipsec_stats_read(stats, i));
+				nfipsec_counters_read(stats, i));
 
 	/* The datapath's increment touches exactly one counter. */
 	nfipsec_stat_inc(&nn, NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN);
 	for (i = 1; i <= NFIPSEC_STAT_MAX; i++)
 		KUNIT_EXPECT_EQ(test, expected(i, ncpu) +
 				(i == NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN),
-				nfipsec_stats_read(stats, i));
+				nfipsec_counters_read(stats, i));
 }
 
 static void nfipsec_test_stats_netlink(struct kunit *test)
 {
-	struct nfipsec_stats __percpu *stats = stats_new(test);
+	struct nfipsec_counters __percpu *stats = stats_new(test);
 	struct nlattr *tb[NFIPSEC_STAT_MAX + 1];
 	struct nla_policy pol[NFIPSEC_STAT_MAX + 1] = {};
 	struct nlattr *nest, *a;
@@ -75,7 +77,8 @@ static void nfipsec_test_stats_netlink(struct kunit *test)
 	skb = alloc_skb(1024, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 
-	KUNIT_ASSERT_EQ(test, 0, nfipsec_stats_fill(skb, stats));
+	KUNIT_ASSERT_EQ(test, 0, nfipsec_counters_fill(skb, NFIPSEC_A_STATS, stats,
+						      NFIPSEC_STAT_MAX));
 	nest = (struct nlattr *)skb->data;
 	KUNIT_EXPECT_EQ(test, NFIPSEC_A_STATS, nla_type(nest));
 	KUNIT_EXPECT_EQ(test, skb->len, nla_total_size(nla_len(nest)));
@@ -105,7 +108,7 @@ static void nfipsec_test_stats_netlink(struct kunit *test)
 /* A message too small for all counters fails cleanly and leaves no nest. */
 static void nfipsec_test_stats_emsgsize(struct kunit *test)
 {
-	struct nfipsec_stats __percpu *stats = stats_new(test);
+	struct nfipsec_counters __percpu *stats = stats_new(test);
 	struct sk_buff *skb;
 	unsigned int len;
 
@@ -114,7 +117,8 @@ static void nfipsec_test_stats_emsgsize(struct kunit *test)
 	/* Room for the nest and a few counters, not for all of them. */
 	skb_put_zero(skb, skb_tailroom(skb) - 40);
 	len = skb->len;
-	KUNIT_EXPECT_EQ(test, -EMSGSIZE, nfipsec_stats_fill(skb, stats));
+	KUNIT_EXPECT_EQ(test, -EMSGSIZE, nfipsec_counters_fill(skb, NFIPSEC_A_STATS, stats,
+						      NFIPSEC_STAT_MAX));
 	KUNIT_EXPECT_EQ(test, len, skb->len);
 	kfree_skb(skb);
 }

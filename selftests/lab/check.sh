@@ -34,7 +34,7 @@ fi
 # Builds: the lab kernel, Debian 12's own kernel headers (6.1), the CLI.
 if [ -n "$kdir" ]; then
 	t0=$(date +%s)
-	if "$here/build-module.sh" "$kdir" "$top/build/lab-debug" kunit >/dev/null; then
+	if "$here/build-module.sh" "$kdir" "$top/build/lab-out.build-debug" kunit >/dev/null; then
 		result "PASS build.lab-6.12 ($(secs "$t0")s)"
 	else
 		result "FAIL build.lab-6.12 ($(secs "$t0")s)"

@@ -6,7 +6,8 @@
 #   run.sh script PATH  any host script, as root, module loaded, CLI on PATH
 #   run.sh shell        an interactive shell
 # Environment: NFIPSEC_LAB_FLAVOUR=debug|bench (kernel), NFIPSEC_LAB_TIMEOUT
-# (seconds, the whole guest run), NFIPSEC_LAB_MEM (MiB).
+# (seconds, the whole guest run), NFIPSEC_LAB_MEM (MiB), NFIPSEC_LAB_OUT (the
+# results folder, default build/lab-out; set it to run two guests at once).
 # Exit status: the guest's, or 1 on a kernel splat, a crash or a timeout.
 set -u
 
@@ -15,7 +16,7 @@ top=$(cd "$here/../.." && pwd)
 mode=${1:-}
 script=${2:-}
 flavour=${NFIPSEC_LAB_FLAVOUR:-debug}
-out=$top/build/lab-out
+out=${NFIPSEC_LAB_OUT:-$top/build/lab-out}
 log() { echo "lab: $*" >&2; }
 
 case "$mode" in
@@ -32,7 +33,7 @@ esac
 
 "$here/host-deps.sh" || exit 1
 kdir=$("$here/kernel.sh" "$flavour") || exit 1
-ko_dir=$("$here/build-module.sh" "$kdir" "$top/build/lab-$flavour" kunit) || exit 1
+ko_dir=$("$here/build-module.sh" "$kdir" "$out.build-$flavour" kunit) || exit 1
 make -s -C "$top/tools" >/dev/null || { log "building the CLI failed"; exit 1; }
 
 rm -rf "$out"

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The security policy database of a namespace: one ordered list, evaluated
+ * top to bottom for the direction at hand; the first policy whose selector
+ * matches decides. Changed under nn->cfg_lock, read under RCU.
+ */
+
+#include <kunit/visibility.h>
+#include <linux/slab.h>
+#include <linux/inetdevice.h>
+#include <net/ipv6.h>
+
+#include "nfipsec.h"
+#include "policy.h"
+
+static bool prefix_match(const union nfipsec_addr *net,
+			 const union nfipsec_addr *a, u8 plen, u8 family)
+{
+	if (family == AF_INET) {
+		if (!plen)
+			return true;
+		return !((net->a4 ^ a->a4) & inet_make_mask(plen));
+	}
+	return ipv6_prefix_equal(&net->a6, &a->a6, plen);
+}
+
+bool nfipsec_sel_match(const struct nfipsec_sel *sel,
+		       const struct nfipsec_flow *fl)
+{
+	if (sel->family != fl->family)
+		return false;
+	if (!prefix_match(&sel->src, &fl->src, sel->src_plen, fl->family) ||
+	    !prefix_match(&sel->dst, &fl->dst, sel->dst_plen, fl->family))
+		return false;
+	if (sel->proto && sel->proto != fl->proto)
+		return false;
+	if (sel->sport && sel->sport != fl->sport)
+		return false;
+	if (sel->dport && sel->dport != fl->dport)
+		return false;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sel_match);
+
+/* First match for dir, under rcu_read_lock(); NULL: no policy matches. */
+struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
+					     const struct nfipsec_flow *fl)
+{
+	struct nfipsec_policy *pol;
+
+	list_for_each_entry_rcu(pol, &nn->policies, list) {
+		if (pol->dir == dir && nfipsec_sel_match(&pol->sel, fl))
+			return pol;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_lookup);
+
+bool nfipsec_tmpl_match_sa(const struct nfipsec_tmpl *t,
+			   const struct nfipsec_sa *sa)
+{
+	return t->family == sa->family && t->proto == sa->proto &&
+	       t->mode == sa->mode &&
+	       (!t->reqid || t->reqid == sa->reqid) &&
+	       (!t->spi || t->spi == sa->spi) &&
+	       nfipsec_addr_equal(&t->dst, &sa->dst, t->family) &&
+	       nfipsec_addr_equal(&t->src, &sa->src, t->family);
+}
+
+struct nfipsec_policy *nfipsec_policy_alloc(void)
+{
+	struct nfipsec_policy *pol;
+
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+	if (!pol)
+		return NULL;
+	pol->stats = nfipsec_counters_alloc(__NFIPSEC_POLICY_STAT_MAX);
+	if (!pol->stats) {
+		kfree(pol);
+		return NULL;
+	}
+	return pol;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_alloc);
+
+static void policy_free_rcu(struct rcu_head *head)
+{
+	struct nfipsec_policy *pol = container_of(head, struct nfipsec_policy,
+						  rcu);
+
+	nfipsec_counters_free(pol->stats);
+	kfree(pol);
+}
+
+/* Free a policy that readers may still see. */
+void nfipsec_policy_free(struct nfipsec_policy *pol)
+{
+	call_rcu(&pol->rcu, policy_free_rcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_free);
+
+/* The policy at position pos (0: top), or NULL. */
+struct nfipsec_policy *nfipsec_policy_at(struct nfipsec_net *nn, u32 pos)
+{
+	struct nfipsec_policy *pol;
+
+	list_for_each_entry(pol, &nn->policies, list)
+		if (!pos--)
+			return pol;
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_at);
+
+static bool sel_equal(const struct nfipsec_sel *a, const struct nfipsec_sel *b)
+{
+	return a->family == b->family && a->src_plen == b->src_plen &&
+	       a->dst_plen == b->dst_plen && a->proto == b->proto &&
+	       a->sport == b->sport && a->dport == b->dport &&
+	       nfipsec_addr_equal(&a->src, &b->src, a->family) &&
+	       nfipsec_addr_equal(&a->dst, &b->dst, a->family);
+}
+
+/* The policy with this direction and selector; *pos gets its position. */
+struct nfipsec_policy *nfipsec_policy_find(struct nfipsec_net *nn, u8 dir,
+					   const struct nfipsec_sel *sel,
+					   u32 *pos)
+{
+	struct nfipsec_policy *pol;
+	u32 i = 0;
+
+	list_for_each_entry(pol, &nn->policies, list) {
+		if (pol->dir == dir && sel_equal(&pol->sel, sel)) {
+			if (pos)
+				*pos = i;
+			return pol;
+		}
+		i++;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_find);
+
+/* Insert at position pos; past the end appends. */
+void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
+			   u32 pos)
+{
+	struct nfipsec_policy *at = nfipsec_policy_at(nn, pos);
+
+	if (at)
+		list_add_tail_rcu(&pol->list, &at->list);
+	else
+		list_add_tail_rcu(&pol->list, &nn->policies);
+	nn->policy_count++;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_insert);
+
+/* Take a policy out of the list; the caller frees or reinserts it. */
+void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol)
+{
+	list_del_rcu(&pol->list);
+	nn->policy_count--;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_unlink);
+
+/* Remove every policy (of dir, unless dir < 0). */
+void nfipsec_policy_flush(struct nfipsec_net *nn, int dir)
+{
+	struct nfipsec_policy *pol, *tmp;
+
+	list_for_each_entry_safe(pol, tmp, &nn->policies, list) {
+		if (dir >= 0 && pol->dir != dir)
+			continue;
+		nfipsec_policy_unlink(nn, pol);
+		nfipsec_policy_free(pol);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_flush);

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFIPSEC_POLICY_H
+#define _NFIPSEC_POLICY_H
+
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+
+#include "sa.h"
+
+struct nfipsec_net;
+
+/* A traffic selector: prefixes, protocol, ports. */
+struct nfipsec_sel {
+	u8 family;
+	u8 src_plen, dst_plen;
+	u8 proto;			/* 0: any */
+	union nfipsec_addr src, dst;	/* masked to their prefix length */
+	__be16 sport, dport;		/* 0: any */
+};
+
+/* The fields of a packet a selector looks at. */
+struct nfipsec_flow {
+	u8 family;
+	u8 proto;
+	union nfipsec_addr src, dst;
+	__be16 sport, dport;
+};
+
+struct nfipsec_tmpl {
+	u8 family;			/* of the endpoints */
+	u8 proto, mode, level;
+	union nfipsec_addr src, dst;
+	__be32 spi;			/* 0: any */
+	u32 reqid;			/* 0: any */
+};
+
+struct nfipsec_policy {
+	struct list_head list;		/* nn->policies, evaluation order */
+	struct rcu_head rcu;
+	u8 dir;				/* NFIPSEC_DIR_* */
+	u8 action;			/* NFIPSEC_ACTION_* */
+	bool has_tmpl;
+	u32 priority;
+	struct nfipsec_sel sel;
+	struct nfipsec_tmpl tmpl;
+	unsigned long acquire_time;	/* jiffies of the last ACQUIRE */
+	struct nfipsec_counters __percpu *stats;	/* nfipsec_policy_stat */
+};
+
+static inline void nfipsec_pol_stat_add(struct nfipsec_policy *pol,
+					enum nfipsec_policy_stat idx, u64 n)
+{
+	nfipsec_counters_add(pol->stats, idx, n);
+}
+
+bool nfipsec_sel_match(const struct nfipsec_sel *sel,
+		       const struct nfipsec_flow *fl);
+struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
+					     const struct nfipsec_flow *fl);
+bool nfipsec_tmpl_match_sa(const struct nfipsec_tmpl *t,
+			   const struct nfipsec_sa *sa);
+
+/* Configuration, under nn->cfg_lock. */
+struct nfipsec_policy *nfipsec_policy_alloc(void);
+void nfipsec_policy_free(struct nfipsec_policy *pol);
+struct nfipsec_policy *nfipsec_policy_at(struct nfipsec_net *nn, u32 pos);
+struct nfipsec_policy *nfipsec_policy_find(struct nfipsec_net *nn, u8 dir,
+					   const struct nfipsec_sel *sel,
+					   u32 *pos);
+void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
+			   u32 pos);
+void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol);
+void nfipsec_policy_flush(struct nfipsec_net *nn, int dir);
+
+#endif /* _NFIPSEC_POLICY_H */

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Security associations: creation with their crypto transform, the two
+ * lookup tables of a namespace (input by destination, SPI and protocol;
+ * output by destination and protocol), removal and freeing.
+ *
+ * Tables change under nn->cfg_lock and are read under RCU. An SA holds a
+ * reference while it is in the tables; the datapath takes one more across
+ * asynchronous crypto. The last reference frees the SA from a workqueue
+ * after a grace period, since freeing a transform may sleep.
+ */
+
+#include <crypto/authenc.h>
+#include <linux/hash.h>
+#include <linux/jhash.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "nfipsec.h"
+#include "policy.h"
+
+static struct workqueue_struct *nfipsec_sa_wq;
+
+static u32 sa_spi_hash(__be32 spi, u8 proto)
+{
+	return hash_32((__force u32)spi ^ proto, NFIPSEC_SA_HASH_BITS);
+}
+
+static u32 sa_dst_hash(u8 family, const union nfipsec_addr *dst, u8 proto)
+{
+	if (family == AF_INET)
+		return jhash_1word((__force u32)dst->a4, proto);
+	return jhash2((const u32 *)dst->a6.s6_addr32, 4, proto);
+}
+
+static void nfipsec_sa_free_work(struct work_struct *work)
+{
+	struct nfipsec_sa *sa = container_of(to_rcu_work(work),
+					     struct nfipsec_sa, free_work);
+
+	if (!IS_ERR_OR_NULL(sa->aead))
+		crypto_free_aead(sa->aead);
+	nfipsec_counters_free(sa->stats);
+	/* Keys live in sa->algs and in the transform's context. */
+	kfree_sensitive(sa);
+}
+
+void nfipsec_sa_put(struct nfipsec_sa *sa)
+{
+	if (refcount_dec_and_test(&sa->refcnt))
+		queue_rcu_work(nfipsec_sa_wq, &sa->free_work);
+}
+
+/* Key for authenc(): an rtattr with the encryption key's length, the
+ * authentication key, then the encryption key (crypto/authenc.c).
+ */
+static int sa_authenc_setkey(struct nfipsec_sa *sa)
+{
+	const struct nfipsec_sa_alg *a = &sa->algs[NFIPSEC_ALG_AUTH];
+	const struct nfipsec_sa_alg *e = &sa->algs[NFIPSEC_ALG_CRYPT];
+	struct crypto_authenc_key_param *param;
+	unsigned int len;
+	struct rtattr *rta;
+	u8 *key, *p;
+	int err;
+
+	len = RTA_SPACE(sizeof(*param)) + a->key_len + e->key_len;
+	key = kmalloc(len, GFP_KERNEL);
+	if (!key)
+		return -ENOMEM;
+	rta = (struct rtattr *)key;
+	rta->rta_type = CRYPTO_AUTHENC_KEYA_PARAM;
+	rta->rta_len = RTA_LENGTH(sizeof(*param));
+	param = RTA_DATA(rta);
+	param->enckeylen = cpu_to_be32(e->key_len);
+	p = key + RTA_SPACE(sizeof(*param));
+	memcpy(p, a->key, a->key_len);
+	memcpy(p + a->key_len, e->key, e->key_len);
+	err = crypto_aead_setkey(sa->aead, key, len);
+	kfree_sensitive(key);
+	return err;
+}
+
+static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
+{
+	struct nfipsec_sa_alg *aead = &sa->algs[NFIPSEC_ALG_AEAD];
+	struct nfipsec_sa_alg *auth = &sa->algs[NFIPSEC_ALG_AUTH];
+	struct nfipsec_sa_alg *crypt = &sa->algs[NFIPSEC_ALG_CRYPT];
+	char name[CRYPTO_MAX_ALG_NAME];
+	unsigned int icv_bits;
+	int err;
+
+	if (aead->alg) {
+		strscpy(name, aead->alg->name, sizeof(name));
+		icv_bits = aead->icv_bits ?: aead->alg->icv_default;
+	} else {
+		/* Absent halves are null algorithms, as XFRM does it. */
+		if (!auth->alg)
+			auth->alg = nfipsec_alg_find("digest_null",
+						     NFIPSEC_ALG_AUTH);
+		if (!crypt->alg)
+			crypt->alg = nfipsec_alg_find("ecb(cipher_null)",
+						      NFIPSEC_ALG_CRYPT);
+		snprintf(name, sizeof(name), "%s(%s,%s)",
+			 nfipsec_sa_esn(sa) ? "authencesn" : "authenc",
+			 auth->alg->name, crypt->alg->name);
+		icv_bits = auth->icv_bits ?: auth->alg->icv_default;
+	}
+
+	sa->aead = crypto_alloc_aead(name, 0, 0);
+	if (IS_ERR(sa->aead)) {
+		err = PTR_ERR(sa->aead);
+		NFIPSEC_ERR_FMT(extack, "algorithm not available in this kernel",
+				"%s: not available in this kernel (%d)",
+				name, err);
+		return err;
+	}
+	if (aead->alg)
+		err = crypto_aead_setkey(sa->aead, aead->key, aead->key_len);
+	else
+		err = sa_authenc_setkey(sa);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the crypto API refused the key");
+		return err;
+	}
+	err = crypto_aead_setauthsize(sa->aead, icv_bits / 8);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the crypto API refused the ICV length");
+		return err;
+	}
+	sa->ivlen = crypto_aead_ivsize(sa->aead);
+	sa->align = ALIGN(crypto_aead_blocksize(sa->aead), 4);
+	sa->icvlen = crypto_aead_authsize(sa->aead);
+	sa->counter_iv = aead->alg ? aead->alg->counter_iv :
+				     crypt->alg->counter_iv;
+	return 0;
+}
+
+static struct nfipsec_sa *sa_create(struct nfipsec_net *nn,
+				    const struct nfipsec_sa_cfg *cfg,
+				    struct netlink_ext_ack *extack)
+{
+	struct nfipsec_sa *sa;
+	int err;
+
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	if (!sa)
+		return ERR_PTR(-ENOMEM);
+	INIT_RCU_WORK(&sa->free_work, nfipsec_sa_free_work);
+	refcount_set(&sa->refcnt, 1);
+	spin_lock_init(&sa->lock);
+	sa->nn = nn;
+	sa->family = cfg->family;
+	sa->proto = cfg->proto;
+	sa->mode = cfg->mode;
+	sa->spi = cfg->spi;
+	sa->src = cfg->src;
+	sa->dst = cfg->dst;
+	sa->reqid = cfg->reqid;
+	sa->flags = cfg->flags;
+	sa->lft = cfg->lft;
+	sa->add_time = ktime_get_real_seconds();
+	memcpy(sa->algs, cfg->algs, sizeof(sa->algs));
+	nfipsec_replay_init(&sa->replay, cfg->replay_window);
+
+	sa->stats = nfipsec_counters_alloc(__NFIPSEC_SA_STAT_MAX);
+	if (!sa->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+
+	err = sa_init_crypto(sa, extack);
+	if (err)
+		goto err_free;
+	return sa;
+
+err_free:
+	nfipsec_sa_free_work(&sa->free_work.work);
+	return ERR_PTR(err);
+}
+
+static struct nfipsec_sa *sa_lookup(struct nfipsec_net *nn, u8 family,
+				    const union nfipsec_addr *dst,
+				    __be32 spi, u8 proto)
+{
+	struct nfipsec_sa *sa;
+
+	hash_for_each_possible_rcu(nn->sa_by_spi, sa, by_spi,
+				   sa_spi_hash(spi, proto)) {
+		if (sa->spi == spi && sa->proto == proto &&
+		    sa->family == family &&
+		    nfipsec_addr_equal(&sa->dst, dst, family))
+			return sa;
+	}
+	return NULL;
+}
+
+/* Input lookup, under rcu_read_lock(); takes no reference. */
+struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
+				     const union nfipsec_addr *dst,
+				     __be32 spi, u8 proto)
+{
+	return sa_lookup(nn, family, dst, spi, proto);
+}
+
+static void sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
+{
+	lockdep_assert_held(&nn->cfg_lock);
+	hash_del_rcu(&sa->by_spi);
+	hash_del_rcu(&sa->by_dst);
+	list_del(&sa->list);
+	nn->sa_count--;
+	WRITE_ONCE(sa->dead, true);
+	nfipsec_sa_put(sa);
+}
+
+/* A replaced SA goes on from where the old one was. */
+static void sa_inherit(struct nfipsec_sa *sa, struct nfipsec_sa *old)
+{
+	int cpu, i;
+
+	atomic64_set(&sa->seq_out, atomic64_read(&old->seq_out));
+	spin_lock_bh(&old->lock);
+	sa->replay.top = old->replay.top;
+	if (sa->replay.window == old->replay.window)
+		memcpy(sa->replay.ring, old->replay.ring, sizeof(sa->replay.ring));
+	spin_unlock_bh(&old->lock);
+	for_each_possible_cpu(cpu) {
+		struct nfipsec_counters *n = per_cpu_ptr(sa->stats, cpu);
+		struct nfipsec_counters *o = per_cpu_ptr(old->stats, cpu);
+
+		for (i = 0; i < __NFIPSEC_SA_STAT_MAX; i++)
+			u64_stats_set(&n->cnt[i], u64_stats_read(&o->cnt[i]));
+	}
+	sa->add_time = old->add_time;
+}
+
+int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
+		   bool replace, struct netlink_ext_ack *extack)
+{
+	struct nfipsec_sa *sa, *old;
+
+	/* The transform is made before taking the lock: it may sleep long. */
+	sa = sa_create(nn, cfg, extack);
+	if (IS_ERR(sa))
+		return PTR_ERR(sa);
+
+	mutex_lock(&nn->cfg_lock);
+	old = sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto);
+	if (old && !replace) {
+		mutex_unlock(&nn->cfg_lock);
+		NL_SET_ERR_MSG(extack, "an SA with this dst, spi and proto exists");
+		nfipsec_sa_put(sa);
+		return -EEXIST;
+	}
+	if (!old && replace) {
+		mutex_unlock(&nn->cfg_lock);
+		NL_SET_ERR_MSG(extack, "no SA with this dst, spi and proto");
+		nfipsec_sa_put(sa);
+		return -ENOENT;
+	}
+	if (old) {
+		sa_inherit(sa, old);
+		sa_unlink(nn, old);
+	}
+	hash_add_rcu(nn->sa_by_spi, &sa->by_spi, sa_spi_hash(sa->spi, sa->proto));
+	hash_add_rcu(nn->sa_by_dst, &sa->by_dst,
+		     sa_dst_hash(sa->family, &sa->dst, sa->proto));
+	list_add_tail(&sa->list, &nn->sa_list);
+	nn->sa_count++;
+	mutex_unlock(&nn->cfg_lock);
+	return 0;
+}
+
+int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
+		   const union nfipsec_addr *dst, __be32 spi, u8 proto)
+{
+	struct nfipsec_sa *sa;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	sa = sa_lookup(nn, family, dst, spi, proto);
+	if (!sa)
+		return -ENOENT;
+	sa_unlink(nn, sa);
+	return 0;
+}
+
+/* Remove every SA (of proto, unless 0). Under nn->cfg_lock. */
+void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto)
+{
+	struct nfipsec_sa *sa, *tmp;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	list_for_each_entry_safe(sa, tmp, &nn->sa_list, list)
+		if (!proto || sa->proto == proto)
+			sa_unlink(nn, sa);
+}
+
+/*
+ * The SA that carries packets of a policy's template: same endpoints,
+ * protocol and mode, reqid and SPI when the template names them. The
+ * newest such SA wins (after a rekey both exist for a while): buckets hold
+ * the newest first. Under rcu_read_lock(); takes no reference.
+ */
+struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
+				       const struct nfipsec_tmpl *t)
+{
+	struct nfipsec_sa *sa;
+
+	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
+				   sa_dst_hash(t->family, &t->dst, t->proto)) {
+		if (nfipsec_tmpl_match_sa(t, sa) && !READ_ONCE(sa->dead))
+			return sa;
+	}
+	return NULL;
+}
+
+int nfipsec_sa_init(void)
+{
+	nfipsec_sa_wq = alloc_workqueue("nfipsec_sa", 0, 0);
+	return nfipsec_sa_wq ? 0 : -ENOMEM;
+}
+
+void nfipsec_sa_exit(void)
+{
+	/* SAs still waiting for a grace period queue their work after it. */
+	rcu_barrier();
+	destroy_workqueue(nfipsec_sa_wq);
+}

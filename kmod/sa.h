@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFIPSEC_SA_H
+#define _NFIPSEC_SA_H
+
+#include <linux/in6.h>
+#include <net/ipv6.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <crypto/aead.h>
+
+#include "../uapi/nfipsec.h"
+#include "algs.h"
+#include "counters.h"
+#include "replay.h"
+
+struct nfipsec_net;
+
+union nfipsec_addr {
+	__be32 a4;
+	struct in6_addr a6;
+};
+
+static inline bool nfipsec_addr_equal(const union nfipsec_addr *a,
+				      const union nfipsec_addr *b, u8 family)
+{
+	if (family == AF_INET)
+		return a->a4 == b->a4;
+	return ipv6_addr_equal(&a->a6, &b->a6);
+}
+
+/* What was configured for one algorithm, kept to show it back. */
+struct nfipsec_sa_alg {
+	const struct nfipsec_alg *alg;	/* NULL: not configured */
+	u32 icv_bits;			/* as configured; 0: default */
+	u16 key_len;
+	u8 key[128];
+};
+
+struct nfipsec_lifetime {
+	u64 soft_bytes, hard_bytes, soft_packets, hard_packets;
+	u64 soft_add, hard_add, soft_use, hard_use;
+};
+
+/*
+ * A security association. Everything above "lock" is fixed once the SA is
+ * published in the tables; the datapath reads it under RCU, and holds a
+ * reference across asynchronous crypto.
+ */
+struct nfipsec_sa {
+	struct hlist_node by_spi;	/* input: (dst, spi, proto) */
+	struct hlist_node by_dst;	/* output: (dst, proto) */
+	struct list_head list;		/* nn->sa_list, oldest first */
+	struct nfipsec_net *nn;
+	refcount_t refcnt;
+	struct rcu_work free_work;
+
+	u8 family;			/* of src and dst: AF_INET, AF_INET6 */
+	u8 proto;			/* IPPROTO_ESP */
+	u8 mode;			/* NFIPSEC_MODE_* */
+	__be32 spi;
+	union nfipsec_addr src, dst;
+	u32 reqid;
+	u32 flags;			/* NFIPSEC_SA_F_* */
+	struct nfipsec_lifetime lft;
+	u64 add_time;			/* ktime_get_real_seconds() */
+
+	struct crypto_aead *aead;
+	u8 ivlen, align, icvlen;
+	bool counter_iv;
+	struct nfipsec_sa_alg algs[3];	/* by enum nfipsec_alg_kind */
+
+	spinlock_t lock;		/* replay window */
+	bool dead;			/* removed from the tables */
+	atomic64_t seq_out;		/* last sequence number sent */
+	struct nfipsec_replay replay;
+	struct nfipsec_counters __percpu *stats;	/* nfipsec_sa_stat */
+};
+
+static inline bool nfipsec_sa_esn(const struct nfipsec_sa *sa)
+{
+	return sa->flags & NFIPSEC_SA_F_ESN;
+}
+
+static inline void nfipsec_sa_stat_add(struct nfipsec_sa *sa,
+				       enum nfipsec_sa_stat idx, u64 n)
+{
+	nfipsec_counters_add(sa->stats, idx, n);
+}
+
+static inline bool nfipsec_sa_hold(struct nfipsec_sa *sa)
+{
+	return refcount_inc_not_zero(&sa->refcnt);
+}
+
+void nfipsec_sa_put(struct nfipsec_sa *sa);
+
+/* The parameters of a new SA, parsed from netlink. */
+struct nfipsec_sa_cfg {
+	u8 family, proto, mode;
+	__be32 spi;
+	union nfipsec_addr src, dst;
+	u32 reqid, flags, replay_window;
+	struct nfipsec_lifetime lft;
+	struct nfipsec_sa_alg algs[3];
+};
+
+int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
+		   bool replace, struct netlink_ext_ack *extack);
+struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
+				     const union nfipsec_addr *dst,
+				     __be32 spi, u8 proto);
+int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
+		   const union nfipsec_addr *dst, __be32 spi, u8 proto);
+void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
+
+struct nfipsec_tmpl;
+struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
+				       const struct nfipsec_tmpl *t);
+
+int nfipsec_sa_init(void);
+void nfipsec_sa_exit(void);
+
+#endif /* _NFIPSEC_SA_H */
