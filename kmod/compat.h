@@ -33,4 +33,26 @@
 #define NFIPSEC_ERR_FMT(extack, msg, fmt, ...) NL_SET_ERR_MSG(extack, msg)
 #endif
 
+/*
+ * Crypto completion callbacks took the request until 6.3, which made them
+ * take crypto_completion_data_t, until 6.4 made them take the data pointer
+ * itself. Kbuild defines NFIPSEC_HAVE_COMPLETION_DATA_T when the kernel has
+ * that type (a probe of include/linux/crypto.h).
+ */
+#include <linux/crypto.h>
+#ifdef NFIPSEC_HAVE_COMPLETION_DATA_T
+#define NFIPSEC_CRYPTO_DONE_ARG crypto_completion_data_t *
+#define nfipsec_crypto_done_data(d) crypto_get_completion_data(d)
+#else
+#define NFIPSEC_CRYPTO_DONE_ARG void *
+#define nfipsec_crypto_done_data(d) (d)
+#endif
+
+/* get_unaligned() and friends moved to <linux/unaligned.h> in 6.12. */
+#if __has_include(<linux/unaligned.h>)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 #endif /* _NFIPSEC_COMPAT_H */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netfilter hooks, IPv4 and IPv6, registered in every namespace at the
- * points the datapath works on:
- *  - PRE_ROUTING, after conntrack and before DNAT: inbound policy checks;
- *  - LOCAL_IN, after the user's filter chains: ESP to a local address;
- *  - POST_ROUTING, before SNAT: outbound policy matching and encapsulation.
- * For now every hook counts what it sees and accepts it.
+ * points the datapath works on; each counts every packet it sees:
+ *  - PRE_ROUTING, after conntrack and before DNAT: counts only;
+ *  - LOCAL_IN, after the user's filter chains: ESP to a local address is
+ *    decrypted (input.c), cleartext meets the "in" policies;
+ *  - FORWARD, after the user's filter chains: cleartext meets the "fwd"
+ *    policies;
+ *  - POST_ROUTING, before SNAT: the "out" policies, encapsulation (output.c).
  */
 
 #include <linux/netfilter.h>
@@ -18,9 +20,19 @@ static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	enum nfipsec_stat idx = (enum nfipsec_stat)(unsigned long)priv;
+	struct nfipsec_net *nn = nfipsec_net(state->net);
 
-	nfipsec_stat_inc(nfipsec_net(state->net), idx);
-	return NF_ACCEPT;
+	nfipsec_stat_inc(nn, idx);
+	switch (state->hook) {
+	case NF_INET_LOCAL_IN:
+		return nfipsec_input(nn, skb, state);
+	case NF_INET_FORWARD:
+		return nfipsec_forward(nn, skb, state);
+	case NF_INET_POST_ROUTING:
+		return nfipsec_output(nn, skb, state);
+	default:
+		return NF_ACCEPT;
+	}
 }
 
 #define NFIPSEC_HOOK(_pf, _hook, _prio, _stat)			\
@@ -39,6 +51,9 @@ static const struct nf_hook_ops nfipsec_hook_ops[] = {
 	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN,
 		     NF_IP_PRI_FILTER + 1,
 		     NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN),
+	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD,
+		     NF_IP_PRI_FILTER + 1,
+		     NFIPSEC_STAT_HOOK_IPV4_FORWARD),
 	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_POST_ROUTING,
 		     NF_IP_PRI_NAT_SRC - 1,
 		     NFIPSEC_STAT_HOOK_IPV4_POST_ROUTING),
@@ -48,6 +63,9 @@ static const struct nf_hook_ops nfipsec_hook_ops[] = {
 	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN,
 		     NF_IP6_PRI_FILTER + 1,
 		     NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN),
+	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD,
+		     NF_IP6_PRI_FILTER + 1,
+		     NFIPSEC_STAT_HOOK_IPV6_FORWARD),
 	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_POST_ROUTING,
 		     NF_IP6_PRI_NAT_SRC - 1,
 		     NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING),

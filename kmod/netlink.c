@@ -3,80 +3,65 @@
  * The generic netlink family "nfipsec": commands and attribute policies as
  * described in uapi/nfipsec.h. Every operation requires CAP_NET_ADMIN in the
  * user namespace owning the caller's network namespace (GENL_UNS_ADMIN_PERM)
- * and validates its attributes strictly.
+ * and validates its attributes strictly. SA commands are in nl_sa.c, policy
+ * commands in nl_policy.c.
  */
 
 #include <linux/in.h>
 #include <net/genetlink.h>
 
-#include "nfipsec.h"
-
-static struct genl_family nfipsec_genl_family;
+#include "netlink.h"
+#include "policy.h"
 
 /* Commands that take no attributes: any attribute is refused. */
 static const struct nla_policy nfipsec_no_attrs_policy[NFIPSEC_A_MAX + 1] = {
 };
 
-static const struct nla_policy nfipsec_sa_filter_policy[NFIPSEC_SA_A_MAX + 1] = {
-	[NFIPSEC_SA_A_PROTO] = { .type = NLA_U8 },
-	[NFIPSEC_SA_A_SPI] = { .type = NLA_BE32 },
+static const struct nla_policy nfipsec_cmd_policy[NFIPSEC_A_MAX + 1] = {
+	[NFIPSEC_A_SA] = NLA_POLICY_NESTED(nfipsec_sa_nl_policy),
+	[NFIPSEC_A_POLICY] = NLA_POLICY_NESTED(nfipsec_pol_nl_policy),
+	[NFIPSEC_A_SHOW_KEYS] = { .type = NLA_FLAG },
 };
 
-static const struct nla_policy nfipsec_sa_get_policy[NFIPSEC_A_MAX + 1] = {
-	[NFIPSEC_A_SA] = NLA_POLICY_NESTED(nfipsec_sa_filter_policy),
-};
-
-static const struct nla_policy
-nfipsec_policy_filter_policy[NFIPSEC_POLICY_A_MAX + 1] = {
-	[NFIPSEC_POLICY_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_DIR_MAX),
-};
-
-static const struct nla_policy nfipsec_policy_get_policy[NFIPSEC_A_MAX + 1] = {
-	[NFIPSEC_A_POLICY] = NLA_POLICY_NESTED(nfipsec_policy_filter_policy),
-};
-
-/*
- * Parse an NFIPSEC_A_SA nest used as a dump filter. The nest was already
- * validated against nfipsec_sa_filter_policy when it came through genetlink;
- * parsing it again keeps this function safe on its own (KUnit calls it).
- */
-int nfipsec_nl_parse_sa_filter(const struct nlattr *attr,
-			       struct nfipsec_sa_filter *filter,
-			       struct netlink_ext_ack *extack)
+int nfipsec_nl_get_addr(const struct nlattr *attr, union nfipsec_addr *addr,
+			u8 *family, struct netlink_ext_ack *extack)
 {
-	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
-	int err;
+	u8 fam;
 
-	memset(filter, 0, sizeof(*filter));
-	if (!attr)
-		return 0;
-
-	err = nla_parse_nested(tb, NFIPSEC_SA_A_MAX, attr,
-			       nfipsec_sa_filter_policy, extack);
-	if (err)
-		return err;
-
-	if (tb[NFIPSEC_SA_A_PROTO]) {
-		filter->proto = nla_get_u8(tb[NFIPSEC_SA_A_PROTO]);
-		if (filter->proto != IPPROTO_ESP && filter->proto != IPPROTO_AH) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_PROTO],
-					    "proto must be esp (50) or ah (51)");
-			return -EINVAL;
-		}
+	memset(addr, 0, sizeof(*addr));
+	if (nla_len(attr) == 4) {
+		fam = AF_INET;
+		addr->a4 = nla_get_in_addr(attr);
+	} else if (nla_len(attr) == 16) {
+		fam = AF_INET6;
+		addr->a6 = nla_get_in6_addr(attr);
+	} else {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "an address is 4 (IPv4) or 16 (IPv6) bytes");
+		return -EINVAL;
 	}
-	if (tb[NFIPSEC_SA_A_SPI]) {
-		filter->has_spi = true;
-		filter->spi = nla_get_be32(tb[NFIPSEC_SA_A_SPI]);
+	if (*family && *family != fam) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "addresses must all be IPv4 or all IPv6");
+		return -EINVAL;
 	}
+	*family = fam;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(nfipsec_nl_parse_sa_filter);
 
-static void *nfipsec_genl_put(struct sk_buff *skb, const struct genl_info *info,
-			      u8 cmd)
+int nfipsec_nl_put_addr(struct sk_buff *skb, int type,
+			const union nfipsec_addr *addr, u8 family)
+{
+	if (family == AF_INET)
+		return nla_put_in_addr(skb, type, addr->a4);
+	return nla_put_in6_addr(skb, type, &addr->a6);
+}
+
+void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
+			 u8 cmd)
 {
 	return genlmsg_put(skb, info->snd_portid, info->snd_seq,
-			   &nfipsec_genl_family, 0, cmd);
+			  &nfipsec_genl_family, 0, cmd);
 }
 
 static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
@@ -90,7 +75,7 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	hdr = nfipsec_genl_put(msg, info, NFIPSEC_CMD_GET_INFO);
+	hdr = nfipsec_nl_put_hdr(msg, info, NFIPSEC_CMD_GET_INFO);
 	if (!hdr)
 		goto err_free;
 
@@ -127,9 +112,9 @@ static int nfipsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 
-	hdr = nfipsec_genl_put(msg, info, NFIPSEC_CMD_GET_STATS);
+	hdr = nfipsec_nl_put_hdr(msg, info, NFIPSEC_CMD_GET_STATS);
 	if (!hdr || nfipsec_counters_fill(msg, NFIPSEC_A_STATS, nn->stats,
-						 NFIPSEC_STAT_MAX)) {
+					  NFIPSEC_STAT_MAX)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -137,101 +122,112 @@ static int nfipsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* Dump state kept in cb->ctx between dumpit calls. */
-struct nfipsec_sa_dump_ctx {
-	struct nfipsec_sa_filter filter;
-	unsigned int done;
-};
-
-static int nfipsec_nl_sa_dump_start(struct netlink_callback *cb)
+/*
+ * ACQUIRE to the events group: a packet matched pol and no SA could carry
+ * it. At most one a second per policy; called under rcu_read_lock().
+ */
+void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
+		     const struct nfipsec_flow *fl)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct nfipsec_sa_dump_ctx *ctx = (void *)cb->ctx;
+	unsigned long last = READ_ONCE(pol->acquire_time);
+	struct nfipsec_policy *p;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	u32 pos = 0;
+	void *hdr;
 
-	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
-	ctx->done = 0;
-	return nfipsec_nl_parse_sa_filter(info->attrs[NFIPSEC_A_SA],
-					  &ctx->filter, cb->extack);
+	if (last && time_before(jiffies, last + HZ))
+		return;
+	if (cmpxchg(&pol->acquire_time, last, jiffies ?: 1) != last)
+		return;
+	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+		return;
+
+	list_for_each_entry_rcu(p, &nn->policies, list) {
+		if (p == pol)
+			break;
+		pos++;
+	}
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		goto err;
+	hdr = genlmsg_put(msg, 0, 0, &nfipsec_genl_family, 0,
+			  NFIPSEC_CMD_ACQUIRE);
+	if (!hdr)
+		goto err_free;
+	nest = nla_nest_start(msg, NFIPSEC_A_POLICY);
+	if (!nest || nfipsec_nl_fill_policy_attrs(msg, pol, pos))
+		goto err_free;
+	nla_nest_end(msg, nest);
+	if (nfipsec_nl_put_sel(msg, NFIPSEC_A_PACKET, fl))
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
+				GFP_ATOMIC);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_ACQUIRE_SENT);
+	return;
+
+err_free:
+	nlmsg_free(msg);
+err:
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_ACQUIRE_ERROR);
 }
 
-static int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	/* The SAD holds no SA until SAs can be added: nothing to dump. */
-	return 0;
-}
-
-struct nfipsec_policy_dump_ctx {
-	int dir;	/* -1: any */
-	unsigned int done;
-};
-
-static int nfipsec_nl_policy_dump_start(struct netlink_callback *cb)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct nfipsec_policy_dump_ctx *ctx = (void *)cb->ctx;
-	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
-	struct nlattr *attr = info->attrs[NFIPSEC_A_POLICY];
-	int err;
-
-	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
-	ctx->dir = -1;
-	ctx->done = 0;
-	if (!attr)
-		return 0;
-	err = nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, attr,
-			       nfipsec_policy_filter_policy, cb->extack);
-	if (err)
-		return err;
-	if (tb[NFIPSEC_POLICY_A_DIR])
-		ctx->dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
-	return 0;
-}
-
-static int nfipsec_nl_policy_dump(struct sk_buff *skb,
-				  struct netlink_callback *cb)
-{
-	/* The SPD holds no policy until policies can be added. */
-	return 0;
-}
+#define NFIPSEC_OP(_cmd, _doit, _pol)			\
+	{						\
+		.cmd = (_cmd),				\
+		.doit = (_doit),			\
+		.policy = (_pol),			\
+		.maxattr = NFIPSEC_A_MAX,		\
+		.flags = GENL_UNS_ADMIN_PERM,		\
+	}
 
 static const struct genl_ops nfipsec_genl_ops[] = {
-	{
-		.cmd = NFIPSEC_CMD_GET_INFO,
-		.doit = nfipsec_nl_get_info,
-		.policy = nfipsec_no_attrs_policy,
-		.maxattr = NFIPSEC_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	NFIPSEC_OP(NFIPSEC_CMD_GET_INFO, nfipsec_nl_get_info,
+		   nfipsec_no_attrs_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_GET_STATS, nfipsec_nl_get_stats,
+		   nfipsec_no_attrs_policy),
 	{
 		.cmd = NFIPSEC_CMD_SA_GET,
+		.doit = nfipsec_nl_sa_get,
 		.start = nfipsec_nl_sa_dump_start,
 		.dumpit = nfipsec_nl_sa_dump,
-		.policy = nfipsec_sa_get_policy,
+		.done = nfipsec_nl_sa_dump_done,
+		.policy = nfipsec_cmd_policy,
 		.maxattr = NFIPSEC_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	NFIPSEC_OP(NFIPSEC_CMD_SA_NEW, nfipsec_nl_sa_new, nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_SA_SET, nfipsec_nl_sa_set, nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_SA_DEL, nfipsec_nl_sa_del, nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_SA_FLUSH, nfipsec_nl_sa_flush,
+		   nfipsec_cmd_policy),
 	{
 		.cmd = NFIPSEC_CMD_POLICY_GET,
-		.start = nfipsec_nl_policy_dump_start,
-		.dumpit = nfipsec_nl_policy_dump,
-		.policy = nfipsec_policy_get_policy,
+		.doit = nfipsec_nl_pol_get,
+		.start = nfipsec_nl_pol_dump_start,
+		.dumpit = nfipsec_nl_pol_dump,
+		.policy = nfipsec_cmd_policy,
 		.maxattr = NFIPSEC_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
-	{
-		.cmd = NFIPSEC_CMD_GET_STATS,
-		.doit = nfipsec_nl_get_stats,
-		.policy = nfipsec_no_attrs_policy,
-		.maxattr = NFIPSEC_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
+	NFIPSEC_OP(NFIPSEC_CMD_POLICY_NEW, nfipsec_nl_pol_new,
+		   nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_POLICY_SET, nfipsec_nl_pol_set,
+		   nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_POLICY_DEL, nfipsec_nl_pol_del,
+		   nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_POLICY_FLUSH, nfipsec_nl_pol_flush,
+		   nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_POLICY_MOVE, nfipsec_nl_pol_move,
+		   nfipsec_cmd_policy),
 };
 
 static const struct genl_multicast_group nfipsec_genl_mcgrps[] = {
 	{ .name = NFIPSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static struct genl_family nfipsec_genl_family __ro_after_init = {
+struct genl_family nfipsec_genl_family __ro_after_init = {
 	.name = NFIPSEC_GENL_NAME,
 	.version = NFIPSEC_GENL_VERSION,
 	.netnsok = true,

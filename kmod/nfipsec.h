@@ -7,7 +7,9 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <net/net_namespace.h>
+#include <linux/netfilter.h>
 #include <net/netlink.h>
+#include <net/netfilter/nf_conntrack_core.h>
 
 #include "../uapi/nfipsec.h"
 #include "counters.h"
@@ -54,16 +56,46 @@ static inline void nfipsec_stat_inc(struct nfipsec_net *nn,
 int nfipsec_hooks_register(struct net *net);
 void nfipsec_hooks_unregister(struct net *net);
 
-/* netlink.c */
+/* input.c, output.c: the datapath behind the hooks */
+unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
+			   const struct nf_hook_state *state);
+unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
+unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
+			    const struct nf_hook_state *state);
+
+/*
+ * Confirm the packet's conntrack entry now: a packet we steal never reaches
+ * the confirm hook, and without it replies would never be "established".
+ */
+static inline int nfipsec_ct_confirm(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	return nf_conntrack_confirm(skb);
+#else
+	return NF_ACCEPT;
+#endif
+}
+
+/* nl_sa.c: a dump's filter; zero fields match anything. */
 struct nfipsec_sa_filter {
-	u8 proto;	/* 0: any */
+	u8 proto;
 	bool has_spi;
 	__be32 spi;
+	u8 src_family, dst_family;
+	union {
+		__be32 a4;
+		struct in6_addr a6;
+	} src, dst;
 };
 
 int nfipsec_nl_parse_sa_filter(const struct nlattr *attr,
 			       struct nfipsec_sa_filter *filter,
 			       struct netlink_ext_ack *extack);
+struct nfipsec_policy;
+struct nfipsec_flow;
+void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
+		     const struct nfipsec_flow *fl);
 int nfipsec_genl_init(void);
 void nfipsec_genl_exit(void);
 

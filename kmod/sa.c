@@ -84,9 +84,10 @@ static int sa_authenc_setkey(struct nfipsec_sa *sa)
 
 static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 {
-	struct nfipsec_sa_alg *aead = &sa->algs[NFIPSEC_ALG_AEAD];
-	struct nfipsec_sa_alg *auth = &sa->algs[NFIPSEC_ALG_AUTH];
-	struct nfipsec_sa_alg *crypt = &sa->algs[NFIPSEC_ALG_CRYPT];
+	const struct nfipsec_sa_alg *aead = &sa->algs[NFIPSEC_ALG_AEAD];
+	const struct nfipsec_sa_alg *auth = &sa->algs[NFIPSEC_ALG_AUTH];
+	const struct nfipsec_sa_alg *crypt = &sa->algs[NFIPSEC_ALG_CRYPT];
+	const struct nfipsec_alg *a, *e;
 	char name[CRYPTO_MAX_ALG_NAME];
 	unsigned int icv_bits;
 	int err;
@@ -96,16 +97,13 @@ static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 		icv_bits = aead->icv_bits ?: aead->alg->icv_default;
 	} else {
 		/* Absent halves are null algorithms, as XFRM does it. */
-		if (!auth->alg)
-			auth->alg = nfipsec_alg_find("digest_null",
-						     NFIPSEC_ALG_AUTH);
-		if (!crypt->alg)
-			crypt->alg = nfipsec_alg_find("ecb(cipher_null)",
-						      NFIPSEC_ALG_CRYPT);
+		a = auth->alg ?: nfipsec_alg_find("digest_null", NFIPSEC_ALG_AUTH);
+		e = crypt->alg ?: nfipsec_alg_find("ecb(cipher_null)",
+						   NFIPSEC_ALG_CRYPT);
 		snprintf(name, sizeof(name), "%s(%s,%s)",
 			 nfipsec_sa_esn(sa) ? "authencesn" : "authenc",
-			 auth->alg->name, crypt->alg->name);
-		icv_bits = auth->icv_bits ?: auth->alg->icv_default;
+			 a->name, e->name);
+		icv_bits = auth->alg ? auth->icv_bits ?: a->icv_default : 0;
 	}
 
 	sa->aead = crypto_alloc_aead(name, 0, 0);
@@ -133,7 +131,7 @@ static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 	sa->align = ALIGN(crypto_aead_blocksize(sa->aead), 4);
 	sa->icvlen = crypto_aead_authsize(sa->aead);
 	sa->counter_iv = aead->alg ? aead->alg->counter_iv :
-				     crypt->alg->counter_iv;
+		crypt->alg && crypt->alg->counter_iv;
 	return 0;
 }
 

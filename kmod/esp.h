@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFIPSEC_ESP_H
+#define _NFIPSEC_ESP_H
+
+#include <linux/skbuff.h>
+
+struct nfipsec_sa;
+
+/*
+ * Called when ESP processing of an skb ends, synchronously or from the
+ * crypto completion: err is 0 or a negative errno; the callee owns the skb
+ * and the SA reference the caller of nfipsec_esp_* gave.
+ */
+typedef void (*nfipsec_esp_done_t)(struct sk_buff *skb, struct nfipsec_sa *sa,
+				   u64 seq, int err);
+
+/*
+ * Encrypt skb->data..end (the payload: an inner IP packet in tunnel mode)
+ * into an ESP packet: ESP header and IV pushed in front, padding, pad
+ * length, next header and ICV appended. The caller holds a reference on the
+ * SA, which passes to done, and left headroom for the ESP header and IV.
+ */
+void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
+			u8 nexthdr, nfipsec_esp_done_t done);
+
+/*
+ * Authenticate and decrypt the ESP packet at skb->data + offset, whose full
+ * sequence number is seq. On success (err 0) skb->data is the payload, the
+ * next header value is in *NFIPSEC_ESP_CB(skb), and the ESP trailer is gone.
+ */
+void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
+		       unsigned int offset, u64 seq, nfipsec_esp_done_t done);
+
+struct nfipsec_esp_cb {
+	u8 nexthdr;
+	unsigned int offset;
+};
+
+#define NFIPSEC_ESP_CB(skb) ((struct nfipsec_esp_cb *)(skb)->cb)
+
+#endif /* _NFIPSEC_ESP_H */

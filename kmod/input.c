@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Inbound. At LOCAL_IN (after the user's filter chains, so a rule that
+ * drops ESP stops the tunnel; after reassembly), ESP for an SPI of ours is
+ * taken, checked against the replay window, authenticated and decrypted,
+ * and the window moves only then. The inner packet must be allowed by the
+ * first matching "in" policy (or "fwd" when it is not for this host) with
+ * a template this SA satisfies; it then re-enters the stack through
+ * netif_rx() on the device the ESP came in by, so routing, conntrack and the
+ * firewall see it anew. It carries an empty secpath: that marks it as
+ * decrypted (nft: "meta secpath exists") and spares it the cleartext checks.
+ *
+ * ESP whose SPI is not ours is left to the rest of the stack (Linux XFRM).
+ * Cleartext packets meeting an in/fwd policy that requires IPsec, or one
+ * that blocks, are dropped at LOCAL_IN and FORWARD.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/netdevice.h>
+#include <net/addrconf.h>
+#include <net/ip.h>
+#include <net/xfrm.h>
+
+#include "nfipsec.h"
+#include "esp.h"
+#include "policy.h"
+
+static bool decrypted(const struct sk_buff *skb)
+{
+	return skb_ext_exist(skb, SKB_EXT_SEC_PATH);
+}
+
+static bool flow_is_local(struct net *net, const struct nfipsec_flow *fl)
+{
+	if (fl->family == AF_INET)
+		return inet_addr_type(net, fl->dst.a4) == RTN_LOCAL;
+	return ipv6_chk_addr(net, &fl->dst.a6, NULL, 0);
+}
+
+/* Policy check of a cleartext packet; dir is in or fwd. */
+static unsigned int check_clear(struct nfipsec_net *nn, struct sk_buff *skb,
+				u8 dir, const struct nfipsec_flow *fl)
+{
+	struct nfipsec_policy *pol;
+
+	pol = nfipsec_policy_lookup(nn, dir, fl);
+	if (!pol)
+		return NF_ACCEPT;
+	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
+	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
+	if (pol->action == NFIPSEC_ACTION_BLOCK) {
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_POL_BLOCK);
+	} else if (pol->has_tmpl && pol->tmpl.level == NFIPSEC_LEVEL_REQUIRED) {
+		/* Protection required, and this came in clear. */
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_TMPL_MISMATCH);
+	} else {
+		return NF_ACCEPT;
+	}
+	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
+	return NF_DROP;
+}
+
+/* Is the decrypted packet one that sa may carry? */
+static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
+			    struct nfipsec_sa *sa, const struct nfipsec_flow *fl)
+{
+	u8 dir = flow_is_local(nn->net, fl) ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD;
+	struct nfipsec_policy *pol;
+	bool ok;
+
+	rcu_read_lock();
+	pol = nfipsec_policy_lookup(nn, dir, fl);
+	ok = pol && pol->action == NFIPSEC_ACTION_ALLOW && pol->has_tmpl &&
+	     nfipsec_tmpl_match_sa(&pol->tmpl, sa);
+	if (pol) {
+		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
+		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
+		if (!ok)
+			nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
+static void rcv_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
+		     enum nfipsec_stat ns, enum nfipsec_sa_stat ss)
+{
+	nfipsec_stat_inc(sa->nn, ns);
+	nfipsec_sa_stat_add(sa, ss, 1);
+	kfree_skb(skb);
+	nfipsec_sa_put(sa);
+}
+
+/* Returns the replay verdict as a drop reason, or 0 when acceptable. */
+static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool advance)
+{
+	enum nfipsec_replay_verdict v;
+
+	spin_lock_bh(&sa->lock);
+	v = nfipsec_replay_check(&sa->replay, seq);
+	if (v == NFIPSEC_REPLAY_OK && advance)
+		nfipsec_replay_advance(&sa->replay, seq);
+	spin_unlock_bh(&sa->lock);
+	if (v == NFIPSEC_REPLAY_DUP)
+		return NFIPSEC_SA_STAT_REPLAY;
+	if (v == NFIPSEC_REPLAY_OLD)
+		return NFIPSEC_SA_STAT_OUTSIDE_WINDOW;
+	return 0;
+}
+
+static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
+		     int err)
+{
+	u8 nexthdr = NFIPSEC_ESP_CB(skb)->nexthdr;
+	struct nfipsec_net *nn = sa->nn;
+	struct nfipsec_flow fl;
+	int reason, thoff;
+	u8 family;
+
+	if (unlikely(err)) {
+		if (err == -EBADMSG)
+			rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_PROTO_ERROR,
+				 NFIPSEC_SA_STAT_INTEGRITY);
+		else if (err == -EINVAL)
+			rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
+				 NFIPSEC_SA_STAT_BAD_HEADER);
+		else
+			rcv_drop(skb, sa, NFIPSEC_STAT_IN_ERROR,
+				 NFIPSEC_SA_STAT_ERROR);
+		return;
+	}
+	/* Authenticated: now the window may move (if no one else took seq). */
+	reason = replay_verdict(sa, seq, true);
+	if (reason) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_SEQ_ERROR, reason);
+		return;
+	}
+
+	/* Tunnel mode: the payload is an IP packet. */
+	if (nexthdr == IPPROTO_IPIP && pskb_may_pull(skb, sizeof(struct iphdr)) &&
+	    ip_hdr(skb)->version == 4) {
+		family = AF_INET;
+		skb->protocol = htons(ETH_P_IP);
+	} else if (nexthdr == IPPROTO_IPV6 &&
+		   pskb_may_pull(skb, sizeof(struct ipv6hdr)) &&
+		   ipv6_hdr(skb)->version == 6) {
+		family = AF_INET6;
+		skb->protocol = htons(ETH_P_IPV6);
+	} else {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
+			 NFIPSEC_SA_STAT_BAD_HEADER);
+		return;
+	}
+	skb_reset_network_header(skb);
+	if (nfipsec_flow_parse(skb, family, &fl, &thoff)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
+			 NFIPSEC_SA_STAT_BAD_HEADER);
+		return;
+	}
+	if (!check_decrypted(nn, skb, sa, &fl)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
+			 NFIPSEC_SA_STAT_POLICY);
+		return;
+	}
+	if (!secpath_set(skb)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_ERROR, NFIPSEC_SA_STAT_ERROR);
+		return;
+	}
+	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
+	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
+	nfipsec_sa_put(sa);
+
+	/* Re-enter the stack as if received again on the same device. */
+	skb_mac_header_rebuild(skb);
+	if (skb->mac_len == ETH_HLEN && skb->dev->type == ARPHRD_ETHER)
+		eth_hdr(skb)->h_proto = skb->protocol;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	skb->pkt_type = PACKET_HOST;
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	netif_rx(skb);
+}
+
+static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
+			    const struct nfipsec_flow *fl, int thoff)
+{
+	struct ip_esp_hdr _esph;
+	const struct ip_esp_hdr *esph;
+	struct nfipsec_sa *sa;
+	int reason;
+	u64 seq;
+
+	esph = skb_header_pointer(skb, thoff, sizeof(_esph), &_esph);
+	if (!esph)
+		return NF_ACCEPT;
+	sa = nfipsec_sa_lookup(nn, fl->family, &fl->dst, esph->spi,
+			       IPPROTO_ESP);
+	if (!sa || !nfipsec_sa_hold(sa)) {
+		/* Not ours: XFRM may know it. */
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_NO_STATES);
+		return NF_ACCEPT;
+	}
+
+	seq = nfipsec_replay_infer(&sa->replay, ntohl(esph->seq_no),
+				   nfipsec_sa_esn(sa));
+	reason = replay_verdict(sa, seq, false);
+	if (reason) {
+		nfipsec_sa_stat_add(sa, reason, 1);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_STATE_SEQ_ERROR);
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
+	if (nfipsec_ct_confirm(skb) != NF_ACCEPT) {
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
+	nfipsec_esp_input(skb, sa, thoff, seq, rcv_done);
+	return NF_STOLEN;
+}
+
+/* LOCAL_IN, both families. */
+unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct nfipsec_flow fl;
+	int thoff;
+
+	if (decrypted(skb))
+		return NF_ACCEPT;
+	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
+		return NF_ACCEPT;
+	if (fl.proto == IPPROTO_ESP && thoff >= 0)
+		return esp_rcv(nn, skb, &fl, thoff);
+	if (list_empty(&nn->policies) || fl.proto == IPPROTO_AH ||
+	    fl.proto == IPPROTO_ESP || nfipsec_flow_is_ike(&fl))
+		return NF_ACCEPT;
+	return check_clear(nn, skb, NFIPSEC_DIR_IN, &fl);
+}
+
+/* FORWARD, both families. */
+unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct nfipsec_flow fl;
+	int thoff;
+
+	if (list_empty(&nn->policies) || decrypted(skb))
+		return NF_ACCEPT;
+	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
+		return NF_ACCEPT;
+	return check_clear(nn, skb, NFIPSEC_DIR_FWD, &fl);
+}

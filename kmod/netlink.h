@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _NFIPSEC_NETLINK_H
+#define _NFIPSEC_NETLINK_H
+
+#include <net/genetlink.h>
+
+#include "nfipsec.h"
+#include "sa.h"
+
+extern struct genl_family nfipsec_genl_family;
+extern const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1];
+extern const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1];
+
+int nfipsec_nl_get_addr(const struct nlattr *attr, union nfipsec_addr *addr,
+			u8 *family, struct netlink_ext_ack *extack);
+int nfipsec_nl_put_addr(struct sk_buff *skb, int type,
+			const union nfipsec_addr *addr, u8 family);
+void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
+			 u8 cmd);
+
+/* nl_sa.c */
+int nfipsec_nl_sa_new(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_sa_set(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_sa_dump_start(struct netlink_callback *cb);
+int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int nfipsec_nl_sa_dump_done(struct netlink_callback *cb);
+
+/* nl_policy.c */
+int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_dump_start(struct netlink_callback *cb);
+int nfipsec_nl_pol_dump(struct sk_buff *skb, struct netlink_callback *cb);
+struct nfipsec_policy;
+int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
+				 const struct nfipsec_policy *pol, u32 pos);
+int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
+		       const struct nfipsec_flow *fl);
+
+#endif /* _NFIPSEC_NETLINK_H */

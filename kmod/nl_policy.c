@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink commands on policies: new, set, del, get (do, dump),
+ * flush, move. Positions count from 0, the top of the list.
+ */
+
+#include <linux/in.h>
+#include <linux/inetdevice.h>
+#include <net/ipv6.h>
+
+#include "netlink.h"
+#include "policy.h"
+
+static const struct nla_policy nfipsec_sel_nl_policy[NFIPSEC_SEL_A_MAX + 1] = {
+	[NFIPSEC_SEL_A_SRC] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_SEL_A_SRC_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFIPSEC_SEL_A_DST] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_SEL_A_DST_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFIPSEC_SEL_A_PROTO] = { .type = NLA_U8 },
+	[NFIPSEC_SEL_A_SPORT] = { .type = NLA_BE16 },
+	[NFIPSEC_SEL_A_DPORT] = { .type = NLA_BE16 },
+	[NFIPSEC_SEL_A_FAMILY] = { .type = NLA_U16 },
+};
+
+static const struct nla_policy nfipsec_tmpl_nl_policy[NFIPSEC_TMPL_A_MAX + 1] = {
+	[NFIPSEC_TMPL_A_SRC] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_TMPL_A_DST] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_TMPL_A_PROTO] = { .type = NLA_U8 },
+	[NFIPSEC_TMPL_A_SPI] = { .type = NLA_BE32 },
+	[NFIPSEC_TMPL_A_REQID] = { .type = NLA_U32 },
+	[NFIPSEC_TMPL_A_MODE] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_MODE_TUNNEL),
+	[NFIPSEC_TMPL_A_LEVEL] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_LEVEL_USE),
+};
+
+const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
+	[NFIPSEC_POLICY_A_DIR] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_DIR_MAX),
+	[NFIPSEC_POLICY_A_SEL] = NLA_POLICY_NESTED(nfipsec_sel_nl_policy),
+	[NFIPSEC_POLICY_A_ACTION] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
+	[NFIPSEC_POLICY_A_TMPL] = NLA_POLICY_NESTED(nfipsec_tmpl_nl_policy),
+	[NFIPSEC_POLICY_A_PRIORITY] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_POSITION] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_BEFORE] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_AFTER] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_TO] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_STATS] = { .type = NLA_REJECT },
+};
+
+static void addr_mask(union nfipsec_addr *a, u8 plen, u8 family)
+{
+	if (family == AF_INET)
+		a->a4 &= plen ? inet_make_mask(plen) : 0;
+	else
+		ipv6_addr_prefix(&a->a6, &a->a6, plen);
+}
+
+static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
+			    union nfipsec_addr *a, u8 *len, u8 *family,
+			    struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (!addr) {
+		if (plen) {
+			NL_SET_ERR_MSG_ATTR(extack, plen, "prefix length without address");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	err = nfipsec_nl_get_addr(addr, a, family, extack);
+	if (err)
+		return err;
+	*len = *family == AF_INET ? 32 : 128;
+	if (plen) {
+		if (nla_get_u8(plen) > *len) {
+			NL_SET_ERR_MSG_ATTR(extack, plen, "prefix length too long for the family");
+			return -EINVAL;
+		}
+		*len = nla_get_u8(plen);
+	}
+	addr_mask(a, *len, *family);
+	return 0;
+}
+
+static int sel_parse(struct nlattr *attr, struct nfipsec_sel *sel,
+		     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NFIPSEC_SEL_A_MAX + 1];
+	int err;
+
+	memset(sel, 0, sizeof(*sel));
+	err = nla_parse_nested(tb, NFIPSEC_SEL_A_MAX, attr,
+			       nfipsec_sel_nl_policy, extack);
+	if (err)
+		return err;
+	if (tb[NFIPSEC_SEL_A_FAMILY]) {
+		u16 f = nla_get_u16(tb[NFIPSEC_SEL_A_FAMILY]);
+
+		if (f != AF_INET && f != AF_INET6) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SEL_A_FAMILY],
+					    "family must be AF_INET or AF_INET6");
+			return -EINVAL;
+		}
+		sel->family = f;
+	}
+	err = sel_parse_prefix(tb[NFIPSEC_SEL_A_SRC], tb[NFIPSEC_SEL_A_SRC_PLEN],
+			       &sel->src, &sel->src_plen, &sel->family, extack);
+	if (!err)
+		err = sel_parse_prefix(tb[NFIPSEC_SEL_A_DST],
+				       tb[NFIPSEC_SEL_A_DST_PLEN], &sel->dst,
+				       &sel->dst_plen, &sel->family, extack);
+	if (err)
+		return err;
+	if (!sel->family) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a selector needs src, dst or family");
+		return -EINVAL;
+	}
+	if (tb[NFIPSEC_SEL_A_PROTO])
+		sel->proto = nla_get_u8(tb[NFIPSEC_SEL_A_PROTO]);
+	if (tb[NFIPSEC_SEL_A_SPORT])
+		sel->sport = nla_get_be16(tb[NFIPSEC_SEL_A_SPORT]);
+	if (tb[NFIPSEC_SEL_A_DPORT])
+		sel->dport = nla_get_be16(tb[NFIPSEC_SEL_A_DPORT]);
+	if ((sel->sport || sel->dport) && sel->proto != IPPROTO_TCP &&
+	    sel->proto != IPPROTO_UDP && sel->proto != IPPROTO_SCTP &&
+	    sel->proto != IPPROTO_UDPLITE && sel->proto != IPPROTO_DCCP) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "ports need proto tcp, udp, udplite, sctp or dccp");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int tmpl_parse(struct nlattr *attr, struct nfipsec_tmpl *t,
+		      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NFIPSEC_TMPL_A_MAX + 1];
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = nla_parse_nested(tb, NFIPSEC_TMPL_A_MAX, attr,
+			       nfipsec_tmpl_nl_policy, extack);
+	if (err)
+		return err;
+	t->proto = tb[NFIPSEC_TMPL_A_PROTO] ?
+		   nla_get_u8(tb[NFIPSEC_TMPL_A_PROTO]) : IPPROTO_ESP;
+	if (t->proto != IPPROTO_ESP) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "template proto must be esp (AH is not supported yet)");
+		return -EOPNOTSUPP;
+	}
+	t->mode = tb[NFIPSEC_TMPL_A_MODE] ?
+		  nla_get_u8(tb[NFIPSEC_TMPL_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
+	if (t->mode != NFIPSEC_MODE_TUNNEL) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "transport mode is not supported yet: use mode tunnel");
+		return -EOPNOTSUPP;
+	}
+	if (!tb[NFIPSEC_TMPL_A_SRC] || !tb[NFIPSEC_TMPL_A_DST]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "a tunnel template needs src and dst");
+		return -EINVAL;
+	}
+	err = nfipsec_nl_get_addr(tb[NFIPSEC_TMPL_A_SRC], &t->src, &t->family,
+				  extack);
+	if (!err)
+		err = nfipsec_nl_get_addr(tb[NFIPSEC_TMPL_A_DST], &t->dst,
+					  &t->family, extack);
+	if (err)
+		return err;
+	if (tb[NFIPSEC_TMPL_A_SPI])
+		t->spi = nla_get_be32(tb[NFIPSEC_TMPL_A_SPI]);
+	if (tb[NFIPSEC_TMPL_A_REQID])
+		t->reqid = nla_get_u32(tb[NFIPSEC_TMPL_A_REQID]);
+	if (tb[NFIPSEC_TMPL_A_LEVEL])
+		t->level = nla_get_u8(tb[NFIPSEC_TMPL_A_LEVEL]);
+	return 0;
+}
+
+static int pol_parse_attrs(struct genl_info *info, struct nlattr **tb)
+{
+	struct nlattr *nest = info->attrs[NFIPSEC_A_POLICY];
+
+	if (!nest) {
+		NL_SET_ERR_MSG(info->extack, "NFIPSEC_A_POLICY missing");
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, nest,
+				nfipsec_pol_nl_policy, info->extack);
+}
+
+/* DIR and SEL, which identify a policy. */
+static int pol_parse_id(struct genl_info *info, struct nlattr **tb, u8 *dir,
+			struct nfipsec_sel *sel)
+{
+	if (!tb[NFIPSEC_POLICY_A_DIR] || !tb[NFIPSEC_POLICY_A_SEL]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFIPSEC_A_POLICY],
+				    "a policy needs dir and a selector");
+		return -EINVAL;
+	}
+	*dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
+	return sel_parse(tb[NFIPSEC_POLICY_A_SEL], sel, info->extack);
+}
+
+static int pol_parse(struct genl_info *info, struct nlattr **tb,
+		     struct nfipsec_policy *pol)
+{
+	int err;
+
+	err = pol_parse_id(info, tb, &pol->dir, &pol->sel);
+	if (err)
+		return err;
+	if (tb[NFIPSEC_POLICY_A_ACTION])
+		pol->action = nla_get_u8(tb[NFIPSEC_POLICY_A_ACTION]);
+	if (tb[NFIPSEC_POLICY_A_PRIORITY])
+		pol->priority = nla_get_u32(tb[NFIPSEC_POLICY_A_PRIORITY]);
+	if (tb[NFIPSEC_POLICY_A_TMPL]) {
+		if (pol->action == NFIPSEC_ACTION_BLOCK) {
+			NL_SET_ERR_MSG(info->extack, "a blocking policy takes no template");
+			return -EINVAL;
+		}
+		err = tmpl_parse(tb[NFIPSEC_POLICY_A_TMPL], &pol->tmpl,
+				 info->extack);
+		if (err)
+			return err;
+		pol->has_tmpl = true;
+	}
+	return 0;
+}
+
+/* A position attribute that must name an existing policy. */
+static int pol_position(struct nfipsec_net *nn, struct nlattr *attr, u32 *pos,
+			struct netlink_ext_ack *extack)
+{
+	*pos = nla_get_u32(attr);
+	if (*pos >= nn->policy_count) {
+		NFIPSEC_ERR_FMT(extack, "no policy at that position",
+				"no policy at position %u (there are %u)",
+				*pos, nn->policy_count);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct nfipsec_policy *pol;
+	u32 pos = U32_MAX;
+	int err, n;
+
+	err = pol_parse_attrs(info, tb);
+	if (err)
+		return err;
+	n = !!tb[NFIPSEC_POLICY_A_POSITION] + !!tb[NFIPSEC_POLICY_A_BEFORE] +
+	    !!tb[NFIPSEC_POLICY_A_AFTER];
+	if (n > 1 || tb[NFIPSEC_POLICY_A_TO]) {
+		NL_SET_ERR_MSG(info->extack, "give at most one of index, before, after");
+		return -EINVAL;
+	}
+	pol = nfipsec_policy_alloc();
+	if (!pol)
+		return -ENOMEM;
+	err = pol_parse(info, tb, pol);
+	if (err)
+		goto err_free;
+
+	mutex_lock(&nn->cfg_lock);
+	if (nfipsec_policy_find(nn, pol->dir, &pol->sel, NULL)) {
+		NL_SET_ERR_MSG(info->extack, "a policy with this dir and selector exists");
+		err = -EEXIST;
+		goto err_unlock;
+	}
+	if (tb[NFIPSEC_POLICY_A_POSITION]) {
+		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
+		if (pos > nn->policy_count) {
+			NFIPSEC_ERR_FMT(info->extack, "index past the end of the list",
+					"index %u past the end (there are %u)",
+					pos, nn->policy_count);
+			err = -EINVAL;
+			goto err_unlock;
+		}
+	} else if (tb[NFIPSEC_POLICY_A_BEFORE]) {
+		err = pol_position(nn, tb[NFIPSEC_POLICY_A_BEFORE], &pos,
+				   info->extack);
+	} else if (tb[NFIPSEC_POLICY_A_AFTER]) {
+		err = pol_position(nn, tb[NFIPSEC_POLICY_A_AFTER], &pos,
+				   info->extack);
+		pos++;
+	}
+	if (err)
+		goto err_unlock;
+	nfipsec_policy_insert(nn, pol, pos);
+	mutex_unlock(&nn->cfg_lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&nn->cfg_lock);
+err_free:
+	nfipsec_policy_free(pol);
+	return err;
+}
+
+/* Replace old by new in the list; new takes old's counters. */
+static void pol_replace(struct nfipsec_policy *old, struct nfipsec_policy *new)
+{
+	swap(new->stats, old->stats);
+	list_replace_rcu(&old->list, &new->list);
+	nfipsec_policy_free(old);
+}
+
+int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct nfipsec_policy *pol, *old;
+	int err;
+
+	err = pol_parse_attrs(info, tb);
+	if (err)
+		return err;
+	if (tb[NFIPSEC_POLICY_A_POSITION] || tb[NFIPSEC_POLICY_A_BEFORE] ||
+	    tb[NFIPSEC_POLICY_A_AFTER] || tb[NFIPSEC_POLICY_A_TO]) {
+		NL_SET_ERR_MSG(info->extack, "update keeps the position: use move");
+		return -EINVAL;
+	}
+	pol = nfipsec_policy_alloc();
+	if (!pol)
+		return -ENOMEM;
+	err = pol_parse(info, tb, pol);
+	if (err) {
+		nfipsec_policy_free(pol);
+		return err;
+	}
+	mutex_lock(&nn->cfg_lock);
+	old = nfipsec_policy_find(nn, pol->dir, &pol->sel, NULL);
+	if (old)
+		pol_replace(old, pol);
+	mutex_unlock(&nn->cfg_lock);
+	if (!old) {
+		NL_SET_ERR_MSG(info->extack, "no policy with this dir and selector");
+		nfipsec_policy_free(pol);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The policy a del/get request names: by POSITION, or by DIR and SEL. */
+static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
+					 struct genl_info *info,
+					 struct nlattr **tb, u32 *pos, int *err)
+{
+	struct nfipsec_policy *pol;
+	struct nfipsec_sel sel;
+	u8 dir;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	if (tb[NFIPSEC_POLICY_A_POSITION]) {
+		*err = pol_position(nn, tb[NFIPSEC_POLICY_A_POSITION], pos,
+				    info->extack);
+		return *err ? NULL : nfipsec_policy_at(nn, *pos);
+	}
+	*err = pol_parse_id(info, tb, &dir, &sel);
+	if (*err)
+		return NULL;
+	pol = nfipsec_policy_find(nn, dir, &sel, pos);
+	if (!pol) {
+		NL_SET_ERR_MSG(info->extack, "no policy with this dir and selector");
+		*err = -ENOENT;
+	}
+	return pol;
+}
+
+int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct nfipsec_policy *pol;
+	u32 pos;
+	int err;
+
+	err = pol_parse_attrs(info, tb);
+	if (err)
+		return err;
+	mutex_lock(&nn->cfg_lock);
+	pol = pol_lookup(nn, info, tb, &pos, &err);
+	if (pol) {
+		nfipsec_policy_unlink(nn, pol);
+		nfipsec_policy_free(pol);
+	}
+	mutex_unlock(&nn->cfg_lock);
+	return err;
+}
+
+static int sel_put(struct sk_buff *skb, int type, const struct nfipsec_sel *s)
+{
+	struct nlattr *nest = nla_nest_start(skb, type);
+
+	if (!nest || nla_put_u16(skb, NFIPSEC_SEL_A_FAMILY, s->family) ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_SEL_A_SRC, &s->src, s->family) ||
+	    nla_put_u8(skb, NFIPSEC_SEL_A_SRC_PLEN, s->src_plen) ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_SEL_A_DST, &s->dst, s->family) ||
+	    nla_put_u8(skb, NFIPSEC_SEL_A_DST_PLEN, s->dst_plen) ||
+	    (s->proto && nla_put_u8(skb, NFIPSEC_SEL_A_PROTO, s->proto)) ||
+	    (s->sport && nla_put_be16(skb, NFIPSEC_SEL_A_SPORT, s->sport)) ||
+	    (s->dport && nla_put_be16(skb, NFIPSEC_SEL_A_DPORT, s->dport)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A packet's fields as a selector (ACQUIRE). */
+int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
+		       const struct nfipsec_flow *fl)
+{
+	struct nfipsec_sel s = {
+		.family = fl->family,
+		.src_plen = fl->family == AF_INET ? 32 : 128,
+		.dst_plen = fl->family == AF_INET ? 32 : 128,
+		.proto = fl->proto,
+		.src = fl->src,
+		.dst = fl->dst,
+		.sport = fl->sport,
+		.dport = fl->dport,
+	};
+
+	return sel_put(skb, type, &s);
+}
+
+static int tmpl_put(struct sk_buff *skb, const struct nfipsec_tmpl *t)
+{
+	struct nlattr *nest = nla_nest_start(skb, NFIPSEC_POLICY_A_TMPL);
+
+	if (!nest ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_TMPL_A_SRC, &t->src, t->family) ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_TMPL_A_DST, &t->dst, t->family) ||
+	    nla_put_u8(skb, NFIPSEC_TMPL_A_PROTO, t->proto) ||
+	    (t->spi && nla_put_be32(skb, NFIPSEC_TMPL_A_SPI, t->spi)) ||
+	    nla_put_u32(skb, NFIPSEC_TMPL_A_REQID, t->reqid) ||
+	    nla_put_u8(skb, NFIPSEC_TMPL_A_MODE, t->mode) ||
+	    nla_put_u8(skb, NFIPSEC_TMPL_A_LEVEL, t->level))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
+				 const struct nfipsec_policy *pol, u32 pos)
+{
+	if (nla_put_u32(skb, NFIPSEC_POLICY_A_POSITION, pos) ||
+	    nla_put_u8(skb, NFIPSEC_POLICY_A_DIR, pol->dir) ||
+	    nla_put_u8(skb, NFIPSEC_POLICY_A_ACTION, pol->action) ||
+	    nla_put_u32(skb, NFIPSEC_POLICY_A_PRIORITY, pol->priority) ||
+	    sel_put(skb, NFIPSEC_POLICY_A_SEL, &pol->sel) ||
+	    (pol->has_tmpl && tmpl_put(skb, &pol->tmpl)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int pol_fill(struct sk_buff *skb, const struct nfipsec_policy *pol,
+		    u32 pos, u32 portid, u32 seq, int flags)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &nfipsec_genl_family, flags,
+			  NFIPSEC_CMD_POLICY_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, NFIPSEC_A_POLICY);
+	if (!nest || nfipsec_nl_fill_policy_attrs(skb, pol, pos) ||
+	    nfipsec_counters_fill(skb, NFIPSEC_POLICY_A_STATS, pol->stats,
+				  NFIPSEC_POLICY_STAT_MAX)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct nfipsec_policy *pol;
+	struct sk_buff *msg;
+	u32 pos = 0;
+	int err;
+
+	err = pol_parse_attrs(info, tb);
+	if (err)
+		return err;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&nn->cfg_lock);
+	pol = pol_lookup(nn, info, tb, &pos, &err);
+	if (pol)
+		err = pol_fill(msg, pol, pos, info->snd_portid, info->snd_seq, 0);
+	mutex_unlock(&nn->cfg_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int nfipsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	int dir = -1, err;
+
+	if (info->attrs[NFIPSEC_A_POLICY]) {
+		err = pol_parse_attrs(info, tb);
+		if (err)
+			return err;
+		if (tb[NFIPSEC_POLICY_A_DIR])
+			dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
+	}
+	mutex_lock(&nn->cfg_lock);
+	nfipsec_policy_flush(nn, dir);
+	mutex_unlock(&nn->cfg_lock);
+	return 0;
+}
+
+int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct nfipsec_policy *pol, *copy, *anchor = NULL;
+	u32 from, to = 0;
+	int err, n;
+
+	err = pol_parse_attrs(info, tb);
+	if (err)
+		return err;
+	n = !!tb[NFIPSEC_POLICY_A_TO] + !!tb[NFIPSEC_POLICY_A_BEFORE] +
+	    !!tb[NFIPSEC_POLICY_A_AFTER];
+	if (!tb[NFIPSEC_POLICY_A_POSITION] || n != 1) {
+		NL_SET_ERR_MSG(info->extack, "move needs index and one of to, before, after");
+		return -EINVAL;
+	}
+	copy = nfipsec_policy_alloc();
+	if (!copy)
+		return -ENOMEM;
+
+	mutex_lock(&nn->cfg_lock);
+	err = pol_position(nn, tb[NFIPSEC_POLICY_A_POSITION], &from,
+			   info->extack);
+	if (err)
+		goto out;
+	pol = nfipsec_policy_at(nn, from);
+	if (tb[NFIPSEC_POLICY_A_TO]) {
+		err = pol_position(nn, tb[NFIPSEC_POLICY_A_TO], &to,
+				   info->extack);
+	} else {
+		err = pol_position(nn, tb[NFIPSEC_POLICY_A_BEFORE] ?:
+				   tb[NFIPSEC_POLICY_A_AFTER], &to,
+				   info->extack);
+		anchor = nfipsec_policy_at(nn, to);
+	}
+	if (err || anchor == pol || (!anchor && to == from))
+		goto out;
+
+	/*
+	 * Readers may be walking the list through pol: it leaves by
+	 * list_del_rcu() and a copy enters at the new place.
+	 */
+	copy->dir = pol->dir;
+	copy->action = pol->action;
+	copy->has_tmpl = pol->has_tmpl;
+	copy->priority = pol->priority;
+	copy->sel = pol->sel;
+	copy->tmpl = pol->tmpl;
+	swap(copy->stats, pol->stats);
+	nfipsec_policy_unlink(nn, pol);
+	nfipsec_policy_free(pol);
+	if (!anchor)
+		nfipsec_policy_insert(nn, copy, to);
+	else if (tb[NFIPSEC_POLICY_A_BEFORE])
+		list_add_tail_rcu(&copy->list, &anchor->list);
+	else
+		list_add_rcu(&copy->list, &anchor->list);
+	if (anchor)
+		nn->policy_count++;
+	copy = NULL;
+out:
+	mutex_unlock(&nn->cfg_lock);
+	if (copy)
+		nfipsec_policy_free(copy);
+	return err;
+}
+
+struct nfipsec_pol_dump_ctx {
+	int dir;	/* -1: any */
+	unsigned int done;
+};
+
+int nfipsec_nl_pol_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nfipsec_pol_dump_ctx *ctx = (void *)cb->ctx;
+	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *attr = info->attrs[NFIPSEC_A_POLICY];
+	int err, i;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	ctx->dir = -1;
+	ctx->done = 0;
+	if (!attr)
+		return 0;
+	err = nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, attr,
+			       nfipsec_pol_nl_policy, cb->extack);
+	if (err)
+		return err;
+	for (i = 1; i <= NFIPSEC_POLICY_A_MAX; i++) {
+		if (tb[i] && i != NFIPSEC_POLICY_A_DIR) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, tb[i],
+					    "only dir selects policies to dump");
+			return -EINVAL;
+		}
+	}
+	if (tb[NFIPSEC_POLICY_A_DIR])
+		ctx->dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
+	return 0;
+}
+
+int nfipsec_nl_pol_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfipsec_net *nn = nfipsec_net(sock_net(skb->sk));
+	struct nfipsec_pol_dump_ctx *ctx = (void *)cb->ctx;
+	struct nfipsec_policy *pol;
+	unsigned int i = 0;
+
+	mutex_lock(&nn->cfg_lock);
+	list_for_each_entry(pol, &nn->policies, list) {
+		if (i++ < ctx->done)
+			continue;
+		if ((ctx->dir < 0 || pol->dir == ctx->dir) &&
+		    pol_fill(skb, pol, i - 1, NETLINK_CB(cb->skb).portid,
+			     cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
+			i--;
+			break;
+		}
+	}
+	ctx->done = i;
+	mutex_unlock(&nn->cfg_lock);
+	return skb->len;
+}

@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Generic netlink commands on SAs: new, set, del, get (do, dump), flush. */
+
+#include <linux/in.h>
+#include <linux/slab.h>
+
+#include "netlink.h"
+
+static const struct nla_policy nfipsec_alg_nl_policy[NFIPSEC_ALG_A_MAX + 1] = {
+	[NFIPSEC_ALG_A_NAME] = { .type = NLA_NUL_STRING, .len = 63 },
+	[NFIPSEC_ALG_A_KEY] = { .type = NLA_BINARY, .len = 128 },
+	[NFIPSEC_ALG_A_ICV_BITS] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy nfipsec_lft_nl_policy[NFIPSEC_LFT_A_MAX + 1] = {
+	[NFIPSEC_LFT_A_SOFT_BYTES] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_HARD_BYTES] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_SOFT_PACKETS] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_HARD_PACKETS] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_SOFT_ADD_SECS] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_HARD_ADD_SECS] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_SOFT_USE_SECS] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_HARD_USE_SECS] = { .type = NLA_U64 },
+	[NFIPSEC_LFT_A_PAD] = { .type = NLA_REJECT },
+};
+
+const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
+	[NFIPSEC_SA_A_PROTO] = { .type = NLA_U8 },
+	[NFIPSEC_SA_A_SPI] = { .type = NLA_BE32 },
+	[NFIPSEC_SA_A_SRC] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_SA_A_DST] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_SA_A_MODE] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_MODE_TUNNEL),
+	[NFIPSEC_SA_A_REQID] = { .type = NLA_U32 },
+	[NFIPSEC_SA_A_REPLAY_WINDOW] = NLA_POLICY_MAX(NLA_U32,
+						      NFIPSEC_REPLAY_MAX),
+	[NFIPSEC_SA_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, NFIPSEC_SA_F_ESN),
+	[NFIPSEC_SA_A_ALG_AEAD] = NLA_POLICY_NESTED(nfipsec_alg_nl_policy),
+	[NFIPSEC_SA_A_ALG_CRYPT] = NLA_POLICY_NESTED(nfipsec_alg_nl_policy),
+	[NFIPSEC_SA_A_ALG_AUTH] = NLA_POLICY_NESTED(nfipsec_alg_nl_policy),
+	[NFIPSEC_SA_A_LIFETIME] = NLA_POLICY_NESTED(nfipsec_lft_nl_policy),
+	[NFIPSEC_SA_A_STATS] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_PAD] = { .type = NLA_REJECT },
+};
+
+static const char *const alg_kind_names[] __maybe_unused = {
+	[NFIPSEC_ALG_AEAD] = "aead",
+	[NFIPSEC_ALG_CRYPT] = "enc",
+	[NFIPSEC_ALG_AUTH] = "auth",
+};
+
+static int sa_parse_alg(struct nlattr *attr, enum nfipsec_alg_kind kind,
+			struct nfipsec_sa_alg *out, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NFIPSEC_ALG_A_MAX + 1];
+	const char *name;
+	int err;
+
+	err = nla_parse_nested(tb, NFIPSEC_ALG_A_MAX, attr,
+			       nfipsec_alg_nl_policy, extack);
+	if (err)
+		return err;
+	if (!tb[NFIPSEC_ALG_A_NAME]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "algorithm name missing");
+		return -EINVAL;
+	}
+	name = nla_data(tb[NFIPSEC_ALG_A_NAME]);
+	out->alg = nfipsec_alg_find(name, kind);
+	if (!out->alg) {
+		NFIPSEC_ERR_FMT(extack, "unknown algorithm",
+				"unknown %s algorithm \"%s\"",
+				alg_kind_names[kind], name);
+		return -ENOENT;
+	}
+	if (tb[NFIPSEC_ALG_A_KEY]) {
+		out->key_len = nla_len(tb[NFIPSEC_ALG_A_KEY]);
+		nla_memcpy(out->key, tb[NFIPSEC_ALG_A_KEY], sizeof(out->key));
+	}
+	if (tb[NFIPSEC_ALG_A_ICV_BITS]) {
+		out->icv_bits = nla_get_u32(tb[NFIPSEC_ALG_A_ICV_BITS]);
+		if (kind == NFIPSEC_ALG_CRYPT) {
+			NL_SET_ERR_MSG(extack, "an encryption algorithm has no ICV length");
+			return -EINVAL;
+		}
+	}
+	return nfipsec_alg_check(out->alg, out->key_len, out->icv_bits, extack);
+}
+
+static void sa_parse_lifetime(struct nlattr *attr, struct nfipsec_lifetime *l)
+{
+	struct nlattr *tb[NFIPSEC_LFT_A_MAX + 1];
+	u64 *v[NFIPSEC_LFT_A_MAX + 1] = {
+		[NFIPSEC_LFT_A_SOFT_BYTES] = &l->soft_bytes,
+		[NFIPSEC_LFT_A_HARD_BYTES] = &l->hard_bytes,
+		[NFIPSEC_LFT_A_SOFT_PACKETS] = &l->soft_packets,
+		[NFIPSEC_LFT_A_HARD_PACKETS] = &l->hard_packets,
+		[NFIPSEC_LFT_A_SOFT_ADD_SECS] = &l->soft_add,
+		[NFIPSEC_LFT_A_HARD_ADD_SECS] = &l->hard_add,
+		[NFIPSEC_LFT_A_SOFT_USE_SECS] = &l->soft_use,
+		[NFIPSEC_LFT_A_HARD_USE_SECS] = &l->hard_use,
+	};
+	int i;
+
+	/* Validated with the command's policy already. */
+	if (nla_parse_nested(tb, NFIPSEC_LFT_A_MAX, attr, nfipsec_lft_nl_policy,
+			     NULL))
+		return;
+	for (i = 1; i <= NFIPSEC_LFT_A_MAX; i++)
+		if (tb[i] && v[i])
+			*v[i] = nla_get_u64(tb[i]);
+}
+
+/* The identity of an SA: dst, spi, proto; all three required. */
+static int sa_parse_id(struct nlattr **tb, struct nlattr *nest,
+		       struct nfipsec_sa_cfg *cfg, struct netlink_ext_ack *extack)
+{
+	if (!tb[NFIPSEC_SA_A_DST] || !tb[NFIPSEC_SA_A_SPI] ||
+	    !tb[NFIPSEC_SA_A_PROTO]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "an SA needs dst, spi and proto");
+		return -EINVAL;
+	}
+	cfg->proto = nla_get_u8(tb[NFIPSEC_SA_A_PROTO]);
+	if (cfg->proto != IPPROTO_ESP && cfg->proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_PROTO],
+				    "proto must be esp (50) or ah (51)");
+		return -EINVAL;
+	}
+	cfg->spi = nla_get_be32(tb[NFIPSEC_SA_A_SPI]);
+	return nfipsec_nl_get_addr(tb[NFIPSEC_SA_A_DST], &cfg->dst, &cfg->family,
+				   extack);
+}
+
+static int sa_parse_attrs(struct genl_info *info, struct nlattr **tb,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *nest = info->attrs[NFIPSEC_A_SA];
+
+	if (!nest) {
+		NL_SET_ERR_MSG(extack, "NFIPSEC_A_SA missing");
+		return -EINVAL;
+	}
+	return nla_parse_nested(tb, NFIPSEC_SA_A_MAX, nest, nfipsec_sa_nl_policy,
+				extack);
+}
+
+static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	static const int alg_attr[] = {
+		[NFIPSEC_ALG_AEAD] = NFIPSEC_SA_A_ALG_AEAD,
+		[NFIPSEC_ALG_CRYPT] = NFIPSEC_SA_A_ALG_CRYPT,
+		[NFIPSEC_ALG_AUTH] = NFIPSEC_SA_A_ALG_AUTH,
+	};
+	int err, k;
+
+	memset(cfg, 0, sizeof(*cfg));
+	err = sa_parse_attrs(info, tb, extack);
+	if (err)
+		return err;
+	err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], cfg, extack);
+	if (err)
+		return err;
+	if (cfg->proto == IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_PROTO],
+				    "AH is not supported yet: use esp");
+		return -EOPNOTSUPP;
+	}
+	if (!tb[NFIPSEC_SA_A_SRC]) {
+		NL_SET_ERR_MSG(extack, "an SA needs src");
+		return -EINVAL;
+	}
+	err = nfipsec_nl_get_addr(tb[NFIPSEC_SA_A_SRC], &cfg->src, &cfg->family,
+				  extack);
+	if (err)
+		return err;
+
+	cfg->mode = tb[NFIPSEC_SA_A_MODE] ?
+		    nla_get_u8(tb[NFIPSEC_SA_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
+	if (cfg->mode != NFIPSEC_MODE_TUNNEL) {
+		NL_SET_ERR_MSG(extack, "transport mode is not supported yet: use mode tunnel");
+		return -EOPNOTSUPP;
+	}
+	if (tb[NFIPSEC_SA_A_REQID])
+		cfg->reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
+	if (tb[NFIPSEC_SA_A_REPLAY_WINDOW])
+		cfg->replay_window = nla_get_u32(tb[NFIPSEC_SA_A_REPLAY_WINDOW]);
+	if (tb[NFIPSEC_SA_A_FLAGS])
+		cfg->flags = nla_get_u32(tb[NFIPSEC_SA_A_FLAGS]);
+	if ((cfg->flags & NFIPSEC_SA_F_ESN) && !cfg->replay_window) {
+		NL_SET_ERR_MSG(extack, "flag esn needs a replay-window");
+		return -EINVAL;
+	}
+	if (tb[NFIPSEC_SA_A_LIFETIME])
+		sa_parse_lifetime(tb[NFIPSEC_SA_A_LIFETIME], &cfg->lft);
+
+	for (k = 0; k < ARRAY_SIZE(alg_attr); k++) {
+		if (!tb[alg_attr[k]])
+			continue;
+		err = sa_parse_alg(tb[alg_attr[k]], k, &cfg->algs[k], extack);
+		if (err)
+			return err;
+	}
+	if (cfg->algs[NFIPSEC_ALG_AEAD].alg &&
+	    (cfg->algs[NFIPSEC_ALG_CRYPT].alg || cfg->algs[NFIPSEC_ALG_AUTH].alg)) {
+		NL_SET_ERR_MSG(extack, "aead cannot be combined with enc or auth");
+		return -EINVAL;
+	}
+	if (!cfg->algs[NFIPSEC_ALG_AEAD].alg &&
+	    !cfg->algs[NFIPSEC_ALG_CRYPT].alg && !cfg->algs[NFIPSEC_ALG_AUTH].alg) {
+		NL_SET_ERR_MSG(extack, "ESP needs aead, enc or auth");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sa_add(struct genl_info *info, bool replace)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nfipsec_sa_cfg *cfg;
+	int err;
+
+	/* Keys are in there: zeroed when freed. */
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+	err = sa_parse_cfg(info, cfg);
+	if (!err)
+		err = nfipsec_sa_add(nn, cfg, replace, info->extack);
+	kfree_sensitive(cfg);
+	return err;
+}
+
+int nfipsec_nl_sa_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return sa_add(info, false);
+}
+
+int nfipsec_nl_sa_set(struct sk_buff *skb, struct genl_info *info)
+{
+	return sa_add(info, true);
+}
+
+static int sa_put_alg(struct sk_buff *skb, int type,
+		      const struct nfipsec_sa_alg *a, bool keys)
+{
+	struct nlattr *nest;
+
+	if (!a->alg)
+		return 0;
+	nest = nla_nest_start(skb, type);
+	if (!nest || nla_put_string(skb, NFIPSEC_ALG_A_NAME, a->alg->name) ||
+	    (keys && nla_put(skb, NFIPSEC_ALG_A_KEY, a->key_len, a->key)) ||
+	    (a->alg->kind != NFIPSEC_ALG_CRYPT &&
+	     nla_put_u32(skb, NFIPSEC_ALG_A_ICV_BITS,
+			 a->icv_bits ?: a->alg->icv_default)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int sa_put_lifetime(struct sk_buff *skb, const struct nfipsec_lifetime *l)
+{
+	const u64 v[] = {
+		0, l->soft_bytes, l->hard_bytes, l->soft_packets,
+		l->hard_packets, l->soft_add, l->hard_add, l->soft_use,
+		l->hard_use,
+	};
+	struct nlattr *nest;
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(v) != NFIPSEC_LFT_A_PAD);
+	nest = nla_nest_start(skb, NFIPSEC_SA_A_LIFETIME);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < ARRAY_SIZE(v); i++)
+		if (v[i] && nla_put_u64_64bit(skb, i, v[i], NFIPSEC_LFT_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
+		   u32 portid, u32 seq, int flags)
+{
+	struct nlattr *nest;
+	u64 replay_top;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &nfipsec_genl_family, flags,
+			  NFIPSEC_CMD_SA_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, NFIPSEC_A_SA);
+	if (!nest)
+		goto err;
+	spin_lock_bh(&sa->lock);
+	replay_top = sa->replay.top;
+	spin_unlock_bh(&sa->lock);
+	if (nla_put_u8(skb, NFIPSEC_SA_A_PROTO, sa->proto) ||
+	    nla_put_be32(skb, NFIPSEC_SA_A_SPI, sa->spi) ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_SA_A_SRC, &sa->src, sa->family) ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_SA_A_DST, &sa->dst, sa->family) ||
+	    nla_put_u8(skb, NFIPSEC_SA_A_MODE, sa->mode) ||
+	    nla_put_u32(skb, NFIPSEC_SA_A_REQID, sa->reqid) ||
+	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, sa->replay.window) ||
+	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, sa->flags) ||
+	    sa_put_alg(skb, NFIPSEC_SA_A_ALG_AEAD,
+		       &sa->algs[NFIPSEC_ALG_AEAD], keys) ||
+	    sa_put_alg(skb, NFIPSEC_SA_A_ALG_CRYPT,
+		       &sa->algs[NFIPSEC_ALG_CRYPT], keys) ||
+	    sa_put_alg(skb, NFIPSEC_SA_A_ALG_AUTH,
+		       &sa->algs[NFIPSEC_ALG_AUTH], keys) ||
+	    sa_put_lifetime(skb, &sa->lft) ||
+	    nfipsec_counters_fill(skb, NFIPSEC_SA_A_STATS, sa->stats,
+				  NFIPSEC_SA_STAT_MAX) ||
+	    nla_put_u64_64bit(skb, NFIPSEC_SA_A_SEQ_OUT,
+			      atomic64_read(&sa->seq_out), NFIPSEC_SA_A_PAD) ||
+	    nla_put_u64_64bit(skb, NFIPSEC_SA_A_REPLAY_TOP, replay_top,
+			      NFIPSEC_SA_A_PAD))
+		goto err;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+err:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	struct nfipsec_sa_cfg id = {};
+	int err;
+
+	err = sa_parse_attrs(info, tb, info->extack);
+	if (!err)
+		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &id, info->extack);
+	if (err)
+		return err;
+	mutex_lock(&nn->cfg_lock);
+	err = nfipsec_sa_del(nn, id.family, &id.dst, id.spi, id.proto);
+	mutex_unlock(&nn->cfg_lock);
+	if (err)
+		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
+	return err;
+}
+
+int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	struct nfipsec_sa_cfg id = {};
+	struct nfipsec_sa *sa;
+	struct sk_buff *msg;
+	int err;
+
+	err = sa_parse_attrs(info, tb, info->extack);
+	if (!err)
+		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &id, info->extack);
+	if (err)
+		return err;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&nn->cfg_lock);
+	sa = nfipsec_sa_lookup(nn, id.family, &id.dst, id.spi, id.proto);
+	if (!sa) {
+		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
+		err = -ENOENT;
+	} else {
+		err = sa_fill(msg, sa, info->attrs[NFIPSEC_A_SHOW_KEYS],
+			      info->snd_portid, info->snd_seq, 0);
+	}
+	mutex_unlock(&nn->cfg_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	u8 proto = 0;
+	int err;
+
+	if (info->attrs[NFIPSEC_A_SA]) {
+		err = sa_parse_attrs(info, tb, info->extack);
+		if (err)
+			return err;
+		if (tb[NFIPSEC_SA_A_PROTO])
+			proto = nla_get_u8(tb[NFIPSEC_SA_A_PROTO]);
+	}
+	mutex_lock(&nn->cfg_lock);
+	nfipsec_sa_flush(nn, proto);
+	mutex_unlock(&nn->cfg_lock);
+	return 0;
+}
+
+/*
+ * Parse an NFIPSEC_A_SA nest used as a dump filter: proto, spi, src, dst.
+ * The nest was validated when it came through genetlink; parsing it again
+ * keeps this function safe on its own (KUnit calls it).
+ */
+int nfipsec_nl_parse_sa_filter(const struct nlattr *attr,
+			       struct nfipsec_sa_filter *filter,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	union nfipsec_addr addr;
+	int err, i;
+
+	memset(filter, 0, sizeof(*filter));
+	if (!attr)
+		return 0;
+
+	err = nla_parse_nested(tb, NFIPSEC_SA_A_MAX, attr,
+			       nfipsec_sa_nl_policy, extack);
+	if (err)
+		return err;
+	for (i = 1; i <= NFIPSEC_SA_A_MAX; i++) {
+		if (tb[i] && i != NFIPSEC_SA_A_PROTO && i != NFIPSEC_SA_A_SPI &&
+		    i != NFIPSEC_SA_A_SRC && i != NFIPSEC_SA_A_DST) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "only proto, spi, src and dst select SAs");
+			return -EINVAL;
+		}
+	}
+
+	if (tb[NFIPSEC_SA_A_PROTO]) {
+		filter->proto = nla_get_u8(tb[NFIPSEC_SA_A_PROTO]);
+		if (filter->proto != IPPROTO_ESP && filter->proto != IPPROTO_AH) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_PROTO],
+					    "proto must be esp (50) or ah (51)");
+			return -EINVAL;
+		}
+	}
+	if (tb[NFIPSEC_SA_A_SPI]) {
+		filter->has_spi = true;
+		filter->spi = nla_get_be32(tb[NFIPSEC_SA_A_SPI]);
+	}
+	if (tb[NFIPSEC_SA_A_SRC]) {
+		err = nfipsec_nl_get_addr(tb[NFIPSEC_SA_A_SRC], &addr,
+					  &filter->src_family, extack);
+		if (err)
+			return err;
+		memcpy(&filter->src, &addr, sizeof(filter->src));
+	}
+	if (tb[NFIPSEC_SA_A_DST]) {
+		err = nfipsec_nl_get_addr(tb[NFIPSEC_SA_A_DST], &addr,
+					  &filter->dst_family, extack);
+		if (err)
+			return err;
+		memcpy(&filter->dst, &addr, sizeof(filter->dst));
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_nl_parse_sa_filter);
+
+static bool sa_filter_match(const struct nfipsec_sa_filter *f,
+			    const struct nfipsec_sa *sa)
+{
+	if (f->proto && f->proto != sa->proto)
+		return false;
+	if (f->has_spi && f->spi != sa->spi)
+		return false;
+	if (f->src_family && (f->src_family != sa->family ||
+			      !nfipsec_addr_equal((void *)&f->src, &sa->src,
+						  sa->family)))
+		return false;
+	if (f->dst_family && (f->dst_family != sa->family ||
+			      !nfipsec_addr_equal((void *)&f->dst, &sa->dst,
+						  sa->family)))
+		return false;
+	return true;
+}
+
+/* Dump state kept in cb->ctx between dumpit calls. */
+struct nfipsec_sa_dump_ctx {
+	struct nfipsec_sa_filter *filter;
+	unsigned int done;
+	bool keys;
+};
+
+int nfipsec_nl_sa_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nfipsec_sa_dump_ctx *ctx = (void *)cb->ctx;
+	int err;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	ctx->done = 0;
+	ctx->keys = info->attrs[NFIPSEC_A_SHOW_KEYS];
+	ctx->filter = kmalloc(sizeof(*ctx->filter), GFP_KERNEL);
+	if (!ctx->filter)
+		return -ENOMEM;
+	err = nfipsec_nl_parse_sa_filter(info->attrs[NFIPSEC_A_SA],
+					 ctx->filter, cb->extack);
+	if (err) {
+		kfree(ctx->filter);
+		ctx->filter = NULL;
+	}
+	return err;
+}
+
+int nfipsec_nl_sa_dump_done(struct netlink_callback *cb)
+{
+	struct nfipsec_sa_dump_ctx *ctx = (void *)cb->ctx;
+
+	kfree(ctx->filter);
+	return 0;
+}
+
+int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nfipsec_net *nn = nfipsec_net(sock_net(skb->sk));
+	struct nfipsec_sa_dump_ctx *ctx = (void *)cb->ctx;
+	struct nfipsec_sa *sa;
+	unsigned int i = 0;
+
+	mutex_lock(&nn->cfg_lock);
+	list_for_each_entry(sa, &nn->sa_list, list) {
+		if (i++ < ctx->done)
+			continue;
+		if (sa_filter_match(ctx->filter, sa) &&
+		    sa_fill(skb, sa, ctx->keys, NETLINK_CB(cb->skb).portid,
+			    cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
+			i--;
+			break;
+		}
+	}
+	ctx->done = i;
+	mutex_unlock(&nn->cfg_lock);
+	return skb->len;
+}
