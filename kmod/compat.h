@@ -55,4 +55,16 @@
 #include <asm/unaligned.h>
 #endif
 
+/* A dump's parsed attributes moved into a struct genl_info in 6.2. */
+#ifdef NFIPSEC_HAVE_GENL_INFO_DUMP
+#define nfipsec_dump_attrs(cb) (genl_info_dump(cb)->attrs)
+#else
+#define nfipsec_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
+#endif
+
+/* skb_gso_segment() moved to <net/gso.h> in 6.5. */
+#if __has_include(<net/gso.h>)
+#include <net/gso.h>
+#endif
+
 #endif /* _NFIPSEC_COMPAT_H */

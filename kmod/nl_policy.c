@@ -598,10 +598,10 @@ struct nfipsec_pol_dump_ctx {
 
 int nfipsec_nl_pol_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = nfipsec_dump_attrs(cb);
 	struct nfipsec_pol_dump_ctx *ctx = (void *)cb->ctx;
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
-	struct nlattr *attr = info->attrs[NFIPSEC_A_POLICY];
+	struct nlattr *attr = attrs[NFIPSEC_A_POLICY];
 	int err, i;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));

@@ -489,17 +489,17 @@ struct nfipsec_sa_dump_ctx {
 
 int nfipsec_nl_sa_dump_start(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = nfipsec_dump_attrs(cb);
 	struct nfipsec_sa_dump_ctx *ctx = (void *)cb->ctx;
 	int err;
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	ctx->done = 0;
-	ctx->keys = info->attrs[NFIPSEC_A_SHOW_KEYS];
+	ctx->keys = attrs[NFIPSEC_A_SHOW_KEYS];
 	ctx->filter = kmalloc(sizeof(*ctx->filter), GFP_KERNEL);
 	if (!ctx->filter)
 		return -ENOMEM;
-	err = nfipsec_nl_parse_sa_filter(info->attrs[NFIPSEC_A_SA],
+	err = nfipsec_nl_parse_sa_filter(attrs[NFIPSEC_A_SA],
 					 ctx->filter, cb->extack);
 	if (err) {
 		kfree(ctx->filter);

@@ -9,6 +9,7 @@
 
 /* Global options, as ip(8) has them. */
 extern int nfi_stats_level;	/* -s, repeatable */
+extern bool nfi_show_keys;	/* -k: ask for and print SA keys */
 
 /* True when arg is a prefix of word (ip's "matches"). */
 bool nfi_matches(const char *arg, const char *word);
@@ -19,5 +20,8 @@ int do_version(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_state(int argc, char **argv);
 int do_policy(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+/* state count, policy count: "SAD count N" or "SPD count N". */
+int nfi_print_count(const char *cmd, int argc, char **argv, int info_type);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nfipsec version, nfipsec stats */
+/* nfipsec version, nfipsec stats; state count and policy count */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -59,6 +59,49 @@ int do_version(int argc, char **argv)
 	return err ? nfi_nl_fail("version", err) : 0;
 }
 
+static int print_count(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *info[NFIPSEC_INFO_A_MAX + 1];
+	static const struct nla_policy pol[NFIPSEC_INFO_A_MAX + 1] = {
+		[NFIPSEC_INFO_A_SA_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
+	};
+	int type = *(int *)arg;
+	uint32_t n;
+
+	(void)nlh;
+	if (!tb[NFIPSEC_A_INFO] ||
+	    nla_parse_nested(info, NFIPSEC_INFO_A_MAX, tb[NFIPSEC_A_INFO],
+			     pol) || !info[type])
+		return -EPROTO;
+	n = nla_get_u32(info[type]);
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_u64("count", n);
+		jw_close_object();
+		jw_end();
+	} else {
+		printf("%s count %u\n",
+		       type == NFIPSEC_INFO_A_SA_COUNT ? "SAD" : "SPD", n);
+	}
+	return 0;
+}
+
+/* "SAD count N" or "SPD count N", from GET_INFO. */
+int nfi_print_count(const char *cmd, int argc, char **argv, int info_type)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (argc > 0)
+		return nfi_usage_error("%s: unexpected \"%s\"", cmd, argv[0]);
+	msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, print_count, &info_type);
+	return err ? nfi_nl_fail(cmd, err) : 0;
+}
+
 static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_HOOK_IPV4_PRE_ROUTING] = "hook-ipv4-prerouting",
 	[NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN] = "hook-ipv4-input",
@@ -66,6 +109,26 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING] = "hook-ipv6-prerouting",
 	[NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN] = "hook-ipv6-input",
 	[NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING] = "hook-ipv6-postrouting",
+	[NFIPSEC_STAT_IN_PACKETS] = "in-packets",
+	[NFIPSEC_STAT_OUT_PACKETS] = "out-packets",
+	[NFIPSEC_STAT_IN_ERROR] = "in-error",
+	[NFIPSEC_STAT_IN_HDR_ERROR] = "in-hdr-error",
+	[NFIPSEC_STAT_IN_NO_STATES] = "in-no-states",
+	[NFIPSEC_STAT_IN_STATE_PROTO_ERROR] = "in-state-proto-error",
+	[NFIPSEC_STAT_IN_STATE_SEQ_ERROR] = "in-state-seq-error",
+	[NFIPSEC_STAT_IN_STATE_EXPIRED] = "in-state-expired",
+	[NFIPSEC_STAT_IN_TMPL_MISMATCH] = "in-tmpl-mismatch",
+	[NFIPSEC_STAT_IN_POL_BLOCK] = "in-pol-block",
+	[NFIPSEC_STAT_OUT_ERROR] = "out-error",
+	[NFIPSEC_STAT_OUT_NO_STATES] = "out-no-states",
+	[NFIPSEC_STAT_OUT_STATE_SEQ_ERROR] = "out-state-seq-error",
+	[NFIPSEC_STAT_OUT_STATE_EXPIRED] = "out-state-expired",
+	[NFIPSEC_STAT_OUT_POL_BLOCK] = "out-pol-block",
+	[NFIPSEC_STAT_OUT_FRAG_NEEDED] = "out-frag-needed",
+	[NFIPSEC_STAT_ACQUIRE_SENT] = "acquire-sent",
+	[NFIPSEC_STAT_ACQUIRE_ERROR] = "acquire-error",
+	[NFIPSEC_STAT_HOOK_IPV4_FORWARD] = "hook-ipv4-forward",
+	[NFIPSEC_STAT_HOOK_IPV6_FORWARD] = "hook-ipv6-forward",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

@@ -2,139 +2,657 @@
 /* nfipsec state ... (ip xfrm state) */
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "cli.h"
+#include "names.h"
+#include "parse.h"
+#include "print.h"
 
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
+struct sa_alg {
+	bool set;
+	const char *name;
+	struct nfi_key key;
+	bool has_icv;
+	uint32_t icv_bits;
+};
+
+/* An SA as a command line gives it. */
+struct sa_spec {
+	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
+	struct nfi_addr src, dst;
+	uint8_t proto, mode;
+	uint32_t spi, reqid, window, flags;
+	struct sa_alg aead, enc, auth;
+	uint32_t lft_given;	/* bit per NFIPSEC_LFT_A_* */
+	uint64_t lft[NFIPSEC_LFT_A_MAX + 1];
+};
+
+/* ip-xfrm's limit words, by lifetime attribute. */
+static const char *const lft_names[NFIPSEC_LFT_A_MAX + 1] = {
+	[NFIPSEC_LFT_A_SOFT_BYTES] = "byte-soft",
+	[NFIPSEC_LFT_A_HARD_BYTES] = "byte-hard",
+	[NFIPSEC_LFT_A_SOFT_PACKETS] = "packet-soft",
+	[NFIPSEC_LFT_A_HARD_PACKETS] = "packet-hard",
+	[NFIPSEC_LFT_A_SOFT_ADD_SECS] = "time-soft",
+	[NFIPSEC_LFT_A_HARD_ADD_SECS] = "time-hard",
+	[NFIPSEC_LFT_A_SOFT_USE_SECS] = "time-use-soft",
+	[NFIPSEC_LFT_A_HARD_USE_SECS] = "time-use-hard",
+};
+
+static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
+	[NFIPSEC_SA_STAT_PACKETS] = "packets",
+	[NFIPSEC_SA_STAT_BYTES] = "bytes",
+	[NFIPSEC_SA_STAT_REPLAY] = "replay",
+	[NFIPSEC_SA_STAT_OUTSIDE_WINDOW] = "outside-window",
+	[NFIPSEC_SA_STAT_INTEGRITY] = "integrity",
+	[NFIPSEC_SA_STAT_BAD_HEADER] = "bad-header",
+	[NFIPSEC_SA_STAT_POLICY] = "policy",
+	[NFIPSEC_SA_STAT_EXPIRED] = "expired",
+	[NFIPSEC_SA_STAT_SEQ_OVERFLOW] = "seq-overflow",
+	[NFIPSEC_SA_STAT_ERROR] = "error",
+};
+
+/* ip-xfrm's state flags; nfipsec carries esn only so far. */
+static const char *const ip_state_flags[] = {
+	"noecn", "decap-dscp", "nopmtudisc", "wildrecv", "icmp", "af-unspec",
+	"align4", "esn",
+};
+
+/* ip-xfrm state words that nfipsec does not carry yet. */
+static const char *const unsupported_words[] = {
+	"encap", "sel", "comp", "mark", "if_id", "output-mark", "offload",
+	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
+	"replay-seq", "replay-oseq", "replay-seq-hi", "replay-oseq-hi",
+};
+
+/* The ID words. 0: taken, 1: usage error, -1: not an ID word. */
+static int take_id(struct nfi_args *a, struct sa_spec *s)
 {
-	if (proto == IPPROTO_ESP)
-		return "esp";
-	if (proto == IPPROTO_AH)
-		return "ah";
-	snprintf(buf, len, "%u", proto);
-	return buf;
+	const char *kw = nfi_kw(a);
+	bool *given;
+
+	if (!strcmp(kw, "src"))
+		given = &s->has_src;
+	else if (!strcmp(kw, "dst"))
+		given = &s->has_dst;
+	else if (!strcmp(kw, "proto"))
+		given = &s->has_proto;
+	else if (!strcmp(kw, "spi"))
+		given = &s->has_spi;
+	else
+		return -1;
+	if (*given)
+		return nfi_duplicate(a);
+	*given = true;
+	if (!strcmp(kw, "src"))
+		return nfi_take_addr(a, &s->src);
+	if (!strcmp(kw, "dst"))
+		return nfi_take_addr(a, &s->dst);
+	if (!strcmp(kw, "proto"))
+		return nfi_take_xfrm_proto(a, &s->proto);
+	return nfi_take_u32(a, &s->spi);
 }
 
-/* "esp", "ah" or a protocol number; the kernel judges the number. */
-static int parse_proto(const char *arg, uint8_t *proto)
+/* aead NAME KEY ICV-BITS | enc NAME KEY | auth NAME KEY |
+ * auth-trunc NAME KEY TRUNC-BITS; -1: not an algorithm.
+ */
+static int take_alg(struct nfi_args *a, struct sa_spec *s)
 {
-	unsigned long v;
-	char *end;
+	const char *kw = nfi_kw(a);
+	bool aead = !strcmp(kw, "aead"), trunc = !strcmp(kw, "auth-trunc");
+	struct sa_alg *alg;
+	uint64_t bits;
+	int err;
 
-	if (!strcmp(arg, "esp")) {
-		*proto = IPPROTO_ESP;
-		return 0;
+	if (aead)
+		alg = &s->aead;
+	else if (!strcmp(kw, "enc"))
+		alg = &s->enc;
+	else if (trunc || !strcmp(kw, "auth"))
+		alg = &s->auth;
+	else
+		return -1;
+	if (alg->set)
+		return nfi_usage_error("%s: more than one %s algorithm",
+				       a->cmd, aead ? "aead" :
+				       alg == &s->enc ? "enc" : "auth");
+	if ((aead && (s->enc.set || s->auth.set)) || (!aead && s->aead.set))
+		return nfi_usage_error("%s: aead cannot be combined with enc or auth",
+				       a->cmd);
+	if (nfi_need(a, aead || trunc ? 3 : 2,
+		     aead ? "NAME KEY ICV-BITS" :
+		     trunc ? "NAME KEY TRUNC-BITS" : "NAME KEY"))
+		return 1;
+	alg->set = true;
+	alg->name = a->argv[1];
+	err = nfi_parse_key(a->argv[2], &alg->key);
+	if (err == -ERANGE)
+		return nfi_usage_error("%s: the key is longer than %d bytes",
+				       kw, NFI_KEY_MAX);
+	if (err)
+		return nfi_usage_error("%s: key \"%s\" is not valid hex",
+				       kw, a->argv[2]);
+	if (aead || trunc) {
+		if (nfi_parse_u64(a->argv[3], UINT32_MAX, &bits))
+			return nfi_usage_error("%s: %s \"%s\" is not a 32-bit number",
+					       kw, aead ? "ICV-BITS" :
+					       "TRUNC-BITS", a->argv[3]);
+		alg->has_icv = true;
+		alg->icv_bits = (uint32_t)bits;
 	}
-	if (!strcmp(arg, "ah")) {
-		*proto = IPPROTO_AH;
-		return 0;
-	}
-	v = strtoul(arg, &end, 0);
-	if (*arg && !*end && v <= 255) {
-		*proto = (uint8_t)v;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_spi(const char *arg, uint32_t *spi)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 0);
-	if (!*arg || *end || errno || v > 0xffffffffULL)
-		return -EINVAL;
-	*spi = (uint32_t)v;
+	nfi_shift(a, aead || trunc ? 4 : 3);
 	return 0;
 }
 
+static int take_flags(struct nfi_args *a, struct sa_spec *s)
+{
+	size_t n = NFI_ARRAY_SIZE(ip_state_flags);
+	int taken = 0;
+
+	if (nfi_need(a, 1, "a flag"))
+		return 1;
+	nfi_shift(a, 1);
+	/* As ip-xfrm: "flag" takes the flag words that follow it. */
+	while (a->argc > 0 && nfi_name_index(ip_state_flags, n,
+					     nfi_kw(a)) >= 0) {
+		if (strcmp(nfi_kw(a), "esn"))
+			return nfi_usage_error("%s: flag %s is not supported yet",
+					       a->cmd, nfi_kw(a));
+		s->flags |= NFIPSEC_SA_F_ESN;
+		nfi_shift(a, 1);
+		taken++;
+	}
+	if (!taken)
+		return nfi_usage_error("flag: \"%s\" is not a state flag",
+				       nfi_kw(a));
+	return 0;
+}
+
+static int take_limit(struct nfi_args *a, struct sa_spec *s)
+{
+	int t;
+
+	if (nfi_need(a, 2, "LIMIT NUMBER"))
+		return 1;
+	nfi_shift(a, 1);
+	t = nfi_name_index(lft_names, NFI_ARRAY_SIZE(lft_names), nfi_kw(a));
+	if (t < 0)
+		return nfi_usage_error("limit: \"%s\" is not byte-soft, byte-hard, packet-soft, packet-hard, time-soft, time-hard, time-use-soft or time-use-hard",
+				       nfi_kw(a));
+	s->lft_given |= 1U << t;
+	return nfi_take_u64(a, &s->lft[t]);
+}
+
+/* mode, reqid, replay-window, flag, limit; -1: none of them. */
+static int take_option(struct nfi_args *a, struct sa_spec *s)
+{
+	const char *kw = nfi_kw(a);
+
+	if (!strcmp(kw, "mode"))
+		return nfi_take_mode(a, &s->mode);
+	if (!strcmp(kw, "reqid")) {
+		s->has_reqid = true;
+		return nfi_take_u32(a, &s->reqid);
+	}
+	if (!strcmp(kw, "replay-window")) {
+		s->has_window = true;
+		return nfi_take_u32(a, &s->window);
+	}
+	if (!strcmp(kw, "flag"))
+		return take_flags(a, s);
+	if (!strcmp(kw, "limit"))
+		return take_limit(a, s);
+	return -1;
+}
+
+static int not_taken(const struct nfi_args *a)
+{
+	if (nfi_name_index(unsupported_words,
+			   NFI_ARRAY_SIZE(unsupported_words), nfi_kw(a)) >= 0)
+		return nfi_unsupported(a);
+	return nfi_unexpected(a);
+}
+
+/* The ID words required by the command. */
+static int require_id(const char *cmd, const struct sa_spec *s, bool src)
+{
+	const char *missing = NULL;
+
+	if (src && !s->has_src)
+		missing = "src ADDR";
+	else if (!s->has_dst)
+		missing = "dst ADDR";
+	else if (!s->has_proto)
+		missing = "proto esp|ah";
+	else if (!s->has_spi)
+		missing = "spi SPI";
+	if (missing)
+		return nfi_usage_error("%s: %s is required", cmd, missing);
+	return nfi_same_family(cmd, &s->src, &s->dst);
+}
+
+static int check_algs(const char *cmd, const struct sa_spec *s)
+{
+	if (s->proto == IPPROTO_AH) {
+		if (s->aead.set || s->enc.set)
+			return nfi_usage_error("%s: ah takes auth or auth-trunc only",
+					       cmd);
+		if (!s->auth.set)
+			return nfi_usage_error("%s: ah needs auth or auth-trunc",
+					       cmd);
+	} else if (s->proto == IPPROTO_ESP) {
+		if (!s->aead.set && !s->enc.set && !s->auth.set)
+			return nfi_usage_error("%s: esp needs aead, or enc and/or auth",
+					       cmd);
+	}
+	return 0;
+}
+
+static int put_id(struct nl_msg *msg, const struct sa_spec *s, bool src)
+{
+	return (s->has_proto &&
+		nla_put_u8(msg, NFIPSEC_SA_A_PROTO, s->proto)) ||
+	       (s->has_spi &&
+		nla_put_u32(msg, NFIPSEC_SA_A_SPI, htonl(s->spi))) ||
+	       (src && s->has_src &&
+		nla_put(msg, NFIPSEC_SA_A_SRC, s->src.len, s->src.bytes)) ||
+	       (s->has_dst &&
+		nla_put(msg, NFIPSEC_SA_A_DST, s->dst.len, s->dst.bytes));
+}
+
+static int put_alg(struct nl_msg *msg, int type, const struct sa_alg *alg)
+{
+	struct nlattr *nest;
+
+	if (!alg->set)
+		return 0;
+	nest = nfi_nest_start(msg, type);
+	if (!nest || nla_put_string(msg, NFIPSEC_ALG_A_NAME, alg->name) ||
+	    nla_put(msg, NFIPSEC_ALG_A_KEY, (int)alg->key.len, alg->key.data) ||
+	    (alg->has_icv &&
+	     nla_put_u32(msg, NFIPSEC_ALG_A_ICV_BITS, alg->icv_bits)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_lifetime(struct nl_msg *msg, const struct sa_spec *s)
+{
+	struct nlattr *nest;
+	int t;
+
+	if (!s->lft_given)
+		return 0;
+	nest = nfi_nest_start(msg, NFIPSEC_SA_A_LIFETIME);
+	if (!nest)
+		return -EMSGSIZE;
+	for (t = 1; t <= NFIPSEC_LFT_A_MAX; t++)
+		if ((s->lft_given & (1U << t)) &&
+		    nla_put_u64(msg, t, s->lft[t]))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
+{
+	struct nlattr *nest = nfi_nest_start(msg, NFIPSEC_A_SA);
+
+	if (!nest || put_id(msg, s, true) ||
+	    nla_put_u8(msg, NFIPSEC_SA_A_MODE, s->mode) ||
+	    (s->has_reqid && nla_put_u32(msg, NFIPSEC_SA_A_REQID, s->reqid)) ||
+	    (s->has_window &&
+	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
+	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
+	    put_alg(msg, NFIPSEC_SA_A_ALG_AEAD, &s->aead) ||
+	    put_alg(msg, NFIPSEC_SA_A_ALG_CRYPT, &s->enc) ||
+	    put_alg(msg, NFIPSEC_SA_A_ALG_AUTH, &s->auth) ||
+	    put_lifetime(msg, s))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* A request with an SA nest: the whole SA, or its ID words. */
+static struct nl_msg *sa_msg(uint8_t cmd, int flags, const struct sa_spec *s,
+			     bool whole, bool src)
+{
+	struct nl_msg *msg = nfi_msg_new(cmd, flags);
+	struct nlattr *nest;
+
+	if (!msg)
+		return NULL;
+	if (whole) {
+		if (put_sa(msg, s))
+			goto too_big;
+	} else if (s->has_src || s->has_dst || s->has_proto || s->has_spi) {
+		nest = nfi_nest_start(msg, NFIPSEC_A_SA);
+		if (!nest || put_id(msg, s, src))
+			goto too_big;
+		nla_nest_end(msg, nest);
+	}
+	return msg;
+too_big:
+	fprintf(stderr, "nfipsec: the request is too large\n");
+	nlmsg_free(msg);
+	return NULL;
+}
+
+static int show_keys(struct nl_msg *msg)
+{
+	if (nfi_show_keys && nla_put_flag(msg, NFIPSEC_A_SHOW_KEYS)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/* Printing */
+
+static void print_alg(const char *kind, struct nlattr *nest)
+{
+	static const struct nla_policy pol[NFIPSEC_ALG_A_MAX + 1] = {
+		[NFIPSEC_ALG_A_NAME] = { .type = NLA_STRING },
+		[NFIPSEC_ALG_A_ICV_BITS] = { .type = NLA_U32 },
+	};
+	static char hex[2 * NFI_KEY_MAX + 3];
+	struct nlattr *alg[NFIPSEC_ALG_A_MAX + 1];
+	struct nlattr *icv;
+	bool aead = !strcmp(kind, "aead");
+
+	if (nla_parse_nested(alg, NFIPSEC_ALG_A_MAX, nest, pol) ||
+	    !alg[NFIPSEC_ALG_A_NAME])
+		return;
+	icv = alg[NFIPSEC_ALG_A_ICV_BITS];
+	/* Like ip-xfrm, an authentication with its truncation. */
+	if (!aead && icv && !strcmp(kind, "auth"))
+		kind = "auth-trunc";
+	nfi_out_line("\t");
+	nfi_out_open(kind, kind);
+	nfi_out_val_str("name", nla_get_string(alg[NFIPSEC_ALG_A_NAME]));
+	if (nfi_show_keys && alg[NFIPSEC_ALG_A_KEY]) {
+		const uint8_t *k = nla_data(alg[NFIPSEC_ALG_A_KEY]);
+		int i, len = nla_len(alg[NFIPSEC_ALG_A_KEY]);
+
+		if (len > NFI_KEY_MAX)
+			len = NFI_KEY_MAX;
+		hex[0] = 0;
+		if (len > 0)
+			strcpy(hex, "0x");
+		for (i = 0; i < len; i++)
+			sprintf(hex + 2 + 2 * i, "%02x", k[i]);
+		if (nfi_json || len > 0)
+			nfi_out_val_str("key", hex);
+	}
+	if (icv)
+		nfi_out_val_u64(aead ? "icv-bits" : "trunc-bits",
+				nla_get_u32(icv));
+	nfi_out_close();
+}
+
+static void print_lifetime(struct nlattr *nest)
+{
+	struct nlattr *a;
+	bool open = false;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem) {
+		int t = nla_type(a);
+
+		if (t > NFIPSEC_LFT_A_MAX || !lft_names[t] || nla_len(a) != 8 ||
+		    !nla_get_u64(a))
+			continue;
+		if (!open) {
+			nfi_out_line("\t");
+			nfi_out_open("lifetime", "lifetime config:");
+			open = true;
+		}
+		nfi_out_u64(lft_names[t], nla_get_u64(a));
+	}
+	if (open)
+		nfi_out_close();
+}
+
+static void print_sa_stats(struct nlattr **sa)
+{
+	struct nlattr *a, *stats = sa[NFIPSEC_SA_A_STATS];
+	int rem, t;
+
+	if (!stats && !sa[NFIPSEC_SA_A_SEQ_OUT] && !sa[NFIPSEC_SA_A_REPLAY_TOP])
+		return;
+	nfi_out_line("\t");
+	nfi_out_open("stats", "stats:");
+	for (t = NFIPSEC_SA_STAT_PACKETS; stats && t <= NFIPSEC_SA_STAT_BYTES;
+	     t++) {
+		a = nla_find(nla_data(stats), nla_len(stats), t);
+		if (a && nla_len(a) == 8)
+			nfi_out_u64(sa_stat_names[t], nla_get_u64(a));
+	}
+	if (sa[NFIPSEC_SA_A_SEQ_OUT])
+		nfi_out_u64("seq-out", nla_get_u64(sa[NFIPSEC_SA_A_SEQ_OUT]));
+	if (sa[NFIPSEC_SA_A_REPLAY_TOP])
+		nfi_out_u64("replay-top",
+			    nla_get_u64(sa[NFIPSEC_SA_A_REPLAY_TOP]));
+	if (stats) {
+		nfi_out_line("\t");
+		nfi_out_word("drops:");
+		nla_for_each_nested(a, stats, rem) {
+			char buf[24];
+
+			t = nla_type(a);
+			if (t == NFIPSEC_SA_STAT_PAD || nla_len(a) != 8 ||
+			    t == NFIPSEC_SA_STAT_PACKETS ||
+			    t == NFIPSEC_SA_STAT_BYTES)
+				continue;
+			if (t > NFIPSEC_SA_STAT_MAX || !sa_stat_names[t])
+				snprintf(buf, sizeof(buf), "stat-%d", t);
+			else
+				snprintf(buf, sizeof(buf), "%s",
+					 sa_stat_names[t]);
+			nfi_out_u64(buf, nla_get_u64(a));
+		}
+	}
+	nfi_out_close();
+}
+
+static void print_flags(uint32_t flags)
+{
+	char buf[16];
+
+	if (!flags)
+		return;
+	nfi_out_open_list("flag");
+	if (flags & NFIPSEC_SA_F_ESN)
+		nfi_out_item("esn");
+	flags &= ~NFIPSEC_SA_F_ESN;
+	if (flags) {
+		snprintf(buf, sizeof(buf), "0x%x", flags);
+		nfi_out_item(buf);
+	}
+	nfi_out_close_list();
+}
+
+static int parse_sa(struct nlattr *nest, struct nlattr **sa)
+{
+	static const struct nla_policy pol[NFIPSEC_SA_A_MAX + 1] = {
+		[NFIPSEC_SA_A_PROTO] = { .type = NLA_U8 },
+		[NFIPSEC_SA_A_SPI] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_MODE] = { .type = NLA_U8 },
+		[NFIPSEC_SA_A_REQID] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_REPLAY_WINDOW] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_FLAGS] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_ALG_AEAD] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_ALG_CRYPT] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_ALG_AUTH] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_LIFETIME] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_STATS] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_U64 },
+		[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_U64 },
+	};
+	static const int addrs[] = { NFIPSEC_SA_A_SRC, NFIPSEC_SA_A_DST };
+
+	if (!nest || nla_parse_nested(sa, NFIPSEC_SA_A_MAX, nest, pol))
+		return -EPROTO;
+	return nfi_check_addrs(sa, addrs, 2);
+}
+
+/*
+ * src 192.168.3.107 dst 192.168.3.111
+ *	proto esp spi 0x00001000 reqid 1 mode tunnel
+ *	replay-window 64 flag esn
+ *	aead rfc4106(gcm(aes)) 0x... 128
+ */
 static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
-	char buf[8];
+	char buf[INET6_ADDRSTRLEN];
 	int *count = arg;
 
 	(void)nlh;
-	if (!tb[NFIPSEC_A_SA] ||
-	    nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
+	if (parse_sa(tb[NFIPSEC_A_SA], sa))
 		return -EPROTO;
 	(*count)++;
 	if (nfi_json)
 		jw_open_object(NULL);
-	if (sa[NFIPSEC_SA_A_PROTO]) {
-		const char *p = proto_name(nla_get_u8(sa[NFIPSEC_SA_A_PROTO]),
-					   buf, sizeof(buf));
-		if (nfi_json)
-			jw_string("proto", p);
-		else
-			printf("\tproto %s", p);
-	}
-	if (sa[NFIPSEC_SA_A_SPI]) {
-		char spi[16];
-
-		/* As ip -j xfrm prints it. */
-		snprintf(spi, sizeof(spi), "0x%08x",
-			 ntohl(nla_get_u32(sa[NFIPSEC_SA_A_SPI])));
-		if (nfi_json)
-			jw_string("spi", spi);
-		else
-			printf(" spi %s", spi);
-	}
+	nfi_print_addr("src", sa[NFIPSEC_SA_A_SRC]);
+	nfi_print_addr("dst", sa[NFIPSEC_SA_A_DST]);
+	nfi_out_line("\t");
+	if (sa[NFIPSEC_SA_A_PROTO])
+		nfi_out_str("proto",
+			    nfi_xfrm_proto_name(nla_get_u8(sa[NFIPSEC_SA_A_PROTO]),
+						buf, sizeof(buf)));
+	if (sa[NFIPSEC_SA_A_SPI])
+		nfi_out_str("spi", nfi_spi_str(sa[NFIPSEC_SA_A_SPI], buf,
+					       sizeof(buf)));
+	nfi_out_u64("reqid", nfi_u32(sa[NFIPSEC_SA_A_REQID], 0));
+	nfi_out_str("mode",
+		    nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
+				nfi_u8(sa[NFIPSEC_SA_A_MODE], 0), buf,
+				sizeof(buf)));
+	nfi_out_line("\t");
+	nfi_out_u64("replay-window",
+		    nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0));
+	print_flags(nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0));
+	if (sa[NFIPSEC_SA_A_ALG_AEAD])
+		print_alg("aead", sa[NFIPSEC_SA_A_ALG_AEAD]);
+	if (sa[NFIPSEC_SA_A_ALG_CRYPT])
+		print_alg("enc", sa[NFIPSEC_SA_A_ALG_CRYPT]);
+	if (sa[NFIPSEC_SA_A_ALG_AUTH])
+		print_alg("auth", sa[NFIPSEC_SA_A_ALG_AUTH]);
+	if (sa[NFIPSEC_SA_A_LIFETIME])
+		print_lifetime(sa[NFIPSEC_SA_A_LIFETIME]);
+	if (nfi_stats_level)
+		print_sa_stats(sa);
 	if (nfi_json)
 		jw_close_object();
 	else
-		putchar('\n');
+		nfi_out_line(NULL);
 	return 0;
 }
 
-static int state_list(int argc, char **argv)
+/* Commands */
+
+static int state_modify(int argc, char **argv, bool update)
 {
+	struct nfi_args a = { update ? "state update" : "state add",
+			      argc, argv };
+	struct sa_spec *s = calloc(1, sizeof(*s));
 	struct nl_msg *msg;
-	struct nlattr *nest;
-	bool has_proto = false, has_spi = false;
-	uint8_t proto = 0;
-	uint32_t spi = 0;
-	int count = 0, err;
+	int err = 0;
 
-	for (; argc > 0; argc--, argv++) {
-		if (!strcmp(argv[0], "proto") && argc > 1) {
-			if (parse_proto(argv[1], &proto))
-				return nfi_usage_error("proto: \"%s\" is not esp, ah or a protocol number",
-						       argv[1]);
-			has_proto = true;
-			argc--, argv++;
-		} else if (!strcmp(argv[0], "spi") && argc > 1) {
-			if (parse_spi(argv[1], &spi))
-				return nfi_usage_error("spi: \"%s\" is not a 32-bit number",
-						       argv[1]);
-			has_spi = true;
-			argc--, argv++;
-		} else {
-			return nfi_usage_error("state list: unexpected \"%s\"",
-					       argv[0]);
-		}
+	if (!s) {
+		fprintf(stderr, "nfipsec: out of memory\n");
+		return 2;
 	}
-
-	msg = nfi_msg_new(NFIPSEC_CMD_SA_GET, NLM_F_DUMP);
+	while (a.argc > 0 && !err) {
+		err = take_id(&a, s);
+		if (err < 0)
+			err = take_alg(&a, s);
+		if (err < 0)
+			err = take_option(&a, s);
+		if (err < 0)
+			err = not_taken(&a);
+	}
+	if (!err)
+		err = require_id(a.cmd, s, true);
+	if (!err)
+		err = check_algs(a.cmd, s);
+	if (err) {
+		free(s);
+		return err;
+	}
+	msg = sa_msg(update ? NFIPSEC_CMD_SA_SET : NFIPSEC_CMD_SA_NEW, 0, s,
+		     true, true);
+	free(s);
 	if (!msg)
 		return 2;
-	if (has_proto || has_spi) {
-		nest = nla_nest_start(msg, NFIPSEC_A_SA);
-		if (!nest ||
-		    (has_proto && nla_put_u8(msg, NFIPSEC_SA_A_PROTO, proto)) ||
-		    (has_spi && nla_put_u32(msg, NFIPSEC_SA_A_SPI, htonl(spi)))) {
-			nlmsg_free(msg);
-			return 2;
-		}
-		nla_nest_end(msg, nest);
+	err = nfi_nl_talk(msg, NULL, NULL);
+	return err ? nfi_nl_fail(a.cmd, err) : 0;
+}
+
+/* delete|get dst ADDR proto P spi SPI (src is taken and not sent) */
+static int state_get_delete(int argc, char **argv, bool get)
+{
+	struct nfi_args a = { get ? "state get" : "state delete", argc, argv };
+	struct sa_spec s = { 0 };
+	struct nl_msg *msg;
+	int count = 0, err = 0;
+
+	while (a.argc > 0 && !err) {
+		err = take_id(&a, &s);
+		if (err < 0)
+			err = not_taken(&a);
 	}
+	if (!err)
+		err = require_id(a.cmd, &s, false);
+	if (err)
+		return err;
+	msg = sa_msg(get ? NFIPSEC_CMD_SA_GET : NFIPSEC_CMD_SA_DEL, 0, &s,
+		     false, false);
+	if (!msg || (get && show_keys(msg)))
+		return 2;
+	err = nfi_nl_talk(msg, get ? print_sa : NULL, &count);
+	if (count && nfi_json)
+		jw_end();
+	return err ? nfi_nl_fail(a.cmd, err) : 0;
+}
+
+/* list|show [src ADDR] [dst ADDR] [proto P] [spi SPI] [nokeys] */
+static int state_list(int argc, char **argv)
+{
+	struct nfi_args a = { "state list", argc, argv };
+	struct sa_spec s = { 0 };
+	struct nl_msg *msg;
+	int count = 0, err = 0;
+
+	while (a.argc > 0 && !err) {
+		err = take_id(&a, &s);
+		if (err >= 0)
+			continue;
+		if (!strcmp(nfi_kw(&a), "nokeys")) {
+			/* Keys are shown with -k only. */
+			nfi_shift(&a, 1);
+			err = 0;
+		} else if (!strcmp(nfi_kw(&a), "mode") ||
+			   !strcmp(nfi_kw(&a), "reqid") ||
+			   !strcmp(nfi_kw(&a), "flag")) {
+			err = nfi_unsupported(&a);
+		} else {
+			err = not_taken(&a);
+		}
+	}
+	if (!err)
+		err = nfi_same_family(a.cmd, &s.src, &s.dst);
+	if (err)
+		return err;
+	msg = sa_msg(NFIPSEC_CMD_SA_GET, NLM_F_DUMP, &s, false, true);
+	if (!msg || show_keys(msg))
+		return 2;
 	if (nfi_json)
 		jw_open_array(NULL);
 	err = nfi_nl_talk(msg, print_sa, &count);
@@ -142,13 +660,54 @@ static int state_list(int argc, char **argv)
 		jw_close_array();
 		jw_end();
 	}
-	return err ? nfi_nl_fail("state list", err) : 0;
+	return err ? nfi_nl_fail(a.cmd, err) : 0;
+}
+
+/* flush [proto P] */
+static int state_flush(int argc, char **argv)
+{
+	struct nfi_args a = { "state flush", argc, argv };
+	struct sa_spec s = { 0 };
+	struct nl_msg *msg;
+	int err = 0;
+
+	while (a.argc > 0 && !err) {
+		if (!strcmp(nfi_kw(&a), "proto") && !s.has_proto) {
+			s.has_proto = true;
+			err = nfi_take_xfrm_proto(&a, &s.proto);
+		} else {
+			err = nfi_unexpected(&a);
+		}
+	}
+	if (err)
+		return err;
+	msg = sa_msg(NFIPSEC_CMD_SA_FLUSH, 0, &s, false, false);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, NULL, NULL);
+	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 
 int do_state(int argc, char **argv)
 {
-	if (argc < 1 || nfi_matches(argv[0], "list") ||
-	    nfi_matches(argv[0], "show"))
-		return state_list(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
-	return nfi_usage_error("unknown state command \"%s\"", argv[0]);
+	const char *cmd = argc > 0 ? argv[0] : "list";
+
+	if (argc > 0)
+		argc--, argv++;
+	if (nfi_matches(cmd, "list") || nfi_matches(cmd, "show"))
+		return state_list(argc, argv);
+	if (nfi_matches(cmd, "add"))
+		return state_modify(argc, argv, false);
+	if (nfi_matches(cmd, "update"))
+		return state_modify(argc, argv, true);
+	if (nfi_matches(cmd, "delete"))
+		return state_get_delete(argc, argv, false);
+	if (nfi_matches(cmd, "get"))
+		return state_get_delete(argc, argv, true);
+	if (nfi_matches(cmd, "flush"))
+		return state_flush(argc, argv);
+	if (nfi_matches(cmd, "count"))
+		return nfi_print_count("state count", argc, argv,
+				       NFIPSEC_INFO_A_SA_COUNT);
+	return nfi_usage_error("unknown state command \"%s\"", cmd);
 }

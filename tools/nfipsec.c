@@ -3,8 +3,8 @@
  * nfipsec: configure the nfipsec kernel module, with ip-xfrm's grammar.
  *
  *   nfipsec [OPTIONS] OBJECT COMMAND [ARGS]
- *   OPTIONS: -j (JSON), -s (statistics), -n NETNS, -V
- *   OBJECT: version | state | policy | stats
+ *   OPTIONS: -j (JSON), -s (statistics), -k (keys), -n NETNS, -V
+ *   OBJECT: version | state | policy | monitor | stats
  */
 
 #define _GNU_SOURCE
@@ -24,6 +24,7 @@
 #endif
 
 int nfi_stats_level;
+bool nfi_show_keys;
 
 bool nfi_matches(const char *arg, const char *word)
 {
@@ -50,13 +51,51 @@ static void usage(FILE *f)
 		"Usage: nfipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
 		"OPTIONS: -j[son]  JSON output\n"
 		"         -s[tatistics]  add counters\n"
+		"         -k[eys]  show SA keys (state list, state get)\n"
 		"         -n[etns] NAME  run in network namespace NAME\n"
 		"         -V[ersion]  print the CLI's version\n"
 		"OBJECT and COMMAND:\n"
 		"  version                      module and ABI version, table sizes\n"
-		"  state { list | show } [ proto { esp | ah | NUMBER } ] [ spi SPI ]\n"
-		"  policy { list | show } [ dir { in | out | fwd } ]\n"
-		"  stats                        counters of the namespace\n");
+		"  state { add | update } ID [ ALGO-LIST ] [ mode MODE ] [ reqid REQID ]\n"
+		"        [ replay-window SIZE ] [ flag FLAG-LIST ] [ LIMIT-LIST ]\n"
+		"  state { delete | get } dst ADDR proto XFRM-PROTO spi SPI\n"
+		"  state { list | show } [ src ADDR ] [ dst ADDR ] [ proto XFRM-PROTO ]\n"
+		"        [ spi SPI ] [ nokeys ]\n"
+		"  state flush [ proto XFRM-PROTO ]\n"
+		"  state count\n"
+		"  policy { add | update } SELECTOR dir DIR [ priority PRIORITY ]\n"
+		"        [ action ACTION ] [ tmpl TMPL ] [ ptype main ]\n"
+		"        [ index POSITION | before POSITION | after POSITION ] (add only)\n"
+		"  policy { delete | get } { dir DIR SELECTOR | index POSITION }\n"
+		"  policy { list | show } [ dir DIR ]\n"
+		"  policy flush [ dir DIR ]\n"
+		"  policy move index POSITION { to POSITION | before POSITION |\n"
+		"        after POSITION }\n"
+		"  policy count\n"
+		"  monitor                      print ACQUIRE events until killed\n"
+		"  stats                        counters of the namespace\n"
+		"ID := src ADDR dst ADDR proto XFRM-PROTO spi SPI\n"
+		"XFRM-PROTO := esp | ah\n"
+		"ALGO-LIST := [ ALGO-LIST ] ALGO\n"
+		"ALGO := { enc | auth } ALGO-NAME ALGO-KEYMAT |\n"
+		"        auth-trunc ALGO-NAME ALGO-KEYMAT ALGO-TRUNC-LEN |\n"
+		"        aead ALGO-NAME ALGO-KEYMAT ALGO-ICV-LEN\n"
+		"ALGO-KEYMAT := 0xHEX | STRING\n"
+		"MODE := transport | tunnel\n"
+		"FLAG-LIST := [ FLAG-LIST ] FLAG\n"
+		"FLAG := esn\n"
+		"LIMIT-LIST := [ LIMIT-LIST ] limit LIMIT\n"
+		"LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |\n"
+		"         { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT\n"
+		"SELECTOR := src ADDR[/PLEN] dst ADDR[/PLEN] [ UPSPEC ]\n"
+		"UPSPEC := proto { { tcp | udp | sctp | dccp } [ sport PORT ] [ dport PORT ] |\n"
+		"                  PROTO }\n"
+		"DIR := in | out | fwd\n"
+		"ACTION := allow | block\n"
+		"TMPL := [ src ADDR ] [ dst ADDR ] proto XFRM-PROTO [ spi SPI ]\n"
+		"        [ reqid REQID ] [ mode MODE ] [ level LEVEL ]\n"
+		"LEVEL := required | use\n"
+		"POSITION: in the ordered policy list, 0 is the top (evaluated first).\n");
 }
 
 static int enter_netns(const char *name)
@@ -92,6 +131,7 @@ static const struct {
 	{ "state", do_state },
 	{ "sa", do_state },
 	{ "policy", do_policy },
+	{ "monitor", do_monitor },
 	{ "stats", do_stats },
 };
 
@@ -110,6 +150,8 @@ int main(int argc, char **argv)
 			nfi_json = true;
 		} else if (nfi_matches(opt, "statistics")) {
 			nfi_stats_level++;
+		} else if (nfi_matches(opt, "keys")) {
+			nfi_show_keys = true;
 		} else if (nfi_matches(opt, "netns")) {
 			if (argc < 2)
 				return nfi_usage_error("-n needs a namespace name");
@@ -141,10 +183,7 @@ int main(int argc, char **argv)
 
 	if (netns && enter_netns(netns))
 		return 2;
-	if (nfi_nl_open()) {
-		nfi_nl_close();
-		return 2;
-	}
+	/* The object checks its arguments before it opens the socket. */
 	ret = objects[i].fn(argc - 1, argv + 1);
 	nfi_nl_close();
 	fflush(stdout);

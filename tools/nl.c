@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
@@ -18,12 +19,24 @@
 
 static struct nl_sock *sk;
 static int family;
+static int open_err = 1;	/* 1: not opened yet */
 static char extack[512];
 
-int nfi_nl_open(void)
+bool nfi_nl_dump_mode(void)
+{
+	const char *v = getenv("NFIPSEC_DUMP_REQUEST");
+
+	return v && *v && strcmp(v, "0");
+}
+
+static int nl_open(void)
 {
 	int one = 1, err;
 
+	if (nfi_nl_dump_mode()) {
+		family = 0;
+		return 0;
+	}
 	sk = nl_socket_alloc();
 	if (!sk) {
 		fprintf(stderr, "nfipsec: out of memory\n");
@@ -51,16 +64,28 @@ int nfi_nl_open(void)
 	return 0;
 }
 
+int nfi_nl_open(void)
+{
+	if (open_err == 1)
+		open_err = nl_open();
+	return open_err;
+}
+
 void nfi_nl_close(void)
 {
-	nl_socket_free(sk);
+	if (sk)
+		nl_socket_free(sk);
 	sk = NULL;
 }
 
 struct nl_msg *nfi_msg_new(uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg;
 
+	/* Opened here, once the command line has been checked. */
+	if (nfi_nl_open())
+		return NULL;
+	msg = nlmsg_alloc();
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
 				flags, cmd, NFIPSEC_GENL_VERSION)) {
 		nlmsg_free(msg);
@@ -69,6 +94,11 @@ struct nl_msg *nfi_msg_new(uint8_t cmd, int flags)
 	if (!msg)
 		fprintf(stderr, "nfipsec: out of memory\n");
 	return msg;
+}
+
+struct nlattr *nfi_nest_start(struct nl_msg *msg, int type)
+{
+	return nla_nest_start(msg, type | NLA_F_NESTED);
 }
 
 struct talk {
@@ -148,6 +178,11 @@ int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 	int err;
 
 	extack[0] = 0;
+	if (nfi_nl_dump_mode()) {
+		nfi_msg_dump(msg);
+		nlmsg_free(msg);
+		return 0;
+	}
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
@@ -168,6 +203,64 @@ int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 		err = nl_recvmsgs(sk, cb);
 		if (err < 0 && t.err > 0)
 			t.err = -EIO;
+	}
+	nl_cb_put(cb);
+	return t.err;
+}
+
+static int no_seq_check(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
+int nfi_nl_listen(const char *group, nfi_reply_fn fn, void *arg)
+{
+	struct talk t = { .fn = fn, .arg = arg, .err = 1 };
+	struct nl_cb *cb;
+	int grp, err;
+
+	if (nfi_nl_open())
+		return -ENOENT;
+	grp = genl_ctrl_resolve_grp(sk, NFIPSEC_GENL_NAME, group);
+	if (grp < 0) {
+		fprintf(stderr,
+			"nfipsec: the nfipsec module has no \"%s\" multicast group\n",
+			group);
+		return -ENOENT;
+	}
+	nl_socket_disable_seq_check(sk);
+	err = nl_socket_add_membership(sk, grp);
+	if (err == -NLE_PERM)
+		return -EPERM;
+	if (err) {
+		fprintf(stderr, "nfipsec: cannot join multicast group \"%s\": %s\n",
+			group, nl_geterror(err));
+		return -EIO;
+	}
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
+	for (;;) {
+		err = nl_recvmsgs(sk, cb);
+		if (err == -NLE_NOMEM) {
+			/* The receive buffer overran: events were lost. */
+			fprintf(stderr, "nfipsec: events lost (receive buffer overrun)\n");
+			continue;
+		}
+		if (err < 0) {
+			fprintf(stderr, "nfipsec: receiving events: %s\n",
+				nl_geterror(err));
+			t.err = -EIO;
+		} else if (t.err < 0) {
+			fprintf(stderr, "nfipsec: a malformed event: %s\n",
+				strerror(-t.err));
+		}
+		if (t.err <= 0)
+			break;
 	}
 	nl_cb_put(cb);
 	return t.err;

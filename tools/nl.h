@@ -2,6 +2,8 @@
 #ifndef NFIPSEC_TOOLS_NL_H
 #define NFIPSEC_TOOLS_NL_H
 
+#include <stdbool.h>
+
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
@@ -11,11 +13,28 @@
 typedef int (*nfi_reply_fn)(struct nlmsghdr *nlh, struct nlattr **tb,
 			    void *arg);
 
+/*
+ * With NFIPSEC_DUMP_REQUEST=1 in the environment the CLI contacts no kernel:
+ * nfi_nl_open opens nothing (family id 0) and nfi_nl_talk prints each
+ * request to stderr instead of sending it, and succeeds with no reply.
+ */
+bool nfi_nl_dump_mode(void);
+/* Open the socket and resolve the family, once; it prints its errors. */
 int nfi_nl_open(void);
 void nfi_nl_close(void);
+/* A request (NULL when out of memory or nfi_nl_open fails: printed). */
 struct nl_msg *nfi_msg_new(uint8_t cmd, int flags);
+/* nla_nest_start, with NLA_F_NESTED whatever the libnl version. */
+struct nlattr *nfi_nest_start(struct nl_msg *msg, int type);
 /* Send msg (freed), receive replies until done: 0 or negative errno. */
 int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg);
+/*
+ * Join multicast group and pass each message to fn, until an error: it
+ * prints the error, but for -EPERM (for nfi_nl_fail), and returns it.
+ */
+int nfi_nl_listen(const char *group, nfi_reply_fn fn, void *arg);
+/* Print msg to stderr, decoded (dump mode). */
+void nfi_msg_dump(struct nl_msg *msg);
 /* The kernel's extended-ack text of the last failed request, or "". */
 const char *nfi_nl_extack(void);
 /* Print the error of a failed request and return the exit status. */

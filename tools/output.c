@@ -83,3 +83,101 @@ void jw_end(void)
 {
 	putchar('\n');
 }
+
+static bool line_start = true;
+
+void nfi_out_word(const char *word)
+{
+	if (nfi_json)
+		return;
+	if (!line_start)
+		putchar(' ');
+	fputs(word, stdout);
+	line_start = false;
+}
+
+void nfi_out_line(const char *indent)
+{
+	if (nfi_json)
+		return;
+	putchar('\n');
+	if (indent)
+		fputs(indent, stdout);
+	line_start = true;
+}
+
+void nfi_out_str(const char *key, const char *val)
+{
+	if (nfi_json) {
+		jw_string(key, val);
+		return;
+	}
+	nfi_out_word(key);
+	nfi_out_word(val);
+}
+
+void nfi_out_u64(const char *key, uint64_t val)
+{
+	if (nfi_json) {
+		jw_u64(key, val);
+		return;
+	}
+	nfi_out_word(key);
+	nfi_out_val_u64(key, val);
+}
+
+void nfi_out_val_str(const char *key, const char *val)
+{
+	if (nfi_json)
+		jw_string(key, val);
+	else
+		nfi_out_word(val);
+}
+
+void nfi_out_val_u64(const char *key, uint64_t val)
+{
+	char buf[24];
+
+	if (nfi_json) {
+		jw_u64(key, val);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%" PRIu64, val);
+	nfi_out_word(buf);
+}
+
+void nfi_out_open(const char *key, const char *word)
+{
+	if (nfi_json)
+		jw_open_object(key);
+	else if (word)
+		nfi_out_word(word);
+}
+
+void nfi_out_close(void)
+{
+	if (nfi_json)
+		jw_close_object();
+}
+
+void nfi_out_open_list(const char *key)
+{
+	if (nfi_json)
+		jw_open_array(key);
+	else
+		nfi_out_word(key);
+}
+
+void nfi_out_item(const char *word)
+{
+	if (nfi_json)
+		jw_string(NULL, word);
+	else
+		nfi_out_word(word);
+}
+
+void nfi_out_close_list(void)
+{
+	if (nfi_json)
+		jw_close_array();
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nfipsec monitor: the module's events, one line (or JSON object) each. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "names.h"
+#include "print.h"
+
+/* The SA wanted: the template of the policy. */
+static void print_wanted(struct nlattr **t)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	nfi_out_str("proto",
+		    nfi_xfrm_proto_name(nfi_u8(t[NFIPSEC_TMPL_A_PROTO], 0),
+					buf, sizeof(buf)));
+	nfi_print_addr("src", t[NFIPSEC_TMPL_A_SRC]);
+	nfi_print_addr("dst", t[NFIPSEC_TMPL_A_DST]);
+	if (nfi_u32(t[NFIPSEC_TMPL_A_SPI], 0))
+		nfi_out_str("spi", nfi_spi_str(t[NFIPSEC_TMPL_A_SPI], buf,
+					       sizeof(buf)));
+	nfi_out_u64("reqid", nfi_u32(t[NFIPSEC_TMPL_A_REQID], 0));
+	nfi_out_str("mode",
+		    nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
+				nfi_u8(t[NFIPSEC_TMPL_A_MODE], 0), buf,
+				sizeof(buf)));
+}
+
+/*
+ * acquire proto esp src 192.168.3.107 dst 192.168.3.111 reqid 1 mode tunnel
+ * policy index 0 dir out packet src 192.168.111.10 dst 192.168.186.10 proto icmp
+ * (one line). JSON adds the policy's selector.
+ */
+static int print_acquire(struct nlattr **tb)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *tmpl[NFIPSEC_TMPL_A_MAX + 1];
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+	struct nlattr *pkt[NFIPSEC_SEL_A_MAX + 1];
+	char buf[16];
+
+	if (nfi_parse_policy(tb[NFIPSEC_A_POLICY], pol) ||
+	    nfi_parse_tmpl(pol[NFIPSEC_POLICY_A_TMPL], tmpl) ||
+	    nfi_parse_sel(tb[NFIPSEC_A_PACKET], pkt) ||
+	    (pol[NFIPSEC_POLICY_A_SEL] &&
+	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
+		return -EPROTO;
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_string("event", "acquire");
+	} else {
+		nfi_out_word("acquire");
+	}
+	print_wanted(tmpl);
+	nfi_out_open("policy", "policy");
+	if (pol[NFIPSEC_POLICY_A_POSITION])
+		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]));
+	if (pol[NFIPSEC_POLICY_A_DIR])
+		nfi_out_str("dir",
+			    nfi_name_of(nfi_dir_names,
+					NFI_ARRAY_SIZE(nfi_dir_names),
+					nla_get_u8(pol[NFIPSEC_POLICY_A_DIR]),
+					buf, sizeof(buf)));
+	if (nfi_json && pol[NFIPSEC_POLICY_A_SEL])
+		nfi_print_sel(sel, true);
+	nfi_out_close();
+	nfi_out_open("packet", "packet");
+	nfi_print_sel(pkt, false);
+	nfi_out_close();
+	if (nfi_json) {
+		jw_close_object();
+		jw_end();
+	} else {
+		nfi_out_line(NULL);
+	}
+	return 0;
+}
+
+static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+
+	(void)arg;
+	/* Events of later versions are skipped, as are malformed ones. */
+	if (gh->cmd == NFIPSEC_CMD_ACQUIRE && print_acquire(tb))
+		fprintf(stderr, "nfipsec: monitor: a malformed acquire event\n");
+	fflush(stdout);
+	return 0;
+}
+
+/* monitor [ all | acquire ] */
+int do_monitor(int argc, char **argv)
+{
+	int err;
+
+	if (argc > 0 && strcmp(argv[0], "all") && strcmp(argv[0], "acquire"))
+		return nfi_usage_error("monitor: unexpected \"%s\"", argv[0]);
+	if (argc > 1)
+		return nfi_usage_error("monitor: unexpected \"%s\"", argv[1]);
+	if (nfi_nl_dump_mode()) {
+		fprintf(stderr,
+			"nfipsec: monitor sends no request; it joins multicast group \"%s\"\n",
+			NFIPSEC_MCGRP_EVENTS);
+		return 0;
+	}
+	err = nfi_nl_listen(NFIPSEC_MCGRP_EVENTS, print_event, NULL);
+	if (err == -EPERM)
+		return nfi_nl_fail("monitor", err);
+	return err ? 2 : 0;
+}

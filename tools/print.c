@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reading and printing what the kernel's replies share: addresses, selectors. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "names.h"
+#include "output.h"
+#include "print.h"
+
+int nfi_check_addrs(struct nlattr **tb, const int *types, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct nlattr *a = tb[types[i]];
+
+		if (a && nla_len(a) != 4 && nla_len(a) != 16)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int nfi_parse_policy(struct nlattr *nest,
+		     struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1])
+{
+	static struct nla_policy pol[NFIPSEC_POLICY_A_MAX + 1] = {
+		[NFIPSEC_POLICY_A_DIR] = { .type = NLA_U8 },
+		[NFIPSEC_POLICY_A_SEL] = { .type = NLA_NESTED },
+		[NFIPSEC_POLICY_A_ACTION] = { .type = NLA_U8 },
+		[NFIPSEC_POLICY_A_TMPL] = { .type = NLA_NESTED },
+		[NFIPSEC_POLICY_A_PRIORITY] = { .type = NLA_U32 },
+		[NFIPSEC_POLICY_A_POSITION] = { .type = NLA_U32 },
+		[NFIPSEC_POLICY_A_BEFORE] = { .type = NLA_U32 },
+		[NFIPSEC_POLICY_A_AFTER] = { .type = NLA_U32 },
+		[NFIPSEC_POLICY_A_TO] = { .type = NLA_U32 },
+		[NFIPSEC_POLICY_A_STATS] = { .type = NLA_NESTED },
+	};
+
+	if (!nest || nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, nest, pol))
+		return -EPROTO;
+	return 0;
+}
+
+int nfi_parse_sel(struct nlattr *nest, struct nlattr *tb[NFIPSEC_SEL_A_MAX + 1])
+{
+	static struct nla_policy pol[NFIPSEC_SEL_A_MAX + 1] = {
+		[NFIPSEC_SEL_A_SRC_PLEN] = { .type = NLA_U8 },
+		[NFIPSEC_SEL_A_DST_PLEN] = { .type = NLA_U8 },
+		[NFIPSEC_SEL_A_PROTO] = { .type = NLA_U8 },
+		[NFIPSEC_SEL_A_SPORT] = { .type = NLA_U16 },
+		[NFIPSEC_SEL_A_DPORT] = { .type = NLA_U16 },
+		[NFIPSEC_SEL_A_FAMILY] = { .type = NLA_U16 },
+	};
+	static const int addrs[] = { NFIPSEC_SEL_A_SRC, NFIPSEC_SEL_A_DST };
+
+	if (!nest || nla_parse_nested(tb, NFIPSEC_SEL_A_MAX, nest, pol))
+		return -EPROTO;
+	return nfi_check_addrs(tb, addrs, 2);
+}
+
+int nfi_parse_tmpl(struct nlattr *nest,
+		   struct nlattr *tb[NFIPSEC_TMPL_A_MAX + 1])
+{
+	static struct nla_policy pol[NFIPSEC_TMPL_A_MAX + 1] = {
+		[NFIPSEC_TMPL_A_PROTO] = { .type = NLA_U8 },
+		[NFIPSEC_TMPL_A_SPI] = { .type = NLA_U32 },
+		[NFIPSEC_TMPL_A_REQID] = { .type = NLA_U32 },
+		[NFIPSEC_TMPL_A_MODE] = { .type = NLA_U8 },
+		[NFIPSEC_TMPL_A_LEVEL] = { .type = NLA_U8 },
+	};
+	static const int addrs[] = { NFIPSEC_TMPL_A_SRC, NFIPSEC_TMPL_A_DST };
+
+	if (!nest || nla_parse_nested(tb, NFIPSEC_TMPL_A_MAX, nest, pol))
+		return -EPROTO;
+	return nfi_check_addrs(tb, addrs, 2);
+}
+
+const char *nfi_addr_str(const struct nlattr *a, char *buf, size_t len)
+{
+	int af = nla_len(a) == 4 ? AF_INET : AF_INET6;
+
+	if (!inet_ntop(af, nla_data(a), buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+void nfi_print_addr(const char *key, const struct nlattr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (a)
+		nfi_out_str(key, nfi_addr_str(a, buf, sizeof(buf)));
+}
+
+const char *nfi_spi_str(const struct nlattr *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%08x", ntohl(nla_get_u32((struct nlattr *)a)));
+	return buf;
+}
+
+static int sel_family(struct nlattr **sel)
+{
+	const struct nlattr *a = sel[NFIPSEC_SEL_A_SRC];
+
+	if (sel[NFIPSEC_SEL_A_FAMILY])
+		return nla_get_u16(sel[NFIPSEC_SEL_A_FAMILY]);
+	if (!a)
+		a = sel[NFIPSEC_SEL_A_DST];
+	if (!a)
+		return AF_UNSPEC;
+	return nla_len(a) == 4 ? AF_INET : AF_INET6;
+}
+
+static void print_sel_addr(const char *key, const struct nlattr *addr,
+			   const struct nlattr *plen, int family,
+			   bool prefixes)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned int full;
+
+	if (!addr && !prefixes)
+		return;
+	if (!addr) {
+		/* Absent matches anything: the family's /0, as ip-xfrm. */
+		if (family == AF_INET)
+			snprintf(buf, sizeof(buf), "0.0.0.0/0");
+		else if (family == AF_INET6)
+			snprintf(buf, sizeof(buf), "::/0");
+		else
+			snprintf(buf, sizeof(buf), "any");
+		nfi_out_str(key, buf);
+		return;
+	}
+	nfi_addr_str(addr, buf, INET6_ADDRSTRLEN);
+	full = (unsigned int)nla_len(addr) * 8;
+	if (prefixes)
+		snprintf(buf + strlen(buf), 8, "/%u", nfi_u8(plen, full));
+	nfi_out_str(key, buf);
+}
+
+void nfi_print_sel(struct nlattr **sel, bool prefixes)
+{
+	int family = sel_family(sel);
+	uint8_t proto = nfi_u8(sel[NFIPSEC_SEL_A_PROTO], 0);
+	char buf[32];
+
+	print_sel_addr("src", sel[NFIPSEC_SEL_A_SRC],
+		       sel[NFIPSEC_SEL_A_SRC_PLEN], family, prefixes);
+	print_sel_addr("dst", sel[NFIPSEC_SEL_A_DST],
+		       sel[NFIPSEC_SEL_A_DST_PLEN], family, prefixes);
+	if (proto)
+		nfi_out_str("proto", nfi_proto_name(proto, buf, sizeof(buf)));
+	if (sel[NFIPSEC_SEL_A_SPORT])
+		nfi_out_u64("sport", ntohs(nla_get_u16(sel[NFIPSEC_SEL_A_SPORT])));
+	if (sel[NFIPSEC_SEL_A_DPORT])
+		nfi_out_u64("dport", ntohs(nla_get_u16(sel[NFIPSEC_SEL_A_DPORT])));
+}
