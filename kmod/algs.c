@@ -14,19 +14,17 @@
 #define AEAD(_n, _alias, _kmin, _kmax, _salt, _icvmin)			\
 	{ .name = _n, .alias = _alias, .kind = NFIPSEC_ALG_AEAD,	\
 	  .key_min = _kmin, .key_max = _kmax, .key_step = 64,		\
-	  .salt = _salt, .ivlen = 8, .block = 4, .counter_iv = true,	\
+	  .salt = _salt, .counter_iv = true,				\
 	  .icv_default = 128, .icv_full = 128, .icv_min = _icvmin }
 
-#define CBC(_n, _alias, _kmin, _kmax, _step, _iv)			\
+#define CBC(_n, _alias, _kmin, _kmax, _step)				\
 	{ .name = _n, .alias = _alias, .kind = NFIPSEC_ALG_CRYPT,	\
-	  .key_min = _kmin, .key_max = _kmax, .key_step = _step,	\
-	  .ivlen = _iv, .block = _iv }
+	  .key_min = _kmin, .key_max = _kmax, .key_step = _step }
 
-/* HMAC: the key is as long as the digest, which is the full ICV. */
-#define HMAC(_n, _alias, _key, _def)					\
+#define AUTH(_n, _alias, _kmin, _kmax, _def, _full)			\
 	{ .name = _n, .alias = _alias, .kind = NFIPSEC_ALG_AUTH,	\
-	  .key_min = _key, .key_max = _key, .key_step = 8,		\
-	  .icv_default = _def, .icv_full = _key, .icv_min = 64 }
+	  .key_min = _kmin, .key_max = _kmax, .key_step = 8,		\
+	  .icv_default = _def, .icv_full = _full, .icv_min = 64 }
 
 static const struct nfipsec_alg nfipsec_algs[] = {
 	AEAD("rfc4106(gcm(aes))", NULL, 128, 256, 4, 64),
@@ -34,34 +32,30 @@ static const struct nfipsec_alg nfipsec_algs[] = {
 	AEAD("rfc4543(gcm(aes))", NULL, 128, 256, 4, 128),
 	{ .name = "rfc7539esp(chacha20,poly1305)", .kind = NFIPSEC_ALG_AEAD,
 	  .key_min = 256, .key_max = 256, .key_step = 64, .salt = 4,
-	  .ivlen = 8, .block = 4, .counter_iv = true,
-	  .icv_default = 128, .icv_full = 128, .icv_min = 128 },
+	  .counter_iv = true, .icv_default = 128, .icv_full = 128, .icv_min = 128 },
 
-	CBC("cbc(aes)", "aes", 128, 256, 64, 16),
-	CBC("cbc(des3_ede)", "des3_ede", 192, 192, 64, 8),
-	CBC("cbc(des)", "des", 64, 64, 64, 8),
-	CBC("cbc(blowfish)", "blowfish", 40, 448, 8, 8),
-	CBC("cbc(twofish)", "twofish", 128, 256, 64, 16),
-	CBC("cbc(camellia)", "camellia", 128, 256, 64, 16),
-	CBC("cbc(cast5)", "cast5", 40, 128, 8, 8),
-	CBC("cbc(serpent)", "serpent", 128, 256, 64, 16),
+	CBC("cbc(aes)", "aes", 128, 256, 64),
+	CBC("cbc(des3_ede)", "des3_ede", 192, 192, 64),
+	CBC("cbc(des)", "des", 64, 64, 64),
+	CBC("cbc(blowfish)", "blowfish", 40, 448, 8),
+	CBC("cbc(twofish)", "twofish", 128, 256, 64),
+	CBC("cbc(camellia)", "camellia", 128, 256, 64),
+	CBC("cbc(cast5)", "cast5", 40, 128, 8),
+	CBC("cbc(serpent)", "serpent", 128, 256, 64),
 	{ .name = "rfc3686(ctr(aes))", .kind = NFIPSEC_ALG_CRYPT,
 	  .key_min = 128, .key_max = 256, .key_step = 64, .salt = 4,
-	  .ivlen = 8, .block = 4, .counter_iv = true },
+	  .counter_iv = true },
 	{ .name = "ecb(cipher_null)", .alias = "cipher_null",
-	  .kind = NFIPSEC_ALG_CRYPT, .block = 4 },
+	  .kind = NFIPSEC_ALG_CRYPT },
 
-	HMAC("hmac(md5)", "md5", 128, 96),
-	HMAC("hmac(sha1)", "sha1", 160, 96),
-	HMAC("hmac(sha256)", "sha256", 256, 96),
-	HMAC("hmac(sha384)", "sha384", 384, 192),
-	HMAC("hmac(sha512)", "sha512", 512, 256),
-	{ .name = "xcbc(aes)", .kind = NFIPSEC_ALG_AUTH, .key_min = 128,
-	  .key_max = 128, .key_step = 8, .icv_default = 96, .icv_full = 128,
-	  .icv_min = 64 },
-	{ .name = "cmac(aes)", .kind = NFIPSEC_ALG_AUTH, .key_min = 128,
-	  .key_max = 128, .key_step = 8, .icv_default = 96, .icv_full = 128,
-	  .icv_min = 64 },
+	/* HMAC keys are as long as the digest, which is the full ICV. */
+	AUTH("hmac(md5)", "md5", 128, 128, 96, 128),
+	AUTH("hmac(sha1)", "sha1", 160, 160, 96, 160),
+	AUTH("hmac(sha256)", "sha256", 256, 256, 96, 256),
+	AUTH("hmac(sha384)", "sha384", 384, 384, 192, 384),
+	AUTH("hmac(sha512)", "sha512", 512, 512, 256, 512),
+	AUTH("xcbc(aes)", NULL, 128, 128, 96, 128),
+	AUTH("cmac(aes)", NULL, 128, 128, 96, 128),
 	{ .name = "digest_null", .kind = NFIPSEC_ALG_AUTH },
 };
 
@@ -87,34 +81,34 @@ int nfipsec_alg_check(const struct nfipsec_alg *alg, unsigned int key_bytes,
 	unsigned int bits;
 
 	if (key_bytes < alg->salt) {
-		NFIPSEC_ERR_FMT(extack, "key too short for the salt",
-				"%s: key too short for its %u-byte salt",
-				alg->name, alg->salt);
+		nfipsec_extack_fmt(extack, "key too short for the salt",
+				   "%s: key too short for its %u-byte salt",
+				   alg->name, alg->salt);
 		return -EINVAL;
 	}
 	bits = (key_bytes - alg->salt) * 8;
 	if (bits < alg->key_min || bits > alg->key_max ||
 	    (alg->key_step && (bits - alg->key_min) % alg->key_step)) {
 		if (alg->key_min == alg->key_max)
-			NFIPSEC_ERR_FMT(extack, "wrong key length for the algorithm",
-					"%s: key must be %u bits%s, not %u",
-					alg->name, alg->key_min,
-					alg->salt ? " + salt" : "", bits);
+			nfipsec_extack_fmt(extack, "wrong key length for the algorithm",
+					   "%s: key must be %u bits%s, not %u",
+					   alg->name, alg->key_min,
+					   alg->salt ? " + salt" : "", bits);
 		else
-			NFIPSEC_ERR_FMT(extack, "wrong key length for the algorithm",
-					"%s: key must be %u..%u bits%s, not %u",
-					alg->name, alg->key_min, alg->key_max,
-					alg->salt ? " + salt" : "", bits);
+			nfipsec_extack_fmt(extack, "wrong key length for the algorithm",
+					   "%s: key must be %u..%u bits%s, not %u",
+					   alg->name, alg->key_min, alg->key_max,
+					   alg->salt ? " + salt" : "", bits);
 		return -EINVAL;
 	}
 	if (alg->kind == NFIPSEC_ALG_CRYPT || !icv_bits)
 		return 0;
 	if (icv_bits < alg->icv_min || icv_bits > alg->icv_full ||
 	    icv_bits % 32) {
-		NFIPSEC_ERR_FMT(extack, "wrong ICV length for the algorithm",
-				"%s: ICV must be %u..%u bits, by 32, not %u",
-				alg->name, alg->icv_min, alg->icv_full,
-				icv_bits);
+		nfipsec_extack_fmt(extack, "wrong ICV length for the algorithm",
+				   "%s: ICV must be %u..%u bits, by 32, not %u",
+				   alg->name, alg->icv_min, alg->icv_full,
+				   icv_bits);
 		return -EINVAL;
 	}
 	return 0;

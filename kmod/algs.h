@@ -22,8 +22,6 @@ struct nfipsec_alg {
 	enum nfipsec_alg_kind kind;
 	u16 key_min, key_max, key_step;
 	u8 salt;		/* bytes after the key (RFC 4106, 3686, 7634) */
-	u8 ivlen;		/* explicit IV in each packet, bytes */
-	u8 block;		/* payload alignment, bytes (at least 4) */
 	bool counter_iv;	/* IV must be unique (from the sequence number),
 				 * else it must be unpredictable (random)
 				 */

@@ -23,15 +23,27 @@
 #endif
 
 /*
- * Formatted extack messages came with 6.3 (at most 80 bytes). Before that,
- * NFIPSEC_ERR_FMT sets the constant message given as its second argument.
+ * Formatted extack messages (at most 80 bytes) came with 6.3. Before that,
+ * nfipsec_extack_fmt() sets the constant message given as fallback.
  */
-#ifdef NL_SET_ERR_MSG_FMT
-#define NFIPSEC_ERR_FMT(extack, msg, fmt, ...) \
-	NL_SET_ERR_MSG_FMT(extack, fmt, ##__VA_ARGS__)
+static inline __printf(3, 4)
+void nfipsec_extack_fmt(struct netlink_ext_ack *extack, const char *fallback,
+			const char *fmt, ...)
+{
+#ifdef NETLINK_MAX_FMTMSG_LEN
+	va_list ap;
+
+	if (!extack)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(extack->_msg_buf, NETLINK_MAX_FMTMSG_LEN, fmt, ap);
+	va_end(ap);
+	extack->_msg = extack->_msg_buf;
 #else
-#define NFIPSEC_ERR_FMT(extack, msg, fmt, ...) NL_SET_ERR_MSG(extack, msg)
+	if (extack)
+		extack->_msg = fallback;
 #endif
+}
 
 /*
  * Crypto completion callbacks took the request until 6.3, which made them
@@ -49,7 +61,7 @@
 #endif
 
 /* get_unaligned() and friends moved to <linux/unaligned.h> in 6.12. */
-#if __has_include(<linux/unaligned.h>)
+#ifdef NFIPSEC_HAVE_LINUX_UNALIGNED_H
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
@@ -63,7 +75,7 @@
 #endif
 
 /* skb_gso_segment() moved to <net/gso.h> in 6.5. */
-#if __has_include(<net/gso.h>)
+#ifdef NFIPSEC_HAVE_NET_GSO_H
 #include <net/gso.h>
 #endif
 

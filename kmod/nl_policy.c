@@ -145,13 +145,13 @@ static int tmpl_parse(struct nlattr *attr, struct nfipsec_tmpl *t,
 	t->proto = tb[NFIPSEC_TMPL_A_PROTO] ?
 		   nla_get_u8(tb[NFIPSEC_TMPL_A_PROTO]) : IPPROTO_ESP;
 	if (t->proto != IPPROTO_ESP) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "template proto must be esp (AH is not supported yet)");
+		NL_SET_ERR_MSG_ATTR(extack, attr, "template proto must be esp (AH comes later)");
 		return -EOPNOTSUPP;
 	}
 	t->mode = tb[NFIPSEC_TMPL_A_MODE] ?
 		  nla_get_u8(tb[NFIPSEC_TMPL_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
 	if (t->mode != NFIPSEC_MODE_TUNNEL) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "transport mode is not supported yet: use mode tunnel");
+		NL_SET_ERR_MSG_ATTR(extack, attr, "transport mode is not supported yet");
 		return -EOPNOTSUPP;
 	}
 	if (!tb[NFIPSEC_TMPL_A_SRC] || !tb[NFIPSEC_TMPL_A_DST]) {
@@ -231,9 +231,9 @@ static int pol_position(struct nfipsec_net *nn, struct nlattr *attr, u32 *pos,
 {
 	*pos = nla_get_u32(attr);
 	if (*pos >= nn->policy_count) {
-		NFIPSEC_ERR_FMT(extack, "no policy at that position",
-				"no policy at position %u (there are %u)",
-				*pos, nn->policy_count);
+		nfipsec_extack_fmt(extack, "no policy at that position",
+				   "no policy at position %u (there are %u)",
+				   *pos, nn->policy_count);
 		return -ENOENT;
 	}
 	return 0;
@@ -272,9 +272,9 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
 		if (pos > nn->policy_count) {
-			NFIPSEC_ERR_FMT(info->extack, "index past the end of the list",
-					"index %u past the end (there are %u)",
-					pos, nn->policy_count);
+			nfipsec_extack_fmt(info->extack, "index past the end of the list",
+					   "index %u past the end (there are %u)",
+					   pos, nn->policy_count);
 			err = -EINVAL;
 			goto err_unlock;
 		}

@@ -68,9 +68,9 @@ static int sa_parse_alg(struct nlattr *attr, enum nfipsec_alg_kind kind,
 	name = nla_data(tb[NFIPSEC_ALG_A_NAME]);
 	out->alg = nfipsec_alg_find(name, kind);
 	if (!out->alg) {
-		NFIPSEC_ERR_FMT(extack, "unknown algorithm",
-				"unknown %s algorithm \"%s\"",
-				alg_kind_names[kind], name);
+		nfipsec_extack_fmt(extack, "unknown algorithm",
+				   "unknown %s algorithm \"%s\"",
+				   alg_kind_names[kind], name);
 		return -ENOENT;
 	}
 	if (tb[NFIPSEC_ALG_A_KEY]) {
@@ -179,7 +179,7 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg)
 	cfg->mode = tb[NFIPSEC_SA_A_MODE] ?
 		    nla_get_u8(tb[NFIPSEC_SA_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
 	if (cfg->mode != NFIPSEC_MODE_TUNNEL) {
-		NL_SET_ERR_MSG(extack, "transport mode is not supported yet: use mode tunnel");
+		NL_SET_ERR_MSG(extack, "transport mode is not supported yet");
 		return -EOPNOTSUPP;
 	}
 	if (tb[NFIPSEC_SA_A_REQID])

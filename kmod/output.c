@@ -46,6 +46,25 @@ static int esp_inner_mtu(const struct nfipsec_sa *sa, unsigned int mtu)
 	return round_down(room, sa->align) - 2;
 }
 
+static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
+				    const struct sk_buff *skb)
+{
+	struct flowi6 fl6 = {
+		.daddr = sa->dst.a6,
+		.saddr = sa->src.a6,
+		.flowi6_proto = IPPROTO_ESP,
+		.flowi6_mark = skb->mark,
+	};
+	struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
+	int err = dst->error;
+
+	if (err) {
+		dst_release(dst);
+		return ERR_PTR(err);
+	}
+	return dst;
+}
+
 static struct dst_entry *esp_route(struct net *net, struct nfipsec_sa *sa,
 				   const struct sk_buff *skb)
 {
@@ -59,23 +78,8 @@ static struct dst_entry *esp_route(struct net *net, struct nfipsec_sa *sa,
 		struct rtable *rt = __ip_route_output_key(net, &fl4);
 
 		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
-	} else {
-		struct flowi6 fl6 = {
-			.daddr = sa->dst.a6,
-			.saddr = sa->src.a6,
-			.flowi6_proto = IPPROTO_ESP,
-			.flowi6_mark = skb->mark,
-		};
-		struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
-
-		if (dst->error) {
-			int err = dst->error;
-
-			dst_release(dst);
-			return ERR_PTR(err);
-		}
-		return dst;
 	}
+	return esp_route6(net, sa, skb);
 }
 
 static void xmit_drop(struct sk_buff *skb, struct nfipsec_sa *sa,

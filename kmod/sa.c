@@ -109,9 +109,9 @@ static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 	sa->aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(sa->aead)) {
 		err = PTR_ERR(sa->aead);
-		NFIPSEC_ERR_FMT(extack, "algorithm not available in this kernel",
-				"%s: not available in this kernel (%d)",
-				name, err);
+		nfipsec_extack_fmt(extack, "algorithm not available in this kernel",
+				   "%s: not available in this kernel (%d)",
+				   name, err);
 		return err;
 	}
 	if (aead->alg)

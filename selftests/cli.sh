@@ -7,7 +7,7 @@
 
 require_module
 setup_ns a b c || exit 1
-veth_pair a b || exit 1
+veth_pair "$a" "$b" || exit 1
 
 out=$(nfipsec -n "$a" version)
 check_match version-text '^nfipsec module [0-9]+\.[0-9]+\.[0-9]+, abi 1$' "$(echo "$out" | head -1)"

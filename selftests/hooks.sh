@@ -9,7 +9,7 @@
 
 require_module
 setup_ns a b || exit 1
-veth_pair a b || exit 1
+veth_pair "$a" "$b" || exit 1
 
 # nft counts every packet of each family at each hook, in both namespaces.
 for ns in "$a" "$b"; do

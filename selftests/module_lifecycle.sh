@@ -9,7 +9,7 @@
 [ -n "$NFIPSEC_KO_DIR" ] || { skip setup "NFIPSEC_KO_DIR unset"; exit $ksft_skip; }
 require_module
 setup_ns a b || exit 1
-veth_pair a b || exit 1
+veth_pair "$a" "$b" || exit 1
 
 run_bg ip netns exec "$a" ping -q -i 0.01 10.0.1.2
 run_bg ip netns exec "$a" ping -6 -q -i 0.01 fd00:1::2

@@ -71,14 +71,15 @@ static void nfipsec_test_stats_netlink(struct kunit *test)
 	struct nla_policy pol[NFIPSEC_STAT_MAX + 1] = {};
 	struct nlattr *nest, *a;
 	struct sk_buff *skb;
-	int i, rem, ncpu, seen = 0;
+	int i, rem, ncpu, err, seen = 0;
 
 	ncpu = fill_all_cpus(stats);
 	skb = alloc_skb(1024, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 
-	KUNIT_ASSERT_EQ(test, 0, nfipsec_counters_fill(skb, NFIPSEC_A_STATS, stats,
-						      NFIPSEC_STAT_MAX));
+	err = nfipsec_counters_fill(skb, NFIPSEC_A_STATS, stats,
+				    NFIPSEC_STAT_MAX);
+	KUNIT_ASSERT_EQ(test, 0, err);
 	nest = (struct nlattr *)skb->data;
 	KUNIT_EXPECT_EQ(test, NFIPSEC_A_STATS, nla_type(nest));
 	KUNIT_EXPECT_EQ(test, skb->len, nla_total_size(nla_len(nest)));
@@ -111,14 +112,16 @@ static void nfipsec_test_stats_emsgsize(struct kunit *test)
 	struct nfipsec_counters __percpu *stats = stats_new(test);
 	struct sk_buff *skb;
 	unsigned int len;
+	int err;
 
 	skb = alloc_skb(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, skb);
 	/* Room for the nest and a few counters, not for all of them. */
 	skb_put_zero(skb, skb_tailroom(skb) - 40);
 	len = skb->len;
-	KUNIT_EXPECT_EQ(test, -EMSGSIZE, nfipsec_counters_fill(skb, NFIPSEC_A_STATS, stats,
-						      NFIPSEC_STAT_MAX));
+	err = nfipsec_counters_fill(skb, NFIPSEC_A_STATS, stats,
+				    NFIPSEC_STAT_MAX);
+	KUNIT_EXPECT_EQ(test, -EMSGSIZE, err);
 	KUNIT_EXPECT_EQ(test, len, skb->len);
 	kfree_skb(skb);
 }
