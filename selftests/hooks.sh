@@ -23,13 +23,16 @@ table inet count {
 	counter ipv6-postrouting {}
 	chain pre { type filter hook prerouting priority -150;
 		meta nfproto ipv4 counter name ipv4-prerouting
-		meta nfproto ipv6 counter name ipv6-prerouting }
+		meta nfproto ipv6 counter name ipv6-prerouting
+	}
 	chain in { type filter hook input priority 0;
 		meta nfproto ipv4 counter name ipv4-input
-		meta nfproto ipv6 counter name ipv6-input }
+		meta nfproto ipv6 counter name ipv6-input
+	}
 	chain post { type filter hook postrouting priority 100;
 		meta nfproto ipv4 counter name ipv4-postrouting
-		meta nfproto ipv6 counter name ipv6-postrouting }
+		meta nfproto ipv6 counter name ipv6-postrouting
+	}
 }
 EOF2
 done

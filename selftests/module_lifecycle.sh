@@ -11,8 +11,8 @@ require_module
 setup_ns a b || exit 1
 veth_pair "$a" "$b" || exit 1
 
-run_bg ip netns exec "$a" ping -q -i 0.01 10.0.1.2
-run_bg ip netns exec "$a" ping -6 -q -i 0.01 fd00:1::2
+run_bg ip netns exec "$a" ping -q -i 0.05 10.0.1.2
+run_bg ip netns exec "$a" ping -6 -q -i 0.05 fd00:1::2
 sleep 1
 
 for i in 1 2 3; do

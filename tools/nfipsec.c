@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"         -s[tatistics]  add counters\n"
 		"         -k[eys]  show SA keys (state list, state get)\n"
 		"         -n[etns] NAME  run in network namespace NAME\n"
+		"         -b[atch] FILE  run the commands of FILE, one a line (- for stdin)\n"
 		"         -V[ersion]  print the CLI's version\n"
 		"OBJECT and COMMAND:\n"
 		"  version                      module and ABI version, table sizes\n"
@@ -135,10 +136,94 @@ static const struct {
 	{ "stats", do_stats },
 };
 
+static int run_object(int argc, char **argv)
+{
+	size_t i;
+
+	if (nfi_matches(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (nfi_matches(argv[0], objects[i].name))
+			return objects[i].fn(argc - 1, argv + 1);
+	return nfi_usage_error("unknown object \"%s\"", argv[0]);
+}
+
+/*
+ * Split a batch line into words, as ip -batch does: blanks separate words,
+ * single or double quotes keep blanks inside one; '#' starts a comment.
+ */
+static int split_line(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *p = line, *w;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (!*p || *p == '#')
+			return argc;
+		if (argc == max)
+			return -1;
+		if (*p == '\'' || *p == '"') {
+			char q = *p++;
+
+			w = p;
+			while (*p && *p != q)
+				p++;
+			if (!*p)
+				return -1;
+		} else {
+			w = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+				p++;
+		}
+		argv[argc++] = w;
+		if (*p)
+			*p++ = 0;
+	}
+}
+
+/* Run every line of a file ("-": standard input); stop at the first error. */
+static int run_batch(const char *name)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	char *line = NULL, *argv[128];
+	size_t cap = 0;
+	int argc, lineno = 0, ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "nfipsec: cannot open %s: %s\n", name,
+			strerror(errno));
+		return 1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		argc = split_line(line, argv, 128);
+		if (argc < 0) {
+			ret = nfi_usage_error("batch line %d: unbalanced quote or too many words",
+					      lineno);
+			break;
+		}
+		if (!argc)
+			continue;
+		ret = run_object(argc, argv);
+		fflush(stdout);
+		if (ret) {
+			fprintf(stderr, "nfipsec: batch line %d failed\n", lineno);
+			break;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
-	const char *netns = NULL;
-	size_t i;
+	const char *netns = NULL, *batch = NULL;
 	int ret;
 
 	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
@@ -157,6 +242,11 @@ int main(int argc, char **argv)
 				return nfi_usage_error("-n needs a namespace name");
 			netns = argv[1];
 			argc--, argv++;
+		} else if (nfi_matches(opt, "batch")) {
+			if (argc < 2)
+				return nfi_usage_error("-b needs a file name (- for standard input)");
+			batch = argv[1];
+			argc--, argv++;
 		} else if (nfi_matches(opt, "Version")) {
 			printf("nfipsec " NFIPSEC_CLI_VERSION "\n");
 			return 0;
@@ -167,24 +257,14 @@ int main(int argc, char **argv)
 			return nfi_usage_error("unknown option \"%s\"", argv[0]);
 		}
 	}
-	if (argc < 1) {
+	if (argc < 1 && !batch) {
 		usage(stderr);
 		return 1;
 	}
-	if (nfi_matches(argv[0], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (nfi_matches(argv[0], objects[i].name))
-			break;
-	if (i == sizeof(objects) / sizeof(objects[0]))
-		return nfi_usage_error("unknown object \"%s\"", argv[0]);
-
 	if (netns && enter_netns(netns))
 		return 2;
-	/* The object checks its arguments before it opens the socket. */
-	ret = objects[i].fn(argc - 1, argv + 1);
+	/* An object checks its arguments before it opens the socket. */
+	ret = batch ? run_batch(batch) : run_object(argc, argv);
 	nfi_nl_close();
 	fflush(stdout);
 	return ret;

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The standard two-site topology, sourced after lib.sh:
+#
+#   h1 --- ra ==== wire (br0) ==== rb --- h2
+#   LAN1 192.168.111.0/24, fd00:111::/64      LAN2 192.168.186.0/24, fd00:186::/64
+#   ra WAN 192.168.3.107, fd00:3::107         rb WAN 192.168.3.111, fd00:3::111
+#
+# h1 is .10 (::10) on LAN1; h2 is .10 and .20 (::10) on LAN2. "wire" holds the
+# bridge joining the WANs: a capture there sees exactly the bytes on the wire.
+#
+# Keying: tunnel_conf prints ip-xfrm lines (SAs and policies) for one router;
+# tunnel_apply feeds them to nfipsec or to Linux XFRM ("ip xfrm"): the same
+# lines, since nfipsec takes ip xfrm's grammar.
+
+A4=192.168.3.107 B4=192.168.3.111 A6=fd00:3::107 B6=fd00:3::111
+SPI_AB=0x1000 SPI_BA=0x2000
+
+tunnel_topology() {
+	setup_ns h1 ra wire rb h2 || return 1
+	local n
+	for n in "$h1" "$ra" "$wire" "$rb" "$h2"; do
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.default.accept_ra=0
+	done
+	for n in "$ra" "$rb"; do
+		ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1
+	done
+	ip -n "$h1" link add eth0 type veth peer name lan0 netns "$ra"
+	ip -n "$h2" link add eth0 type veth peer name lan0 netns "$rb"
+	ip -n "$wire" link add br0 type bridge
+	ip -n "$wire" link add wa type veth peer name wan0 netns "$ra"
+	ip -n "$wire" link add wb type veth peer name wan0 netns "$rb"
+	ip -n "$wire" link set wa master br0
+	ip -n "$wire" link set wb master br0
+	for n in br0 wa wb; do ip -n "$wire" link set "$n" up; done
+
+	ip -n "$h1" addr add 192.168.111.10/24 dev eth0
+	ip -n "$h1" addr add fd00:111::10/64 dev eth0 nodad
+	ip -n "$ra" addr add 192.168.111.1/24 dev lan0
+	ip -n "$ra" addr add fd00:111::1/64 dev lan0 nodad
+	ip -n "$ra" addr add $A4/24 dev wan0
+	ip -n "$ra" addr add $A6/64 dev wan0 nodad
+	ip -n "$rb" addr add $B4/24 dev wan0
+	ip -n "$rb" addr add $B6/64 dev wan0 nodad
+	ip -n "$rb" addr add 192.168.186.1/24 dev lan0
+	ip -n "$rb" addr add fd00:186::1/64 dev lan0 nodad
+	ip -n "$h2" addr add 192.168.186.10/24 dev eth0
+	ip -n "$h2" addr add 192.168.186.20/24 dev eth0
+	ip -n "$h2" addr add fd00:186::10/64 dev eth0 nodad
+	for n in "$h1" "$h2"; do ip -n "$n" link set eth0 up; done
+	for n in "$ra" "$rb"; do
+		ip -n "$n" link set lan0 up
+		ip -n "$n" link set wan0 up
+	done
+	ip -n "$h1" route add default via 192.168.111.1
+	ip -n "$h1" -6 route add default via fd00:111::1
+	ip -n "$h2" route add default via 192.168.186.1
+	ip -n "$h2" -6 route add default via fd00:186::1
+	ip -n "$ra" route add 192.168.186.0/24 via $B4
+	ip -n "$ra" -6 route add fd00:186::/64 via $B6
+	ip -n "$rb" route add 192.168.111.0/24 via $A4
+	ip -n "$rb" -6 route add fd00:111::/64 via $A6
+}
+
+# tunnel_conf SIDE OUTER ALGO...: ip-xfrm lines for router SIDE (a or b),
+# tunnel endpoints of family OUTER (4 or 6), both inner families, SAs with
+# the algorithm words ALGO (e.g. aead 'rfc4106(gcm(aes))' 0x... 128).
+tunnel_conf() {
+	local side=$1 outer=$2 me peer out_spi in_spi
+	shift 2
+	if [ "$outer" = 4 ]; then me=$A4 peer=$B4; else me=$A6 peer=$B6; fi
+	out_spi=$SPI_AB in_spi=$SPI_BA
+	local lan_me4=192.168.111.0/24 lan_peer4=192.168.186.0/24
+	local lan_me6=fd00:111::/64 lan_peer6=fd00:186::/64
+	if [ "$side" = b ]; then
+		local t=$me; me=$peer; peer=$t
+		out_spi=$SPI_BA in_spi=$SPI_AB
+		lan_me4=192.168.186.0/24 lan_peer4=192.168.111.0/24
+		lan_me6=fd00:186::/64 lan_peer6=fd00:111::/64
+	fi
+	echo "state add src $me dst $peer proto esp spi $out_spi reqid 1 mode tunnel replay-window 64 $*"
+	echo "state add src $peer dst $me proto esp spi $in_spi reqid 1 mode tunnel replay-window 64 $*"
+	local f
+	for f in 4 6; do
+		eval "local lm=\$lan_me$f lp=\$lan_peer$f"
+		echo "policy add src $lm dst $lp dir out tmpl src $me dst $peer proto esp reqid 1 mode tunnel"
+		echo "policy add src $lp dst $lm dir fwd tmpl src $peer dst $me proto esp reqid 1 mode tunnel"
+		echo "policy add src $lp dst $lm dir in tmpl src $peer dst $me proto esp reqid 1 mode tunnel"
+	done
+}
+
+# tunnel_apply NS IMPL: flush, then apply the lines on stdin with IMPL
+# (nfipsec or xfrm) in namespace NS, in one batch. Fails on the first
+# refused line.
+tunnel_apply() {
+	local ns=$1 impl=$2
+	if [ "$impl" = xfrm ]; then
+		{ echo "state flush"; echo "policy flush"; cat; } |
+			sed 's/^/xfrm /' | ip -n "$ns" -batch -
+		return
+	fi
+	{ echo "state flush"; echo "policy flush"; cat; } | nfipsec -n "$ns" -b -
+}
+
+# tunnel_clear NS: remove both implementations' configuration.
+tunnel_clear() {
+	printf 'xfrm state flush\nxfrm policy flush\n' | ip -n "$1" -batch -
+	printf 'state flush\npolicy flush\n' | nfipsec -n "$1" -b -
+}
+
+# sa_stat NS DST SPI WORD: a counter of an nfipsec SA ("packets", "bytes",
+# "integrity", "replay", ...) from nfipsec -s state get.
+sa_stat() {
+	nfipsec -n "$1" -s state get dst "$2" proto esp spi "$3" |
+		awk -v w="$4" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+}
+
+# ns_stat NS NAME: a namespace counter of nfipsec stats.
+ns_stat() {
+	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# mac NS DEV
+mac_of() {
+	ip -n "$1" -br link show "$2" | awk '{ print $3 }'
+}
