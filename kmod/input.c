@@ -7,12 +7,14 @@
  * first matching "in" policy (or "fwd" when it is not for this host) with
  * a template this SA satisfies; it then re-enters the stack through
  * netif_rx() on the device the ESP came in by, so routing, conntrack and the
- * firewall see it anew. It carries an empty secpath: that marks it as
- * decrypted (nft: "meta secpath exists") and spares it the cleartext checks.
+ * firewall see it anew.
  *
  * ESP whose SPI is not ours is left to the rest of the stack (Linux XFRM).
- * Cleartext packets meeting an in/fwd policy that requires IPsec, or one
- * that blocks, are dropped at LOCAL_IN and FORWARD.
+ * Every other packet received meets the "in" policies (for a local address)
+ * or the "fwd" ones at PRE_ROUTING: it is dropped when the first match
+ * blocks, or requires IPsec and the packet came in clear. A decrypted packet
+ * passed that check already: it re-enters with NFIPSEC_DECAP_MARK in
+ * skb->mark, which PRE_ROUTING takes off again before the mangle table.
  */
 
 #include <linux/etherdevice.h>
@@ -25,11 +27,6 @@
 #include "nfipsec.h"
 #include "esp.h"
 #include "policy.h"
-
-static bool decrypted(const struct sk_buff *skb)
-{
-	return skb_ext_exist(skb, SKB_EXT_SEC_PATH);
-}
 
 static bool flow_is_local(struct net *net, const struct nfipsec_flow *fl)
 {
@@ -138,6 +135,7 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	}
 
 	/* Tunnel mode: the payload is an IP packet. */
+	skb_reset_network_header(skb);
 	if (nexthdr == IPPROTO_IPIP && pskb_may_pull(skb, sizeof(struct iphdr)) &&
 	    ip_hdr(skb)->version == 4) {
 		family = AF_INET;
@@ -152,7 +150,6 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 			 NFIPSEC_SA_STAT_BAD_HEADER);
 		return;
 	}
-	skb_reset_network_header(skb);
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff)) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
 			 NFIPSEC_SA_STAT_BAD_HEADER);
@@ -161,10 +158,6 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	if (!check_decrypted(nn, skb, sa, &fl)) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
 			 NFIPSEC_SA_STAT_POLICY);
-		return;
-	}
-	if (!secpath_set(skb)) {
-		rcv_drop(skb, sa, NFIPSEC_STAT_IN_ERROR, NFIPSEC_SA_STAT_ERROR);
 		return;
 	}
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
@@ -179,6 +172,7 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb->pkt_type = PACKET_HOST;
 	skb->ip_summed = CHECKSUM_NONE;
+	skb->mark = NFIPSEC_DECAP_MARK;
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	netif_rx(skb);
@@ -221,7 +215,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-/* LOCAL_IN, both families. */
+/* LOCAL_IN, both families: ESP for us. */
 unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
@@ -229,29 +223,34 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 	struct nfipsec_flow fl;
 	int thoff;
 
-	if (decrypted(skb))
-		return NF_ACCEPT;
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
 		return NF_ACCEPT;
 	if (fl.proto == IPPROTO_ESP && thoff >= 0)
 		return esp_rcv(nn, skb, &fl, thoff);
-	if (list_empty(&nn->policies) || fl.proto == IPPROTO_AH ||
-	    fl.proto == IPPROTO_ESP || nfipsec_flow_is_ike(&fl))
-		return NF_ACCEPT;
-	return check_clear(nn, skb, NFIPSEC_DIR_IN, &fl);
+	return NF_ACCEPT;
 }
 
-/* FORWARD, both families. */
-unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
-			     const struct nf_hook_state *state)
+/* PRE_ROUTING, both families: the policy check of what came in clear. */
+unsigned int nfipsec_prerouting(struct nfipsec_net *nn, struct sk_buff *skb,
+				const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	struct nfipsec_flow fl;
+	bool local;
 	int thoff;
 
-	if (list_empty(&nn->policies) || decrypted(skb))
+	if (skb->mark & NFIPSEC_DECAP_MARK) {
+		skb->mark &= ~NFIPSEC_DECAP_MARK;
 		return NF_ACCEPT;
-	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
+	}
+	if (list_empty(&nn->policies) ||
+	    nfipsec_flow_parse(skb, family, &fl, &thoff))
 		return NF_ACCEPT;
-	return check_clear(nn, skb, NFIPSEC_DIR_FWD, &fl);
+	local = flow_is_local(nn->net, &fl);
+	/* IPsec itself, and IKE to this host, are not policed here. */
+	if (fl.proto == IPPROTO_ESP || fl.proto == IPPROTO_AH ||
+	    (local && nfipsec_flow_is_ike(&fl)))
+		return NF_ACCEPT;
+	return check_clear(nn, skb, local ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD,
+			   &fl);
 }

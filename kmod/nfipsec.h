@@ -59,8 +59,14 @@ void nfipsec_hooks_unregister(struct net *net);
 /* input.c, output.c: the datapath behind the hooks */
 unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state);
-unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
-			     const struct nf_hook_state *state);
+unsigned int nfipsec_prerouting(struct nfipsec_net *nn, struct sk_buff *skb,
+				const struct nf_hook_state *state);
+
+/*
+ * skb->mark of a decrypted packet between netif_rx() and our PRE_ROUTING
+ * hook, which clears it: only the raw table and conntrack can see it.
+ */
+#define NFIPSEC_DECAP_MARK 0x80000000U
 unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state);
 

@@ -47,10 +47,14 @@ const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
 
 static void addr_mask(union nfipsec_addr *a, u8 plen, u8 family)
 {
-	if (family == AF_INET)
+	struct in6_addr full;
+
+	if (family == AF_INET) {
 		a->a4 &= plen ? inet_make_mask(plen) : 0;
-	else
-		ipv6_addr_prefix(&a->a6, &a->a6, plen);
+		return;
+	}
+	full = a->a6;	/* ipv6_addr_prefix() clears its output first */
+	ipv6_addr_prefix(&a->a6, &full, plen);
 }
 
 static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,

@@ -127,8 +127,6 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_OUT_FRAG_NEEDED] = "out-frag-needed",
 	[NFIPSEC_STAT_ACQUIRE_SENT] = "acquire-sent",
 	[NFIPSEC_STAT_ACQUIRE_ERROR] = "acquire-error",
-	[NFIPSEC_STAT_HOOK_IPV4_FORWARD] = "hook-ipv4-forward",
-	[NFIPSEC_STAT_HOOK_IPV6_FORWARD] = "hook-ipv6-forward",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

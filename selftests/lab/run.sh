@@ -38,6 +38,14 @@ make -s -C "$top/tools" >/dev/null || { log "building the CLI failed"; exit 1; }
 
 rm -rf "$out"
 mkdir -p "$out"
+# The guest mounts its own /tmp, /run and /mnt: a script from there travels
+# in the work share.
+case "$script" in
+/tmp/*|/run/*|/mnt/*|/dev/*)
+	cp "$script" "$out/run-script"
+	script=/mnt/run-script
+	;;
+esac
 cat > "$out/run.env" <<EOS
 MODE=$mode
 SCRIPT='$script'
