@@ -13,6 +13,7 @@
 #include <crypto/authenc.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/moduleparam.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
@@ -21,6 +22,11 @@
 #include "policy.h"
 
 static struct workqueue_struct *nfipsec_sa_wq;
+
+static bool force_async;
+module_param(force_async, bool, 0644);
+MODULE_PARM_DESC(force_async,
+		 "Run new SAs' crypto through cryptd, asynchronously (for tests)");
 
 static u32 sa_spi_hash(__be32 spi, u8 proto)
 {
@@ -106,6 +112,12 @@ static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 		icv_bits = auth->alg ? auth->icv_bits ?: a->icv_default : 0;
 	}
 
+	if (READ_ONCE(force_async)) {
+		char inner[CRYPTO_MAX_ALG_NAME];
+
+		strscpy(inner, name, sizeof(inner));
+		snprintf(name, sizeof(name), "cryptd(%s)", inner);
+	}
 	sa->aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(sa->aead)) {
 		err = PTR_ERR(sa->aead);

@@ -4,13 +4,13 @@
 # tools/testing/selftests/net/lib.sh: namespaces that clean up after
 # themselves, named checks logged one per line, kselftest exit codes.
 #
-# Each check appends "PASS|FAIL|SKIP <test>.<check> (<s>s)[: why]" to
-# $NFIPSEC_RESULTS (stdout when unset). The script exits 0 when every check
+# Each check prints "PASS|FAIL|SKIP <test>.<check> (<s>s)[: why]", and
+# appends it to $NFIPSEC_RESULTS when set. The script exits 0 when every check
 # passed, 1 when one failed, 4 (skip) when the module is not available.
 
 ksft_skip=4
 TEST=${TEST:-$(basename "$0" .sh)}
-NFIPSEC_RESULTS=${NFIPSEC_RESULTS:-/dev/stdout}
+NFIPSEC_RESULTS=${NFIPSEC_RESULTS:-}
 NFIPSEC_KO_DIR=${NFIPSEC_KO_DIR:-}
 export PATH=${NFIPSEC_TOP:+$NFIPSEC_TOP/tools:}$PATH
 
@@ -27,8 +27,8 @@ log_result() {	# STATUS CHECK [WHY]: the time is since the previous check
 	check_t0=$now
 	local line="$1 $TEST.$2 ($((d / 10)).$((d % 10))s)${3:+: $3}"
 
-	echo "$line" >> "$NFIPSEC_RESULTS"
-	[ "$NFIPSEC_RESULTS" = /dev/stdout ] || echo "$line"
+	[ -n "$NFIPSEC_RESULTS" ] && echo "$line" >> "$NFIPSEC_RESULTS"
+	echo "$line"
 	[ "$1" = FAIL ] && nfailed=$((nfailed + 1))
 	return 0
 }
