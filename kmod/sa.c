@@ -116,7 +116,9 @@ static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 		char inner[CRYPTO_MAX_ALG_NAME];
 
 		strscpy(inner, name, sizeof(inner));
-		snprintf(name, sizeof(name), "cryptd(%s)", inner);
+		if (snprintf(name, sizeof(name), "cryptd(%s)", inner) >=
+		    sizeof(name))
+			return -ENAMETOOLONG;
 	}
 	sa->aead = crypto_alloc_aead(name, 0, 0);
 	if (IS_ERR(sa->aead)) {
