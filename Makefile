@@ -4,6 +4,7 @@
 #   make tools          build the nfipsec CLI
 #   make check          the whole test suite in the QEMU lab
 #   make lab [RUN=...]  a lab guest: a shell, or RUN's script
+#   make bench          nfipsec against Linux XFRM, non-debug lab kernel
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
@@ -33,4 +34,7 @@ else
 	selftests/lab/run.sh script $(RUN)
 endif
 
-.PHONY: all modules modules_install clean tools check lab
+bench:
+	NFIPSEC_LAB_FLAVOUR=bench selftests/lab/run.sh script selftests/bench.sh
+
+.PHONY: all modules modules_install clean tools check lab bench

@@ -163,6 +163,7 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
+	skb->mark = NFIPSEC_DECAP_MARK | sa->smark;
 	nfipsec_sa_put(sa);
 
 	/* Re-enter the stack as if received again on the same device. */
@@ -172,7 +173,6 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb->pkt_type = PACKET_HOST;
 	skb->ip_summed = CHECKSUM_NONE;
-	skb->mark = NFIPSEC_DECAP_MARK;
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	netif_rx(skb);

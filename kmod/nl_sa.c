@@ -42,6 +42,8 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_PAD] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_SET_MARK] = { .type = NLA_U32 },
+	[NFIPSEC_SA_A_SET_MARK_MASK] = { .type = NLA_U32 },
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -194,6 +196,21 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg)
 	}
 	if (tb[NFIPSEC_SA_A_LIFETIME])
 		sa_parse_lifetime(tb[NFIPSEC_SA_A_LIFETIME], &cfg->lft);
+	if (tb[NFIPSEC_SA_A_SET_MARK]) {
+		cfg->smark = nla_get_u32(tb[NFIPSEC_SA_A_SET_MARK]);
+		cfg->smask = tb[NFIPSEC_SA_A_SET_MARK_MASK] ?
+			     nla_get_u32(tb[NFIPSEC_SA_A_SET_MARK_MASK]) :
+			     ~NFIPSEC_DECAP_MARK;
+		cfg->smark &= cfg->smask;
+		if ((cfg->smark | cfg->smask) & NFIPSEC_DECAP_MARK) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SET_MARK],
+					    "bit 31 of the mark is reserved: use mask 0x7fffffff or less");
+			return -EINVAL;
+		}
+	} else if (tb[NFIPSEC_SA_A_SET_MARK_MASK]) {
+		NL_SET_ERR_MSG(extack, "a mark mask needs a mark");
+		return -EINVAL;
+	}
 
 	for (k = 0; k < ARRAY_SIZE(alg_attr); k++) {
 		if (!tb[alg_attr[k]])
@@ -306,6 +323,9 @@ static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
 	    nla_put_u32(skb, NFIPSEC_SA_A_REQID, sa->reqid) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, sa->replay.window) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, sa->flags) ||
+	    (sa->smask &&
+	     (nla_put_u32(skb, NFIPSEC_SA_A_SET_MARK, sa->smark) ||
+	      nla_put_u32(skb, NFIPSEC_SA_A_SET_MARK_MASK, sa->smask))) ||
 	    sa_put_alg(skb, NFIPSEC_SA_A_ALG_AEAD,
 		       &sa->algs[NFIPSEC_ALG_AEAD], keys) ||
 	    sa_put_alg(skb, NFIPSEC_SA_A_ALG_CRYPT,

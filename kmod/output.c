@@ -210,6 +210,8 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	struct dst_entry *dst;
 	int inner_mtu;
 
+	if (sa->smask)
+		skb->mark = (skb->mark & ~sa->smask) | sa->smark;
 	dst = esp_route(nn->net, sa, skb);
 	if (IS_ERR(dst)) {
 		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR, NFIPSEC_SA_STAT_ERROR);

@@ -62,6 +62,7 @@ struct nfipsec_sa {
 	union nfipsec_addr src, dst;
 	u32 reqid;
 	u32 flags;			/* NFIPSEC_SA_F_* */
+	u32 smark, smask;		/* set-mark; smask 0: none */
 	struct nfipsec_lifetime lft;
 	u64 add_time;			/* ktime_get_real_seconds() */
 
@@ -101,6 +102,7 @@ struct nfipsec_sa_cfg {
 	__be32 spi;
 	union nfipsec_addr src, dst;
 	u32 reqid, flags, replay_window;
+	u32 smark, smask;
 	struct nfipsec_lifetime lft;
 	struct nfipsec_sa_alg algs[3];
 };

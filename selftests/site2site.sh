@@ -60,10 +60,10 @@ check_match async-transforms-in-use 'cryptd\(rfc4106\(gcm\(aes\)\)\)' \
 # TCP through the tunnel (asynchronous crypto now), both ways.
 ip netns exec "$h2" iperf3 -s -D -1 -p 5201 >/dev/null 2>&1
 sleep 1
-check tcp-h1-to-h2 ip netns exec "$h1" iperf3 -c 192.168.186.10 -p 5201 -t 3
+check tcp-h1-to-h2 ip netns exec "$h1" timeout 60 iperf3 -c 192.168.186.10 -p 5201 -t 3
 ip netns exec "$h2" iperf3 -s -D -1 -p 5202 >/dev/null 2>&1
 sleep 1
-check tcp-h2-to-h1 ip netns exec "$h1" iperf3 -c fd00:186::10 -p 5202 -t 3 -R
+check tcp-h2-to-h1 ip netns exec "$h1" timeout 60 iperf3 -c fd00:186::10 -p 5202 -t 3 -R
 check_eq no-integrity-failures 0 "$(sa_stat "$rb" $B4 $SPI_AB integrity)"
 echo 0 > /sys/module/nfipsec/parameters/force_async
 finish

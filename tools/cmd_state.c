@@ -24,6 +24,8 @@ struct sa_alg {
 /* An SA as a command line gives it. */
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
+	bool has_mark, has_mask;
+	uint32_t mark, mask;
 	struct nfi_addr src, dst;
 	uint8_t proto, mode;
 	uint32_t spi, reqid, window, flags;
@@ -65,7 +67,7 @@ static const char *const ip_state_flags[] = {
 
 /* ip-xfrm state words that nfipsec does not carry yet. */
 static const char *const unsupported_words[] = {
-	"encap", "sel", "comp", "mark", "if_id", "output-mark", "offload",
+	"encap", "sel", "comp", "mark", "if_id", "offload",
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
 	"replay-seq", "replay-oseq", "replay-seq-hi", "replay-oseq-hi",
 };
@@ -203,6 +205,16 @@ static int take_option(struct nfi_args *a, struct sa_spec *s)
 		s->has_window = true;
 		return nfi_take_u32(a, &s->window);
 	}
+	if (!strcmp(kw, "output-mark") || !strcmp(kw, "set-mark")) {
+		s->has_mark = true;
+		if (nfi_take_u32(a, &s->mark))
+			return 1;
+		if (a->argc > 0 && !strcmp(nfi_kw(a), "mask")) {
+			s->has_mask = true;
+			return nfi_take_u32(a, &s->mask);
+		}
+		return 0;
+	}
 	if (!strcmp(kw, "flag"))
 		return take_flags(a, s);
 	if (!strcmp(kw, "limit"))
@@ -309,6 +321,10 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	    (s->has_window &&
 	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
 	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
+	    (s->has_mark &&
+	     nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK, s->mark)) ||
+	    (s->has_mask &&
+	     nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK_MASK, s->mask)) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_AEAD, &s->aead) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_CRYPT, &s->enc) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_AUTH, &s->auth) ||
@@ -486,6 +502,8 @@ static int parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_REQID] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_REPLAY_WINDOW] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_FLAGS] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_SET_MARK] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_SET_MARK_MASK] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_ALG_AEAD] = { .type = NLA_NESTED },
 		[NFIPSEC_SA_A_ALG_CRYPT] = { .type = NLA_NESTED },
 		[NFIPSEC_SA_A_ALG_AUTH] = { .type = NLA_NESTED },
@@ -538,6 +556,12 @@ static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	nfi_out_u64("replay-window",
 		    nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0));
 	print_flags(nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0));
+	if (sa[NFIPSEC_SA_A_SET_MARK]) {
+		snprintf(buf, sizeof(buf), "0x%x/0x%x",
+			 nfi_u32(sa[NFIPSEC_SA_A_SET_MARK], 0),
+			 nfi_u32(sa[NFIPSEC_SA_A_SET_MARK_MASK], 0));
+		nfi_out_str("output-mark", buf);
+	}
 	if (sa[NFIPSEC_SA_A_ALG_AEAD])
 		print_alg("aead", sa[NFIPSEC_SA_A_ALG_AEAD]);
 	if (sa[NFIPSEC_SA_A_ALG_CRYPT])

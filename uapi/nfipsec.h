@@ -31,7 +31,11 @@
  *   Request: NFIPSEC_A_SA with the whole SA: PROTO, SPI, SRC, DST (the SA's
  *   identity is DST, SPI, PROTO), MODE, and either ALG_AEAD, or ALG_CRYPT
  *   and/or ALG_AUTH (ESP; AH takes ALG_AUTH only); optionally REQID,
- *   REPLAY_WINDOW, FLAGS, LIFETIME. SA_NEW fails with -EEXIST when the
+ *   REPLAY_WINDOW, FLAGS, LIFETIME, SET_MARK and SET_MARK_MASK (ip xfrm's
+ *   output-mark: packets decrypted with the SA re-enter the stack with
+ *   mark = SET_MARK & MASK, for firewall rules to match; the outer packets
+ *   it sends get mark = (mark & ~MASK) | (SET_MARK & MASK), for routing; bit
+ *   31 is reserved and refused). SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET replaces an existing SA (fails with -ENOENT
  *   when there is none), keeping its counters and sequence numbers.
  *
@@ -174,6 +178,8 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_SEQ_OUT,		/* u64 (reply) */
 	NFIPSEC_SA_A_REPLAY_TOP,	/* u64 (reply) */
 	NFIPSEC_SA_A_PAD,
+	NFIPSEC_SA_A_SET_MARK,		/* u32, see below */
+	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0x7fffffff */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1

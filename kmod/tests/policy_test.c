@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/* KUnit: selector matching and first-match ordering of the SPD. */
+
+#include <kunit/test.h>
+#include <linux/inet.h>
+
+#include "../nfipsec.h"
+#include "../policy.h"
+
+static union nfipsec_addr a4(const char *s)
+{
+	union nfipsec_addr a = {};
+
+	a.a4 = in_aton(s);
+	return a;
+}
+
+static union nfipsec_addr a6(const char *s)
+{
+	union nfipsec_addr a = {};
+
+	in6_pton(s, -1, a.a6.s6_addr, -1, NULL);
+	return a;
+}
+
+static struct nfipsec_flow flow4(const char *src, const char *dst, u8 proto,
+				 u16 sport, u16 dport)
+{
+	struct nfipsec_flow fl = {
+		.family = AF_INET, .proto = proto,
+		.src = a4(src), .dst = a4(dst),
+		.sport = htons(sport), .dport = htons(dport),
+	};
+	return fl;
+}
+
+static struct nfipsec_sel sel4(const char *src, u8 splen, const char *dst,
+			       u8 dplen, u8 proto, u16 dport)
+{
+	struct nfipsec_sel s = {
+		.family = AF_INET, .src_plen = splen, .dst_plen = dplen,
+		.proto = proto, .src = a4(src), .dst = a4(dst),
+		.dport = htons(dport),
+	};
+	return s;
+}
+
+static void nfipsec_test_sel_match(struct kunit *test)
+{
+	struct nfipsec_sel lan = sel4("192.168.111.0", 24, "192.168.186.0", 24,
+				      0, 0);
+	struct nfipsec_sel ssh = sel4("192.168.111.5", 32, "0.0.0.0", 0,
+				      IPPROTO_TCP, 22);
+	struct nfipsec_sel v6 = { .family = AF_INET6, .src_plen = 48,
+				  .dst_plen = 0, .src = a6("fd00:111::") };
+	struct nfipsec_flow fl;
+
+	fl = flow4("192.168.111.10", "192.168.186.10", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_TRUE(test, nfipsec_sel_match(&lan, &fl));
+	fl = flow4("192.168.112.10", "192.168.186.10", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&lan, &fl));
+	fl = flow4("192.168.111.10", "192.168.187.1", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&lan, &fl));
+
+	fl = flow4("192.168.111.5", "8.8.8.8", IPPROTO_TCP, 40000, 22);
+	KUNIT_EXPECT_TRUE(test, nfipsec_sel_match(&ssh, &fl));
+	fl = flow4("192.168.111.5", "8.8.8.8", IPPROTO_TCP, 40000, 80);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&ssh, &fl));
+	fl = flow4("192.168.111.5", "8.8.8.8", IPPROTO_UDP, 40000, 22);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&ssh, &fl));
+	fl = flow4("192.168.111.6", "8.8.8.8", IPPROTO_TCP, 40000, 22);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&ssh, &fl));
+
+	/* Families never mix. */
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&v6, &fl));
+	fl = (struct nfipsec_flow){ .family = AF_INET6, .proto = IPPROTO_UDP,
+				    .src = a6("fd00:111::10"),
+				    .dst = a6("2001:db8::1") };
+	KUNIT_EXPECT_TRUE(test, nfipsec_sel_match(&v6, &fl));
+	fl.src = a6("fd00:112::10");
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&v6, &fl));
+}
+
+static void policy_net_free(void *data)
+{
+	struct nfipsec_net *nn = data;
+
+	nfipsec_policy_flush(nn, -1);
+	rcu_barrier();	/* the policies' RCU callbacks, before nn goes */
+}
+
+static struct nfipsec_policy *add(struct kunit *test, struct nfipsec_net *nn,
+				  u8 dir, struct nfipsec_sel sel, u8 action,
+				  u32 pos)
+{
+	struct nfipsec_policy *pol = nfipsec_policy_alloc();
+
+	KUNIT_ASSERT_NOT_NULL(test, pol);
+	pol->dir = dir;
+	pol->sel = sel;
+	pol->action = action;
+	nfipsec_policy_insert(nn, pol, pos);
+	return pol;
+}
+
+/* The first policy in list order that matches wins, not the most specific. */
+static void nfipsec_test_first_match(struct kunit *test)
+{
+	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+	struct nfipsec_policy *wide, *narrow, *other_dir, *top;
+	struct nfipsec_flow fl;
+	u32 pos;
+
+	KUNIT_ASSERT_NOT_NULL(test, nn);
+	INIT_LIST_HEAD(&nn->policies);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, policy_net_free, nn));
+
+	wide = add(test, nn, NFIPSEC_DIR_OUT,
+		   sel4("192.168.111.0", 24, "192.168.186.0", 24, 0, 0),
+		   NFIPSEC_ACTION_ALLOW, U32_MAX);
+	narrow = add(test, nn, NFIPSEC_DIR_OUT,
+		     sel4("192.168.111.0", 24, "192.168.186.20", 32, 0, 0),
+		     NFIPSEC_ACTION_BLOCK, U32_MAX);
+	other_dir = add(test, nn, NFIPSEC_DIR_IN,
+			sel4("192.168.111.0", 24, "192.168.186.20", 32, 0, 0),
+			NFIPSEC_ACTION_BLOCK, 0);
+	KUNIT_EXPECT_EQ(test, 3U, nn->policy_count);
+	KUNIT_EXPECT_PTR_EQ(test, other_dir, nfipsec_policy_at(nn, 0));
+	KUNIT_EXPECT_PTR_EQ(test, wide, nfipsec_policy_at(nn, 1));
+	KUNIT_EXPECT_PTR_EQ(test, narrow, nfipsec_policy_at(nn, 2));
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_at(nn, 3));
+
+	rcu_read_lock();
+	fl = flow4("192.168.111.10", "192.168.186.20", IPPROTO_ICMP, 0, 0);
+	/* The wide one is above: it wins though the narrow one also matches. */
+	KUNIT_EXPECT_PTR_EQ(test, wide,
+			    nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl));
+	KUNIT_EXPECT_PTR_EQ(test, other_dir,
+			    nfipsec_policy_lookup(nn, NFIPSEC_DIR_IN, &fl));
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_lookup(nn, NFIPSEC_DIR_FWD, &fl));
+	rcu_read_unlock();
+
+	/* Placed at the top, a narrower policy takes over its sub-range only. */
+	top = add(test, nn, NFIPSEC_DIR_OUT,
+		  sel4("192.168.111.0", 24, "192.168.186.20", 32, IPPROTO_ICMP, 0),
+		  NFIPSEC_ACTION_ALLOW, 0);
+	KUNIT_EXPECT_PTR_EQ(test, top, nfipsec_policy_at(nn, 0));
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, top,
+			    nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl));
+	fl = flow4("192.168.111.10", "192.168.186.21", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_PTR_EQ(test, wide,
+			    nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl));
+	fl = flow4("192.168.111.10", "10.0.0.1", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl));
+	rcu_read_unlock();
+
+	/* Identity is direction and selector. */
+	KUNIT_EXPECT_PTR_EQ(test, narrow,
+			    nfipsec_policy_find(nn, NFIPSEC_DIR_OUT, &narrow->sel,
+						&pos));
+	KUNIT_EXPECT_EQ(test, 3U, pos);
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_find(nn, NFIPSEC_DIR_FWD,
+						    &narrow->sel, NULL));
+
+	/* Taking one out closes the gap. */
+	nfipsec_policy_unlink(nn, top);
+	nfipsec_policy_free(top);
+	KUNIT_EXPECT_PTR_EQ(test, other_dir, nfipsec_policy_at(nn, 0));
+	KUNIT_EXPECT_EQ(test, 3U, nn->policy_count);
+}
+
+static struct kunit_case nfipsec_policy_cases[] = {
+	KUNIT_CASE(nfipsec_test_sel_match),
+	KUNIT_CASE(nfipsec_test_first_match),
+	{}
+};
+
+static struct kunit_suite nfipsec_policy_suite = {
+	.name = "nfipsec_policy",
+	.test_cases = nfipsec_policy_cases,
+};
+
+kunit_test_suite(nfipsec_policy_suite);
