@@ -92,12 +92,14 @@ require_module() {
 	fi
 }
 
-# setup_ns VAR...: make one namespace per VAR, named uniquely, lo up;
-# each VAR is set to the namespace's name. Removed at exit.
+# setup_ns VAR...: make one namespace per VAR, named uniquely (or just VAR
+# when NFIPSEC_NS_PLAIN=1), lo up; each VAR is set to the namespace's name.
+# Removed at exit.
 setup_ns() {
 	local var name
 	for var in "$@"; do
-		name="$var-$(mktemp -u XXXXXX)"
+		name=$var
+		[ "${NFIPSEC_NS_PLAIN:-0}" = 1 ] || name="$var-$(mktemp -u XXXXXX)"
 		ip netns add "$name" || return 1
 		ns_list+=("$name")
 		ip -n "$name" link set lo up
