@@ -29,6 +29,9 @@ for kb in 16 24 32; do
 done
 add chacha20poly1305 "aead 'rfc7539esp(chacha20,poly1305)' $(key 36) 128"
 add ccm128 "aead 'rfc4309(ccm(aes))' $(key 19) 128"
+# 64-bit sequence numbers: the high half goes into the ICV, not on the wire.
+add gcm128-esn "aead 'rfc4106(gcm(aes))' $(key 20) 128 flag esn"
+add aes128-sha256-esn "enc 'cbc(aes)' $(key 16) auth-trunc 'hmac(sha256)' $(key 32) 128 flag esn"
 
 encs=("aes128|enc 'cbc(aes)' $(key 16)" "aes192|enc 'cbc(aes)' $(key 24)"
       "aes256|enc 'cbc(aes)' $(key 32)" "aesctr128|enc 'rfc3686(ctr(aes))' $(key 20)"
