@@ -2,6 +2,7 @@
 /* Per network namespace state: tables, counters and hooks. */
 
 #include <net/netns/generic.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "nfipsec.h"
 #include "policy.h"
@@ -29,11 +30,21 @@ static int __net_init nfipsec_net_init(struct net *net)
 	if (!nn->stats)
 		return -ENOMEM;
 
-	err = nfipsec_hooks_register(net);
+	/*
+	 * IPv6 reassembles after LOCAL_IN unless netfilter's defrag does it
+	 * at PRE_ROUTING: fragmented ESP must reach LOCAL_IN whole.
+	 */
+	err = nf_defrag_ipv6_enable(net);
 	if (err)
 		goto err_free_stats;
+
+	err = nfipsec_hooks_register(net);
+	if (err)
+		goto err_defrag;
 	return 0;
 
+err_defrag:
+	nf_defrag_ipv6_disable(net);
 err_free_stats:
 	nfipsec_counters_free(nn->stats);
 	return err;
@@ -45,6 +56,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 
 	/* Waits for hook functions still running (synchronize_net). */
 	nfipsec_hooks_unregister(net);
+	nf_defrag_ipv6_disable(net);
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_policy_flush(nn, -1);
 	nfipsec_sa_flush(nn, 0);

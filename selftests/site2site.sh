@@ -53,6 +53,10 @@ for run in 4 6 async; do
 	check_eq "$t.wire-esp-packets" 12 "$esp"
 	check_eq "$t.wire-nothing-in-clear" 0 "$clear"
 	rm -f "$cap"
+
+	# An inner packet of 1500 bytes without DF: the ESP packet is
+	# fragmented on the WAN, and reassembled before decryption.
+	check "$t.fragmented-esp" ip netns exec "$h1" ping -M dont -s 1472 -c 1 -W 3 192.168.186.10
 done
 check_match async-transforms-in-use 'cryptd\(rfc4106\(gcm\(aes\)\)\)' \
 	"$(grep '^name' /proc/crypto)"

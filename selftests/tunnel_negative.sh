@@ -55,7 +55,11 @@ echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel rep
 check_fail wrong-key-no-traffic ip netns exec "$h1" ping -c 3 -i 0.3 -W 2 192.168.186.10
 check_eq wrong-key-integrity 3 "$(sa_stat "$rb" $B4 $SPI_AB integrity)"
 check_eq wrong-key-not-delivered 3 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
-tunnel_conf b 4 "$GCM" | tunnel_apply "$rb" nfipsec || fail config-rb refused
+# Back to the right key: update keeps the SA's window and counters.
+echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $GCM" |
+	nfipsec -n "$rb" -b - || fail right-key-update "refused"
+check right-key-traffic ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
+check_eq update-kept-counters 4 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 
 # A discard policy at the top drops, and counts.
 blk0=$(ns_stat "$ra" out-pol-block)
