@@ -18,6 +18,8 @@
 #include <linux/scatterlist.h>
 #include <linux/ip.h>
 
+#include <kunit/visibility.h>
+
 #include "nfipsec.h"
 #include "esp.h"
 #include "sa.h"
@@ -123,8 +125,9 @@ static void esp_output_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 	esp_finish(ctx, err);
 }
 
-void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
-			u8 nexthdr, nfipsec_esp_done_t done)
+/* iv: the IV to use (KUnit's test vectors), or NULL to make one. */
+static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa, u8 nexthdr,
+		       const u8 *iv, nfipsec_esp_done_t done)
 {
 	unsigned int plen = skb->len, padlen, tail, hlen, adlen, i;
 	struct aead_request *req;
@@ -170,7 +173,9 @@ void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 	ctx->skb = skb;
 	ctx->done = done;
 	ctx->seq = seq;
-	if (sa->counter_iv) {
+	if (unlikely(iv)) {
+		memcpy(ctx->iv, iv, sa->ivlen);
+	} else if (sa->counter_iv) {
 		memset(ctx->iv, 0, sa->ivlen);
 		put_unaligned_be64(seq, ctx->iv + sa->ivlen - 8);
 	} else {
@@ -194,6 +199,21 @@ void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;	/* esp_output_done finishes */
 	esp_finish(ctx, err);
 }
+
+void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
+			u8 nexthdr, nfipsec_esp_done_t done)
+{
+	esp_output(skb, sa, nexthdr, NULL, done);
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+void nfipsec_esp_output_iv(struct sk_buff *skb, struct nfipsec_sa *sa,
+			   u8 nexthdr, const u8 *iv, nfipsec_esp_done_t done)
+{
+	esp_output(skb, sa, nexthdr, iv, done);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_output_iv);
+#endif
 
 /* After decryption: check and strip the trailer, leave the payload. */
 static int esp_input_trailer(struct sk_buff *skb, struct nfipsec_sa *sa,
@@ -237,6 +257,7 @@ static void esp_input_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 		return;
 	esp_input_finish(ctx, err);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_input);
 
 void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 		       unsigned int offset, u64 seq, nfipsec_esp_done_t done)
@@ -288,3 +309,4 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;
 	esp_input_finish(ctx, err);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_input);

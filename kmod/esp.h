@@ -23,6 +23,10 @@ typedef void (*nfipsec_esp_done_t)(struct sk_buff *skb, struct nfipsec_sa *sa,
 void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 			u8 nexthdr, nfipsec_esp_done_t done);
 
+/* KUnit: nfipsec_esp_output with a given IV (test vectors). */
+void nfipsec_esp_output_iv(struct sk_buff *skb, struct nfipsec_sa *sa,
+			   u8 nexthdr, const u8 *iv, nfipsec_esp_done_t done);
+
 /*
  * Authenticate and decrypt the ESP packet at skb->data + offset, whose full
  * sequence number is seq. On success (err 0) skb->data is the payload, the

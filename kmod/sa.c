@@ -57,6 +57,7 @@ void nfipsec_sa_put(struct nfipsec_sa *sa)
 	if (refcount_dec_and_test(&sa->refcnt))
 		queue_rcu_work(nfipsec_sa_wq, &sa->free_work);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_put);
 
 /* Key for authenc(): an rtattr with the encryption key's length, the
  * authentication key, then the encryption key (crypto/authenc.c).
@@ -150,9 +151,10 @@ static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-static struct nfipsec_sa *sa_create(struct nfipsec_net *nn,
-				    const struct nfipsec_sa_cfg *cfg,
-				    struct netlink_ext_ack *extack)
+/* A new SA, in no table yet; nfipsec_sa_put() frees it. */
+struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
+				     const struct nfipsec_sa_cfg *cfg,
+				     struct netlink_ext_ack *extack)
 {
 	struct nfipsec_sa *sa;
 	int err;
@@ -194,6 +196,7 @@ err_free:
 	nfipsec_sa_free_work(&sa->free_work.work);
 	return ERR_PTR(err);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_create);
 
 static struct nfipsec_sa *sa_lookup(struct nfipsec_net *nn, u8 family,
 				    const union nfipsec_addr *dst,
@@ -257,7 +260,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	struct nfipsec_sa *sa, *old;
 
 	/* The transform is made before taking the lock: it may sleep long. */
-	sa = sa_create(nn, cfg, extack);
+	sa = nfipsec_sa_create(nn, cfg, extack);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
 

@@ -107,6 +107,9 @@ struct nfipsec_sa_cfg {
 	struct nfipsec_sa_alg algs[3];
 };
 
+struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
+				     const struct nfipsec_sa_cfg *cfg,
+				     struct netlink_ext_ack *extack);
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		   bool replace, struct netlink_ext_ack *extack);
 struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
