@@ -59,7 +59,7 @@ fi
 # Selftests: each script logs its own checks through lib.sh.
 for t in "$top"/selftests/*.sh; do
 	name=$(basename "$t" .sh)
-	case $name in lib*) continue ;; esac
+	case $name in lib* | bench*) continue ;; esac
 	echo "=== $name"
 	before=$(wc -l < "$NFIPSEC_RESULTS")
 	t0=$(now)
