@@ -74,18 +74,19 @@ interop_conf() {
 }
 
 addrs=()
-for ((i = 0; i < n; i++)); do
-	echo "addr add 192.168.186.$((100 + i))/24 dev eth0"
-	addrs+=(192.168.186.$((100 + i)))
-done | ip -n "$h2" -batch - || fail setup "addresses on h2"
+for ((i = 0; i < n; i++)); do addrs+=(192.168.186.$((100 + i))); done
+printf 'addr add %s/24 dev eth0\n' "${addrs[@]}" | ip -n "$h2" -batch - ||
+	fail setup "addresses on h2"
 
 # run ROLE ANS BNS AIMPL BIMPL: configure, ping every address once, judge.
 run() {
 	local role=$1 out i got
 	interop_conf a | tunnel_apply "$ra" "$2" ||
 		{ fail "$role.config-ra" "$2 refused the configuration"; return; }
+	pass "$role.config-ra"
 	interop_conf b | tunnel_apply "$rb" "$3" ||
 		{ fail "$role.config-rb" "$3 refused the configuration"; return; }
+	pass "$role.config-rb"
 	out=$(ip netns exec "$h1" /usr/bin/python3 "$(dirname "$0")/pinger.py" \
 		-c 1 -W 8 "${addrs[@]}")
 	for ((i = 0; i < n; i++)); do
