@@ -23,47 +23,57 @@ tunnel_topology() {
 		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.default.accept_ra=0
+			net.ipv6.conf.default.accept_ra=0 \
+			net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	done
-	for n in "$ra" "$rb"; do
-		ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 \
-			net.ipv6.conf.all.forwarding=1
-	done
-	ip -n "$h1" link add eth0 type veth peer name lan0 netns "$ra"
-	ip -n "$h2" link add eth0 type veth peer name lan0 netns "$rb"
-	ip -n "$wire" link add br0 type bridge
-	ip -n "$wire" link add wa type veth peer name wan0 netns "$ra"
-	ip -n "$wire" link add wb type veth peer name wan0 netns "$rb"
-	ip -n "$wire" link set wa master br0
-	ip -n "$wire" link set wb master br0
-	for n in br0 wa wb; do ip -n "$wire" link set "$n" up; done
-
-	ip -n "$h1" addr add 192.168.111.10/24 dev eth0
-	ip -n "$h1" addr add fd00:111::10/64 dev eth0 nodad
-	ip -n "$ra" addr add 192.168.111.1/24 dev lan0
-	ip -n "$ra" addr add fd00:111::1/64 dev lan0 nodad
-	ip -n "$ra" addr add $A4/24 dev wan0
-	ip -n "$ra" addr add $A6/64 dev wan0 nodad
-	ip -n "$rb" addr add $B4/24 dev wan0
-	ip -n "$rb" addr add $B6/64 dev wan0 nodad
-	ip -n "$rb" addr add 192.168.186.1/24 dev lan0
-	ip -n "$rb" addr add fd00:186::1/64 dev lan0 nodad
-	ip -n "$h2" addr add 192.168.186.10/24 dev eth0
-	ip -n "$h2" addr add 192.168.186.20/24 dev eth0
-	ip -n "$h2" addr add fd00:186::10/64 dev eth0 nodad
-	for n in "$h1" "$h2"; do ip -n "$n" link set eth0 up; done
-	for n in "$ra" "$rb"; do
-		ip -n "$n" link set lan0 up
-		ip -n "$n" link set wan0 up
-	done
-	ip -n "$h1" route add default via 192.168.111.1
-	ip -n "$h1" -6 route add default via fd00:111::1
-	ip -n "$h2" route add default via 192.168.186.1
-	ip -n "$h2" -6 route add default via fd00:186::1
-	ip -n "$ra" route add 192.168.186.0/24 via $B4
-	ip -n "$ra" -6 route add fd00:186::/64 via $B6
-	ip -n "$rb" route add 192.168.111.0/24 via $A4
-	ip -n "$rb" -6 route add fd00:111::/64 via $A6
+	# One batch per namespace: every exec is slow in the debug guest.
+	ip -n "$h1" -batch - <<EOF || return 1
+link add eth0 type veth peer name lan0 netns $ra
+addr add 192.168.111.10/24 dev eth0
+addr add fd00:111::10/64 dev eth0 nodad
+link set eth0 up
+route add default via 192.168.111.1
+route add ::/0 via fd00:111::1
+EOF
+	ip -n "$h2" -batch - <<EOF || return 1
+link add eth0 type veth peer name lan0 netns $rb
+addr add 192.168.186.10/24 dev eth0
+addr add 192.168.186.20/24 dev eth0
+addr add fd00:186::10/64 dev eth0 nodad
+link set eth0 up
+route add default via 192.168.186.1
+route add ::/0 via fd00:186::1
+EOF
+	ip -n "$wire" -batch - <<EOF || return 1
+link add br0 type bridge
+link add wa type veth peer name wan0 netns $ra
+link add wb type veth peer name wan0 netns $rb
+link set wa master br0
+link set wb master br0
+link set br0 up
+link set wa up
+link set wb up
+EOF
+	ip -n "$ra" -batch - <<EOF || return 1
+addr add 192.168.111.1/24 dev lan0
+addr add fd00:111::1/64 dev lan0 nodad
+addr add $A4/24 dev wan0
+addr add $A6/64 dev wan0 nodad
+link set lan0 up
+link set wan0 up
+route add 192.168.186.0/24 via $B4
+route add fd00:186::/64 via $B6
+EOF
+	ip -n "$rb" -batch - <<EOF || return 1
+addr add $B4/24 dev wan0
+addr add $B6/64 dev wan0 nodad
+addr add 192.168.186.1/24 dev lan0
+addr add fd00:186::1/64 dev lan0 nodad
+link set lan0 up
+link set wan0 up
+route add 192.168.111.0/24 via $A4
+route add fd00:111::/64 via $A6
+EOF
 }
 
 # tunnel_conf SIDE OUTER ALGO...: ip-xfrm lines for router SIDE (a or b),
