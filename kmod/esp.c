@@ -205,6 +205,7 @@ void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 {
 	esp_output(skb, sa, nexthdr, NULL, done);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_output);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void nfipsec_esp_output_iv(struct sk_buff *skb, struct nfipsec_sa *sa,
@@ -257,7 +258,6 @@ static void esp_input_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 		return;
 	esp_input_finish(ctx, err);
 }
-EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_input);
 
 void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 		       unsigned int offset, u64 seq, nfipsec_esp_done_t done)
