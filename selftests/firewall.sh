@@ -21,7 +21,9 @@ check tunnel-up ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
 # An input rule dropping ESP on rb stops the tunnel.
 in0=$(sa_stat "$rb" $B4 $SPI_AB packets)
 ip netns exec "$rb" nft -f - <<'EOF2' || fail esp-rule "nft refused the rule"
-table inet fw_esp { chain input { type filter hook input priority 0; meta l4proto esp drop; } }
+table inet fw_esp {
+	chain input { type filter hook input priority 0; meta l4proto esp drop; }
+}
 EOF2
 check_fail esp-dropped-by-input-rule ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.10
 check_eq esp-never-reached-nfipsec "$in0" "$(sa_stat "$rb" $B4 $SPI_AB packets)"
