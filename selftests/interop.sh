@@ -81,6 +81,9 @@ printf 'addr add %s/24 dev eth0\n' "${addrs[@]}" | ip -n "$h2" -batch - ||
 # run ROLE ANS BNS AIMPL BIMPL: configure, ping every address once, judge.
 run() {
 	local role=$1 out i got
+	# One implementation per router: nothing left of the other role.
+	tunnel_clear "$ra"
+	tunnel_clear "$rb"
 	interop_conf a | tunnel_apply "$ra" "$2" ||
 		{ fail "$role.config-ra" "$2 refused the configuration"; return; }
 	pass "$role.config-ra"
