@@ -14,7 +14,7 @@ tunnel_topology || { fail topology "setup failed"; finish; }
 GCM="aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128"
 tunnel_conf a 4 "$GCM" | tunnel_apply "$ra" nfipsec || fail config-ra refused
 # rb marks what its inbound SA decrypts.
-tunnel_conf b 4 "$GCM" | sed "/src $A4 dst $B4 /s/\$/ output-mark 0x10/" |
+tunnel_conf b 4 "$GCM" | sed "/^state add src $A4 dst $B4 /s/\$/ output-mark 0x10/" |
 	tunnel_apply "$rb" nfipsec || fail config-rb refused
 check_match mark-shown "output-mark 0x10/0x7fffffff" \
 	"$(nfipsec -n "$rb" state get dst $B4 proto esp spi $SPI_AB)"
@@ -35,7 +35,7 @@ ip netns exec "$rb" nft -f - <<'EOF2' || fail mark-rules "nft refused the rules"
 table inet m {
 	counter decap {}
 	counter other {}
-	chain fwd { type filter hook forward priority 0;
+	chain count_forward { type filter hook forward priority 0;
 		meta mark 0x10 counter name decap
 		meta mark != 0x10 counter name other
 	}
