@@ -36,6 +36,10 @@ fi
 # shellcheck disable=SC1091
 . /mnt/run.env
 echo 1 > /proc/sys/kernel/sysrq
+# No modules to load here: an empty modprobe path makes the kernel's
+# request_module() fail at once instead of running modprobe for every
+# crypto template it instantiates (seconds each under TCG).
+echo > /proc/sys/kernel/modprobe
 hostname nfipsec-lab
 ip link set lo up
 export NFIPSEC_TOP=$TOP NFIPSEC_KO_DIR=$KO_DIR NFIPSEC_OUT=/mnt
