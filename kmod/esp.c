@@ -239,7 +239,6 @@ static int esp_input_trailer(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (!pskb_pull(skb, hlen))
 		return -EINVAL;
 	NFIPSEC_ESP_CB(skb)->nexthdr = tail[1];
-	NFIPSEC_ESP_CB(skb)->offset = offset;
 	return 0;
 }
 

@@ -37,7 +37,6 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 
 struct nfipsec_esp_cb {
 	u8 nexthdr;
-	unsigned int offset;
 };
 
 #define NFIPSEC_ESP_CB(skb) ((struct nfipsec_esp_cb *)(skb)->cb)
