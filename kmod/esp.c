@@ -50,7 +50,9 @@ static struct scatterlist *esp_sg(struct esp_ctx *ctx)
 			     __alignof__(struct scatterlist));
 }
 
-static struct esp_ctx *esp_ctx_alloc(struct nfipsec_sa *sa, int nsg)
+/* The per-packet state, request and scatterlist (nsg entries), or NULL. */
+static struct esp_ctx *esp_ctx_alloc(struct sk_buff *skb, struct nfipsec_sa *sa,
+				     int nsg, u64 seq, nfipsec_esp_done_t done)
 {
 	size_t len = sizeof(struct esp_ctx) + crypto_tfm_ctx_alignment() +
 		     sizeof(struct aead_request) +
@@ -59,8 +61,12 @@ static struct esp_ctx *esp_ctx_alloc(struct nfipsec_sa *sa, int nsg)
 		     nsg * sizeof(struct scatterlist);
 	struct esp_ctx *ctx = kmalloc(len, GFP_ATOMIC);
 
-	if (ctx)
+	if (ctx) {
+		ctx->skb = skb;
 		ctx->sa = sa;
+		ctx->done = done;
+		ctx->seq = seq;
+	}
 	return ctx;
 }
 
@@ -165,14 +171,11 @@ static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa, u8 nexthdr,
 	esph->spi = sa->spi;
 	esph->seq_no = htonl(lower_32_bits(seq));
 
-	ctx = esp_ctx_alloc(sa, nfrags + 1);
+	ctx = esp_ctx_alloc(skb, sa, nfrags + 1, seq, done);
 	if (unlikely(!ctx)) {
 		done(skb, sa, seq, -ENOMEM);
 		return;
 	}
-	ctx->skb = skb;
-	ctx->done = done;
-	ctx->seq = seq;
 	if (unlikely(iv)) {
 		memcpy(ctx->iv, iv, sa->ivlen);
 	} else if (sa->counter_iv) {
@@ -282,14 +285,11 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 		done(skb, sa, seq, nfrags);
 		return;
 	}
-	ctx = esp_ctx_alloc(sa, nfrags + 1);
+	ctx = esp_ctx_alloc(skb, sa, nfrags + 1, seq, done);
 	if (unlikely(!ctx)) {
 		done(skb, sa, seq, -ENOMEM);
 		return;
 	}
-	ctx->skb = skb;
-	ctx->done = done;
-	ctx->seq = seq;
 	ctx->offset = offset;
 	memcpy(ctx->iv, skb->data + offset + sizeof(struct ip_esp_hdr),
 	       sa->ivlen);
