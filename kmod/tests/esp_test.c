@@ -6,6 +6,9 @@
  *  - AES-GCM-128 (RFC 4106), the ESP packet of draft-mcgrew-gcm-test-01 as
  *    the kernel's crypto/testmgr.h carries it: built byte for byte, parsed
  *    back, and refused when one bit flips;
+ *  - AES-128-CBC with HMAC-SHA-256 (full 256-bit ICV): RFC 3602's case 5
+ *    ESP packet (its padding and trailer included), authenticated as the
+ *    kernel's testmgr.h does: built byte for byte and parsed back;
  *  - ChaCha20-Poly1305 (RFC 7634) with ESN, and AES-GCM with ESN across a
  *    wrap of the low half: round trips, the high half authenticated.
  */
@@ -51,6 +54,54 @@ static const u8 gcm_ctext[] = {
 	0xec, 0x3b, 0x9b, 0xa9, 0x5d, 0x91, 0x8b, 0xd1,
 	0x83, 0xb7, 0x0d, 0x3a, 0xa8, 0xbc, 0x6e, 0xe4,
 	0xc3, 0x09, 0xe9, 0xd8, 0x5a, 0x41, 0xad, 0x4a,
+};
+
+/* RFC 3602 case 5 (AES-128-CBC ESP packet) with HMAC-SHA-256, full ICV */
+static const u8 cbc_auth_key[] = {
+	0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+	0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x11,
+	0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99,
+	0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x11, 0x22,
+};
+
+static const u8 cbc_enc_key[] = {
+	0x90, 0xd3, 0x82, 0xb4, 0x10, 0xee, 0xba, 0x7a,
+	0xd9, 0x38, 0xc4, 0x6c, 0xec, 0x1a, 0x82, 0xbf,
+};
+
+static const u8 cbc_iv[] = {
+	0xe9, 0x6e, 0x8c, 0x08, 0xab, 0x46, 0x57, 0x63,
+	0xfd, 0x09, 0x8d, 0x45, 0xdd, 0x3f, 0xf8, 0x93,
+};
+
+static const u8 cbc_ptext[] = {
+	0x08, 0x00, 0x0e, 0xbd, 0xa7, 0x0a, 0x00, 0x00,
+	0x8e, 0x9c, 0x08, 0x3d, 0xb9, 0x5b, 0x07, 0x00,
+	0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,
+	0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+	0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+	0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0e, 0x01,
+};
+
+static const u8 cbc_ctext[] = {
+	0xf6, 0x63, 0xc2, 0x5d, 0x32, 0x5c, 0x18, 0xc6,
+	0xa9, 0x45, 0x3e, 0x19, 0x4e, 0x12, 0x08, 0x49,
+	0xa4, 0x87, 0x0b, 0x66, 0xcc, 0x6b, 0x99, 0x65,
+	0x33, 0x00, 0x13, 0xb4, 0x89, 0x8d, 0xc8, 0x56,
+	0xa4, 0x69, 0x9e, 0x52, 0x3a, 0x55, 0xdb, 0x08,
+	0x0b, 0x59, 0xec, 0x3a, 0x8e, 0x4b, 0x7e, 0x52,
+	0x77, 0x5b, 0x07, 0xd1, 0xdb, 0x34, 0xed, 0x9c,
+	0x53, 0x8a, 0xb5, 0x0c, 0x55, 0x1b, 0x87, 0x4a,
+	0xa2, 0x69, 0xad, 0xd0, 0x47, 0xad, 0x2d, 0x59,
+	0x13, 0xac, 0x19, 0xb7, 0xcf, 0xba, 0xd4, 0xa6,
+	0xbb, 0xd4, 0x0f, 0xbe, 0xa3, 0x3b, 0x4c, 0xb8,
+	0x3a, 0xd2, 0xe1, 0x03, 0x86, 0xa5, 0x59, 0xb7,
+	0x73, 0xc3, 0x46, 0x20, 0x2c, 0xb1, 0xef, 0x68,
+	0xbb, 0x8a, 0x32, 0x7e, 0x12, 0x8c, 0x69, 0xcf,
 };
 
 /* RFC 7539 A.5's key and text, used as a ChaCha20-Poly1305 key and payload */
@@ -170,6 +221,35 @@ static struct nfipsec_sa *sa_new(struct kunit *test, const char *alg,
 	return sa;
 }
 
+static struct nfipsec_sa *sa_new_cbc(struct kunit *test)
+{
+	struct nfipsec_sa_cfg *cfg;
+	struct nfipsec_sa *sa;
+
+	cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	cfg->family = AF_INET;
+	cfg->proto = IPPROTO_ESP;
+	cfg->mode = NFIPSEC_MODE_TUNNEL;
+	cfg->spi = htonl(0x4321);
+	cfg->algs[NFIPSEC_ALG_CRYPT].alg = nfipsec_alg_find("cbc(aes)",
+							    NFIPSEC_ALG_CRYPT);
+	cfg->algs[NFIPSEC_ALG_CRYPT].key_len = sizeof(cbc_enc_key);
+	memcpy(cfg->algs[NFIPSEC_ALG_CRYPT].key, cbc_enc_key,
+	       sizeof(cbc_enc_key));
+	cfg->algs[NFIPSEC_ALG_AUTH].alg = nfipsec_alg_find("hmac(sha256)",
+							   NFIPSEC_ALG_AUTH);
+	cfg->algs[NFIPSEC_ALG_AUTH].key_len = sizeof(cbc_auth_key);
+	cfg->algs[NFIPSEC_ALG_AUTH].icv_bits = 256;
+	memcpy(cfg->algs[NFIPSEC_ALG_AUTH].key, cbc_auth_key,
+	       sizeof(cbc_auth_key));
+	sa = nfipsec_sa_create(NULL, cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sa);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, sa_put_action,
+							   sa));
+	return sa;
+}
+
 static void skb_free_action(void *skb)
 {
 	kfree_skb(skb);
@@ -245,6 +325,41 @@ static void nfipsec_test_esp_gcm_parse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EBADMSG, esp_in(test, skb, sa, 11));
 }
 
+static void nfipsec_test_esp_cbc_sha256(struct kunit *test)
+{
+	static const u8 hdr[] = { 0x00, 0x00, 0x43, 0x21, 0x00, 0x00, 0x00, 0x01 };
+	struct nfipsec_sa *sa = sa_new_cbc(test);
+	/* The payload: the plaintext less its 14 pad bytes and trailer. */
+	unsigned int plen = sizeof(cbc_ptext) - 16;
+	unsigned int len = sizeof(hdr) + sizeof(cbc_iv) + sizeof(cbc_ctext);
+	struct sk_buff *skb = skb_with(test, cbc_ptext, plen);
+	u8 *want;
+
+	want = kunit_kmalloc(test, len, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	memcpy(want, hdr, sizeof(hdr));
+	memcpy(want + sizeof(hdr), cbc_iv, sizeof(cbc_iv));
+	memcpy(want + sizeof(hdr) + sizeof(cbc_iv), cbc_ctext,
+	       sizeof(cbc_ctext));
+
+	atomic64_set(&sa->seq_out, 0);
+	KUNIT_ASSERT_EQ(test, 0, esp_out(test, skb, sa,
+					 cbc_ptext[sizeof(cbc_ptext) - 1], cbc_iv));
+	KUNIT_ASSERT_EQ(test, len, skb->len);
+	KUNIT_EXPECT_MEMEQ(test, want, skb->data, len);
+
+	skb = skb_with(test, want, len);
+	KUNIT_ASSERT_EQ(test, 0, esp_in(test, skb, sa, 1));
+	KUNIT_EXPECT_EQ(test, cbc_ptext[sizeof(cbc_ptext) - 1],
+			NFIPSEC_ESP_CB(skb)->nexthdr);
+	KUNIT_ASSERT_EQ(test, plen, skb->len);
+	KUNIT_EXPECT_MEMEQ(test, cbc_ptext, skb->data, plen);
+
+	want[len - 1] ^= 1;	/* the ICV's last bit */
+	skb = skb_with(test, want, len);
+	KUNIT_EXPECT_EQ(test, -EBADMSG, esp_in(test, skb, sa, 1));
+}
+
 /*
  * ChaCha20-Poly1305 (RFC 7634) with 64-bit sequence numbers: the high half
  * is not on the wire but in the ICV; with another high half the packet
@@ -302,6 +417,7 @@ static void nfipsec_test_esp_round_trip(struct kunit *test)
 static struct kunit_case nfipsec_esp_cases[] = {
 	KUNIT_CASE(nfipsec_test_esp_gcm_build),
 	KUNIT_CASE(nfipsec_test_esp_gcm_parse),
+	KUNIT_CASE(nfipsec_test_esp_cbc_sha256),
 	KUNIT_CASE(nfipsec_test_esp_chacha_esn),
 	KUNIT_CASE(nfipsec_test_esp_round_trip),
 	{}
