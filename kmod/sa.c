@@ -198,9 +198,13 @@ err_free:
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_create);
 
-static struct nfipsec_sa *sa_lookup(struct nfipsec_net *nn, u8 family,
-				    const union nfipsec_addr *dst,
-				    __be32 spi, u8 proto)
+/*
+ * By (dst, SPI, proto): under rcu_read_lock() on the datapath, or
+ * nn->cfg_lock for configuration; takes no reference.
+ */
+struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
+				     const union nfipsec_addr *dst,
+				     __be32 spi, u8 proto)
 {
 	struct nfipsec_sa *sa;
 
@@ -212,14 +216,6 @@ static struct nfipsec_sa *sa_lookup(struct nfipsec_net *nn, u8 family,
 			return sa;
 	}
 	return NULL;
-}
-
-/* Input lookup, under rcu_read_lock(); takes no reference. */
-struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
-				     const union nfipsec_addr *dst,
-				     __be32 spi, u8 proto)
-{
-	return sa_lookup(nn, family, dst, spi, proto);
 }
 
 static void sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
@@ -265,7 +261,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		return PTR_ERR(sa);
 
 	mutex_lock(&nn->cfg_lock);
-	old = sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto);
+	old = nfipsec_sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto);
 	if (old && !replace) {
 		mutex_unlock(&nn->cfg_lock);
 		NL_SET_ERR_MSG(extack, "an SA with this dst, spi and proto exists");
@@ -297,7 +293,7 @@ int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
 	struct nfipsec_sa *sa;
 
 	lockdep_assert_held(&nn->cfg_lock);
-	sa = sa_lookup(nn, family, dst, spi, proto);
+	sa = nfipsec_sa_lookup(nn, family, dst, spi, proto);
 	if (!sa)
 		return -ENOENT;
 	sa_unlink(nn, sa);
