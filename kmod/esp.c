@@ -128,6 +128,7 @@ static void esp_output_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 
 	if (err == -EINPROGRESS)
 		return;	/* left the backlog; the real completion follows */
+	nfipsec_sa_stat_add(ctx->sa, NFIPSEC_SA_STAT_ASYNC, 1);
 	esp_finish(ctx, err);
 }
 
@@ -258,6 +259,7 @@ static void esp_input_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 
 	if (err == -EINPROGRESS)
 		return;
+	nfipsec_sa_stat_add(ctx->sa, NFIPSEC_SA_STAT_ASYNC, 1);
 	esp_input_finish(ctx, err);
 }
 

@@ -57,6 +57,7 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 	[NFIPSEC_SA_STAT_EXPIRED] = "expired",
 	[NFIPSEC_SA_STAT_SEQ_OVERFLOW] = "seq-overflow",
 	[NFIPSEC_SA_STAT_ERROR] = "error",
+	[NFIPSEC_SA_STAT_ASYNC] = "async",
 };
 
 /* ip-xfrm's state flags; nfipsec carries esn only so far. */

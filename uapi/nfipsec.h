@@ -232,6 +232,9 @@ enum nfipsec_sa_stat {
 	NFIPSEC_SA_STAT_EXPIRED,	/* dropped: hard lifetime reached */
 	NFIPSEC_SA_STAT_SEQ_OVERFLOW,	/* dropped: sequence numbers used up */
 	NFIPSEC_SA_STAT_ERROR,		/* dropped: no memory, route, crypto */
+	NFIPSEC_SA_STAT_ASYNC,		/* crypto requests completed later,
+					 * by a callback (hardware, cryptd)
+					 */
 
 	__NFIPSEC_SA_STAT_MAX,
 	NFIPSEC_SA_STAT_MAX = __NFIPSEC_SA_STAT_MAX - 1
