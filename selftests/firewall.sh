@@ -25,7 +25,7 @@ table inet fw_esp {
 	chain input { type filter hook input priority 0; meta l4proto esp drop; }
 }
 EOF2
-check_fail esp-dropped-by-input-rule ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.10
+check_fail esp-dropped-by-input-rule 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.10
 check_eq esp-never-reached-nfipsec "$in0" "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 ip netns exec "$rb" nft delete table inet fw_esp
 check tunnel-back ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
@@ -44,7 +44,7 @@ check stateful-lan1-to-lan2 ip netns exec "$h1" ping -c 2 -i 0.3 -W 3 192.168.18
 ip netns exec "$h2" iperf3 -s -D -1 -p 5401 >/dev/null 2>&1
 sleep 1
 check stateful-tcp-lan1-to-lan2 ip netns exec "$h1" iperf3 -c 192.168.186.10 -p 5401 -t 1 -R
-check_fail stateful-lan2-new-refused ip netns exec "$h2" ping -c 2 -i 0.3 -W 1 192.168.111.10
+check_fail stateful-lan2-new-refused 1 "$PING_LOST" ip netns exec "$h2" ping -c 2 -i 0.3 -W 1 192.168.111.10
 # The replies above came back decrypted and passed as "established" only.
 check_match established-replies-counted 'packets [1-9]' \
 	"$(ip netns exec "$ra" nft list chain inet fw forward | grep established)"

@@ -48,16 +48,28 @@ check() {
 	fi
 }
 
-# check_fail NAME CMD...: the command must fail.
+# check_fail NAME STATUS REGEX CMD...: the command must fail the way the
+# check means: exit with STATUS and print (stdout or stderr) something that
+# matches REGEX. Failing another way (a missing tool, a typo, a crash) fails
+# the check.
 check_fail() {
-	local name=$1
-	shift
-	if "$@" >/dev/null 2>&1; then
+	local name=$1 want=$2 re=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ $rc = 0 ]; then
 		fail "$name" "\`$*\` succeeded"
+	elif [ $rc != "$want" ]; then
+		fail "$name" "\`$*\` exited $rc, not $want: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
+	elif ! echo "$out" | grep -qE -- "$re"; then
+		fail "$name" "\`$*\` exited $rc without /$re/: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
 	else
 		pass "$name"
 	fi
 }
+
+# Output of a ping that got no answer at all.
+PING_LOST='100% packet loss'
 
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
@@ -147,6 +159,71 @@ veth_pair() {
 # nfipsec_stat NS NAME: one counter of the namespace, from the CLI.
 nfipsec_stat() {
 	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
+}
+
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails
+# after SECONDS. Runs in this shell: keep CMD cheap (no exec in a loop that
+# can be one exec, see ns_wait_until).
+wait_until() {
+	local end=$(( ${EPOCHREALTIME/./} + $1 * 1000000 ))
+	shift
+	until "$@"; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# ns_wait_until NS SECONDS SHELL-CONDITION: the same loop inside namespace NS,
+# in one exec (every exec costs about half a second in the debug guest).
+ns_wait_until() {
+	ip netns exec "$1" timeout "$2" bash -c "until $3; do sleep 0.1; done" >/dev/null 2>&1
+}
+
+# wait_listen NS PORT [tcp|udp]: until a socket listens on PORT in NS (10 s).
+wait_listen() {
+	local flag=-ltn
+	[ "${3:-tcp}" = udp ] && flag=-lun
+	ns_wait_until "$1" 10 "ss -H $flag 'sport = :$2' | grep -q ."
+}
+
+# iperf3_server NS PORT: a one-shot iperf3 server, ready when this returns.
+iperf3_server() {
+	ip netns exec "$1" iperf3 -s -D -1 -p "$2" >/dev/null 2>&1 &&
+		wait_listen "$1" "$2"
+}
+
+# capture_start VAR NS DEV FILE [FILTER...]: tcpdump on DEV in NS into FILE,
+# unbuffered, returning once it captures (not after a guessed sleep); VAR
+# gets its pid. capture_stop VAR ends it after every captured packet is
+# written.
+capture_start() {
+	local var=$1 ns=$2 dev=$3 file=$4 pid
+	shift 4
+	ip netns exec "$ns" tcpdump --immediate-mode -U -n -i "$dev" -w "$file" "$@" \
+		2>"$file.err" &
+	pid=$!
+	bg_pids+=("$pid")
+	eval "$var=$pid"
+	if ! wait_until 10 grep -q 'listening on' "$file.err"; then
+		echo "capture_start: tcpdump on $dev did not start: $(cat "$file.err")" >&2
+		return 1
+	fi
+}
+
+capture_stop() {
+	local pid=${!1}
+	kill -INT "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# keep_artifact FILE...: copy FILE to the results folder (artifacts/TEST/),
+# for a check that failed: what it saw travels back with the results.
+keep_artifact() {
+	local dir=${NFIPSEC_OUT:+$NFIPSEC_OUT/artifacts/$TEST}
+	[ -n "$dir" ] || return 0
+	mkdir -p "$dir" && cp -f "$@" "$dir/" 2>/dev/null
+	echo "kept $* in $dir" >&2
 }
 
 # Exit with the kselftest status of what was logged.

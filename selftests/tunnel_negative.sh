@@ -52,7 +52,7 @@ check_eq spoof-dropped-at-ra $((tm0 + 3)) "$(ns_stat "$ra" in-tmpl-mismatch)"
 # A wrong key on rb's inbound SA: nothing delivered, integrity failures.
 echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100a0b0c0d0 128" |
 	nfipsec -n "$rb" -b - || fail wrong-key-update "refused"
-check_fail wrong-key-no-traffic ip netns exec "$h1" ping -c 3 -i 0.3 -W 2 192.168.186.10
+check_fail wrong-key-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 3 -i 0.3 -W 2 192.168.186.10
 check_eq wrong-key-integrity 3 "$(sa_stat "$rb" $B4 $SPI_AB integrity)"
 check_eq wrong-key-not-delivered 3 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 # Back to the right key: update keeps the SA's window and counters.
@@ -65,7 +65,7 @@ check_eq update-kept-counters 4 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 blk0=$(ns_stat "$ra" out-pol-block)
 echo "policy add src 192.168.111.10/32 dst 192.168.186.20/32 dir out action block index 0" |
 	nfipsec -n "$ra" -b - || fail discard-add refused
-check_fail discard-drops ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
+check_fail discard-drops 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
 check_eq discard-counted $((blk0 + 2)) "$(ns_stat "$ra" out-pol-block)"
 check still-encrypting-others ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
 
