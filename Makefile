@@ -2,7 +2,9 @@
 # nfipsec: see README.md.
 #   make [KDIR=...]     build nfipsec.ko against the running kernel (or KDIR)
 #   make tools          build the nfipsec CLI
-#   make check          the whole test suite in the QEMU lab
+#   make check [T=a,b]  the whole test suite in the QEMU lab (T: only these
+#                       KUnit suites / selftests / selfcheck)
+#   make check-mutants  show that make check fails for each planted defect
 #   make lab [RUN=...]  a lab guest: a shell, or RUN's script
 #   make bench          nfipsec against Linux XFRM, non-debug lab kernel
 KDIR ?= /lib/modules/$(shell uname -r)/build
@@ -25,7 +27,10 @@ tools:
 	$(MAKE) -C tools
 
 check:
-	selftests/lab/check.sh
+	T='$(T)' selftests/lab/check.sh
+
+check-mutants:
+	selftests/lab/mutants.sh $(M)
 
 lab:
 ifeq ($(RUN),)
@@ -37,4 +42,4 @@ endif
 bench:
 	NFIPSEC_LAB_FLAVOUR=bench selftests/lab/run.sh script selftests/bench.sh
 
-.PHONY: all modules modules_install clean tools check lab bench
+.PHONY: all modules modules_install clean tools check check-mutants lab bench

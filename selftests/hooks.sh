@@ -64,7 +64,6 @@ delta() {
 	echo $((a - b))
 }
 
-sleep 2	# let IPv6 multicast listener reports of link-up pass
 before_a=$(snapshot "$a")
 before_b=$(snapshot "$b")
 check ping4 ip netns exec "$a" ping -c 5 -i 0.2 -W 2 10.0.1.2

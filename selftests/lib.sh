@@ -5,7 +5,8 @@
 # themselves, named checks logged one per line, kselftest exit codes.
 #
 # Each check prints "PASS|FAIL|SKIP <test>.<check> (<s>s)[: why]", and
-# appends it to $NFIPSEC_RESULTS when set. The script exits 0 when every check
+# appends it to $NFIPSEC_RESULTS when set; it returns non-zero when it
+# failed (check_eq ... || keep_artifact ...). The script exits 0 when every check
 # passed, 1 when one failed, 4 (skip) when the module is not available.
 
 ksft_skip=4
@@ -29,8 +30,9 @@ log_result() {	# STATUS CHECK [WHY]: the time is since the previous check
 
 	[ -n "$NFIPSEC_RESULTS" ] && echo "$line" >> "$NFIPSEC_RESULTS"
 	echo "$line"
-	[ "$1" = FAIL ] && nfailed=$((nfailed + 1))
-	return 0
+	[ "$1" != FAIL ] && return 0
+	nfailed=$((nfailed + 1))
+	return 1
 }
 
 pass() { log_result PASS "$1"; }

@@ -134,6 +134,31 @@ ns_stat() {
 	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2 }'
 }
 
+# The LAN prefixes: a packet on the wire carrying one of these addresses
+# in clear is a leak.
+LAN_CLEAR='net 192.168.111.0/24 or net 192.168.186.0/24 or net fd00:111::/64 or net fd00:186::/64'
+
+# wire_check NAME PCAP ESP_PACKETS ME PEER: the capture holds exactly
+# ESP_PACKETS ESP packets between ME and PEER, and no packet with a LAN
+# address. On failure the capture is kept and its lines are in the message.
+wire_check() {
+	local t=$1 cap=$2 want=$3 me=$4 peer=$5 esp clear
+	esp=$(tcpdump -r "$cap" -n "esp and host $me and host $peer" 2>/dev/null | wc -l)
+	clear=$(tcpdump -r "$cap" -n "$LAN_CLEAR" 2>/dev/null)
+	if [ "$esp" != "$want" ]; then
+		fail "$t.wire-esp-packets" "expected $want, got $esp: $(tcpdump -r "$cap" -n 2>/dev/null | head -30 | tr '\n' '|')"
+		keep_artifact "$cap"
+	else
+		pass "$t.wire-esp-packets"
+	fi
+	if [ -n "$clear" ]; then
+		fail "$t.wire-nothing-in-clear" "$(echo "$clear" | wc -l) packet(s) in clear: $(echo "$clear" | head -10 | tr '\n' '|')"
+		keep_artifact "$cap"
+	else
+		pass "$t.wire-nothing-in-clear"
+	fi
+}
+
 # mac NS DEV
 mac_of() {
 	ip -n "$1" -br link show "$2" | awk '{ print $3 }'

@@ -1,34 +1,69 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs in the lab guest (MODE=check): KUnit, then every selftests/*.sh, then
-# a final unload and a kmemleak scan. One result per line in
-# $NFIPSEC_OUT/results.txt: "PASS|FAIL|SKIP name (seconds s)[: reason]".
+# Runs in the lab guest (MODE=check): KUnit, then the selftests, then a
+# final unload and a kmemleak scan. Results, one a line, go to
+# $NFIPSEC_OUT/results.txt: "PASS|FAIL|SKIP name (seconds s)[: reason]",
+# between "RUN <id>" and "END <id>" lines that tie them to this run.
+# "RAN <test> <exit status> <seconds>" records what ran; the host compares
+# that with what the tree says must run (check.sh).
+#
+# Selftests run concurrently, NFIPSEC_JOBS at a time (default: the number
+# of CPUs); each has its own results file and log, printed in name order
+# when all are done. A test whose header has "# nfipsec-test: exclusive"
+# (it loads or unloads the module, or changes module-wide settings) runs
+# alone, after the others. "# nfipsec-test: timeout=SECONDS" bounds a test
+# (default 600); "cost=SECONDS" (its usual time) starts long ones first.
+# NFIPSEC_TESTS (comma-separated) runs only those selftests and KUnit suites
+# ("kunit" for every suite).
+# Exit status: 0 when nothing failed.
 set -u
 
 top=$NFIPSEC_TOP
 ko=$NFIPSEC_KO_DIR
-export NFIPSEC_RESULTS=$NFIPSEC_OUT/results.txt
-: > "$NFIPSEC_RESULTS"
+out=$NFIPSEC_OUT
+id=$NFIPSEC_RUN_ID
+results=$out/results.txt
+tests=${NFIPSEC_TESTS:-}
+jobs=${NFIPSEC_JOBS:-$(nproc)}
 kmemleak=/sys/kernel/debug/kmemleak
+mkdir -p "$out/results.d" "$out/logs"
+echo "RUN $id" > "$results"
 
 result() {
-	echo "$*" >> "$NFIPSEC_RESULTS"
+	echo "$*" >> "$results"
 	echo "$*"
 }
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# selected NAME: is NAME in the subset (or is there no subset)?
+selected() {
+	[ -z "$tests" ] && return 0
+	case ",$tests," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+
+# header KEY FILE: the value of "# nfipsec-test: KEY=VALUE" (or "yes" for a
+# bare KEY), empty when absent.
+header() {
+	grep -m1 '^# nfipsec-test:' "$2" | grep -oE "\\b$1(=[^ ]*)?" | head -1 |
+		sed 's/^[^=]*=\?//; s/^$/yes/'
+}
+
 # Whatever the kernel leaked while booting is not ours.
 [ -w "$kmemleak" ] && echo clear > "$kmemleak"
 
-# KUnit: loading the test module runs the suites.
-t0=$(now)
-if insmod "$ko/nfipsec.ko" && insmod "$ko/nfipsec_test.ko"; then
-	found=0
+# KUnit: loading the test module runs every suite.
+run_kunit() {
+	local t0 d suite
+	t0=$(now)
+	if ! insmod "$ko/nfipsec.ko" || ! insmod "$ko/nfipsec_test.ko"; then
+		result "FAIL kunit ($(elapsed "$t0")s): cannot load the modules"
+		return
+	fi
 	for d in /sys/kernel/debug/kunit/nfipsec_*; do
 		[ -r "$d/results" ] || continue
-		found=1
 		suite=$(basename "$d")
 		awk -v suite="$suite" -v secs="$(elapsed "$t0")" '
 		match($0, /^[ \t]*(not )?ok [0-9]+ /) {
@@ -37,67 +72,130 @@ if insmod "$ko/nfipsec.ko" && insmod "$ko/nfipsec_test.ko"; then
 			sub(/^[ \t]*/, "", line)
 			st = (line ~ /^not ok/) ? "FAIL" : "PASS"
 			sub(/^(not )?ok [0-9]+ /, "", line)
-			if (line ~ /# SKIP/) st = "SKIP"
+			if (line ~ /# SKIP/) {
+				st = "SKIP"; why = line; sub(/.*# SKIP */, "", why)
+			} else why = ""
 			sub(/ *#.*/, "", line)
 			if (line == suite) next
-			n++; names[n] = line; sts[n] = st; inds[n] = ind
+			n++; names[n] = line; sts[n] = st; inds[n] = ind; whys[n] = why
 			if (min == "" || ind < min) min = ind
 		}
 		END {
 			for (i = 1; i <= n; i++)
 				if (inds[i] == min)
-					printf "%s kunit.%s.%s (%ss)\n", sts[i], suite, names[i], secs
+					printf "%s kunit.%s.%s (%ss)%s\n", sts[i], suite, names[i], secs, whys[i] != "" ? ": " whys[i] : ""
 			if (!n) printf "FAIL kunit.%s (%ss): no results\n", suite, secs
 		}' "$d/results" | while read -r line; do result "$line"; done
 	done
-	[ $found = 1 ] || result "FAIL kunit ($(elapsed "$t0")s): no nfipsec suite ran"
 	rmmod nfipsec_test || result "FAIL kunit.unload: rmmod nfipsec_test failed"
-else
-	result "FAIL kunit ($(elapsed "$t0")s): cannot load the modules"
+}
+want_kunit=0
+[ -z "$tests" ] && want_kunit=1
+for s in ${tests//,/ }; do
+	case $s in kunit | nfipsec_*) want_kunit=1 ;; esac
+done
+if [ $want_kunit = 1 ]; then
+	echo "=== kunit"
+	run_kunit
+	echo "RAN kunit 0 0" >> "$results"
 fi
+grep -q '^nfipsec ' /proc/modules || insmod "$ko/nfipsec.ko"
 
-# Selftests: each script logs its own checks through lib.sh.
-for t in "$top"/selftests/*.sh; do
+# The selftests to run: every selftests/*.sh but the libraries and the
+# benchmark, longest first; exclusive ones last, alone.
+par=() excl=()
+while read -r cost t; do
 	name=$(basename "$t" .sh)
-	case $name in lib* | bench*) continue ;; esac
-	echo "=== $name"
-	before=$(wc -l < "$NFIPSEC_RESULTS")
-	t0=$(now)
-	timeout -k 10 600 bash "$t"
+	selected "$name" || continue
+	if [ -n "$(header exclusive "$t")" ]; then excl+=("$t"); else par+=("$t"); fi
+done < <(for t in "$top"/selftests/*.sh; do
+	case $(basename "$t") in lib*.sh | bench*.sh) continue ;; esac
+	c=$(header cost "$t"); echo "${c:-60} $t"
+done | sort -k1,1nr -k2)
+
+declare -A started pidname
+# start TEST: in the background, its results and output apart.
+start() {
+	local t=$1 name tmo
+	name=$(basename "$t" .sh)
+	tmo=$(header timeout "$t")
+	started[$name]=$(now)
+	NFIPSEC_RESULTS=$out/results.d/$name.txt TEST=$name \
+		timeout -k 10 "${tmo:-600}" bash "$t" > "$out/logs/$name.log" 2>&1 </dev/null &
+	pidname[$!]=$name
+	echo "=== $name started"
+}
+
+# reap: wait for one test to end and judge its exit status.
+reap() {
+	local pid rc name secs f n
+	wait -n -p pid
 	rc=$?
-	secs=$(elapsed "$t0")
-	echo "=== $name: exit $rc, ${secs} s"
-	logged=$(( $(wc -l < "$NFIPSEC_RESULTS") - before ))
+	name=${pidname[$pid]}
+	unset "pidname[$pid]"
+	secs=$(elapsed "${started[$name]}")
+	f=$out/results.d/$name.txt
+	touch "$f"
+	n=$(grep -c . "$f")
 	case $rc in
-	0) [ $logged -gt 0 ] || result "FAIL $name (${secs}s): logged no check" ;;
-	4) [ $logged -gt 0 ] || result "SKIP $name (${secs}s)" ;;
-	124|137) result "FAIL $name (${secs}s): timed out" ;;
-	*) tail -n "$logged" "$NFIPSEC_RESULTS" | grep -q '^FAIL' ||
-		result "FAIL $name (${secs}s): exit status $rc" ;;
+	0) [ "$n" -gt 0 ] || echo "FAIL $name (${secs}s): exited 0 and logged no check" >> "$f" ;;
+	124|137) echo "FAIL $name (${secs}s): timed out" >> "$f" ;;
+	*) grep -q '^FAIL' "$f" || echo "FAIL $name (${secs}s): exit status $rc" >> "$f" ;;
 	esac
+	echo "RAN $name $rc $secs" > "$out/results.d/$name.ran"
+	echo "=== $name: exit $rc, ${secs} s, $(grep -c '^PASS' "$f") passed, $(grep -c '^FAIL' "$f") failed"
+}
+
+for t in "${par[@]}"; do
+	while [ ${#pidname[@]} -ge "$jobs" ]; do reap; done
+	start "$t"
+done
+while [ ${#pidname[@]} -gt 0 ]; do reap; done
+for t in "${excl[@]}"; do
+	grep -q '^nfipsec ' /proc/modules || insmod "$ko/nfipsec.ko"
+	start "$t"
+	reap
+done
+
+# Each test's output and results, in name order.
+for t in "${par[@]}" "${excl[@]}"; do
+	name=$(basename "$t" .sh)
+	echo "=== $name output"
+	cat "$out/logs/$name.log"
+done
+for t in $(printf '%s\n' "${par[@]}" "${excl[@]}" | sort); do
+	name=$(basename "$t" .sh)
+	cat "$out/results.d/$name.txt" >> "$results"
+	cat "$out/results.d/$name.ran" >> "$results"
 done
 
 # The module must unload cleanly at the end, and have leaked nothing.
 t0=$(now)
-if grep -q '^nfipsec ' /proc/modules && ! rmmod nfipsec; then
-	result "FAIL final-unload ($(elapsed "$t0")s)"
+if ! grep -q '^nfipsec ' /proc/modules; then
+	result "FAIL final-unload: the module was not loaded at the end"
+elif ! rmmod nfipsec; then
+	result "FAIL final-unload ($(elapsed "$t0")s): rmmod failed"
 else
 	result "PASS final-unload ($(elapsed "$t0")s)"
 fi
-if [ -w "$kmemleak" ]; then
-	t0=$(now)
-	# Objects younger than 5 s are never reported: let them age first.
-	sleep 6
-	echo scan > "$kmemleak"
-	echo scan > "$kmemleak"
-	leaks=$(cat "$kmemleak")
-	if [ -n "$leaks" ]; then
-		echo "$leaks"
-		result "FAIL kmemleak ($(elapsed "$t0")s): suspected leaks, see above"
+if :; then
+	if [ -w "$kmemleak" ]; then
+		t0=$(now)
+		# Objects younger than 5 s are never reported: let them age first.
+		sleep 6
+		echo scan > "$kmemleak"
+		echo scan > "$kmemleak"
+		leaks=$(cat "$kmemleak")
+		if [ -n "$leaks" ]; then
+			echo "$leaks"
+			echo "$leaks" > "$out/kmemleak.txt"
+			result "FAIL kmemleak ($(elapsed "$t0")s): suspected leaks, see kmemleak.txt"
+		else
+			result "PASS kmemleak ($(elapsed "$t0")s)"
+		fi
 	else
-		result "PASS kmemleak ($(elapsed "$t0")s)"
+		result "FAIL kmemleak: /sys/kernel/debug/kmemleak is not available"
 	fi
-else
-	result "SKIP kmemleak: /sys/kernel/debug/kmemleak is not available"
 fi
-exit 0
+echo "END $id" >> "$results"
+! grep -q '^FAIL' "$results"

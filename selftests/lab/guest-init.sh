@@ -3,11 +3,20 @@
 # PID 1 of the lab guest. The host's root is / (read-only 9p); the writable
 # share "work" is mounted on /mnt and holds run.env, written by run.sh:
 #   MODE=check|script|shell  SCRIPT=path  TOP=repo  KO_DIR=modules
-# Results go back through /mnt: rc, dmesg.txt. Always powers off.
+#   RUN_ID=token  TESTS=subset
+# The kernel's console is ttyS0 (serial.log on the host): kernel lines only.
+# Scripts write to hvc0 (the host's standard output), so a script's own
+# "WARNING:" is never taken for the kernel's. The kernel log is also
+# streamed from /dev/kmsg into /mnt/kmsg.txt as it grows (record numbers let
+# the host see that none was lost). Results go back through /mnt: rc,
+# results.txt. Always powers off.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp TERM=${TERM:-linux} LANG=C.UTF-8
 
 poweroff_now() {
+	# Let the kmsg reader drain, then stop it so the file is complete.
+	sleep 0.5
+	[ -n "${kmsg_pid:-}" ] && kill "$kmsg_pid" 2>/dev/null
 	sync
 	echo o > /proc/sysrq-trigger
 	# init must outlive the power-off, or the kernel panics.
@@ -33,8 +42,15 @@ if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work /mnt; then
 	echo "guest-init: cannot mount the work share" >&2
 	poweroff_now
 fi
+# From the first record on, as the log grows.
+cat /dev/kmsg > /mnt/kmsg.txt 2>/mnt/kmsg.err &
+kmsg_pid=$!
 # shellcheck disable=SC1091
 . /mnt/run.env
+# Scripts talk on hvc0 (shell mode keeps the serial console).
+if [ "$MODE" != shell ] && [ -c /dev/hvc0 ]; then
+	exec >/dev/hvc0 2>&1
+fi
 echo 1 > /proc/sys/kernel/sysrq
 # No modules to load here: an empty modprobe path makes the kernel's
 # request_module() fail at once instead of running modprobe for every
@@ -43,6 +59,7 @@ echo > /proc/sys/kernel/modprobe
 hostname nfipsec-lab
 ip link set lo up
 export NFIPSEC_TOP=$TOP NFIPSEC_KO_DIR=$KO_DIR NFIPSEC_OUT=/mnt
+export NFIPSEC_RUN_ID=$RUN_ID NFIPSEC_TESTS=${TESTS:-}
 export PATH=$TOP/tools:$PATH
 
 load_module() {
@@ -74,6 +91,5 @@ shell)
 	rc=1
 	;;
 esac
-echo "$rc" > /mnt/rc
-dmesg > /mnt/dmesg.txt
+echo "$rc $RUN_ID" > /mnt/rc
 poweroff_now

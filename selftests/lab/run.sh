@@ -2,13 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the lab guest on the lab kernel with the module, the KUnit module and
 # the CLI built, and run something in it:
-#   run.sh check        the whole test suite (guest-check.sh)
+#   run.sh check        the test suite (guest-check.sh; NFIPSEC_TESTS=a,b
+#                       for a subset)
 #   run.sh script PATH  any host script, as root, module loaded, CLI on PATH
 #   run.sh shell        an interactive shell
 # Environment: NFIPSEC_LAB_FLAVOUR=debug|bench (kernel), NFIPSEC_LAB_TIMEOUT
 # (seconds, the whole guest run), NFIPSEC_LAB_MEM (MiB), NFIPSEC_LAB_OUT (the
 # results folder, default build/lab-out; set it to run two guests at once).
-# Exit status: the guest's, or 1 on a kernel splat, a crash or a timeout.
+#
+# The results folder is emptied before anything is built, and the run's
+# token (run-id) ties the guest's rc and results to this run: nothing from
+# an earlier run can be read as this one's. It holds console.log (what the
+# scripts printed), serial.log (the kernel's console), kmsg.txt (the kernel
+# log, streamed), splats.txt, rc, results.txt (check mode).
+# Exit status: the guest's, or 1 on a kernel splat, a lost kernel log, a
+# crash or a timeout.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,13 +39,18 @@ shell) timeout=${NFIPSEC_LAB_TIMEOUT:-86400} ;;
 *) log "usage: run.sh check | script PATH | shell"; exit 2 ;;
 esac
 
+# First of all: nothing of an earlier run survives a failure below.
+rm -rf "$out"
+mkdir -p "$out" || exit 1
+out=$(cd "$out" && pwd)
+run_id=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
+echo "$run_id" > "$out/run-id"
+
 "$here/host-deps.sh" || exit 1
 kdir=$("$here/kernel.sh" "$flavour") || exit 1
 ko_dir=$("$here/build-module.sh" "$kdir" "$out.build-$flavour" kunit) || exit 1
 make -s -C "$top/tools" >/dev/null || { log "building the CLI failed"; exit 1; }
 
-rm -rf "$out"
-mkdir -p "$out"
 # The guest mounts its own /tmp, /run and /mnt: a script from there travels
 # in the work share.
 case "$script" in
@@ -51,14 +64,17 @@ MODE=$mode
 SCRIPT='$script'
 TOP='$top'
 KO_DIR='$ko_dir'
+RUN_ID=$run_id
+TESTS='${NFIPSEC_TESTS:-}'
 EOS
 
+# loglevel=5: warnings (WARN, lockdep, KASAN) reach the serial console too.
 append="console=ttyS0 root=/dev/root rootfstype=9p"
 append="$append rootflags=trans=virtio,version=9p2000.L,msize=1048576,cache=loose"
 append="$append ro init=$here/guest-init.sh pci=noacpi panic=-1 oops=panic"
-append="$append loglevel=4 kmemleak=on"
+append="$append loglevel=5 kmemleak=on"
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-la57 -smp 2
-	-m "${NFIPSEC_LAB_MEM:-3072}" -nographic -no-reboot -nic none
+	-m "${NFIPSEC_LAB_MEM:-3072}" -no-reboot -nic none
 	-kernel "$kdir/arch/x86/boot/bzImage" -append "$append"
 	-fsdev local,id=root,path=/,security_model=none,readonly=on,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
@@ -68,11 +84,16 @@ qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-la57 -smp 2
 start=$(date +%s)
 if [ "$mode" = shell ]; then
 	log "booting; exit the guest's shell (or Ctrl-A X) to power off"
-	timeout "$timeout" "${qemu[@]}"
+	timeout "$timeout" "${qemu[@]}" -nographic
+	qrc=$?
 else
-	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$out/serial.log"
+	# The kernel's console to serial.log; the scripts' output (hvc0) here.
+	timeout -k 10 "$timeout" "${qemu[@]}" -display none -monitor none \
+		-serial "file:$out/serial.log" \
+		-chardev stdio,id=con,signal=off -device virtio-serial-pci \
+		-device virtconsole,chardev=con </dev/null | tee "$out/console.log"
+	qrc=${PIPESTATUS[0]}
 fi
-qrc=${PIPESTATUS[0]}
 log "guest ran $(( $(date +%s) - start )) s"
 
 rc=0
@@ -80,17 +101,23 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	log "TIMEOUT: the guest ran past ${timeout} s"
 	rc=1
 fi
-if [ ! -f "$out/rc" ]; then
+read -r grc gid 2>/dev/null < "$out/rc" || grc=
+if [ -z "$grc" ]; then
 	log "the guest did not finish (crash, panic or timeout)"
 	rc=1
-elif [ "$(cat "$out/rc")" != 0 ]; then
-	rc=$(cat "$out/rc")
+elif [ "$gid" != "$run_id" ]; then
+	log "the guest's rc is not from this run"
+	rc=1
+elif [ "$grc" != 0 ] && [ $rc = 0 ]; then
+	rc=$grc
 fi
-# Any splat fails the run, wherever it came from.
-"$here/splat-check.sh" "$out"/serial.log "$out"/dmesg.txt > "$out/splats.txt"
+# Kernel reports, wherever they came from, fail the run; so does a gap in
+# the streamed log (records lost to a ring-buffer wrap).
+"$here/splat-check.sh" "$out/serial.log" "$out/kmsg.txt" > "$out/splats.txt"
+[ -s "$out/kmsg.err" ] && sed 's/^/kmsg reader: /' "$out/kmsg.err" >> "$out/splats.txt"
 if [ -s "$out/splats.txt" ]; then
 	log "kernel splat in the guest's log:"
-	cat "$out/splats.txt" >&2
+	head -50 "$out/splats.txt" >&2
 	rc=1
 fi
 exit "$rc"

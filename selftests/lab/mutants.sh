@@ -1,0 +1,109 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check-mutants [M="name ..."]: proof that make check fails. Each
+# mutant plants one deliberate defect in a scratch copy of the tree and runs
+# make check there (on the subset of tests that should catch it, to keep
+# this within minutes); the mutant is caught when make check exits non-zero.
+# Prints each mutant's verdict with the failures that caught it, and exits
+# non-zero when one was not caught or could not be planted.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+work=${NFIPSEC_MUTANTS_DIR:-$top/build/mutants}
+
+# replace FILE OLD NEW: exact text replacement that must match once.
+replace() {
+	python3 - "$@" <<'PY'
+import sys
+path, old, new = sys.argv[1:4]
+s = open(path).read()
+if s.count(old) != 1:
+    sys.exit(f"mutant: {path}: the text to replace occurs {s.count(old)} times")
+open(path, "w").write(s.replace(old, new))
+PY
+}
+
+# Each mutant: a description, the tests (T=) that must catch it, and how
+# to plant it in the tree at $1.
+desc_accept_all="the output hook accepts protected packets without encrypting them"
+tests_accept_all=site2site
+plant_accept_all() {
+	replace "$1/kmod/output.c" $'\tif (!pol->has_tmpl)\n\t\treturn NF_ACCEPT;' \
+		$'\tif (pol)\n\t\treturn NF_ACCEPT;'
+}
+
+desc_replay_frozen="the anti-replay window never advances"
+tests_replay_frozen=kunit,tunnel_negative
+plant_replay_frozen() {
+	replace "$1/kmod/replay.c" $'\tu64 top_word, new_word, i;\n' \
+		$'\tu64 top_word, new_word, i;\n\n\tif (seq)\n\t\treturn;\n'
+}
+
+desc_sa_ref_leak="every transmitted packet leaks a reference to its SA"
+tests_sa_ref_leak=site2site
+plant_sa_ref_leak() {
+	replace "$1/kmod/output.c" $'\tnfipsec_xmit(nn, sa, skb, family);\n\treturn NF_STOLEN;' \
+		$'\tWARN_ON_ONCE(!nfipsec_sa_hold(sa));\n\tnfipsec_xmit(nn, sa, skb, family);\n\treturn NF_STOLEN;'
+}
+
+desc_empty_selftest="a selftest that exits 0 without running a check"
+tests_empty_selftest=mutant_empty
+plant_empty_selftest() {
+	printf '#!/bin/bash\n# A mutant: runs no check.\nexit 0\n' > "$1/selftests/mutant_empty.sh"
+}
+
+desc_empty_kunit="a KUnit suite that registers no case"
+tests_empty_kunit=kunit
+plant_empty_kunit() {
+	cat > "$1/kmod/tests/mutant_test.c" <<'C'
+// SPDX-License-Identifier: GPL-2.0
+/* A mutant: a suite without cases. */
+#include <kunit/test.h>
+
+static struct kunit_case nfipsec_mutant_cases[] = {
+	{}
+};
+
+static struct kunit_suite nfipsec_mutant_suite = {
+	.name = "nfipsec_mutant",
+	.test_cases = nfipsec_mutant_cases,
+};
+kunit_test_suite(nfipsec_mutant_suite);
+C
+}
+
+all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
+mutants=${1:-$all}
+mkdir -p "$work"
+caught=0 missed=0
+for m in $mutants; do
+	d=desc_$m t=tests_$m
+	[ -n "${!d:-}" ] || { echo "mutants: unknown mutant $m (have: $all)" >&2; exit 2; }
+	tree=$work/$m
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	# The committed and uncommitted tree, without build products.
+	rsync -a --exclude=/build --exclude=.git --exclude='*.o' --exclude='*.ko' \
+		"$top/" "$tree/"
+	echo "=== mutant $m: ${!d} (make check T=${!t})"
+	if ! "plant_$m" "$tree"; then
+		echo "MISSED $m: could not be planted"
+		missed=$((missed + 1))
+		continue
+	fi
+	t0=$(date +%s)
+	(cd "$tree" && make check T="${!t}") > "$work/$m.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - t0 ))
+	if [ $rc != 0 ]; then
+		echo "CAUGHT $m in ${secs} s: make check exited $rc; $(grep -c '^FAIL' "$tree/build/check-results.txt" 2>/dev/null) failure(s), first:"
+		grep '^FAIL' "$tree/build/check-results.txt" 2>/dev/null | head -5 | sed 's/^/    /' | cut -c1-300
+		caught=$((caught + 1))
+	else
+		echo "MISSED $m in ${secs} s: make check passed (log: $work/$m.log)"
+		missed=$((missed + 1))
+	fi
+done
+echo "mutants: $caught caught, $missed missed"
+[ $missed = 0 ]
