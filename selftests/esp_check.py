@@ -12,10 +12,23 @@ inject IFACE_A MAC_A IFACE_B MAC_B WIRE.pcap SPI SRC DST
     From the wire: replay the captured ESP packets of SPI towards rb, send
     two ESP packets with an unknown SPI to rb and three cleartext ICMP
     packets spoofed from LAN2 to ra. Prints what it sent.
+serve IFACE MAC SPI KEYHEX SRC DST INNER_SRC INNER_DST
+    An ESP sender driven one command a line on stdin (scapy is imported
+    once: it is slow in the lab guest). Prints "ready" once set up, then
+    answers each command with one line:
+      send SEQ good|badkey|badicv
+        sends to MAC on IFACE one ESP packet of SPI (AES-GCM-128, ICV 16,
+        tunnel SRC > DST) with sequence number SEQ, carrying an ICMP echo
+        request INNER_SRC > INNER_DST with id 0x7e57 and ICMP sequence SEQ
+        (mod 2^16). good: encrypted with KEYHEX; badkey: with another key;
+        badicv: with KEYHEX, the last byte of the ICV flipped. Answers
+        "sent SEQ KIND".
+    Ends at end of input.
 """
 import sys
 
-from scapy.all import ESP, ICMP, IP, Ether, Raw, rdpcap, sendp, raw, conf
+from scapy.all import (ESP, ICMP, IP, Ether, Raw, conf, get_if_hwaddr, raw,
+                       rdpcap, sendp)
 from scapy.layers.ipsec import SecurityAssociation
 
 conf.verb = 0
@@ -58,6 +71,43 @@ def inject(if_a, mac_a, if_b, mac_b, wire, spi, src, dst):
     print('spoofed %d' % len(spoof))
 
 
+ECHO_ID = 0x7e57
+
+
+def gcm_sa(spi, key, src, dst):
+    return SecurityAssociation(ESP, spi=spi, crypt_algo='AES-GCM',
+                               crypt_key=key, auth_algo='NULL',
+                               tunnel_header=IP(src=src, dst=dst))
+
+
+def serve(iface, mac, spi, key, src, dst, inner_src, inner_dst):
+    spi = int(spi, 0)
+    key = bytes.fromhex(key[2:])
+    sas = {'good': gcm_sa(spi, key, src, dst),
+           'badkey': gcm_sa(spi, bytes(b ^ 0x5a for b in key), src, dst),
+           'badicv': gcm_sa(spi, key, src, dst)}
+    sock = conf.L2socket(iface=iface)
+    hwaddr = get_if_hwaddr(iface)
+    print('ready', flush=True)
+    for line in sys.stdin:
+        w = line.split()
+        if not w:
+            continue
+        if len(w) != 3 or w[0] != 'send' or w[2] not in sas:
+            print('error: bad command %r' % line.strip(), flush=True)
+            continue
+        seq, kind = int(w[1], 0), w[2]
+        inner = (IP(src=inner_src, dst=inner_dst) /
+                 ICMP(id=ECHO_ID, seq=seq & 0xffff) /
+                 Raw(b'nfipsec replay test %d' % seq))
+        data = bytearray(raw(sas[kind].encrypt(inner, seq_num=seq)))
+        if kind == 'badicv':
+            data[-1] ^= 0x01
+        sock.send(Ether(src=hwaddr, dst=mac, type=0x0800) / Raw(bytes(data)))
+        print('sent %d %s' % (seq, kind), flush=True)
+    sock.close()
+
+
 if __name__ == '__main__':
     cmd, args = sys.argv[1], sys.argv[2:]
-    {'decode': decode, 'inject': inject}[cmd](*args)
+    {'decode': decode, 'inject': inject, 'serve': serve}[cmd](*args)

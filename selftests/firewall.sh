@@ -6,10 +6,38 @@
 #  - a stateful forward chain (established/related accepted, new only from
 #    LAN1) lets LAN1 reach LAN2 and the replies back, and refuses LAN2's new
 #    connections: conntrack sees tunnelled flows as usual;
-#  - a masquerade rule on the WAN does not break tunnel traffic, and still
-#    masquerades what leaves in clear.
+#  - a masquerade rule on the WAN leaves tunnel traffic alone (the SAs carry
+#    exactly what was sent; on the wire, LAN-to-LAN traffic is ESP only) and
+#    still masquerades what leaves in clear (from ra's WAN address).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
+
+# pcap_count NAME EXPECTED PCAP FILTER: exactly EXPECTED packets of PCAP match
+# FILTER. On failure the pcap is kept and the message shows the matching
+# packets (all of them when none matched). Local: a candidate for lib.sh.
+pcap_count() {
+	local name=$1 want=$2 pcap=$3 filter=$4 lines n
+	if ! lines=$(tcpdump -r "$pcap" -nn "$filter" 2>"$pcap.rerr"); then
+		keep_artifact "$pcap"
+		fail "$name" "tcpdump -r $pcap '$filter' failed: $(tr '\n' ' ' < "$pcap.rerr")"
+		return
+	fi
+	n=$(printf '%s' "$lines" | grep -c .)
+	if [ "$n" = "$want" ]; then
+		pass "$name"
+		return
+	fi
+	keep_artifact "$pcap"
+	[ "$n" = 0 ] && lines=$(tcpdump -r "$pcap" -nn 2>/dev/null)
+	fail "$name" "$n packets match '$filter', not $want; $(basename "$pcap") has: $(echo "$lines" |
+		head -n 12 | cut -d' ' -f2- | tr '\n' ';')"
+}
+
+# The four SAs' packet counters: ra out, rb in (A to B), rb out, ra in (B to A).
+sa_packets() {
+	echo "$(sa_stat "$ra" $B4 $SPI_AB packets) $(sa_stat "$rb" $B4 $SPI_AB packets)" \
+		"$(sa_stat "$rb" $A4 $SPI_BA packets) $(sa_stat "$ra" $A4 $SPI_BA packets)"
+}
 
 require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
@@ -41,29 +69,44 @@ table inet fw {
 }
 EOF2
 check stateful-lan1-to-lan2 ip netns exec "$h1" ping -c 2 -i 0.3 -W 3 192.168.186.10
-ip netns exec "$h2" iperf3 -s -D -1 -p 5401 >/dev/null 2>&1
-sleep 1
-check stateful-tcp-lan1-to-lan2 ip netns exec "$h1" iperf3 -c 192.168.186.10 -p 5401 -t 1 -R
+iperf3_server "$h2" 5401 || fail stateful-tcp-server "iperf3 on port 5401 did not listen"
+check stateful-tcp-lan1-to-lan2 ip netns exec "$h1" timeout 30 iperf3 -c 192.168.186.10 -p 5401 -t 1 -R
 check_fail stateful-lan2-new-refused 1 "$PING_LOST" ip netns exec "$h2" ping -c 2 -i 0.3 -W 1 192.168.111.10
 # The replies above came back decrypted and passed as "established" only.
 check_match established-replies-counted 'packets [1-9]' \
 	"$(ip netns exec "$ra" nft list chain inet fw forward | grep established)"
 ip netns exec "$ra" nft delete table inet fw
 
-# Masquerade on ra's WAN: the tunnel still works; cleartext is masqueraded.
+# Masquerade on ra's WAN: the tunnel still carries LAN-to-LAN traffic, which
+# is matched and encrypted before SNAT: each SA carries exactly what was
+# sent, and the wire shows it as ESP between the WAN addresses only; h1's
+# ping to rb's WAN address leaves in clear, masqueraded to ra's.
 ip netns exec "$ra" nft -f - <<'EOF2' || fail masquerade-rule "nft refused the rule"
 table ip nat {
 	chain post { type nat hook postrouting priority 100; oifname "wan0" masquerade; }
 }
 EOF2
+read -r p1 p2 p3 p4 <<< "$(sa_packets)"
+capture_start cap "$wire" br0 /tmp/fw-masq.pcap || fail masquerade-capture "tcpdump did not start"
 check masquerade-tunnel-ping ip netns exec "$h1" ping -c 2 -i 0.3 -W 3 192.168.186.10
 check masquerade-tunnel-ping6 ip netns exec "$h1" ping -6 -c 1 -W 3 fd00:186::10
-ip netns exec "$rb" tcpdump -q -n -i wan0 -c 1 -w /tmp/fw-masq.pcap icmp 2>/dev/null &
-t=$!
-sleep 1
-check masquerade-clear-ping ip netns exec "$h1" ping -c 1 -W 3 $B4
-wait $t
-check_match masquerade-applied "$A4 > $B4" "$(tcpdump -r /tmp/fw-masq.pcap -n 2>/dev/null)"
+check masquerade-clear-ping ip netns exec "$h1" ping -c 2 -i 0.3 -W 3 $B4
+capture_stop cap
+# Three echoes each way (two IPv4, one IPv6) through each SA.
+check_eq masquerade-sa-packets "$((p1 + 3)) $((p2 + 3)) $((p3 + 3)) $((p4 + 3))" "$(sa_packets)"
+pcap_count masquerade-wire-esp-a-to-b 3 /tmp/fw-masq.pcap \
+	"esp and src host $A4 and dst host $B4 and ip[20:4] = $SPI_AB"
+pcap_count masquerade-wire-esp-b-to-a 3 /tmp/fw-masq.pcap \
+	"esp and src host $B4 and dst host $A4 and ip[20:4] = $SPI_BA"
+pcap_count masquerade-wire-no-lan-in-clear 0 /tmp/fw-masq.pcap \
+	'net 192.168.111.0/24 or net 192.168.186.0/24 or net fd00:111::/64 or net fd00:186::/64'
+pcap_count masquerade-applied 2 /tmp/fw-masq.pcap \
+	"icmp[icmptype] == icmp-echo and src host $A4 and dst host $B4"
+pcap_count masquerade-replies 2 /tmp/fw-masq.pcap \
+	"icmp[icmptype] == icmp-echoreply and src host $B4 and dst host $A4"
+# Nothing else (ARP, neighbour discovery and link-local multicast aside).
+pcap_count masquerade-wire-nothing-else 10 /tmp/fw-masq.pcap \
+	'(ip or ip6) and not ip multicast and not ip6 multicast and not (ip6 and src net fe80::/10) and not (icmp6 and ip6[40] >= 133 and ip6[40] <= 137)'
 check_eq masquerade-no-integrity-failures 0 "$(sa_stat "$rb" $B4 $SPI_AB integrity)"
-rm -f /tmp/fw-masq.pcap
+rm -f /tmp/fw-masq.pcap*
 finish

@@ -20,8 +20,7 @@ check_match mark-shown "output-mark 0x10/0x7fffffff" \
 	"$(nfipsec -n "$rb" state get dst $B4 proto esp spi $SPI_AB)"
 
 # TCP from the router itself (GSO at POST_ROUTING).
-ip netns exec "$h2" iperf3 -s -D -1 -p 5501 >/dev/null 2>&1
-sleep 1
+iperf3_server "$h2" 5501 || fail router-tcp-server "iperf3 on port 5501 did not listen"
 before=$(sa_stat "$ra" $B4 $SPI_AB packets)
 check router-originated-tcp ip netns exec "$ra" timeout 60 iperf3 -c 192.168.186.10 \
 	-B 192.168.111.1 -p 5501 -t 2

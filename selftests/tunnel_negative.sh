@@ -6,6 +6,11 @@
 #    received;
 #  - a replayed capture is dropped and counted, an unknown SPI counts
 #    in-no-states, cleartext spoofed from LAN2 is dropped at ra;
+#  - the replay window through the real input path (ESP built by scapy for
+#    an SA of its own on rb): a forged packet far ahead (wrong key, or a
+#    corrupted ICV) is an integrity failure and does not move the window;
+#    a duplicate is a replay; a good packet far ahead moves it, and what is
+#    left of it then is outside-window;
 #  - a wrong key gives integrity failures and delivers nothing;
 #  - a discard policy drops; a bypass placed before the encrypt policy wins
 #    for its sub-range (and rb refuses that cleartext);
@@ -23,19 +28,76 @@ GCM="aead 'rfc4106(gcm(aes))' $KEY 128"
 tunnel_conf a 4 "$GCM" | tunnel_apply "$ra" nfipsec || fail config-ra refused
 tunnel_conf b 4 "$GCM" | tunnel_apply "$rb" nfipsec || fail config-rb refused
 
+# Local helpers (candidates for lib.sh).
+
+# wait_eq SECONDS EXPECTED CMD...: until CMD prints EXPECTED; fails after
+# SECONDS. The caller checks the value afterwards (and so reports it).
+wait_eq() {
+	local end=$(( ${EPOCHREALTIME/./} + $1 * 1000000 )) want=$2
+	shift 2
+	until [ "$("$@")" = "$want" ]; do
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# pcap_count NAME EXPECTED PCAP FILTER: exactly EXPECTED packets of PCAP match
+# FILTER. On failure the pcap is kept and the message shows the matching
+# packets (all of them when none matched).
+pcap_count() {
+	local name=$1 want=$2 pcap=$3 filter=$4 lines n
+	if ! lines=$(tcpdump -r "$pcap" -nn "$filter" 2>"$pcap.rerr"); then
+		keep_artifact "$pcap"
+		fail "$name" "tcpdump -r $pcap '$filter' failed: $(tr '\n' ' ' < "$pcap.rerr")"
+		return
+	fi
+	n=$(printf '%s' "$lines" | grep -c .)
+	if [ "$n" = "$want" ]; then
+		pass "$name"
+		return
+	fi
+	keep_artifact "$pcap"
+	[ "$n" = 0 ] && lines=$(tcpdump -r "$pcap" -nn 2>/dev/null)
+	fail "$name" "$n packets match '$filter', not $want; $(basename "$pcap") has: $(echo "$lines" |
+		head -n 12 | cut -d' ' -f2- | tr '\n' ';')"
+}
+
+# sa_stats NS DST SPI WORD...: "WORD VALUE ..." for an SA's counters, in
+# one exec ("missing" for a word not shown).
+sa_stats() {
+	local ns=$1 dst=$2 spi=$3
+	shift 3
+	nfipsec -n "$ns" -s state get dst "$dst" proto esp spi "$spi" |
+		awk -v want="$*" '{ for (i = 1; i < NF; i++) v[$i] = $(i + 1) }
+		END { n = split(want, w, " ")
+			for (j = 1; j <= n; j++)
+				printf "%s%s %s", j > 1 ? " " : "", w[j], (w[j] in v) ? v[w[j]] : "missing"
+			print "" }'
+}
+
+# sa_handled NS DST SPI: inbound packets an SA has dealt with: carried or
+# dropped for any reason.
+sa_handled() {
+	sa_stats "$@" packets replay outside-window integrity bad-header policy \
+		expired seq-overflow error |
+		awk '{ s = 0; for (i = 2; i <= NF; i += 2) s += $i; print s }'
+}
+
 # Capture on the wire and at h2 while h1 pings h2.
-ip netns exec "$wire" tcpdump -q -n -i br0 -w /tmp/neg-wire.pcap esp 2>/dev/null &
-t1=$!
-ip netns exec "$h2" tcpdump -q -n -i eth0 -w /tmp/neg-h2.pcap icmp 2>/dev/null &
-t2=$!
-sleep 1
+capture_start cap1 "$wire" br0 /tmp/neg-wire.pcap esp || fail capture-wire "tcpdump did not start"
+capture_start cap2 "$h2" eth0 /tmp/neg-h2.pcap icmp || fail capture-h2 "tcpdump did not start"
 check ping ip netns exec "$h1" ping -c 3 -i 0.3 -W 3 192.168.186.10
-sleep 0.5
-kill $t1 $t2; wait $t1 $t2 2>/dev/null
+capture_stop cap1
+capture_stop cap2
 
 out=$(ip netns exec "$wire" $PY "$here/esp_check.py" decode /tmp/neg-wire.pcap \
 	/tmp/neg-h2.pcap $SPI_AB $KEY $A4 $B4 2>&1)
-check_eq scapy-decrypts-exact-packets "decoded 3 matched 3" "$out"
+if [ "$out" = "decoded 3 matched 3" ]; then
+	pass scapy-decrypts-exact-packets
+else
+	keep_artifact /tmp/neg-wire.pcap /tmp/neg-h2.pcap
+	fail scapy-decrypts-exact-packets "expected 'decoded 3 matched 3', got '$(echo $out | tail -c 300)'; wire: $(tcpdump -r /tmp/neg-wire.pcap -nn 2>/dev/null | cut -d' ' -f2- | head -n 6 | tr '\n' ';') h2: $(tcpdump -r /tmp/neg-h2.pcap -nn 2>/dev/null | cut -d' ' -f2- | head -n 6 | tr '\n' ';')"
+fi
 
 # Replay, unknown SPI, spoofed cleartext: injected from the wire.
 nos0=$(ns_stat "$rb" in-no-states) tm0=$(ns_stat "$ra" in-tmpl-mismatch)
@@ -43,11 +105,113 @@ out=$(ip netns exec "$wire" $PY "$here/esp_check.py" inject wa \
 	"$(mac_of "$ra" wan0)" wb "$(mac_of "$rb" wan0)" /tmp/neg-wire.pcap \
 	$SPI_AB $A4 $B4 2>&1)
 check_match injected "replayed 3.*unknown-spi 2.*spoofed 3" "$(echo $out)"
-sleep 1
+# Each of the injected packets is dropped synchronously, but scapy does not
+# wait for that: wait (bounded) for the counters to settle.
+wait_eq 5 3 sa_stat "$rb" $B4 $SPI_AB replay
+wait_eq 5 $((nos0 + 2)) ns_stat "$rb" in-no-states
+wait_eq 5 $((tm0 + 3)) ns_stat "$ra" in-tmpl-mismatch
 check_eq replay-dropped 3 "$(sa_stat "$rb" $B4 $SPI_AB replay)"
 check_eq replay-not-delivered 3 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 check_eq unknown-spi-counted $((nos0 + 2)) "$(ns_stat "$rb" in-no-states)"
 check_eq spoof-dropped-at-ra $((tm0 + 3)) "$(ns_stat "$ra" in-tmpl-mismatch)"
+
+# The replay window through the real input path: check, decrypt, advance.
+# rb gets an inbound SA of its own for this (SPI_T, same endpoints and
+# reqid, so the fwd policy delivers what it decrypts), which no router
+# sends on: scapy on the wire chooses every sequence number it sees. Each
+# step waits (bounded) until rb has dealt with every packet sent, then
+# asserts the SA's counters exactly.
+SPI_T=0x3000 KEY_T=0x0f1e2d3c4b5a69788796a5b4c3d2e1f000112233
+
+# inject NAME KIND SEQ...: have the injector send ESP packets of KIND (good,
+# badkey, badicv) with these sequence numbers, then wait until rb has dealt
+# with all of them (carried or dropped, whatever the reason).
+inject() {
+	local name=$1 kind=$2 seq line
+	shift 2
+	for seq in "$@"; do
+		# A dead injector must fail the check, not kill this shell.
+		trap '' PIPE
+		echo "send $seq $kind" >&"$inj_w" 2>/dev/null
+		trap - PIPE
+		read -r -t 10 -u "$inj_r" line || line="no answer"
+		[ "$line" = "sent $seq $kind" ] ||
+			fail "$name-sent" "injector: '$line' $(tail -n 3 /tmp/neg-inj.err | tr '\n' ' ')"
+		inj_sent=$((inj_sent + 1))
+	done
+	wait_eq 5 $((inj_n0 + inj_sent)) sa_handled "$rb" $B4 $SPI_T ||
+		fail "$name-handled" "rb dealt with $(( $(sa_handled "$rb" $B4 $SPI_T) - inj_n0 )) of the $inj_sent packets sent"
+}
+
+# replay_state NAME EXPECTED: the SA's counters and window top, exactly.
+replay_state() {
+	check_eq "$1" "$2" "$(sa_stats "$rb" $B4 $SPI_T packets replay outside-window integrity replay-top)"
+}
+
+replay_window_test() {
+	local pe0 se0 got
+	capture_start cap3 "$h2" eth0 /tmp/neg-replay-h2.pcap \
+		'icmp[icmptype] == icmp-echo and icmp[4:2] == 0x7e57' ||
+		fail replay-capture "tcpdump did not start"
+	inj_n0=$(sa_handled "$rb" $B4 $SPI_T) inj_sent=0
+	pe0=$(ns_stat "$rb" in-state-proto-error) se0=$(ns_stat "$rb" in-state-seq-error)
+	inject replay-start good 1 2 3
+	replay_state replay-start-accepted "packets 3 replay 0 outside-window 0 integrity 0 replay-top 3"
+	# Forged, far right of the window: authentication fails, the window stays.
+	inject replay-forged-key badkey 1003
+	replay_state replay-forged-key-integrity "packets 3 replay 0 outside-window 0 integrity 1 replay-top 3"
+	inject replay-forged-icv badicv 2003
+	replay_state replay-forged-icv-integrity "packets 3 replay 0 outside-window 0 integrity 2 replay-top 3"
+	# Had a forged number moved the window, 4 would be left of it now.
+	inject replay-next good 4
+	replay_state replay-next-accepted "packets 4 replay 0 outside-window 0 integrity 2 replay-top 4"
+	inject replay-duplicate good 2
+	replay_state replay-duplicate-dropped "packets 4 replay 1 outside-window 0 integrity 2 replay-top 4"
+	# Authentic and far ahead: the window moves to 941..1004 (64 wide), so
+	# 5, never received, is left of it now; 941 is its last slot, 940 is out.
+	inject replay-jump good 1004
+	replay_state replay-jump-accepted "packets 5 replay 1 outside-window 0 integrity 2 replay-top 1004"
+	inject replay-left good 5
+	replay_state replay-left-outside-window "packets 5 replay 1 outside-window 1 integrity 2 replay-top 1004"
+	inject replay-edge good 941
+	replay_state replay-edge-accepted "packets 6 replay 1 outside-window 1 integrity 2 replay-top 1004"
+	inject replay-edge-left good 940
+	replay_state replay-edge-left-outside "packets 6 replay 1 outside-window 2 integrity 2 replay-top 1004"
+	check_eq replay-ns-integrity $((pe0 + 2)) "$(ns_stat "$rb" in-state-proto-error)"
+	check_eq replay-ns-seq-error $((se0 + 3)) "$(ns_stat "$rb" in-state-seq-error)"
+	# h2 got exactly the accepted packets, in order (the echo's ICMP
+	# sequence is the ESP one).
+	capture_stop cap3
+	got=$(tcpdump -r /tmp/neg-replay-h2.pcap -nn 2>/dev/null |
+		sed -n 's/.* seq \([0-9]*\),.*/\1/p' | tr '\n' ' ')
+	if [ "$got" = "1 2 3 4 1004 941 " ]; then
+		pass replay-delivered-exactly-accepted
+	else
+		keep_artifact /tmp/neg-replay-h2.pcap
+		fail replay-delivered-exactly-accepted "h2 got ICMP seqs '$got', not '1 2 3 4 1004 941 ': $(tcpdump -r /tmp/neg-replay-h2.pcap -nn 2>&1 |
+			cut -d' ' -f2- | head -n 8 | tr '\n' ';')"
+	fi
+}
+
+echo "state add src $A4 dst $B4 proto esp spi $SPI_T reqid 1 mode tunnel replay-window 64 aead 'rfc4106(gcm(aes))' $KEY_T 128" |
+	nfipsec -n "$rb" -b - || fail replay-sa-add refused
+# The injector: one scapy process, driven through two FIFOs.
+rm -f /tmp/neg-inj.in /tmp/neg-inj.out
+mkfifo /tmp/neg-inj.in /tmp/neg-inj.out
+ip netns exec "$wire" $PY -u "$here/esp_check.py" serve wb "$(mac_of "$rb" wan0)" \
+	$SPI_T $KEY_T $A4 $B4 192.168.111.10 192.168.186.10 \
+	</tmp/neg-inj.in >/tmp/neg-inj.out 2>/tmp/neg-inj.err &
+inj=$!
+bg_pids+=("$inj")
+exec {inj_w}>/tmp/neg-inj.in {inj_r}</tmp/neg-inj.out
+# Scapy's import is slow in the debug guest: a generous bound for starting.
+read -r -t 120 -u "$inj_r" line || line="no answer: $(tail -n 3 /tmp/neg-inj.err | tr '\n' ' ')"
+check_eq replay-injector-ready ready "$line"
+[ "$line" = ready ] && replay_window_test
+exec {inj_w}>&- {inj_r}<&-
+kill "$inj" 2>/dev/null
+wait "$inj" 2>/dev/null
+nfipsec -n "$rb" state delete dst $B4 proto esp spi $SPI_T || fail replay-sa-delete refused
 
 # A wrong key on rb's inbound SA: nothing delivered, integrity failures.
 echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100a0b0c0d0 128" |
@@ -75,31 +239,50 @@ tm0=$(ns_stat "$rb" in-tmpl-mismatch)
 printf '%s\n' "policy delete index 0" \
 	"policy add src 192.168.111.0/24 dst 192.168.186.20/32 dir out index 0" |
 	nfipsec -n "$ra" -b - || fail bypass-add refused
-ip netns exec "$wire" tcpdump -q -n -i br0 -w /tmp/neg-bypass.pcap icmp 2>/dev/null &
-t1=$!
-sleep 1
-ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20 >/dev/null
+capture_start cap4 "$wire" br0 /tmp/neg-bypass.pcap || fail bypass-capture "tcpdump did not start"
+# rb drops the cleartext: no answer.
+check_fail bypass-refused-by-rb 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
 check bypass-others-still-tunnelled ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
-sleep 0.5
-kill $t1; wait $t1 2>/dev/null
-check_eq bypass-in-clear-on-wire 2 \
-	"$(tcpdump -r /tmp/neg-bypass.pcap -n 'icmp and dst host 192.168.186.20' 2>/dev/null | wc -l)"
-check_eq bypass-tunnelled-not-in-clear 0 \
-	"$(tcpdump -r /tmp/neg-bypass.pcap -n 'icmp and host 192.168.186.10' 2>/dev/null | wc -l)"
+capture_stop cap4
+pcap_count bypass-in-clear-on-wire 2 /tmp/neg-bypass.pcap 'icmp and dst host 192.168.186.20'
+pcap_count bypass-tunnelled-not-in-clear 0 /tmp/neg-bypass.pcap 'host 192.168.186.10'
+# ... but in ESP: the echo and its reply.
+pcap_count bypass-tunnelled-in-esp 2 /tmp/neg-bypass.pcap "esp and host $A4 and host $B4"
 check_eq cleartext-refused-by-rb $((tm0 + 2)) "$(ns_stat "$rb" in-tmpl-mismatch)"
 
 # A protecting policy with no SA: dropped, counted, one ACQUIRE (rate-limited).
-nfipsec -n "$ra" monitor > /tmp/neg-monitor.txt 2>&1 &
+# The monitor says nothing when it is listening: it is ready once it shows
+# the ACQUIRE of a probe policy (pinged again while not, more than a second
+# apart: the rate limit). A second probe policy, pinged after the test's
+# packets, is the barrier: its ACQUIRE comes after all of theirs.
+nfipsec -n "$ra" monitor > /tmp/neg-monitor.txt 2>&1 </dev/null &
 mon=$!
-nos0=$(ns_stat "$ra" out-no-states)
+bg_pids+=("$mon")
+printf '%s\n' \
+	"policy add src 192.168.111.0/24 dst 192.168.186.31/32 dir out tmpl src $A4 dst $B4 proto esp reqid 98 mode tunnel index 0" \
+	"policy add src 192.168.111.0/24 dst 192.168.186.32/32 dir out tmpl src $A4 dst $B4 proto esp reqid 97 mode tunnel index 0" |
+	nfipsec -n "$ra" -b - || fail acquire-probes refused
+monitor_saw() {	# monitor_saw DST: the monitor printed an ACQUIRE for DST
+	grep -q "^acquire.* dst $1 " /tmp/neg-monitor.txt
+}
+probe_ready() {
+	monitor_saw 192.168.186.31 && return 0
+	ip netns exec "$h1" ping -c 1 -W 1.2 192.168.186.31 >/dev/null
+	monitor_saw 192.168.186.31
+}
+wait_until 15 probe_ready ||
+	fail acquire-monitor-ready "no ACQUIRE for the probe: $(head -c 300 /tmp/neg-monitor.txt)"
+nos0=$(ns_stat "$ra" out-no-states) acq0=$(ns_stat "$ra" acquire-sent)
 echo "policy add src 192.168.111.0/24 dst 192.168.186.30/32 dir out tmpl src $A4 dst $B4 proto esp reqid 99 mode tunnel index 0" |
 	nfipsec -n "$ra" -b - || fail acquire-policy refused
-sleep 1
-ip netns exec "$h1" ping -c 3 -i 0.2 -W 1 192.168.186.30 >/dev/null
-sleep 1
-kill $mon; wait $mon 2>/dev/null
-check_eq no-sa-dropped $((nos0 + 3)) "$(ns_stat "$ra" out-no-states)"
-check_eq one-acquire 1 "$(grep -c '^acquire' /tmp/neg-monitor.txt)"
+check_fail no-sa-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 3 -i 0.2 -W 1 192.168.186.30
+check_fail acquire-barrier-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 1 -W 1 192.168.186.32
+wait_until 5 monitor_saw 192.168.186.32 ||
+	fail acquire-barrier "no ACQUIRE for the barrier: $(head -c 300 /tmp/neg-monitor.txt)"
+kill "$mon"; wait "$mon" 2>/dev/null
+check_eq no-sa-dropped $((nos0 + 4)) "$(ns_stat "$ra" out-no-states)"
+check_eq acquire-sent-counted $((acq0 + 2)) "$(ns_stat "$ra" acquire-sent)"
+check_eq one-acquire 1 "$(grep -c '^acquire.* dst 192.168.186.30 ' /tmp/neg-monitor.txt)"
 check_match acquire-text "acquire.*reqid 99.*dst 192.168.186.30" "$(cat /tmp/neg-monitor.txt)"
 
 # TCP over a WAN with a 1400-byte MTU: ra tells h1 the tunnel's MTU.
@@ -107,13 +290,12 @@ for n in wa wb br0; do ip -n "$wire" link set "$n" mtu 1400; done
 ip -n "$ra" link set wan0 mtu 1400
 ip -n "$rb" link set wan0 mtu 1400
 fn0=$(ns_stat "$ra" out-frag-needed)
-ip netns exec "$h2" iperf3 -s -D -1 -p 5301 >/dev/null 2>&1
-ip netns exec "$h2" iperf3 -s -D -1 -p 5302 >/dev/null 2>&1
-sleep 1
-check small-mtu-tcp4 ip netns exec "$h1" iperf3 -c 192.168.186.10 -p 5301 -t 2
-check small-mtu-tcp6 ip netns exec "$h1" iperf3 -c fd00:186::10 -p 5302 -t 2
+iperf3_server "$h2" 5301 || fail small-mtu-server "iperf3 on port 5301 did not listen"
+iperf3_server "$h2" 5302 || fail small-mtu-server6 "iperf3 on port 5302 did not listen"
+check small-mtu-tcp4 ip netns exec "$h1" timeout 30 iperf3 -c 192.168.186.10 -p 5301 -t 2
+check small-mtu-tcp6 ip netns exec "$h1" timeout 30 iperf3 -c fd00:186::10 -p 5302 -t 2
 fn1=$(ns_stat "$ra" out-frag-needed)
 [ "$fn1" -gt "$fn0" ] 2>/dev/null && pass small-mtu-frag-needed-sent ||
 	fail small-mtu-frag-needed-sent "out-frag-needed $fn0 -> $fn1"
-rm -f /tmp/neg-*.pcap /tmp/neg-monitor.txt
+rm -f /tmp/neg-*.pcap* /tmp/neg-monitor.txt /tmp/neg-inj.*
 finish
