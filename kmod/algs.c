@@ -14,12 +14,13 @@
 #define AEAD(_n, _alias, _kmin, _kmax, _salt, _icvmin)			\
 	{ .name = _n, .alias = _alias, .kind = NFIPSEC_ALG_AEAD,	\
 	  .key_min = _kmin, .key_max = _kmax, .key_step = 64,		\
-	  .salt = _salt, .counter_iv = true,				\
+	  .salt = _salt, .geniv = "seqiv",				\
 	  .icv_default = 128, .icv_full = 128, .icv_min = _icvmin }
 
 #define CBC(_n, _alias, _kmin, _kmax, _step)				\
 	{ .name = _n, .alias = _alias, .kind = NFIPSEC_ALG_CRYPT,	\
-	  .key_min = _kmin, .key_max = _kmax, .key_step = _step }
+	  .key_min = _kmin, .key_max = _kmax, .key_step = _step,	\
+	  .geniv = "echainiv" }
 
 #define AUTH(_n, _alias, _kmin, _kmax, _def, _full)			\
 	{ .name = _n, .alias = _alias, .kind = NFIPSEC_ALG_AUTH,	\
@@ -32,7 +33,7 @@ static const struct nfipsec_alg nfipsec_algs[] = {
 	AEAD("rfc4543(gcm(aes))", NULL, 128, 256, 4, 128),
 	{ .name = "rfc7539esp(chacha20,poly1305)", .kind = NFIPSEC_ALG_AEAD,
 	  .key_min = 256, .key_max = 256, .key_step = 64, .salt = 4,
-	  .counter_iv = true, .icv_default = 128, .icv_full = 128, .icv_min = 128 },
+	  .geniv = "seqiv", .icv_default = 128, .icv_full = 128, .icv_min = 128 },
 
 	CBC("cbc(aes)", "aes", 128, 256, 64),
 	CBC("cbc(des3_ede)", "des3_ede", 192, 192, 64),
@@ -44,7 +45,7 @@ static const struct nfipsec_alg nfipsec_algs[] = {
 	CBC("cbc(serpent)", "serpent", 128, 256, 64),
 	{ .name = "rfc3686(ctr(aes))", .kind = NFIPSEC_ALG_CRYPT,
 	  .key_min = 128, .key_max = 256, .key_step = 64, .salt = 4,
-	  .counter_iv = true },
+	  .geniv = "seqiv" },
 	{ .name = "ecb(cipher_null)", .alias = "cipher_null",
 	  .kind = NFIPSEC_ALG_CRYPT },
 

@@ -22,8 +22,9 @@ struct nfipsec_alg {
 	enum nfipsec_alg_kind kind;
 	u16 key_min, key_max, key_step;
 	u8 salt;		/* bytes after the key (RFC 4106, 3686, 7634) */
-	bool counter_iv;	/* IV must be unique (from the sequence number),
-				 * else it must be unpredictable (random)
+	const char *geniv;	/* IV generator template (as XFRM's): seqiv
+				 * for counter modes (unique IVs), echainiv
+				 * for CBC (unpredictable ones); NULL: no IV
 				 */
 	u16 icv_default;	/* bits; AEAD and AUTH */
 	u16 icv_full;		/* bits: the largest allowed */

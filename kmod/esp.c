@@ -2,19 +2,30 @@
 /*
  * ESP (RFC 4303) through the kernel crypto API, synchronous or not.
  *
- * Every algorithm is used as a bare AEAD (rfc4106(gcm(aes)),
- * authenc(hmac(sha256),cbc(aes)), authencesn(...) for ESN, ...) with the
- * associated data laid out as those templates expect: SPI, [high half of
- * the sequence number,] low half, then the explicit IV; the IV is also
- * passed as the request's IV. IVs are made here: the sequence number for
- * counter modes (unique per key), random bytes for CBC (unpredictable).
+ * Every algorithm is an AEAD behind the kernel's IV generator, as XFRM's
+ * ESP (net/ipv4/esp4.c) uses it: seqiv(rfc4106(gcm(aes))),
+ * seqiv(rfc7539esp(chacha20,poly1305)), seqiv(authenc(...,rfc3686(...))),
+ * echainiv(authenc(hmac(sha256),cbc(aes))), authencesn(...) for ESN;
+ * null encryption alone has no IV and no generator. The associated data
+ * is the SPI, [the high half of the sequence number,] the low half; the
+ * IV's place in the packet starts the crypt range, and the request's IV is
+ * the 64-bit sequence number. The generator writes the packet's IV: seqiv
+ * the sequence number XOR a salt drawn at random for each transform
+ * (unique within the SA), echainiv the encryption of the sequence number
+ * times such a salt (unpredictable). Two SAs that share a key (both
+ * directions keyed alike, an SA deleted and added again by hand) have
+ * their own transforms and salts, so they do not send the same IVs, as
+ * they did when the IV was the sequence number itself: with seqiv two IVs
+ * of theirs meet only if the salts' XOR is one of the sequence numbers'
+ * XORs (a chance of 2^-32 per pair of SAs with 32-bit numbers). Decryption
+ * goes through the same transform: the generator takes the IV from the
+ * packet.
  *
  * The request, its scatterlist and the per-packet state live in one
  * allocation freed when the packet is done, as XFRM's ESP does it.
  */
 
 #include <crypto/aead.h>
-#include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/ip.h>
 
@@ -27,11 +38,12 @@
 struct esp_ctx {
 	struct sk_buff *skb;
 	struct nfipsec_sa *sa;
+	struct crypto_aead *aead;	/* sa->aead, or KUnit's bare one */
 	nfipsec_esp_done_t done;
 	u64 seq;
 	unsigned int offset;	/* of the ESP header in the skb (input) */
 	u8 ad[12];		/* SPI, [seq hi,] seq lo */
-	u8 iv[16];		/* the request's IV: CBC overwrites it */
+	u8 iv[NFIPSEC_ESP_MAX_IVLEN] __aligned(8);	/* the request's IV */
 	/* struct aead_request, then struct scatterlist[] */
 };
 
@@ -46,17 +58,18 @@ static struct scatterlist *esp_sg(struct esp_ctx *ctx)
 	struct aead_request *req = esp_req(ctx);
 
 	return (void *)ALIGN((unsigned long)(req + 1) +
-			     crypto_aead_reqsize(ctx->sa->aead),
+			     crypto_aead_reqsize(ctx->aead),
 			     __alignof__(struct scatterlist));
 }
 
 /* The per-packet state, request and scatterlist (nsg entries), or NULL. */
 static struct esp_ctx *esp_ctx_alloc(struct sk_buff *skb, struct nfipsec_sa *sa,
-				     int nsg, u64 seq, nfipsec_esp_done_t done)
+				     struct crypto_aead *aead, int nsg, u64 seq,
+				     nfipsec_esp_done_t done)
 {
 	size_t len = sizeof(struct esp_ctx) + crypto_tfm_ctx_alignment() +
 		     sizeof(struct aead_request) +
-		     crypto_aead_reqsize(sa->aead) +
+		     crypto_aead_reqsize(aead) +
 		     __alignof__(struct scatterlist) +
 		     nsg * sizeof(struct scatterlist);
 	struct esp_ctx *ctx = kmalloc(len, GFP_ATOMIC);
@@ -64,6 +77,7 @@ static struct esp_ctx *esp_ctx_alloc(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (ctx) {
 		ctx->skb = skb;
 		ctx->sa = sa;
+		ctx->aead = aead;
 		ctx->done = done;
 		ctx->seq = seq;
 	}
@@ -87,13 +101,12 @@ static unsigned int esp_fill_ad(struct esp_ctx *ctx, __be32 spi, u64 seq)
 
 /*
  * A scatterlist of the associated data followed by len bytes of the skb
- * from offset; returns the aead_request, set up but for the direction.
+ * from offset; returns the aead_request, set up but for its lengths.
  */
 static struct aead_request *esp_setup(struct esp_ctx *ctx, int nfrags,
 				      unsigned int adlen, unsigned int offset,
 				      unsigned int len, crypto_completion_t cb)
 {
-	struct nfipsec_sa *sa = ctx->sa;
 	struct aead_request *req = esp_req(ctx);
 	struct scatterlist *sg = esp_sg(ctx);
 	int n;
@@ -105,9 +118,8 @@ static struct aead_request *esp_setup(struct esp_ctx *ctx, int nfrags,
 		return NULL;
 	sg_mark_end(sg + n);
 
-	aead_request_set_tfm(req, sa->aead);
+	aead_request_set_tfm(req, ctx->aead);
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, cb, ctx);
-	aead_request_set_ad(req, adlen + sa->ivlen);
 	return req;
 }
 
@@ -132,14 +144,19 @@ static void esp_output_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 	esp_finish(ctx, err);
 }
 
-/* iv: the IV to use (KUnit's test vectors), or NULL to make one. */
-static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa, u8 nexthdr,
-		       const u8 *iv, nfipsec_esp_done_t done)
+/*
+ * aead: sa->aead, whose IV generator makes the IV (iv NULL); or, for
+ * KUnit's test vectors only, a bare transform of the SA and the IV to use.
+ */
+static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
+		       struct crypto_aead *aead, u8 nexthdr, const u8 *iv,
+		       nfipsec_esp_done_t done)
 {
-	unsigned int plen = skb->len, padlen, tail, hlen, adlen, i;
+	unsigned int plen = skb->len, padlen, tail, hlen, adlen, clen, i;
 	struct aead_request *req;
 	struct ip_esp_hdr *esph;
 	struct sk_buff *trailer;
+	struct scatterlist *sg;
 	struct esp_ctx *ctx;
 	int nfrags, err;
 	u8 *tp;
@@ -154,6 +171,7 @@ static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa, u8 nexthdr,
 	}
 
 	padlen = ALIGN(plen + 2, sa->align) - (plen + 2);
+	clen = plen + padlen + 2;
 	tail = padlen + 2 + sa->icvlen;
 	hlen = sizeof(*esph) + sa->ivlen;
 
@@ -172,31 +190,37 @@ static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa, u8 nexthdr,
 	esph->spi = sa->spi;
 	esph->seq_no = htonl(lower_32_bits(seq));
 
-	ctx = esp_ctx_alloc(skb, sa, nfrags + 1, seq, done);
+	ctx = esp_ctx_alloc(skb, sa, aead, nfrags + 1, seq, done);
 	if (unlikely(!ctx)) {
 		done(skb, sa, seq, -ENOMEM);
 		return;
 	}
-	if (unlikely(iv)) {
-		memcpy(ctx->iv, iv, sa->ivlen);
-	} else if (sa->counter_iv) {
-		memset(ctx->iv, 0, sa->ivlen);
-		put_unaligned_be64(seq, ctx->iv + sa->ivlen - 8);
-	} else {
-		get_random_bytes(ctx->iv, sa->ivlen);
-	}
-	memcpy(esph + 1, ctx->iv, sa->ivlen);
-
 	adlen = esp_fill_ad(ctx, sa->spi, seq);
 	req = esp_setup(ctx, nfrags, adlen, sizeof(*esph),
-			sa->ivlen + plen + padlen + 2 + sa->icvlen,
-			esp_output_done);
+			sa->ivlen + clen + sa->icvlen, esp_output_done);
 	if (unlikely(!req)) {
 		esp_finish(ctx, -EINVAL);
 		return;
 	}
-	aead_request_set_crypt(req, esp_sg(ctx), esp_sg(ctx),
-			       plen + padlen + 2, ctx->iv);
+	sg = esp_sg(ctx);
+	if (unlikely(iv)) {
+		/* A bare transform takes the IV as the end of the AD. */
+		memcpy(esph + 1, iv, sa->ivlen);
+		memcpy(ctx->iv, iv, sa->ivlen);
+		aead_request_set_ad(req, adlen + sa->ivlen);
+		aead_request_set_crypt(req, sg, sg, clen, ctx->iv);
+	} else {
+		/*
+		 * As esp_output_tail(): the generator takes the sequence
+		 * number, big-endian in the IV's last 8 bytes, and writes the
+		 * packet's IV at the start of the crypt range.
+		 */
+		memset(ctx->iv, 0, sa->ivlen);
+		if (sa->ivlen)
+			put_unaligned_be64(seq, ctx->iv + sa->ivlen - 8);
+		aead_request_set_ad(req, adlen);
+		aead_request_set_crypt(req, sg, sg, sa->ivlen + clen, ctx->iv);
+	}
 
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS || err == -EBUSY)
@@ -207,15 +231,16 @@ static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa, u8 nexthdr,
 void nfipsec_esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 			u8 nexthdr, nfipsec_esp_done_t done)
 {
-	esp_output(skb, sa, nexthdr, NULL, done);
+	esp_output(skb, sa, sa->aead, nexthdr, NULL, done);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_output);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 void nfipsec_esp_output_iv(struct sk_buff *skb, struct nfipsec_sa *sa,
-			   u8 nexthdr, const u8 *iv, nfipsec_esp_done_t done)
+			   struct crypto_aead *aead, u8 nexthdr, const u8 *iv,
+			   nfipsec_esp_done_t done)
 {
-	esp_output(skb, sa, nexthdr, iv, done);
+	esp_output(skb, sa, aead, nexthdr, iv, done);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_output_iv);
 #endif
@@ -287,14 +312,12 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 		done(skb, sa, seq, nfrags);
 		return;
 	}
-	ctx = esp_ctx_alloc(skb, sa, nfrags + 1, seq, done);
+	ctx = esp_ctx_alloc(skb, sa, sa->aead, nfrags + 1, seq, done);
 	if (unlikely(!ctx)) {
 		done(skb, sa, seq, -ENOMEM);
 		return;
 	}
 	ctx->offset = offset;
-	memcpy(ctx->iv, skb->data + offset + sizeof(struct ip_esp_hdr),
-	       sa->ivlen);
 	adlen = esp_fill_ad(ctx, sa->spi, seq);
 	req = esp_setup(ctx, nfrags, adlen, offset + sizeof(struct ip_esp_hdr),
 			sa->ivlen + elen + sa->icvlen, esp_input_done);
@@ -302,8 +325,10 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 		esp_finish(ctx, -EINVAL);
 		return;
 	}
+	/* As esp_input(): the generator reads the IV from the packet. */
+	aead_request_set_ad(req, adlen);
 	aead_request_set_crypt(req, esp_sg(ctx), esp_sg(ctx),
-			       elen + sa->icvlen, ctx->iv);
+			       sa->ivlen + elen + sa->icvlen, ctx->iv);
 
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS || err == -EBUSY)

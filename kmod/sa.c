@@ -19,6 +19,7 @@
 #include <linux/timekeeping.h>
 
 #include "nfipsec.h"
+#include "esp.h"
 #include "policy.h"
 
 static struct workqueue_struct *nfipsec_sa_wq;
@@ -62,7 +63,8 @@ EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_put);
 /* Key for authenc(): an rtattr with the encryption key's length, the
  * authentication key, then the encryption key (crypto/authenc.c).
  */
-static int sa_authenc_setkey(struct nfipsec_sa *sa)
+static int sa_authenc_setkey(const struct nfipsec_sa *sa,
+			     struct crypto_aead *aead)
 {
 	const struct nfipsec_sa_alg *a = &sa->algs[NFIPSEC_ALG_AUTH];
 	const struct nfipsec_sa_alg *e = &sa->algs[NFIPSEC_ALG_CRYPT];
@@ -84,70 +86,138 @@ static int sa_authenc_setkey(struct nfipsec_sa *sa)
 	p = key + RTA_SPACE(sizeof(*param));
 	memcpy(p, a->key, a->key_len);
 	memcpy(p + a->key_len, e->key, e->key_len);
-	err = crypto_aead_setkey(sa->aead, key, len);
+	err = crypto_aead_setkey(aead, key, len);
 	kfree_sensitive(key);
 	return err;
 }
 
-static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
+/*
+ * The crypto API name of the SA's transform, as XFRM's ESP builds it
+ * (esp_init_aead, esp_init_authenc): with geniv, wrapped in the
+ * algorithm's IV generator (seqiv, echainiv), which makes the IVs; else
+ * bare, taking the IV from its caller. Null encryption has no IV and no
+ * generator.
+ */
+static int sa_aead_name(const struct nfipsec_sa *sa, bool geniv, char *name,
+			size_t size)
 {
 	const struct nfipsec_sa_alg *aead = &sa->algs[NFIPSEC_ALG_AEAD];
 	const struct nfipsec_sa_alg *auth = &sa->algs[NFIPSEC_ALG_AUTH];
 	const struct nfipsec_sa_alg *crypt = &sa->algs[NFIPSEC_ALG_CRYPT];
 	const struct nfipsec_alg *a, *e;
-	char name[CRYPTO_MAX_ALG_NAME];
-	unsigned int icv_bits;
-	int err;
+	char inner[CRYPTO_MAX_ALG_NAME];
+	const char *gen;
+	int n;
 
 	if (aead->alg) {
-		strscpy(name, aead->alg->name, sizeof(name));
-		icv_bits = aead->icv_bits ?: aead->alg->icv_default;
+		gen = aead->alg->geniv;
+		/*
+		 * cryptd() over an algorithm that resolves to an accelerated
+		 * driver clashes with the driver's own cryptd instance
+		 * (-EEXIST): the test knob wraps the generic composition of
+		 * GCM instead.
+		 */
+		if (READ_ONCE(force_async) &&
+		    !strcmp(aead->alg->name, "rfc4106(gcm(aes))"))
+			n = snprintf(inner, sizeof(inner), "%s",
+				     "cryptd(rfc4106(gcm_base(ctr(aes-generic),ghash-generic)))");
+		else
+			n = snprintf(inner, sizeof(inner), "%s",
+				     aead->alg->name);
 	} else {
 		/* Absent halves are null algorithms, as XFRM does it. */
 		a = auth->alg ?: nfipsec_alg_find("digest_null", NFIPSEC_ALG_AUTH);
 		e = crypt->alg ?: nfipsec_alg_find("ecb(cipher_null)",
 						   NFIPSEC_ALG_CRYPT);
-		snprintf(name, sizeof(name), "%s(%s,%s)",
-			 nfipsec_sa_esn(sa) ? "authencesn" : "authenc",
-			 a->name, e->name);
-		icv_bits = auth->alg ? auth->icv_bits ?: a->icv_default : 0;
+		gen = e->geniv;
+		n = snprintf(inner, sizeof(inner), "%s(%s,%s)",
+			     nfipsec_sa_esn(sa) ? "authencesn" : "authenc",
+			     a->name, e->name);
 	}
+	if (n >= sizeof(inner))
+		return -ENAMETOOLONG;
+	if (geniv && gen)
+		n = snprintf(name, size, "%s(%s)", gen, inner);
+	else
+		n = snprintf(name, size, "%s", inner);
+	return n < size ? 0 : -ENAMETOOLONG;
+}
 
-	/*
-	 * cryptd() over an algorithm that resolves to an accelerated driver
-	 * clashes with the driver's own cryptd instance (-EEXIST): the test
-	 * knob wraps the generic composition of GCM instead.
-	 */
-	if (READ_ONCE(force_async) && aead->alg &&
-	    !strcmp(aead->alg->name, "rfc4106(gcm(aes))"))
-		strscpy(name, "cryptd(rfc4106(gcm_base(ctr(aes-generic),ghash-generic)))",
-			sizeof(name));
-	sa->aead = crypto_alloc_aead(name, 0, 0);
-	if (IS_ERR(sa->aead)) {
-		err = PTR_ERR(sa->aead);
-		nfipsec_extack_fmt(extack, "algorithm not available in this kernel",
-				   "%s: not available in this kernel (%d)",
-				   name, err);
-		return err;
+/* A keyed transform for the SA: see sa_aead_name() for geniv. */
+static struct crypto_aead *sa_alloc_aead(const struct nfipsec_sa *sa,
+					 bool geniv,
+					 struct netlink_ext_ack *extack)
+{
+	const struct nfipsec_sa_alg *aead = &sa->algs[NFIPSEC_ALG_AEAD];
+	const struct nfipsec_sa_alg *auth = &sa->algs[NFIPSEC_ALG_AUTH];
+	char name[CRYPTO_MAX_ALG_NAME];
+	struct crypto_aead *tfm;
+	unsigned int icv_bits;
+	int err;
+
+	err = sa_aead_name(sa, geniv, name, sizeof(name));
+	if (err) {
+		NL_SET_ERR_MSG(extack, "algorithm name too long");
+		return ERR_PTR(err);
 	}
 	if (aead->alg)
-		err = crypto_aead_setkey(sa->aead, aead->key, aead->key_len);
+		icv_bits = aead->icv_bits ?: aead->alg->icv_default;
 	else
-		err = sa_authenc_setkey(sa);
+		icv_bits = auth->alg ? auth->icv_bits ?: auth->alg->icv_default : 0;
+
+	tfm = crypto_alloc_aead(name, 0, 0);
+	if (IS_ERR(tfm)) {
+		nfipsec_extack_fmt(extack, "algorithm not available in this kernel",
+				   "%s: not available in this kernel (%ld)",
+				   name, PTR_ERR(tfm));
+		return tfm;
+	}
+	if (aead->alg)
+		err = crypto_aead_setkey(tfm, aead->key, aead->key_len);
+	else
+		err = sa_authenc_setkey(sa, tfm);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "the crypto API refused the key");
-		return err;
+		goto err_free;
 	}
-	err = crypto_aead_setauthsize(sa->aead, icv_bits / 8);
+	err = crypto_aead_setauthsize(tfm, icv_bits / 8);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "the crypto API refused the ICV length");
-		return err;
+		goto err_free;
 	}
+	return tfm;
+
+err_free:
+	crypto_free_aead(tfm);
+	return ERR_PTR(err);
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* KUnit: the SA's transform without its IV generator (test vectors). */
+struct crypto_aead *nfipsec_sa_alloc_bare_aead(const struct nfipsec_sa *sa)
+{
+	return sa_alloc_aead(sa, false, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_alloc_bare_aead);
+#endif
+
+static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
+{
+	sa->aead = sa_alloc_aead(sa, true, extack);
+	if (IS_ERR(sa->aead))
+		return PTR_ERR(sa->aead);
 	sa->ivlen = crypto_aead_ivsize(sa->aead);
 	sa->align = ALIGN(crypto_aead_blocksize(sa->aead), 4);
 	sa->icvlen = crypto_aead_authsize(sa->aead);
-	sa->counter_iv = aead->alg ? aead->alg->counter_iv :
-		crypt->alg && crypt->alg->counter_iv;
+	/*
+	 * ESP hands the generator the sequence number as a 64-bit IV (or
+	 * the low 64 bits of a longer one); only null encryption has none.
+	 */
+	if (sa->ivlen > NFIPSEC_ESP_MAX_IVLEN ||
+	    (sa->ivlen && sa->ivlen < sizeof(u64))) {
+		NL_SET_ERR_MSG(extack, "unsupported IV length");
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -66,9 +66,8 @@ struct nfipsec_sa {
 	struct nfipsec_lifetime lft;
 	u64 add_time;			/* ktime_get_real_seconds() */
 
-	struct crypto_aead *aead;
+	struct crypto_aead *aead;	/* behind its IV generator, if any */
 	u8 ivlen, align, icvlen;
-	bool counter_iv;
 	struct nfipsec_sa_alg algs[3];	/* by enum nfipsec_alg_kind */
 
 	spinlock_t lock;		/* replay window */
@@ -110,6 +109,8 @@ struct nfipsec_sa_cfg {
 struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 				     const struct nfipsec_sa_cfg *cfg,
 				     struct netlink_ext_ack *extack);
+/* KUnit: a keyed transform of the SA without IV generator. */
+struct crypto_aead *nfipsec_sa_alloc_bare_aead(const struct nfipsec_sa *sa);
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		   bool replace, struct netlink_ext_ack *extack);
 struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,

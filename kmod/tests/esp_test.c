@@ -10,12 +10,21 @@
  *    ESP packet (its padding and trailer included), authenticated as the
  *    kernel's testmgr.h does: built byte for byte and parsed back;
  *  - ChaCha20-Poly1305 (RFC 7634) with ESN, and AES-GCM with ESN across a
- *    wrap of the low half: round trips, the high half authenticated.
+ *    wrap of the low half: round trips, the high half authenticated;
+ *  - nonces: for every IV generator and mode (seqiv: GCM, CCM, GMAC,
+ *    ChaCha20-Poly1305, CTR; echainiv: CBC; with and without ESN), two SAs
+ *    with the same key sending the same sequence numbers use different IVs
+ *    and each decrypts the other's packets; no IV repeats, within one SA or
+ *    across the two, over hundreds of packets. Null encryption (no IV).
+ * The vectors' fixed IVs go through a transform without IV generator
+ * (nfipsec_esp_output_iv); everything else through the datapath's.
  */
 
+#include <crypto/aead.h>
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/skbuff.h>
+#include <linux/sort.h>
 
 #include "../nfipsec.h"
 #include "../esp.h"
@@ -169,15 +178,34 @@ static int esp_wait(struct kunit *test)
 	return esp_res.err;
 }
 
-/* Encrypt skb's data (with iv, or an IV of the module's); the error. */
+static void aead_free_action(void *aead)
+{
+	crypto_free_aead(aead);
+}
+
+/*
+ * Encrypt skb's data; the error. With iv, through a transform of the SA
+ * without IV generator (test vectors only); else as the datapath does.
+ */
 static int esp_out(struct kunit *test, struct sk_buff *skb,
 		   struct nfipsec_sa *sa, u8 nexthdr, const u8 *iv)
 {
-	init_completion(&esp_res.done);
-	if (iv)
-		nfipsec_esp_output_iv(skb, sa, nexthdr, iv, esp_test_done);
-	else
+	struct crypto_aead *bare;
+	int err;
+
+	if (iv) {
+		bare = nfipsec_sa_alloc_bare_aead(sa);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, bare);
+		err = kunit_add_action_or_reset(test, aead_free_action, bare);
+		KUNIT_ASSERT_EQ(test, 0, err);
+		KUNIT_ASSERT_EQ(test, sa->ivlen, crypto_aead_ivsize(bare));
+		KUNIT_ASSERT_EQ(test, sa->icvlen, crypto_aead_authsize(bare));
+		init_completion(&esp_res.done);
+		nfipsec_esp_output_iv(skb, sa, bare, nexthdr, iv, esp_test_done);
+	} else {
+		init_completion(&esp_res.done);
 		nfipsec_esp_output(skb, sa, nexthdr, esp_test_done);
+	}
 	return esp_wait(test);
 }
 
@@ -372,6 +400,8 @@ static void nfipsec_test_esp_chacha_esn(struct kunit *test)
 				       chacha_key, sizeof(chacha_key),
 				       htonl(0xf3338886), NFIPSEC_SA_F_ESN);
 	u64 seq = (3ULL << 32) | 0x4e91;
+	/* SPI, seq | IV | 100 bytes + 2 of trailer, padded to 4 | ICV */
+	const unsigned int len = 8 + 8 + 104 + 16;
 	struct sk_buff *skb;
 	u8 *pkt;
 
@@ -379,21 +409,26 @@ static void nfipsec_test_esp_chacha_esn(struct kunit *test)
 	atomic64_set(&sa->seq_out, seq - 1);
 	KUNIT_ASSERT_EQ(test, 0, esp_out(test, skb, sa, IPPROTO_IPV6, NULL));
 	KUNIT_EXPECT_EQ(test, 0x4e91U, get_unaligned_be32(skb->data + 4));
-	pkt = kunit_kmalloc(test, skb->len, GFP_KERNEL);
+	KUNIT_ASSERT_EQ(test, len, skb->len);
+	pkt = kunit_kmalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
-	memcpy(pkt, skb->data, skb->len);
+	memcpy(pkt, skb->data, len);
 
 	KUNIT_ASSERT_EQ(test, 0, esp_in(test, skb, sa, seq));
 	KUNIT_EXPECT_EQ(test, IPPROTO_IPV6, NFIPSEC_ESP_CB(skb)->nexthdr);
 	KUNIT_ASSERT_EQ(test, 100U, skb->len);
 	KUNIT_EXPECT_MEMEQ(test, chacha_ptext, skb->data, 100);
 
-	skb = skb_with(test, pkt, 8 + 8 + 104 + 16);
+	/* The same packet, intact, under another high half: refused. */
+	skb = skb_with(test, pkt, len);
 	KUNIT_EXPECT_EQ(test, -EBADMSG,
 			esp_in(test, skb, sa, seq + (1ULL << 32)));
+	/* ... and accepted under its own (the packet itself is sound). */
+	skb = skb_with(test, pkt, len);
+	KUNIT_EXPECT_EQ(test, 0, esp_in(test, skb, sa, seq));
 }
 
-/* A round trip through every algorithm family, with ESN. */
+/* AES-GCM with ESN across a wrap of the low half: a round trip. */
 static void nfipsec_test_esp_round_trip(struct kunit *test)
 {
 	struct nfipsec_sa *sa = sa_new(test, "rfc4106(gcm(aes))", gcm_key,
@@ -414,12 +449,238 @@ static void nfipsec_test_esp_round_trip(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, gcm_ptext, skb->data, 61);
 }
 
+/* An SA of each IV generator and mode, keyed with a fixed pattern. */
+struct esp_iv_case {
+	const char *desc;
+	const char *aead, *enc, *auth;	/* ip-xfrm names; NULL: absent */
+	u8 key_len, auth_key_len;	/* bytes, salt included */
+	u16 icv_bits;			/* 0: the default */
+	u32 flags;
+};
+
+static const struct esp_iv_case esp_iv_cases[] = {
+	{ "seqiv-gcm", "rfc4106(gcm(aes))", NULL, NULL, 16 + 4, 0, 128, 0 },
+	{ "seqiv-gcm256-esn", "rfc4106(gcm(aes))", NULL, NULL, 32 + 4, 0, 96,
+	  NFIPSEC_SA_F_ESN },
+	{ "seqiv-ccm", "rfc4309(ccm(aes))", NULL, NULL, 16 + 3, 0, 128, 0 },
+	{ "seqiv-gmac", "rfc4543(gcm(aes))", NULL, NULL, 16 + 4, 0, 128, 0 },
+	{ "seqiv-chacha20poly1305-esn", "rfc7539esp(chacha20,poly1305)",
+	  NULL, NULL, 32 + 4, 0, 128, NFIPSEC_SA_F_ESN },
+	{ "seqiv-ctr-sha1", NULL, "rfc3686(ctr(aes))", "hmac(sha1)", 16 + 4,
+	  20, 0, 0 },
+	{ "echainiv-cbc-aes-sha256", NULL, "cbc(aes)", "hmac(sha256)", 16, 32,
+	  128, 0 },
+	{ "echainiv-cbc-aes-sha256-esn", NULL, "cbc(aes)", "hmac(sha256)", 32,
+	  32, 128, NFIPSEC_SA_F_ESN },
+	{ "echainiv-cbc-3des-sha1", NULL, "cbc(des3_ede)", "hmac(sha1)", 24,
+	  20, 0, 0 },
+};
+
+static void esp_iv_case_desc(const struct esp_iv_case *c, char *desc)
+{
+	strscpy(desc, c->desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(esp_iv, esp_iv_cases, esp_iv_case_desc);
+
+static void esp_key_fill(u8 *key, unsigned int len, u8 seed)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		key[i] = seed + i * 29;	/* no two 3DES subkeys alike */
+}
+
+static void esp_alg_set(struct kunit *test, struct nfipsec_sa_alg *a,
+			const char *name, enum nfipsec_alg_kind kind,
+			unsigned int key_len, u8 seed, u32 icv_bits)
+{
+	a->alg = nfipsec_alg_find(name, kind);
+	KUNIT_ASSERT_NOT_NULL(test, a->alg);
+	a->key_len = key_len;
+	a->icv_bits = icv_bits;
+	esp_key_fill(a->key, key_len, seed);
+}
+
+static struct nfipsec_sa *sa_new_case(struct kunit *test,
+				      const struct esp_iv_case *c)
+{
+	struct nfipsec_sa_cfg *cfg;
+	struct nfipsec_sa *sa;
+
+	cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	cfg->family = AF_INET;
+	cfg->proto = IPPROTO_ESP;
+	cfg->mode = NFIPSEC_MODE_TUNNEL;
+	cfg->spi = htonl(0x1001);
+	cfg->flags = c->flags;
+	cfg->replay_window = 64;
+	if (c->aead)
+		esp_alg_set(test, &cfg->algs[NFIPSEC_ALG_AEAD], c->aead,
+			    NFIPSEC_ALG_AEAD, c->key_len, 0x31, c->icv_bits);
+	if (c->enc)
+		esp_alg_set(test, &cfg->algs[NFIPSEC_ALG_CRYPT], c->enc,
+			    NFIPSEC_ALG_CRYPT, c->key_len, 0x31, 0);
+	if (c->auth)
+		esp_alg_set(test, &cfg->algs[NFIPSEC_ALG_AUTH], c->auth,
+			    NFIPSEC_ALG_AUTH, c->auth_key_len, 0x5a, c->icv_bits);
+	sa = nfipsec_sa_create(NULL, cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sa);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, sa_put_action,
+							   sa));
+	return sa;
+}
+
+/* The first sequence number of the case: ESN ones cross a low-half wrap. */
+static u64 esp_iv_first_seq(const struct esp_iv_case *c)
+{
+	return c->flags & NFIPSEC_SA_F_ESN ? (5ULL << 32) | 0xffffff80 : 1;
+}
+
+/*
+ * One packet of seq from sa, of 61 bytes of payload: an skb the test frees
+ * (esp_iv_free() frees it earlier).
+ */
+static struct sk_buff *esp_iv_packet(struct kunit *test, struct nfipsec_sa *sa,
+				     u64 seq)
+{
+	struct sk_buff *skb = skb_with(test, gcm_ptext, 61);
+
+	atomic64_set(&sa->seq_out, seq - 1);
+	KUNIT_ASSERT_EQ(test, 0, esp_out(test, skb, sa, IPPROTO_IPIP, NULL));
+	KUNIT_ASSERT_EQ(test, 8U + sa->ivlen + ALIGN(61 + 2, sa->align) +
+			sa->icvlen, skb->len);
+	KUNIT_ASSERT_EQ(test, (u32)seq, get_unaligned_be32(skb->data + 4));
+	return skb;
+}
+
+static void esp_iv_free(struct kunit *test, struct sk_buff *skb)
+{
+	kunit_release_action(test, skb_free_action, skb);
+}
+
+/* Decrypt a copy of pkt with sa; the error. */
+static int esp_iv_open(struct kunit *test, struct nfipsec_sa *sa,
+		       const struct sk_buff *pkt, u64 seq)
+{
+	struct sk_buff *skb = skb_with(test, pkt->data, pkt->len);
+	int err = esp_in(test, skb, sa, seq);
+
+	if (!err) {
+		KUNIT_EXPECT_EQ(test, IPPROTO_IPIP, NFIPSEC_ESP_CB(skb)->nexthdr);
+		KUNIT_EXPECT_EQ(test, 61U, skb->len);
+		KUNIT_EXPECT_MEMEQ(test, gcm_ptext, skb->data, 61);
+	}
+	esp_iv_free(test, skb);
+	return err;
+}
+
+/*
+ * Two SAs with the same key (both directions keyed alike, or an SA added
+ * again by hand) sending the same sequence numbers and the same payload:
+ * their IVs differ, so do their ciphertexts, and each SA decrypts the
+ * other's packets (the IV is the packet's, whichever transform made it).
+ */
+static void nfipsec_test_esp_same_key_iv(struct kunit *test)
+{
+	const struct esp_iv_case *c = test->param_value;
+	struct nfipsec_sa *a = sa_new_case(test, c);
+	struct nfipsec_sa *b = sa_new_case(test, c);
+	u64 seq = esp_iv_first_seq(c);
+	struct sk_buff *pa, *pb;
+	int i;
+
+	KUNIT_ASSERT_GE(test, a->ivlen, 8);
+	for (i = 0; i < 3; i++, seq++) {
+		pa = esp_iv_packet(test, a, seq);
+		pb = esp_iv_packet(test, b, seq);
+		KUNIT_EXPECT_EQ(test, pa->len, pb->len);
+		/* The same SPI and sequence number ... */
+		KUNIT_EXPECT_MEMEQ(test, pa->data, pb->data, 8);
+		/* ... but another IV, and so another ciphertext. */
+		KUNIT_EXPECT_MEMNEQ(test, pa->data + 8, pb->data + 8, a->ivlen);
+		KUNIT_EXPECT_MEMNEQ(test, pa->data + 8 + a->ivlen,
+				    pb->data + 8 + a->ivlen, 16);
+		KUNIT_EXPECT_EQ(test, 0, esp_iv_open(test, b, pa, seq));
+		KUNIT_EXPECT_EQ(test, 0, esp_iv_open(test, a, pb, seq));
+		KUNIT_EXPECT_EQ(test, 0, esp_iv_open(test, a, pa, seq));
+		esp_iv_free(test, pa);
+		esp_iv_free(test, pb);
+	}
+}
+
+#define ESP_IV_PACKETS 200
+
+static int esp_iv_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, NFIPSEC_ESP_MAX_IVLEN);
+}
+
+/*
+ * The IVs of ESP_IV_PACKETS packets from each of two SAs with the same
+ * key, over the same sequence numbers: not one value twice, in one SA or
+ * across both.
+ */
+static void nfipsec_test_esp_iv_unique(struct kunit *test)
+{
+	const struct esp_iv_case *c = test->param_value;
+	struct nfipsec_sa *sa[2] = { sa_new_case(test, c), sa_new_case(test, c) };
+	u64 first = esp_iv_first_seq(c);
+	unsigned int n = 2 * ESP_IV_PACKETS, i, j, dups = 0;
+	struct sk_buff *skb;
+	u8 *ivs;
+
+	KUNIT_ASSERT_GE(test, sa[0]->ivlen, 8);
+	ivs = kunit_kcalloc(test, n, NFIPSEC_ESP_MAX_IVLEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ivs);
+	for (i = 0; i < ESP_IV_PACKETS; i++) {
+		for (j = 0; j < 2; j++) {
+			skb = esp_iv_packet(test, sa[j], first + i);
+			memcpy(ivs + (2 * i + j) * NFIPSEC_ESP_MAX_IVLEN,
+			       skb->data + 8, sa[j]->ivlen);
+			esp_iv_free(test, skb);
+		}
+	}
+	sort(ivs, n, NFIPSEC_ESP_MAX_IVLEN, esp_iv_cmp, NULL);
+	for (i = 1; i < n; i++)
+		if (!esp_iv_cmp(ivs + (i - 1) * NFIPSEC_ESP_MAX_IVLEN,
+				ivs + i * NFIPSEC_ESP_MAX_IVLEN))
+			dups++;
+	KUNIT_EXPECT_EQ_MSG(test, 0U, dups, "%u repeated IVs among %u packets",
+			    dups, n);
+}
+
+/* Null encryption: no IV, no generator; the payload authenticated. */
+static void nfipsec_test_esp_null(struct kunit *test)
+{
+	static const struct esp_iv_case c = {
+		"null-sha1", NULL, "ecb(cipher_null)", "hmac(sha1)", 0, 20, 0, 0,
+	};
+	struct nfipsec_sa *sa = sa_new_case(test, &c);
+	struct sk_buff *skb;
+
+	KUNIT_ASSERT_EQ(test, 0, sa->ivlen);
+	KUNIT_ASSERT_EQ(test, 12, sa->icvlen);
+	skb = esp_iv_packet(test, sa, 42);
+	/* SPI, seq | 61 bytes + 2 of trailer, padded to 4 | ICV */
+	KUNIT_EXPECT_EQ(test, 8U + 64 + 12, skb->len);
+	/* In clear: the payload follows the ESP header. */
+	KUNIT_EXPECT_MEMEQ(test, gcm_ptext, skb->data + 8, 61);
+	KUNIT_EXPECT_EQ(test, 0, esp_iv_open(test, sa, skb, 42));
+	skb->data[20] ^= 1;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, esp_iv_open(test, sa, skb, 42));
+}
+
 static struct kunit_case nfipsec_esp_cases[] = {
 	KUNIT_CASE(nfipsec_test_esp_gcm_build),
 	KUNIT_CASE(nfipsec_test_esp_gcm_parse),
 	KUNIT_CASE(nfipsec_test_esp_cbc_sha256),
 	KUNIT_CASE(nfipsec_test_esp_chacha_esn),
 	KUNIT_CASE(nfipsec_test_esp_round_trip),
+	KUNIT_CASE_PARAM(nfipsec_test_esp_same_key_iv, esp_iv_gen_params),
+	KUNIT_CASE_PARAM(nfipsec_test_esp_iv_unique, esp_iv_gen_params),
+	KUNIT_CASE(nfipsec_test_esp_null),
 	{}
 };
 
