@@ -12,7 +12,7 @@ SECS=${NFIPSEC_BENCH_SECS:-5}
 require_module
 tunnel_topology || { echo "bench: topology failed"; exit 1; }
 ip netns exec "$h2" iperf3 -s -D -p 5201 >/dev/null 2>&1
-sleep 1
+wait_listen "$h2" 5201 || { echo "bench: no iperf3 server"; exit 1; }
 
 # measure MODE: one number, TCP Mbit/s or UDP packets/s received.
 measure() {

@@ -14,7 +14,9 @@ veth_pair "$a" "$b" || exit 1
 
 run_bg ip netns exec "$a" ping -q -i 0.05 10.0.1.2
 run_bg ip netns exec "$a" ping -6 -q -i 0.05 fd00:1::2
-sleep 1
+# Traffic flows through the hooks before the first unload.
+hook_count() { nfipsec_stat "$a" "hook-$1-postrouting"; }
+wait_until 10 [ "$(hook_count ipv4)" -gt 0 ] 2>/dev/null
 
 for i in 1 2 3; do
 	check "unload-under-traffic-$i" rmmod nfipsec
@@ -22,11 +24,13 @@ for i in 1 2 3; do
 done
 
 # Hooks are registered in namespaces that existed before the load.
-c1=$(nfipsec_stat "$a" hook-ipv4-postrouting)
-d1=$(nfipsec_stat "$a" hook-ipv6-postrouting)
-sleep 1
-c2=$(nfipsec_stat "$a" hook-ipv4-postrouting)
-d2=$(nfipsec_stat "$a" hook-ipv6-postrouting)
+c1=$(hook_count ipv4)
+d1=$(hook_count ipv6)
+grew() { [ "$(hook_count "$1")" -gt "$2" ] 2>/dev/null; }
+wait_until 5 grew ipv4 "$c1"
+wait_until 5 grew ipv6 "$d1"
+c2=$(hook_count ipv4)
+d2=$(hook_count ipv6)
 [ "$c2" -gt "$c1" ] 2>/dev/null && pass hooks-live-ipv4-after-reload ||
 	fail hooks-live-ipv4-after-reload "hook-ipv4-postrouting $c1 -> $c2"
 [ "$d2" -gt "$d1" ] 2>/dev/null && pass hooks-live-ipv6-after-reload ||

@@ -1,221 +1,397 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Checks the CLI's parser without a kernel: NFIPSEC_DUMP_REQUEST=1 makes it
-# print the request it would send. Good lines must give the attributes
-# below; bad lines must exit 1 and send nothing.
+# The CLI's grammar without a kernel: NFIPSEC_DUMP_REQUEST=1 makes nfipsec
+# print the request it would send instead of sending it. Every case of the
+# corpus (tools/corpus.txt, format at its top) is run twice, as arguments
+# and as a line of -b - (the way the selftests feed it), and must give the
+# outcome written there: accepted with that request, or refused (exit 1,
+# nothing sent) with that message. Then the drift check: every
+# nfipsec / ip xfrm line of README.md (code blocks and inline code) must be
+# a line of the corpus, so that the README cannot show an untested line.
+#
+# Usage: selfcheck.sh [CLI [CORPUS [README]]]   (CLI: ./nfipsec)
+#
+# Output, one line per result, for the test harness:
+#   PASS selfcheck.NAME
+#   FAIL selfcheck.NAME: WHY
+# The details of a failure and the summary go to stderr. The exit status is
+# 0 only when every result passed and at least one case ran.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
 cli=${1:-./nfipsec}
+corpus=${2:-$here/corpus.txt}
+readme=${3:-$here/../README.md}
 export NFIPSEC_DUMP_REQUEST=1
-fails=0
+export LC_ALL=C
 
-# The decoded request (libnl's own dump before it varies with its version).
-good() {
-	local want=$1 got
-	shift
-	got=$("$cli" "$@" 2>&1 >/dev/null | sed -n '/^nfipsec request:/,$p')
-	if [ "$got" = "$want" ]; then
-		echo "PASS $*"
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+npass=0 nfail=0 ncases=0
+declare -A result	# NAME -> PASS | FAIL
+declare -A defined_at	# NAME -> corpus line
+declare -A cvar		# corpus variables
+declare -A cvar_seen	# "NAME=VALUE" of every var line
+declare -A corpus_cmd	# normalised command lines of the corpus
+format_errors=()
+syntax_names=() syntax_covers=() syntax_lines=()
+
+report() {	# NAME WHY (empty WHY: passed)
+	result[$1]=FAIL
+	if [ -z "$2" ]; then
+		result[$1]=PASS
+		npass=$((npass + 1))
+		echo "PASS selfcheck.$1"
 	else
-		echo "FAIL $*"
-		diff <(echo "$want") <(echo "$got")
-		fails=$((fails + 1))
+		nfail=$((nfail + 1))
+		echo "FAIL selfcheck.$1: $2"
 	fi
 }
 
-bad() {
-	local out rc
-	out=$("$cli" "$@" 2>&1)
+# Collapse blanks, trim: how command lines are compared.
+norm() {
+	local s=$1
+	s=${s//$'\t'/ }
+	while [[ $s == *"  "* ]]; do s=${s//  / }; done
+	s=${s# }
+	s=${s% }
+	printf '%s' "$s"
+}
+
+# expand TEXT: $NAME and ${NAME} replaced by corpus variables, as text (the
+# way tunnel_conf pastes its algorithm words into a line). Sets $expanded;
+# fails on a variable the corpus does not define.
+expand() {
+	local s=$1 name
+	expanded=
+	while [[ $s =~ ^([^\$]*)\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$ ]]; do
+		name=${BASH_REMATCH[3]}${BASH_REMATCH[4]}
+		if [ -z "${cvar[$name]+set}" ]; then
+			expand_error="\$$name is not defined (var $name VALUE)"
+			return 1
+		fi
+		expanded+=${BASH_REMATCH[1]}${cvar[$name]}
+		s=${BASH_REMATCH[5]}
+	done
+	if [[ $s == *'$'* ]]; then
+		expand_error="a \$ that is no variable"
+		return 1
+	fi
+	expanded+=$s
+}
+
+# split TEXT: the words a POSIX shell makes of TEXT (quotes removed, no
+# expansion), into the array $words. Command substitution, pipes, lists and
+# redirections are not allowed in the corpus.
+split() {
+	local text=$1 w
+	words=()
+	if [[ $text =~ [\`\;\&\|\<\>\\] ]]; then
+		split_error="the line has a character the corpus does not allow (\` ; & | < > \\)"
+		return 1
+	fi
+	while IFS= read -r -d '' w; do
+		words+=("$w")
+	done < <(set -f; eval "set -- $text" 2>/dev/null && printf '%s\0' "$@" '<end>')
+	if [ ${#words[@]} = 0 ] || [ "${words[-1]}" != '<end>' ]; then
+		split_error="the line is not valid shell words"
+		return 1
+	fi
+	unset 'words[-1]'
+}
+
+# A word as nfipsec -b reads it (ip -batch: quotes only around a whole
+# word); fails when no quoting keeps it one word.
+batch_word() {
+	local w=$1
+	if [[ -n $w && $w != *[\ $'\t\n']* && $w != [\'\"#]* ]]; then
+		printf '%s' "$w"
+	elif [[ $w != *"'"* && $w != *$'\n'* ]]; then
+		printf "'%s'" "$w"
+	elif [[ $w != *'"'* && $w != *$'\n'* ]]; then
+		printf '"%s"' "$w"
+	else
+		return 1
+	fi
+}
+
+# judge KIND BATCH: $why for the run in $tmp/{out,err} with status $rc,
+# against the expectations of the case ($want_eq, $want_has, $want_err).
+judge() {
+	local kind=$1 batch=$2 got line i n
+	local -a gotl wantl
+	why=
+	if [ "$kind" = ok ]; then
+		if [ "$rc" != 0 ]; then
+			why="exit $rc, not 0: $(tail -n 1 "$tmp/err")"
+			return
+		fi
+		got=$(sed -n '/^nfipsec request:/,$p' "$tmp/err")
+		[ -n "$got" ] || got=$(cat "$tmp/err")
+		if [ ${#want_eq[@]} -gt 0 ]; then
+			mapfile -t gotl <<< "$got"
+			n=${#want_eq[@]}
+			[ ${#gotl[@]} -gt "$n" ] && n=${#gotl[@]}
+			for ((i = 0; i < n; i++)); do
+				if [ "${want_eq[i]-<none>}" != "${gotl[i]-<none>}" ]; then
+					why="request line $((i + 1)) is '${gotl[i]-<none>}', not '${want_eq[i]-<none>}'"
+					break
+				fi
+			done
+		fi
+		for line in "${want_has[@]}"; do
+			[ -n "$why" ] && break
+			# Compared without the indentation.
+			if ! sed 's/^ *//' <<< "$got" | grep -qxF -- "$(norm "$line")"; then
+				why="the request has no line '$(norm "$line")'"
+			fi
+		done
+		[ -n "$why" ] && { echo "--- request of selfcheck.$case_name:"; echo "$got"; } >&2
+		return
+	fi
+	# refuse
+	if [ "$rc" != 1 ]; then
+		why="exit $rc, not 1: $(tail -n 1 "$tmp/err")"
+	elif grep -q '^nfipsec request:' "$tmp/err"; then
+		why="refused, but a request was built"
+	elif [ -s "$tmp/out" ]; then
+		why="refused, but printed '$(head -c 100 "$tmp/out")' to stdout"
+	elif [ ${#want_err[@]} -gt 0 ]; then
+		wantl=("${want_err[@]}")
+		[ "$batch" = 1 ] && wantl+=("nfipsec: batch line 1 failed")
+		got=$(cat "$tmp/err")
+		if [ "$got" != "$(printf '%s\n' "${wantl[@]}")" ]; then
+			why="message is '$(echo $got)', not '${wantl[*]}'"
+		fi
+	fi
+	for line in "${want_has[@]}"; do
+		[ -n "$why" ] && break
+		grep -qF -- "$line" "$tmp/err" ||
+			why="message '$(head -n 1 "$tmp/err")' lacks '$line'"
+	done
+}
+
+# Run the case gathered so far (case_kind, case_name, case_cmd, want_*).
+run_case() {
+	local i opts=() rest=() line w q batch_ok=1
+	ncases=$((ncases + 1))
+	if ! expand "$case_cmd"; then
+		report "$case_name" "$expand_error"
+		return
+	fi
+	if ! split "$expanded"; then
+		report "$case_name" "$split_error"
+		return
+	fi
+	if [ "${words[0]-}" = nfipsec ]; then
+		words=("${words[@]:1}")
+	elif [ "${words[0]-}" = ip ] && [ "${words[1]-}" = xfrm ]; then
+		words=("${words[@]:2}")
+	else
+		report "$case_name" "the line starts neither with nfipsec nor with ip xfrm"
+		return
+	fi
+	timeout 10 "$cli" "${words[@]}" > "$tmp/out" 2> "$tmp/err" < /dev/null
 	rc=$?
-	if [ $rc = 1 ] && ! grep -q '^nfipsec request:' <<< "$out"; then
-		echo "PASS (exit 1) $*: ${out#nfipsec: }"
-	else
-		echo "FAIL (exit $rc) $*: $out"
-		fails=$((fails + 1))
+	judge "$case_kind" 0
+	if [ -n "$why" ]; then
+		report "$case_name" "$why"
+		return
 	fi
+
+	# The same as a line of -b -: options stay on the command line.
+	for ((i = 0; i < ${#words[@]}; i++)); do
+		w=${words[i]}
+		[[ $w == -* ]] || break
+		case $w in
+		-V*|--V*|-h*|--h*|-b*|--b*) batch_ok=0 ;;
+		-n*|--n*) opts+=("$w"); i=$((i + 1)); w=${words[i]-} ;;
+		esac
+		opts+=("$w")
+	done
+	rest=("${words[@]:i}")
+	[ ${#rest[@]} -gt 0 ] || batch_ok=0
+	line=
+	for w in "${rest[@]}"; do
+		q=$(batch_word "$w") || { batch_ok=0; break; }
+		line+="${line:+ }$q"
+	done
+	if [ "$batch_ok" = 1 ]; then
+		printf '%s\n' "$line" | timeout 10 "$cli" "${opts[@]}" -b - \
+			> "$tmp/out" 2> "$tmp/err"
+		rc=$?
+		judge "$case_kind" 1
+		[ -n "$why" ] && why="with -b: $why"
+	fi
+	report "$case_name" "$why"
 }
 
-good 'nfipsec request: SA_NEW, version 1
-  SA {
-    PROTO u8 50
-    SPI be32 0x00001000
-    SRC 192.168.3.107
-    DST 192.168.3.111
-    MODE u8 1
-    REQID u32 1
-    ALG_AEAD {
-      NAME "rfc4106(gcm(aes))"
-      KEY 20 bytes 0x0102030405060708090a0b0c0d0e0f1011121314
-      ICV_BITS u32 128
-    }
-  }' state add src 192.168.3.107 dst 192.168.3.111 proto esp spi 0x1000 \
-	reqid 1 mode tunnel aead 'rfc4106(gcm(aes))' \
-	0x0102030405060708090a0b0c0d0e0f1011121314 128
+# The header line of a case or a syntax line ends the previous case.
+end_case() {
+	[ -n "$case_kind" ] || return 0
+	case $case_kind in
+	ok)
+		[ ${#want_eq[@]} -gt 0 ] || [ ${#want_has[@]} -gt 0 ] ||
+			{ format_errors+=("line $case_line: ok $case_name has no = or ~ line"); case_kind=; return; }
+		;;
+	refuse)
+		[ ${#want_err[@]} -gt 0 ] || [ ${#want_has[@]} -gt 0 ] ||
+			{ format_errors+=("line $case_line: refuse $case_name has no ! or ~ line"); case_kind=; return; }
+		;;
+	syntax)
+		[ ${#want_cover[@]} -gt 0 ] ||
+			{ format_errors+=("line $case_line: syntax $case_name has no @ line"); case_kind=; return; }
+		syntax_names+=("$case_name")
+		syntax_covers+=("${want_cover[*]}")
+		syntax_lines+=("$case_line")
+		case_kind=
+		return
+		;;
+	esac
+	run_case
+	case_kind=
+}
 
-good 'nfipsec request: SA_NEW, version 1
-  SA {
-    PROTO u8 50
-    SPI be32 0x00002000
-    SRC fd00::1
-    DST fd00::2
-    MODE u8 1
-    REPLAY_WINDOW u32 128
-    FLAGS u32 1
-    ALG_CRYPT {
-      NAME "cbc(aes)"
-      KEY 16 bytes 0x00112233445566778899aabbccddeeff
-    }
-    ALG_AUTH {
-      NAME "hmac(sha256)"
-      KEY 32 bytes 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
-      ICV_BITS u32 128
-    }
-  }' state add src fd00::1 dst fd00::2 proto esp spi 0x2000 mode tunnel \
-	enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff \
-	auth-trunc 'hmac(sha256)' \
-	0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff 128 \
-	replay-window 128 flag esn
-
-good 'nfipsec request: SA_SET, version 1
-  SA {
-    PROTO u8 51
-    SPI be32 0x00000100
-    SRC 10.0.0.1
-    DST 10.0.0.2
-    MODE u8 0
-    ALG_AUTH {
-      NAME "hmac(sha1)"
-      KEY 16 bytes 0x6d797365637265746b65793132333435
-    }
-    LIFETIME {
-      SOFT_BYTES u64 1048576
-      HARD_ADD_SECS u64 3600
-    }
-  }' state update src 10.0.0.1 dst 10.0.0.2 proto ah spi 256 \
-	auth 'hmac(sha1)' mysecretkey12345 limit time-hard 3600 \
-	limit byte-soft 0x100000
-
-good 'nfipsec request: SA_DEL, version 1
-  SA {
-    PROTO u8 50
-    SPI be32 0x00000100
-    DST 10.0.0.2
-  }' state delete src 10.0.0.1 dst 10.0.0.2 proto esp spi 256
-
-good 'nfipsec request: SA_GET (dump), version 1
-  SA {
-    PROTO u8 51
-    SRC 10.0.0.1
-  }
-  SHOW_KEYS flag' -k state list src 10.0.0.1 proto ah nokeys
-
-good 'nfipsec request: SA_FLUSH, version 1
-  SA {
-    PROTO u8 50
-  }' state flush proto esp
-
-good 'nfipsec request: POLICY_NEW, version 1
-  POLICY {
-    DIR u8 1
-    SEL {
-      FAMILY u16 2
-      SRC 192.168.111.0
-      SRC_PLEN u8 24
-      DST 192.168.186.0
-      DST_PLEN u8 24
-    }
-    TMPL {
-      SRC 192.168.3.107
-      DST 192.168.3.111
-      PROTO u8 50
-      REQID u32 1
-      MODE u8 1
-      LEVEL u8 0
-    }
-  }' policy add src 192.168.111.0/24 dst 192.168.186.0/24 dir out \
-	tmpl src 192.168.3.107 dst 192.168.3.111 proto esp reqid 1 mode tunnel
-
-good 'nfipsec request: POLICY_NEW, version 1
-  POLICY {
-    DIR u8 1
-    SEL {
-      FAMILY u16 2
-      SRC 192.168.111.5
-      SRC_PLEN u8 32
-      DST 192.168.186.0
-      DST_PLEN u8 24
-      PROTO u8 6
-      DPORT be16 22
-    }
-    ACTION u8 0
-    POSITION u32 0
-  }' policy add src 192.168.111.5/32 dst 192.168.186.0/24 proto tcp dport 22 \
-	dir out action allow index 0
-
-good 'nfipsec request: POLICY_NEW, version 1
-  POLICY {
-    DIR u8 1
-    SEL {
-      FAMILY u16 10
-      SRC ::
-      SRC_PLEN u8 0
-      DST 2001:db8::
-      DST_PLEN u8 64
-      PROTO u8 58
-    }
-    TMPL {
-      SRC 192.0.2.1
-      DST 192.0.2.2
-      PROTO u8 50
-      SPI be32 0x00000007
-      REQID u32 2
-      MODE u8 1
-      LEVEL u8 1
-    }
-    AFTER u32 1
-  }' policy add src ::/0 dst 2001:db8::/64 proto ipv6-icmp dir out \
-	tmpl src 192.0.2.1 dst 192.0.2.2 proto esp spi 7 reqid 2 mode tunnel \
-	level use after 1
-
-good 'nfipsec request: POLICY_DEL, version 1
-  POLICY {
-    POSITION u32 3
-  }' policy delete index 3
-
-good 'nfipsec request: POLICY_MOVE, version 1
-  POLICY {
-    POSITION u32 2
-    BEFORE u32 0
-  }' policy move index 2 before 0
-
-bad state add src 192.168.3.300 dst 192.168.3.111 proto esp spi 1 enc x 0x00
-bad state add src 10.0.0.1 dst fd00::1 proto esp spi 1 enc x 0x00
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp enc x 0x00
-bad state add src 10.0.0.1 proto esp spi 1 enc x 0x00
-bad state add src 10.0.0.1 dst 10.0.0.2 spi 1 enc x 0x00
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 0x1ffffffff enc x 0x00
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc x 0x0g
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 aead x 0x00
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 aead x 0x00 128 enc y 0
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc x 0x00 encap espinudp 4500 4500 0.0.0.0
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc x 0x00 flag noecn
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc x 0x00 mark 1
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc x 0x00 limit bogus 1
-bad state add src 10.0.0.1 dst 10.0.0.2 proto esp spi 1 enc x 0x00 bogus
-bad state delete dst 10.0.0.2 proto esp
-bad state list proto bogus
-bad policy add src 10.0.0.0/33 dst 10.1.0.0/16 dir out
-bad policy add src 10.0.0.0/8 dst 10.1.0.0/16
-bad policy add src 10.0.0.0/8 dst 10.1.0.0/16 dir out sport 22
-bad policy add src 10.0.0.0/8 dst 10.1.0.0/16 proto tcp dport 65536 dir out
-bad policy add src 10.0.0.0/8 dst 10.1.0.0/16 dir out ptype sub
-bad policy add src 10.0.0.0/8 dst 10.1.0.0/16 dir out tmpl mode tunnel
-bad policy update src 10.0.0.0/8 dst 10.1.0.0/16 dir out index 0
-bad policy delete index 1 dir out
-bad policy move index 1
-bad policy list dir sideways
-
-if [ $fails = 0 ]; then
-	echo "selfcheck: all passed"
-else
-	echo "selfcheck: $fails failed"
+if ! [ -x "$cli" ] && ! command -v "$cli" > /dev/null; then
+	report cli "$cli is not an executable"
+	exit 1
 fi
-[ $fails = 0 ]
+if ! [ -r "$corpus" ]; then
+	report corpus-format "cannot read $corpus"
+	exit 1
+fi
+
+case_kind= lineno=0
+while IFS= read -r raw || [ -n "$raw" ]; do
+	lineno=$((lineno + 1))
+	[[ $raw =~ ^[[:space:]]*(#.*)?$ ]] && continue
+	if [[ $raw =~ ^[[:space:]]+([=~!@])(\ (.*))?$ ]]; then
+		mark=${BASH_REMATCH[1]} text=${BASH_REMATCH[3]}
+		if [ -z "$case_kind" ]; then
+			format_errors+=("line $lineno: '$mark' line outside a case")
+			continue
+		fi
+		case $mark in
+		'=') want_eq+=("$text") ;;
+		'~') want_has+=("$text") ;;
+		'!') want_err+=("$text") ;;
+		'@') read -ra w <<< "${text//,/ }"; want_cover+=("${w[@]}") ;;
+		esac
+		case $case_kind$mark in
+		ok=|ok~|refuse!|refuse~|syntax@) ;;
+		*) format_errors+=("line $lineno: '$mark' line in a $case_kind case") ;;
+		esac
+		continue
+	fi
+	end_case
+	if [[ $raw =~ ^var\ ([A-Z][A-Z0-9_]*)\ (.*)$ ]]; then
+		name=${BASH_REMATCH[1]}
+		if expand "${BASH_REMATCH[2]}"; then
+			cvar[$name]=$expanded
+			cvar_seen["$name=${BASH_REMATCH[2]}"]=1
+		else
+			format_errors+=("line $lineno: var $name: $expand_error")
+		fi
+	elif [[ $raw =~ ^(ok|refuse|syntax)\ ([A-Za-z0-9][A-Za-z0-9._-]*)\ (.+)$ ]]; then
+		case_kind=${BASH_REMATCH[1]} case_name=${BASH_REMATCH[2]}
+		case_cmd=${BASH_REMATCH[3]} case_line=$lineno
+		want_eq=() want_has=() want_err=() want_cover=()
+		corpus_cmd["$(norm "$case_cmd")"]=1
+		if [ -n "${defined_at[$case_name]-}" ]; then
+			format_errors+=("line $lineno: $case_name is also the name at line ${defined_at[$case_name]}")
+			case_kind=
+		else
+			defined_at[$case_name]=$lineno
+		fi
+	else
+		format_errors+=("line $lineno: not a var, ok, refuse or syntax line: $raw")
+	fi
+done < "$corpus"
+end_case
+
+# A syntax line (a README synopsis) passes when its examples passed.
+for i in "${!syntax_names[@]}"; do
+	why=
+	for n in ${syntax_covers[i]}; do
+		if [ -z "${result[$n]-}" ]; then
+			why="its example $n is not a case of the corpus"
+		elif [ "${result[$n]}" != PASS ]; then
+			why="its example $n failed"
+		fi
+		[ -n "$why" ] && break
+	done
+	report "${syntax_names[i]}" "$why"
+done
+
+if [ ${#format_errors[@]} = 0 ]; then
+	report corpus-format ""
+else
+	printf 'corpus: %s\n' "${format_errors[@]}" >&2
+	report corpus-format "${#format_errors[@]} bad line(s) in $(basename "$corpus"): ${format_errors[0]}"
+fi
+
+# Drift: the nfipsec / ip xfrm lines of the README (code-block lines, with
+# their more indented continuation lines, and inline code), and the
+# variables its code blocks set, must be in the corpus.
+readme_items() {
+	awk '
+	function indent(s) { match(s, /^[ \t]*/); return RLENGTH }
+	function norm(s) { gsub(/[ \t]+/, " ", s); sub(/^ /, "", s); sub(/ $/, "", s); return s }
+	function flush() { if (cur != "") print "C\t" curnr "\t" norm(cur); cur = "" }
+	function spans(text, nr,   s) {
+		while (match(text, /`[^`]*`/)) {
+			s = norm(substr(text, RSTART + 1, RLENGTH - 2))
+			if (s ~ /^(nfipsec|ip xfrm) /)
+				print "I\t" nr "\t" s
+			text = substr(text, RSTART + RLENGTH)
+		}
+	}
+	function endpara() { if (para != "") spans(para, paranr); para = "" }
+	/^[ \t]*```/ { flush(); endpara(); inblock = !inblock; next }
+	inblock {
+		line = $0
+		sub(/[ \t]+#[ \t].*$/, "", line)
+		if (line ~ /^[ \t]*(nfipsec|ip[ \t]+xfrm)([ \t]|$)/) {
+			flush(); cur = line; curnr = NR; curind = indent(line); next
+		}
+		if (cur != "" && line !~ /^[ \t]*$/ && indent(line) > curind) {
+			cur = cur " " line; next
+		}
+		flush()
+		if (line ~ /^[A-Z][A-Z0-9_]*=/)
+			print "V\t" NR "\t" norm(line)
+		next
+	}
+	/^[ \t]*$/ { endpara(); next }
+	{ if (para == "") paranr = NR; para = para " " $0 }
+	END { flush(); endpara() }
+	' "$1"
+}
+
+if ! [ -r "$readme" ]; then
+	report readme-in-corpus "cannot read $readme"
+else
+	missing=()
+	while IFS=$'\t' read -r kind nr text; do
+		case $kind in
+		V)
+			[ -n "${cvar_seen[$text]-}" ] ||
+				missing+=("variable $text (README.md:$nr) is no var line")
+			;;
+		*)
+			[ -n "${corpus_cmd[$text]-}" ] ||
+				missing+=("'$text' (README.md:$nr)")
+			;;
+		esac
+	done < <(readme_items "$readme")
+	if [ ${#missing[@]} = 0 ]; then
+		report readme-in-corpus ""
+	else
+		printf 'README line not in the corpus: %s\n' "${missing[@]}" >&2
+		report readme-in-corpus "${#missing[@]} README line(s) not in $(basename "$corpus"): ${missing[0]}"
+	fi
+fi
+
+echo "selfcheck: $ncases cases, $npass passed, $nfail failed" >&2
+[ "$nfail" = 0 ] && [ "$ncases" -gt 0 ]
