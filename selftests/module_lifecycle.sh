@@ -16,7 +16,8 @@ run_bg ip netns exec "$a" ping -q -i 0.05 10.0.1.2
 run_bg ip netns exec "$a" ping -6 -q -i 0.05 fd00:1::2
 # Traffic flows through the hooks before the first unload.
 hook_count() { nfipsec_stat "$a" "hook-$1-postrouting"; }
-wait_until 10 [ "$(hook_count ipv4)" -gt 0 ] 2>/dev/null
+grew() { [ "$(hook_count "$1")" -gt "$2" ] 2>/dev/null; }
+wait_until 10 grew ipv4 0
 
 for i in 1 2 3; do
 	check "unload-under-traffic-$i" rmmod nfipsec
@@ -26,7 +27,6 @@ done
 # Hooks are registered in namespaces that existed before the load.
 c1=$(hook_count ipv4)
 d1=$(hook_count ipv6)
-grew() { [ "$(hook_count "$1")" -gt "$2" ] 2>/dev/null; }
 wait_until 5 grew ipv4 "$c1"
 wait_until 5 grew ipv6 "$d1"
 c2=$(hook_count ipv4)
