@@ -589,8 +589,15 @@ static void nfipsec_test_esp_same_key_iv(struct kunit *test)
 	struct nfipsec_sa *b = sa_new_case(test, c);
 	u64 seq = esp_iv_first_seq(c);
 	struct sk_buff *pa, *pb;
+	const char *name;
 	int i;
 
+	/* The datapath's transform is the generator named by the case. */
+	name = crypto_tfm_alg_name(crypto_aead_tfm(a->aead));
+	KUNIT_EXPECT_TRUE_MSG(test, !strncmp(name, c->desc,
+					     strcspn(c->desc, "-")) &&
+			      name[strcspn(c->desc, "-")] == '(',
+			      "transform %s", name);
 	KUNIT_ASSERT_GE(test, a->ivlen, 8);
 	for (i = 0; i < 3; i++, seq++) {
 		pa = esp_iv_packet(test, a, seq);
