@@ -398,5 +398,6 @@ else
 	fi
 fi
 
+[ "$ncases" -gt 0 ] || report cases "no case ran"
 echo "selfcheck: $ncases cases, $npass passed, $nfail failed" >&2
 [ "$nfail" = 0 ] && [ "$ncases" -gt 0 ]
