@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_module
-setup_ns a b c || exit 1
+setup_ns a b c t || exit 1
 veth_pair "$a" "$b" || exit 1
 
 out=$(nfipsec -n "$a" version)
@@ -17,6 +17,180 @@ check_eq state-list-json-empty "[]" "$(nfipsec -n "$a" -j state list)"
 check_eq policy-list-empty "" "$(nfipsec -n "$a" policy list dir out)"
 check_eq policy-list-json-empty "[]" "$(nfipsec -n "$a" -j policy list)"
 check state-list-filter nfipsec -n "$a" state list proto esp spi 0x1000
+
+# Tables with content, in namespace t (no traffic there): IPv4 and IPv6 SAs
+# with different algorithms, policies of every direction; the text and JSON
+# of list, get and count show exactly what was added.
+KG=0x00112233445566778899aabbccddeeff01020304
+KE=0x000102030405060708090a0b0c0d0e0f
+KA=0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
+KC=0x91b6db00254a6f94b9de03284d7297bce1062b50759abfe4092e53789dc2e70c31567ba0
+KS=0xe1062b50759abfe4092e53789dc2e70c31567ba0
+tn() { nfipsec -n "$t" "$@"; }
+check add-sa-gcm4 tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1001 reqid 1 \
+	mode tunnel replay-window 64 aead 'rfc4106(gcm(aes))' $KG 128
+check add-sa-cbc4-mark tn state add src 10.0.1.2 dst 10.0.1.1 proto esp spi 0x1002 reqid 2 \
+	mode tunnel replay-window 32 enc 'cbc(aes)' $KE auth-trunc 'hmac(sha256)' $KA 128 \
+	output-mark 0x10
+check add-sa-chacha6-esn tn state add src fd00:1::1 dst fd00:1::2 proto esp spi 0x6001 reqid 6 \
+	mode tunnel replay-window 128 flag esn aead 'rfc7539esp(chacha20,poly1305)' $KC 128
+check add-sa-cbc6-sha1 tn state add src fd00:1::2 dst fd00:1::1 proto esp spi 0x6002 reqid 7 \
+	mode tunnel enc 'cbc(aes)' $KE auth 'hmac(sha1)' $KS
+check add-pol-out4 tn policy add src 192.168.1.0/24 dst 192.168.2.0/24 dir out \
+	tmpl src 10.0.1.1 dst 10.0.1.2 proto esp reqid 1 mode tunnel
+check add-pol-in4-use tn policy add src 192.168.2.0/24 dst 192.168.1.0/24 dir in \
+	tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 2 mode tunnel level use
+check add-pol-out6-tcp tn policy add src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 \
+	dir out priority 5 tmpl src fd00:1::1 dst fd00:1::2 proto esp spi 0x6001 reqid 6 mode tunnel
+check add-pol-fwd-block-top tn policy add src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd \
+	action block index 0
+
+check_eq state-count "SAD count 4" "$(tn state count)"
+check_eq policy-count "SPD count 4" "$(tn policy count)"
+check_eq state-count-json '{"count":4}' "$(tn -j state count)"
+check_eq version-tables-full "SAs 4, policies 4" "$(tn version | tail -1)"
+flat() { tr -s '\n\t' '  '; }
+out=$(tn state list)
+check_eq state-list-4-sas 4 "$(echo "$out" | grep -c '^src ')"
+check_match state-list-gcm4 "src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x00001001 reqid 1 mode tunnel replay-window 64 aead rfc4106\(gcm\(aes\)\) 128( |$)" "$(echo "$out" | flat)"
+check_match state-list-mark "output-mark 0x10/0x7fffffff" "$out"
+check_match state-list-esn "replay-window 128 flag esn" "$out"
+check_match state-list-sha1-trunc "auth-trunc hmac\(sha1\) 96" "$out"
+check_eq state-list-no-keys 0 "$(echo "$out" | grep -ciF -e "${KG#0x}" -e "${KE#0x}" -e "${KA#0x}" -e "${KC#0x}" -e "${KS#0x}")"
+out=$(tn -k state list)
+check_match state-list-keys "aead rfc4106\(gcm\(aes\)\) $KG 128" "$out"
+check_match state-list-keys-enc "enc cbc\(aes\) $KE" "$out"
+check_match state-list-keys-auth "auth-trunc hmac\(sha256\) $KA 128" "$out"
+out=$(tn state get dst fd00:1::2 proto esp spi 0x6001)
+check_match state-get-v6 "^src fd00:1::1 dst fd00:1::2" "$out"
+check_match state-get-v6-alg "aead rfc7539esp\(chacha20,poly1305\) 128" "$out"
+check_eq state-get-one "1" "$(echo "$out" | grep -c '^src ')"
+check_match state-get-keys "$KC" "$(tn -k state get dst fd00:1::2 proto esp spi 0x6001)"
+out=$(tn policy list)
+check_match policy-list-order "^index 0 src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd priority 0 action block" "$(echo "$out" | head -1)"
+check_match policy-list-v6 "index 3 src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 dir out priority 5 action allow" "$out"
+check_match policy-list-tmpl "index 2 src 192.168.2.0/24 dst 192.168.1.0/24 dir in priority 0 action allow tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 2 mode tunnel level use index 3" "$(echo "$out" | flat)"
+check_match policy-get-sel "^index 1 src 192.168.1.0/24 dst 192.168.2.0/24 dir out" \
+	"$(tn policy get dir out src 192.168.1.0/24 dst 192.168.2.0/24)"
+
+# The JSON: exactly the fields and values added; keys only with -k,
+# counters only with -s.
+JSON_CHECK='
+import json, subprocess, sys
+ns, keys = sys.argv[1], dict(a.split("=") for a in sys.argv[2:])
+run = lambda *a: json.loads(subprocess.check_output(["nfipsec", "-n", ns, "-j", *a]))
+def sas(k):
+    K = (lambda n: {"key": keys[n]}) if k else (lambda n: {})
+    return [
+        {"src": "10.0.1.1", "dst": "10.0.1.2", "proto": "esp", "spi": "0x00001001",
+         "reqid": 1, "mode": "tunnel", "replay-window": 64,
+         "aead": {"name": "rfc4106(gcm(aes))", **K("KG"), "icv-bits": 128}},
+        {"src": "10.0.1.2", "dst": "10.0.1.1", "proto": "esp", "spi": "0x00001002",
+         "reqid": 2, "mode": "tunnel", "replay-window": 32, "output-mark": "0x10/0x7fffffff",
+         "enc": {"name": "cbc(aes)", **K("KE")},
+         "auth-trunc": {"name": "hmac(sha256)", **K("KA"), "trunc-bits": 128}},
+        {"src": "fd00:1::1", "dst": "fd00:1::2", "proto": "esp", "spi": "0x00006001",
+         "reqid": 6, "mode": "tunnel", "replay-window": 128, "flag": ["esn"],
+         "aead": {"name": "rfc7539esp(chacha20,poly1305)", **K("KC"), "icv-bits": 128}},
+        {"src": "fd00:1::2", "dst": "fd00:1::1", "proto": "esp", "spi": "0x00006002",
+         "reqid": 7, "mode": "tunnel", "replay-window": 0,
+         "enc": {"name": "cbc(aes)", **K("KE")},
+         "auth-trunc": {"name": "hmac(sha1)", **K("KS"), "trunc-bits": 96}}]
+pols = [
+    {"index": 0, "src": "192.168.1.5/32", "dst": "192.168.2.0/24", "dir": "fwd",
+     "priority": 0, "action": "block"},
+    {"index": 1, "src": "192.168.1.0/24", "dst": "192.168.2.0/24", "dir": "out",
+     "priority": 0, "action": "allow",
+     "tmpl": {"src": "10.0.1.1", "dst": "10.0.1.2", "proto": "esp", "reqid": 1,
+              "mode": "tunnel", "level": "required"}},
+    {"index": 2, "src": "192.168.2.0/24", "dst": "192.168.1.0/24", "dir": "in",
+     "priority": 0, "action": "allow",
+     "tmpl": {"src": "10.0.1.2", "dst": "10.0.1.1", "proto": "esp", "reqid": 2,
+              "mode": "tunnel", "level": "use"}},
+    {"index": 3, "src": "fd00:a::/64", "dst": "fd00:b::/64", "proto": "tcp", "dport": 443,
+     "dir": "out", "priority": 5, "action": "allow",
+     "tmpl": {"src": "fd00:1::1", "dst": "fd00:1::2", "proto": "esp", "spi": "0x00006001",
+              "reqid": 6, "mode": "tunnel", "level": "required"}}]
+def same(what, want, got):
+    if want != got:
+        sys.exit("%s:\n want %s\n got  %s" % (what, json.dumps(want, sort_keys=True), json.dumps(got, sort_keys=True)))
+bykey = lambda l: sorted(l, key=lambda s: s["spi"])
+same("state list", sas(False), bykey(run("state", "list")))
+same("state list -k", sas(True), bykey(run("-k", "state", "list")))
+same("state get", sas(False)[2], run("state", "get", "dst", "fd00:1::2", "proto", "esp", "spi", "0x6001"))
+same("state get -k", sas(True)[1], run("-k", "state", "get", "dst", "10.0.1.1", "proto", "esp", "spi", "0x1002"))
+same("state list filter", sas(False)[:2], bykey(run("state", "list", "src", "10.0.1.1")) + bykey(run("state", "list", "src", "10.0.1.2")))
+same("policy list", pols, run("policy", "list"))
+same("policy list dir out", [pols[1], pols[3]], run("policy", "list", "dir", "out"))
+same("policy get index", pols[2], run("policy", "get", "index", "2"))
+same("policy count", {"count": 4}, run("policy", "count"))
+v = run("version")
+same("version counts", (4, 4), (v["sa_count"], v["policy_count"]))
+# -s: per-SA and per-policy counters, zero without traffic; the rest the same.
+def split_stats(l, what):
+    for x in l:
+        if "stats" not in x:
+            sys.exit("%s: no stats in %s" % (what, json.dumps(x)))
+    return [x.pop("stats") for x in l], l
+st, rest = split_stats(run("-s", "state", "list"), "-s state list")
+same("-s state list without stats", sas(False), bykey(rest))
+for s in st:
+    for c in ("packets", "bytes", "replay", "outside-window", "integrity",
+              "bad-header", "policy", "expired", "seq-overflow", "error"):
+        same("-s state list counter " + c, 0, s.get(c))
+st, rest = split_stats(run("-s", "policy", "list"), "-s policy list")
+same("-s policy list without stats", pols, rest)
+same("-s policy list counters", [{"packets": 0, "bytes": 0, "drops": 0}] * 4, st)
+'
+check json-tables python3 -c "$JSON_CHECK" "$t" KG=$KG KE=$KE KA=$KA KC=$KC KS=$KS
+out=$(tn -s state list)
+check_eq stats-text-per-sa 4 "$(echo "$out" | grep -c 'stats: packets 0 bytes 0')"
+check_eq stats-text-drops 4 "$(echo "$out" | grep -c 'drops: .*integrity 0')"
+check_eq stats-text-policy 4 "$(tn -s policy list | grep -c 'stats: packets 0 bytes 0 drops 0')"
+
+# A refused command changes nothing: the tables (keys included) are the
+# same after it, status and message as promised.
+before=$(tn -j -k state list; tn -j policy list)
+check_fail refused-key-length 2 'rfc4106\(gcm\(aes\)\): key must be 128\.\.256 bits \+ salt, not 120' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1003 reqid 1 mode tunnel \
+	aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddee01020304 128
+check_fail refused-duplicate-spi 2 'an SA with this dst, spi and proto exists' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1001 reqid 9 mode tunnel \
+	aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100ffeeddcc 128
+check_fail refused-update-key-length 2 'rfc4106\(gcm\(aes\)\): key must be 128\.\.256 bits \+ salt, not 120' \
+	tn state update src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1001 reqid 1 mode tunnel \
+	replay-window 64 aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100ffeedd 128
+check_fail refused-transport 2 'transport mode is not supported yet' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1004 mode transport \
+	aead 'rfc4106(gcm(aes))' $KG 128
+check_fail refused-ah 2 'AH is not supported yet' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto ah spi 0x1005 mode tunnel auth 'hmac(sha1)' $KS
+check_fail refused-duplicate-policy 2 'a policy with this dir and selector exists' \
+	tn policy add src 192.168.1.0/24 dst 192.168.2.0/24 dir out action block
+check_fail refused-usage-encap 1 'encap is not supported yet' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1006 mode tunnel \
+	aead 'rfc4106(gcm(aes))' $KG 128 encap espinudp 4500 4500 0.0.0.0
+check_fail refused-delete-unknown 2 'state delete: .*No such file or directory' tn state delete dst 10.0.1.2 proto esp spi 0x9999
+check_fail refused-policy-delete-unknown 2 'policy delete: .*No such file or directory' tn policy delete index 9
+check_eq refused-left-tables-unchanged "$before" "$(tn -j -k state list; tn -j policy list)"
+check_eq refused-counts-unchanged "SAs 4, policies 4" "$(tn version | tail -1)"
+
+# Delete and flush empty the tables again.
+check delete-sa tn state delete dst 10.0.1.2 proto esp spi 0x1001
+check_eq delete-sa-count "SAD count 3" "$(tn state count)"
+check_fail deleted-sa-gone 2 'state get: .*No such file or directory' tn state get dst 10.0.1.2 proto esp spi 0x1001
+check delete-policy-index tn policy delete index 0
+check delete-policy-sel tn policy delete dir out src 192.168.1.0/24 dst 192.168.2.0/24
+check_eq delete-policy-left "0 192.168.2.0/24 in|1 fd00:a::/64 out" "$(tn -j policy list |
+	python3 -c 'import json, sys; print("|".join("%d %s %s" % (p["index"], p["src"], p["dir"]) for p in json.load(sys.stdin)))')"
+check flush-policy-dir tn policy flush dir in
+check_eq flush-policy-dir-count "SPD count 1" "$(tn policy count)"
+check flush-sa tn state flush
+check flush-policy tn policy flush
+check_eq flushed-state-json "[]" "$(tn -j state list)"
+check_eq flushed-policy-json "[]" "$(tn -j policy list)"
+check_eq flushed-state-text "" "$(tn state list)"
+check_eq flushed-counts "SAs 0, policies 0" "$(tn version | tail -1)"
 
 # JSON is JSON, with the fields promised.
 check json-valid python3 -c '
