@@ -142,7 +142,8 @@ st, rest = split_stats(run("-s", "policy", "list"), "-s policy list")
 same("-s policy list without stats", pols, rest)
 same("-s policy list counters", [{"packets": 0, "bytes": 0, "drops": 0}] * 4, st)
 '
-check json-tables python3 -c "$JSON_CHECK" "$t" KG=$KG KE=$KE KA=$KA KC=$KC KS=$KS
+json_tables() { python3 -c "$JSON_CHECK" "$@"; }
+check json-tables json_tables "$t" KG=$KG KE=$KE KA=$KA KC=$KC KS=$KS
 out=$(tn -s state list)
 check_eq stats-text-per-sa 4 "$(echo "$out" | grep -c 'stats: packets 0 bytes 0')"
 check_eq stats-text-drops 4 "$(echo "$out" | grep -c 'drops: .*integrity 0')"

@@ -114,6 +114,7 @@ done < <(for t in "$top"/selftests/*.sh; do
 done | sort -k1,1nr -k2)
 
 declare -A started pidname
+running=0
 # start TEST: in the background, its results and output apart.
 start() {
 	local t=$1 name tmo
@@ -123,6 +124,7 @@ start() {
 	NFIPSEC_RESULTS=$out/results.d/$name.txt TEST=$name \
 		timeout -k 10 "${tmo:-600}" bash "$t" > "$out/logs/$name.log" 2>&1 </dev/null &
 	pidname[$!]=$name
+	running=$((running + 1))
 	echo "=== $name started"
 }
 
@@ -133,6 +135,7 @@ reap() {
 	rc=$?
 	name=${pidname[$pid]}
 	unset "pidname[$pid]"
+	running=$((running - 1))
 	secs=$(elapsed "${started[$name]}")
 	f=$out/results.d/$name.txt
 	touch "$f"
@@ -148,10 +151,10 @@ reap() {
 }
 
 for t in "${par[@]}"; do
-	while [ ${#pidname[@]} -ge "$jobs" ]; do reap; done
+	while [ $running -ge "$jobs" ]; do reap; done
 	start "$t"
 done
-while [ ${#pidname[@]} -gt 0 ]; do reap; done
+while [ $running -gt 0 ]; do reap; done
 for t in "${excl[@]}"; do
 	grep -q '^nfipsec ' /proc/modules || insmod "$ko/nfipsec.ko"
 	start "$t"
