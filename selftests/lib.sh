@@ -206,7 +206,7 @@ capture_start() {
 	pid=$!
 	bg_pids+=("$pid")
 	eval "$var=$pid"
-	if ! wait_until 10 grep -q 'listening on' "$file.err"; then
+	if ! wait_until 30 grep -q "listening on" "$file.err"; then
 		echo "capture_start: tcpdump on $dev did not start: $(cat "$file.err")" >&2
 		return 1
 	fi
