@@ -279,7 +279,8 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 	struct nfipsec_sa *sa;
 
 	hash_for_each_possible_rcu(nn->sa_by_spi, sa, by_spi,
-				   sa_spi_hash(spi, proto)) {
+				   sa_spi_hash(spi, proto),
+				   lockdep_is_held(&nn->cfg_lock)) {
 		if (sa->spi == spi && sa->proto == proto &&
 		    sa->family == family &&
 		    nfipsec_addr_equal(&sa->dst, dst, family))
