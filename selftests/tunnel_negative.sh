@@ -71,7 +71,7 @@ sa_stats() {
 		awk -v want="$*" '{ for (i = 1; i < NF; i++) v[$i] = $(i + 1) }
 		END { n = split(want, w, " ")
 			for (j = 1; j <= n; j++)
-				printf "%s%s %s", j > 1 ? " " : "", w[j], (w[j] in v) ? v[w[j]] : "missing"
+				printf "%s%s %s", (j > 1 ? " " : ""), w[j], ((w[j] in v) ? v[w[j]] : "missing")
 			print "" }'
 }
 
