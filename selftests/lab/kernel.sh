@@ -52,13 +52,17 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$( { echo "$flavour $srcver recipe $recipe $required"; cat $frags; } | sha256sum | cut -c1-16)
 out="$cache/linux-$flavour-$key"
 
+mkdir -p "$cache"
+# One builder at a time: a second make check waits for the first's kernel.
+exec 9>>"$cache/.lock"
+flock 9
+
 if [ -f "$out/.nfipsec-done" ]; then
 	verify "$out" || { echo "kernel.sh: the cached $flavour kernel lacks options above" >&2; exit 1; }
 	echo "$out"
 	exit 0
 fi
 
-mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 log="$tmp/build.log"
