@@ -181,11 +181,11 @@ ns_wait_until() {
 	ip netns exec "$1" timeout "$2" bash -c "until $3; do sleep 0.1; done" >/dev/null 2>&1
 }
 
-# wait_listen NS PORT [tcp|udp]: until a socket listens on PORT in NS (10 s).
+# wait_listen NS PORT [tcp|udp]: until a socket listens on PORT in NS (30 s).
 wait_listen() {
 	local flag=-ltn
 	[ "${3:-tcp}" = udp ] && flag=-lun
-	ns_wait_until "$1" 10 "ss -H $flag 'sport = :$2' | grep -q ."
+	ns_wait_until "$1" 30 "ss -H $flag 'sport = :$2' | grep -q ."
 }
 
 # iperf3_server NS PORT: a one-shot iperf3 server, ready when this returns.
