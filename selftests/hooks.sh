@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=60
 # The module's netfilter hooks are live in every namespace: packets sent
 # between two namespaces over veth, IPv4 and IPv6, are counted at
 # PRE_ROUTING, LOCAL_IN and POST_ROUTING, and the counts equal those of
