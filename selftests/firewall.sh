@@ -13,27 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
-# pcap_count NAME EXPECTED PCAP FILTER: exactly EXPECTED packets of PCAP match
-# FILTER. On failure the pcap is kept and the message shows the matching
-# packets (all of them when none matched). Local: a candidate for lib.sh.
-pcap_count() {
-	local name=$1 want=$2 pcap=$3 filter=$4 lines n
-	if ! lines=$(tcpdump -r "$pcap" -nn "$filter" 2>"$pcap.rerr"); then
-		keep_artifact "$pcap"
-		fail "$name" "tcpdump -r $pcap '$filter' failed: $(tr '\n' ' ' < "$pcap.rerr")"
-		return
-	fi
-	n=$(printf '%s' "$lines" | grep -c .)
-	if [ "$n" = "$want" ]; then
-		pass "$name"
-		return
-	fi
-	keep_artifact "$pcap"
-	[ "$n" = 0 ] && lines=$(tcpdump -r "$pcap" -nn 2>/dev/null)
-	fail "$name" "$n packets match '$filter', not $want; $(basename "$pcap") has: $(echo "$lines" |
-		head -n 12 | cut -d' ' -f2- | tr '\n' ';')"
-}
-
 # The four SAs' packet counters: ra out, rb in (A to B), rb out, ra in (B to A).
 sa_packets() {
 	echo "$(sa_stat "$ra" $B4 $SPI_AB packets) $(sa_stat "$rb" $B4 $SPI_AB packets)" \

@@ -42,27 +42,6 @@ wait_eq() {
 	done
 }
 
-# pcap_count NAME EXPECTED PCAP FILTER: exactly EXPECTED packets of PCAP match
-# FILTER. On failure the pcap is kept and the message shows the matching
-# packets (all of them when none matched).
-pcap_count() {
-	local name=$1 want=$2 pcap=$3 filter=$4 lines n
-	if ! lines=$(tcpdump -r "$pcap" -nn "$filter" 2>"$pcap.rerr"); then
-		keep_artifact "$pcap"
-		fail "$name" "tcpdump -r $pcap '$filter' failed: $(tr '\n' ' ' < "$pcap.rerr")"
-		return
-	fi
-	n=$(printf '%s' "$lines" | grep -c .)
-	if [ "$n" = "$want" ]; then
-		pass "$name"
-		return
-	fi
-	keep_artifact "$pcap"
-	[ "$n" = 0 ] && lines=$(tcpdump -r "$pcap" -nn 2>/dev/null)
-	fail "$name" "$n packets match '$filter', not $want; $(basename "$pcap") has: $(echo "$lines" |
-		head -n 12 | cut -d' ' -f2- | tr '\n' ';')"
-}
-
 # sa_stats NS DST SPI WORD...: "WORD VALUE ..." for an SA's counters, in
 # one exec ("missing" for a word not shown).
 sa_stats() {
