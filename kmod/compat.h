@@ -79,4 +79,20 @@ void nfipsec_extack_fmt(struct netlink_ext_ack *extack, const char *fallback,
 #include <net/gso.h>
 #endif
 
+/*
+ * A device that cannot change namespace: a feature bit until 6.12, then a
+ * field, named netns_local and later netns_immutable (Kbuild probes).
+ */
+#include <linux/netdevice.h>
+static inline void nfipsec_netdev_set_netns_local(struct net_device *dev)
+{
+#if defined(NFIPSEC_HAVE_NETNS_IMMUTABLE)
+	dev->netns_immutable = true;
+#elif defined(NFIPSEC_HAVE_NETNS_LOCAL_FIELD)
+	dev->netns_local = true;
+#else
+	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+}
+
 #endif /* _NFIPSEC_COMPAT_H */

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fields of a packet that selectors match: addresses, protocol, ports. */
 
+#include <linux/capability.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/sock.h>
 
 #include "nfipsec.h"
 #include "policy.h"
@@ -72,10 +75,85 @@ int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 	return 0;
 }
 
-/* IKE (UDP 500, 4500) passes in clear, whatever the policies say. */
-bool nfipsec_flow_is_ike(const struct nfipsec_flow *fl)
+/*
+ * The packet's addresses and ports as they arrived, before NAT changed
+ * them (the conntrack tuple of its direction): rewrites fl and returns
+ * true when they differ. ICMP errors (related) keep their own addresses.
+ */
+bool nfipsec_flow_prenat(const struct sk_buff *skb, struct nfipsec_flow *fl)
 {
-	return fl->proto == IPPROTO_UDP &&
-	       (fl->sport == htons(500) || fl->dport == htons(500) ||
-		fl->sport == htons(4500) || fl->dport == htons(4500));
+#if IS_ENABLED(CONFIG_NF_NAT)
+	const struct nf_conntrack_tuple *t;
+	enum ip_conntrack_info ctinfo;
+	struct nfipsec_flow orig;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || !(ct->status & IPS_NAT_MASK) ||
+	    ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
+		return false;
+	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
+	if (t->dst.protonum != fl->proto)
+		return false;
+	orig = *fl;
+	if (fl->family == AF_INET) {
+		orig.src.a4 = t->src.u3.ip;
+		orig.dst.a4 = t->dst.u3.ip;
+	} else {
+		orig.src.a6 = t->src.u3.in6;
+		orig.dst.a6 = t->dst.u3.in6;
+	}
+	if (fl->sport || fl->dport) {
+		orig.sport = t->src.u.all;
+		orig.dport = t->dst.u.all;
+	}
+	if (!memcmp(&orig, fl, sizeof(orig)))
+		return false;
+	*fl = orig;
+	return true;
+#else
+	return false;
+#endif
+}
+
+static bool ike_port(const struct nfipsec_net *nn, __be16 port)
+{
+	/* Pairs with the store-release of netlink.c's set_info. */
+	unsigned int i, n = smp_load_acquire(&nn->ike_nports);
+
+	for (i = 0; i < n && i < NFIPSEC_IKE_PORTS_MAX; i++)
+		if (READ_ONCE(nn->ike_ports[i]) == port)
+			return true;
+	return false;
+}
+
+/* IKE to this host: UDP to a port of the namespace's IKE port set. */
+bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn,
+			    const struct nfipsec_flow *fl)
+{
+	return fl->proto == IPPROTO_UDP && ike_port(nn, fl->dport);
+}
+
+/*
+ * IKE from this host: UDP generated here, from a port of the IKE port set,
+ * by a socket opened with CAP_NET_ADMIN in the namespace (as xt_owner, the
+ * socket and its file are RCU-freed: readable in the hook).
+ */
+bool nfipsec_flow_is_ike_out(const struct nfipsec_net *nn,
+			     const struct sk_buff *skb,
+			     const struct nfipsec_flow *fl)
+{
+	const struct socket *sock;
+	const struct file *filp;
+	struct sock *sk;
+
+	if (fl->proto != IPPROTO_UDP || skb->skb_iif ||
+	    !ike_port(nn, fl->sport))
+		return false;
+	sk = skb_to_full_sk(skb);
+	if (!sk || !net_eq(sock_net(sk), nn->net))
+		return false;
+	sock = READ_ONCE(sk->sk_socket);
+	filp = sock ? READ_ONCE(sock->file) : NULL;
+	return filp && file_ns_capable(filp, nn->net->user_ns, CAP_NET_ADMIN);
 }

@@ -2,10 +2,10 @@
 /*
  * Netfilter hooks, IPv4 and IPv6, registered in every namespace at the
  * points the datapath works on; each counts every packet it sees:
- *  - PRE_ROUTING, after conntrack and before mangle and DNAT: what came
- *    in clear meets the "in" or "fwd" policies (input.c);
  *  - LOCAL_IN, after the user's filter chains: ESP to a local address is
- *    decrypted (input.c);
+ *    decrypted, what came in clear meets the "in" policies (input.c);
+ *  - FORWARD, after the user's filter chains: what came in clear meets the
+ *    "fwd" policies (input.c);
  *  - POST_ROUTING, before SNAT: the "out" policies, encapsulation (output.c).
  */
 
@@ -23,8 +23,8 @@ static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 
 	nfipsec_stat_inc(nn, idx);
 	switch (state->hook) {
-	case NF_INET_PRE_ROUTING:
-		return nfipsec_prerouting(nn, skb, state);
+	case NF_INET_FORWARD:
+		return nfipsec_forward(nn, skb, state);
 	case NF_INET_LOCAL_IN:
 		return nfipsec_input(nn, skb, state);
 	case NF_INET_POST_ROUTING:
@@ -44,18 +44,18 @@ static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 	}
 
 static const struct nf_hook_ops nfipsec_hook_ops[] = {
-	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_PRE_ROUTING,
-		     NF_IP_PRI_CONNTRACK + 1,
-		     NFIPSEC_STAT_HOOK_IPV4_PRE_ROUTING),
+	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD,
+		     NF_IP_PRI_FILTER + 1,
+		     NFIPSEC_STAT_HOOK_IPV4_FORWARD),
 	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN,
 		     NF_IP_PRI_FILTER + 1,
 		     NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN),
 	NFIPSEC_HOOK(NFPROTO_IPV4, NF_INET_POST_ROUTING,
 		     NF_IP_PRI_NAT_SRC - 1,
 		     NFIPSEC_STAT_HOOK_IPV4_POST_ROUTING),
-	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_PRE_ROUTING,
-		     NF_IP6_PRI_CONNTRACK + 1,
-		     NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING),
+	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD,
+		     NF_IP6_PRI_FILTER + 1,
+		     NFIPSEC_STAT_HOOK_IPV6_FORWARD),
 	NFIPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN,
 		     NF_IP6_PRI_FILTER + 1,
 		     NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN),

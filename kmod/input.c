@@ -5,23 +5,24 @@
  * taken, checked against the replay window, authenticated and decrypted,
  * and the window moves only then. The inner packet must be allowed by the
  * first matching "in" policy (or "fwd" when it is not for this host) with
- * a template this SA satisfies; it then re-enters the stack through
- * netif_rx() on the device the ESP came in by, so routing, conntrack and the
- * firewall see it anew.
+ * a template this SA satisfies; it is then received on the namespace's
+ * nfipsec0 device (device.c), so routing, conntrack and the firewall see
+ * it anew, coming from nfipsec0.
  *
  * ESP whose SPI is not ours is left to the rest of the stack (Linux XFRM).
- * Every other packet received meets the "in" policies (for a local address)
- * or the "fwd" ones at PRE_ROUTING: it is dropped when the first match
- * blocks, or requires IPsec and the packet came in clear. A decrypted packet
- * passed that check already: it re-enters with NFIPSEC_DECAP_MARK in
- * skb->mark, which PRE_ROUTING takes off again before the mangle table.
+ * Every other packet that did not arrive on nfipsec0 came in clear: after
+ * routing and NAT it meets the "in" policies at LOCAL_IN and the "fwd"
+ * ones at FORWARD, and is dropped when the first match blocks, or requires
+ * IPsec. Linux XFRM matches forwarded packets against their addresses
+ * before DNAT; here both the addresses after NAT (the packet's) and before
+ * it (the conntrack entry's original tuple) are checked, so a cleartext
+ * packet sent to a port forward cannot reach a protected host.
  */
 
-#include <linux/etherdevice.h>
-#include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <net/addrconf.h>
 #include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/xfrm.h>
 
 #include "nfipsec.h"
@@ -163,19 +164,10 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
-	skb->mark = NFIPSEC_DECAP_MARK | sa->smark;
+	/* output-mark, as XFRM applies it on input: bits outside the mask stay. */
+	skb->mark = (skb->mark & ~sa->smask) | sa->smark;
 	nfipsec_sa_put(sa);
-
-	/* Re-enter the stack as if received again on the same device. */
-	skb_mac_header_rebuild(skb);
-	if (skb->mac_len == ETH_HLEN && skb->dev->type == ARPHRD_ETHER)
-		eth_hdr(skb)->h_proto = skb->protocol;
-	memset(skb->cb, 0, sizeof(skb->cb));
-	skb->pkt_type = PACKET_HOST;
-	skb->ip_summed = CHECKSUM_NONE;
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-	netif_rx(skb);
+	nfipsec_dev_rx(nn, skb);
 }
 
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
@@ -215,7 +207,42 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-/* LOCAL_IN, both families: ESP for us. */
+/*
+ * The policy check of what came in clear, dir in or fwd: anything that did
+ * not arrive on nfipsec0 and is not IPsec itself or IKE to this host. With
+ * NAT, the addresses before it (the conntrack entry's tuple of the packet's
+ * direction) are checked too.
+ */
+static unsigned int clear_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
+			      const struct nf_hook_state *state, u8 dir,
+			      struct nfipsec_flow *fl)
+{
+	unsigned int verdict;
+
+	if (state->in == nn->dev || fl->proto == IPPROTO_ESP ||
+	    fl->proto == IPPROTO_AH ||
+	    (dir == NFIPSEC_DIR_IN && nfipsec_flow_is_ike_in(nn, fl)))
+		return NF_ACCEPT;
+	verdict = check_clear(nn, skb, dir, fl);
+	if (verdict == NF_ACCEPT && nfipsec_flow_prenat(skb, fl))
+		verdict = check_clear(nn, skb, dir, fl);
+	return verdict;
+}
+
+/* A packet we cannot see into, while policies exist: dropped, counted. */
+static unsigned int rcv_unparsable(struct nfipsec_net *nn)
+{
+	if (list_empty(&nn->policies))
+		return NF_ACCEPT;
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_HDR_ERROR);
+	return NF_DROP;
+}
+
+/*
+ * LOCAL_IN, both families: ESP for us (also when it arrived decrypted, for
+ * nested tunnels), then the "in" policies. Nothing we cannot see into
+ * passes while policies exist.
+ */
 unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
@@ -224,33 +251,25 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 	int thoff;
 
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
-		return NF_ACCEPT;
+		return rcv_unparsable(nn);
 	if (fl.proto == IPPROTO_ESP && thoff >= 0)
 		return esp_rcv(nn, skb, &fl, thoff);
-	return NF_ACCEPT;
+	if (list_empty(&nn->policies))
+		return NF_ACCEPT;
+	return clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl);
 }
 
-/* PRE_ROUTING, both families: the policy check of what came in clear. */
-unsigned int nfipsec_prerouting(struct nfipsec_net *nn, struct sk_buff *skb,
-				const struct nf_hook_state *state)
+/* FORWARD, both families: the "fwd" policies, after routing and DNAT. */
+unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	struct nfipsec_flow fl;
-	bool local;
 	int thoff;
 
-	if (skb->mark & NFIPSEC_DECAP_MARK) {
-		skb->mark &= ~NFIPSEC_DECAP_MARK;
+	if (list_empty(&nn->policies))
 		return NF_ACCEPT;
-	}
-	if (list_empty(&nn->policies) ||
-	    nfipsec_flow_parse(skb, family, &fl, &thoff))
-		return NF_ACCEPT;
-	local = flow_is_local(nn->net, &fl);
-	/* IPsec itself, and IKE to this host, are not policed here. */
-	if (fl.proto == IPPROTO_ESP || fl.proto == IPPROTO_AH ||
-	    (local && nfipsec_flow_is_ike(&fl)))
-		return NF_ACCEPT;
-	return check_clear(nn, skb, local ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD,
-			   &fl);
+	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
+		return rcv_unparsable(nn);
+	return clear_rcv(nn, skb, state, NFIPSEC_DIR_FWD, &fl);
 }

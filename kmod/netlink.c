@@ -17,6 +17,17 @@
 static const struct nla_policy nfipsec_no_attrs_policy[NFIPSEC_A_MAX + 1] = {
 };
 
+static const struct nla_policy nfipsec_info_nl_policy[NFIPSEC_INFO_A_MAX + 1] = {
+	[NFIPSEC_INFO_A_IKE_PORTS] = {
+		.type = NLA_BINARY,
+		.len = NFIPSEC_IKE_PORTS_MAX * sizeof(__be16),
+	},
+};
+
+static const struct nla_policy nfipsec_set_info_policy[NFIPSEC_A_MAX + 1] = {
+	[NFIPSEC_A_INFO] = NLA_POLICY_NESTED(nfipsec_info_nl_policy),
+};
+
 static const struct nla_policy nfipsec_cmd_policy[NFIPSEC_A_MAX + 1] = {
 	[NFIPSEC_A_SA] = NLA_POLICY_NESTED(nfipsec_sa_nl_policy),
 	[NFIPSEC_A_POLICY] = NLA_POLICY_NESTED(nfipsec_pol_nl_policy),
@@ -87,7 +98,9 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_string(msg, NFIPSEC_INFO_A_VERSION, NFIPSEC_VERSION) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_ABI, NFIPSEC_GENL_VERSION) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_SA_COUNT, nn->sa_count) ||
-	    nla_put_u32(msg, NFIPSEC_INFO_A_POLICY_COUNT, nn->policy_count)) {
+	    nla_put_u32(msg, NFIPSEC_INFO_A_POLICY_COUNT, nn->policy_count) ||
+	    nla_put(msg, NFIPSEC_INFO_A_IKE_PORTS,
+		    nn->ike_nports * sizeof(__be16), nn->ike_ports)) {
 		mutex_unlock(&nn->cfg_lock);
 		goto err_free;
 	}
@@ -100,6 +113,62 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 err_free:
 	nlmsg_free(msg);
 	return -EMSGSIZE;
+}
+
+static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_INFO_A_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	const struct nlattr *attr;
+	__be16 ports[NFIPSEC_IKE_PORTS_MAX];
+	unsigned int i, j, n;
+	int err;
+
+	if (!info->attrs[NFIPSEC_A_INFO]) {
+		NL_SET_ERR_MSG(extack, "nothing to set");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, NFIPSEC_INFO_A_MAX, info->attrs[NFIPSEC_A_INFO],
+			       nfipsec_info_nl_policy, extack);
+	if (err)
+		return err;
+	attr = tb[NFIPSEC_INFO_A_IKE_PORTS];
+	if (!attr) {
+		NL_SET_ERR_MSG(extack, "nothing to set");
+		return -EINVAL;
+	}
+	if (nla_len(attr) % sizeof(__be16)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "IKE ports are 2 bytes each");
+		return -EINVAL;
+	}
+	n = nla_len(attr) / sizeof(__be16);
+	memcpy(ports, nla_data(attr), nla_len(attr));
+	for (i = 0; i < n; i++) {
+		if (!ports[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "IKE port 0");
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (ports[j] == ports[i]) {
+				NL_SET_ERR_MSG_ATTR(extack, attr,
+						    "an IKE port given twice");
+				return -EINVAL;
+			}
+		}
+	}
+
+	/*
+	 * Readers (flow.c) see the old set, then none, then the new one:
+	 * during the change IKE meets the policies like any packet.
+	 */
+	mutex_lock(&nn->cfg_lock);
+	WRITE_ONCE(nn->ike_nports, 0);
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(nn->ike_ports[i], ports[i]);
+	smp_store_release(&nn->ike_nports, n);
+	mutex_unlock(&nn->cfg_lock);
+	return 0;
 }
 
 static int nfipsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
@@ -185,6 +254,8 @@ err:
 static const struct genl_ops nfipsec_genl_ops[] = {
 	NFIPSEC_OP(NFIPSEC_CMD_GET_INFO, nfipsec_nl_get_info,
 		   nfipsec_no_attrs_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_SET_INFO, nfipsec_nl_set_info,
+		   nfipsec_set_info_policy),
 	NFIPSEC_OP(NFIPSEC_CMD_GET_STATS, nfipsec_nl_get_stats,
 		   nfipsec_no_attrs_policy),
 	{

@@ -39,6 +39,14 @@ struct nfipsec_net {
 	unsigned int policy_count;
 	/* enum nfipsec_stat */
 	struct nfipsec_counters __percpu *stats;
+	/* nfipsec0, where decrypted packets arrive (device.c) */
+	struct net_device *dev;
+	/*
+	 * The IKE port set (flow.c): UDP to these ports passes in clear, and
+	 * from them when a socket opened with CAP_NET_ADMIN sends it.
+	 */
+	unsigned int ike_nports;
+	__be16 ike_ports[NFIPSEC_IKE_PORTS_MAX];
 };
 
 /* netns.c */
@@ -52,6 +60,11 @@ static inline void nfipsec_stat_inc(struct nfipsec_net *nn,
 	nfipsec_counters_add(nn->stats, idx, 1);
 }
 
+/* device.c */
+int nfipsec_dev_create(struct nfipsec_net *nn);
+void nfipsec_dev_destroy_batch(struct list_head *net_exit_list);
+void nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb);
+
 /* hooks.c */
 int nfipsec_hooks_register(struct net *net);
 void nfipsec_hooks_unregister(struct net *net);
@@ -59,14 +72,8 @@ void nfipsec_hooks_unregister(struct net *net);
 /* input.c, output.c: the datapath behind the hooks */
 unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state);
-unsigned int nfipsec_prerouting(struct nfipsec_net *nn, struct sk_buff *skb,
-				const struct nf_hook_state *state);
-
-/*
- * skb->mark of a decrypted packet between netif_rx() and our PRE_ROUTING
- * hook, which clears it: only the raw table and conntrack can see it.
- */
-#define NFIPSEC_DECAP_MARK 0x80000000U
+unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
 unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state);
 

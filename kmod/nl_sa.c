@@ -197,16 +197,12 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg)
 	if (tb[NFIPSEC_SA_A_LIFETIME])
 		sa_parse_lifetime(tb[NFIPSEC_SA_A_LIFETIME], &cfg->lft);
 	if (tb[NFIPSEC_SA_A_SET_MARK]) {
+		/* As XFRM: without a mask, the whole mark. */
 		cfg->smark = nla_get_u32(tb[NFIPSEC_SA_A_SET_MARK]);
 		cfg->smask = tb[NFIPSEC_SA_A_SET_MARK_MASK] ?
 			     nla_get_u32(tb[NFIPSEC_SA_A_SET_MARK_MASK]) :
-			     ~NFIPSEC_DECAP_MARK;
+			     0xffffffff;
 		cfg->smark &= cfg->smask;
-		if ((cfg->smark | cfg->smask) & NFIPSEC_DECAP_MARK) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SET_MARK],
-					    "bit 31 of the mark is reserved: use mask 0x7fffffff or less");
-			return -EINVAL;
-		}
 	} else if (tb[NFIPSEC_SA_A_SET_MARK_MASK]) {
 		NL_SET_ERR_MSG(extack, "a mark mask needs a mark");
 		return -EINVAL;

@@ -274,10 +274,13 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (skb_dst(skb) && skb_dst(skb)->xfrm)
 		return NF_ACCEPT;
-	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
-		return NF_ACCEPT;
-	/* Locally generated IKE passes in clear. */
-	if (!skb->skb_iif && nfipsec_flow_is_ike(&fl))
+	if (nfipsec_flow_parse(skb, family, &fl, &thoff)) {
+		/* Nothing we cannot see into leaves while policies exist. */
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_ERROR);
+		return NF_DROP;
+	}
+	/* The IKE daemon's own packets pass in clear. */
+	if (nfipsec_flow_is_ike_out(nn, skb, &fl))
 		return NF_ACCEPT;
 
 	pol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl);

@@ -55,7 +55,12 @@ static inline void nfipsec_pol_stat_add(struct nfipsec_policy *pol,
 
 int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 		       struct nfipsec_flow *fl, int *thoff);
-bool nfipsec_flow_is_ike(const struct nfipsec_flow *fl);
+bool nfipsec_flow_prenat(const struct sk_buff *skb, struct nfipsec_flow *fl);
+bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn,
+			    const struct nfipsec_flow *fl);
+bool nfipsec_flow_is_ike_out(const struct nfipsec_net *nn,
+			     const struct sk_buff *skb,
+			     const struct nfipsec_flow *fl);
 bool nfipsec_sel_match(const struct nfipsec_sel *sel,
 		       const struct nfipsec_flow *fl);
 struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,

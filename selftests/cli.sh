@@ -54,7 +54,7 @@ flat() { tr -s '\n\t' '  '; }
 out=$(tn state list)
 check_eq state-list-4-sas 4 "$(echo "$out" | grep -c '^src ')"
 check_match state-list-gcm4 "src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x00001001 reqid 1 mode tunnel replay-window 64 aead rfc4106\(gcm\(aes\)\) 128( |$)" "$(echo "$out" | flat)"
-check_match state-list-mark "output-mark 0x10/0x7fffffff" "$out"
+check_match state-list-mark "output-mark 0x10/0xffffffff" "$out"
 check_match state-list-esn "replay-window 128 flag esn" "$out"
 check_match state-list-sha1-trunc "auth-trunc hmac\(sha1\) 96" "$out"
 check_eq state-list-no-keys 0 "$(echo "$out" | grep -ciF -e "${KG#0x}" -e "${KE#0x}" -e "${KA#0x}" -e "${KC#0x}" -e "${KS#0x}")"
@@ -87,7 +87,7 @@ def sas(k):
          "reqid": 1, "mode": "tunnel", "replay-window": 64,
          "aead": {"name": "rfc4106(gcm(aes))", **K("KG"), "icv-bits": 128}},
         {"src": "10.0.1.2", "dst": "10.0.1.1", "proto": "esp", "spi": "0x00001002",
-         "reqid": 2, "mode": "tunnel", "replay-window": 32, "output-mark": "0x10/0x7fffffff",
+         "reqid": 2, "mode": "tunnel", "replay-window": 32, "output-mark": "0x10/0xffffffff",
          "enc": {"name": "cbc(aes)", **K("KE")},
          "auth-trunc": {"name": "hmac(sha256)", **K("KA"), "trunc-bits": 128}},
         {"src": "fd00:1::1", "dst": "fd00:1::2", "proto": "esp", "spi": "0x00006001",

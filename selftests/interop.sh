@@ -13,39 +13,51 @@
 require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
 
-# key BYTES: a deterministic key of that many bytes, as 0x-hex.
+# key BYTES: KEY gets a deterministic key of that many bytes, as 0x-hex.
+# (printf -v, no subshell: every fork is slow in the debug guest.)
 key() {
-	local n=$1 i s=
-	for ((i = 0; i < n; i++)); do s+=$(printf %02x $(((i * 37 + n * 11 + 5) & 255))); done
-	echo "0x$s"
+	local n=$1 i b
+	KEY=0x
+	for ((i = 0; i < n; i++)); do
+		printf -v b %02x $(((i * 37 + n * 11 + 5) & 255))
+		KEY+=$b
+	done
 }
 
 names=() algos=()
 add() { names+=("$1"); algos+=("$2"); }
 
 for kb in 16 24 32; do
+	key $((kb + 4))
 	for icv in 64 96 128; do
-		add "gcm$((kb * 8))-icv$icv" "aead 'rfc4106(gcm(aes))' $(key $((kb + 4))) $icv"
+		add "gcm$((kb * 8))-icv$icv" "aead 'rfc4106(gcm(aes))' $KEY $icv"
 	done
 done
-add chacha20poly1305 "aead 'rfc7539esp(chacha20,poly1305)' $(key 36) 128"
-add ccm128 "aead 'rfc4309(ccm(aes))' $(key 19) 128"
+key 36; add chacha20poly1305 "aead 'rfc7539esp(chacha20,poly1305)' $KEY 128"
+key 19; add ccm128 "aead 'rfc4309(ccm(aes))' $KEY 128"
 # 64-bit sequence numbers: the high half goes into the ICV, not on the wire.
-add gcm128-esn "aead 'rfc4106(gcm(aes))' $(key 20) 128 flag esn"
-add aes128-sha256-esn "enc 'cbc(aes)' $(key 16) auth-trunc 'hmac(sha256)' $(key 32) 128 flag esn"
+key 20; add gcm128-esn "aead 'rfc4106(gcm(aes))' $KEY 128 flag esn"
+key 16; k16=$KEY; key 32
+add aes128-sha256-esn "enc 'cbc(aes)' $k16 auth-trunc 'hmac(sha256)' $KEY 128 flag esn"
 
-encs=("aes128|enc 'cbc(aes)' $(key 16)" "aes192|enc 'cbc(aes)' $(key 24)"
-      "aes256|enc 'cbc(aes)' $(key 32)" "aesctr128|enc 'rfc3686(ctr(aes))' $(key 20)"
-      "3des|enc 'cbc(des3_ede)' $(key 24)" "des|enc 'cbc(des)' $(key 8)"
-      "blowfish128|enc 'cbc(blowfish)' $(key 16)"
-      "twofish256|enc 'cbc(twofish)' $(key 32)"
-      "camellia128|enc 'cbc(camellia)' $(key 16)"
-      "null|enc 'ecb(cipher_null)' ''")
-auths=("md5|auth 'hmac(md5)' $(key 16)" "sha1|auth 'hmac(sha1)' $(key 20)"
-       "sha256-96|auth 'hmac(sha256)' $(key 32)"
-       "sha256-128|auth-trunc 'hmac(sha256)' $(key 32) 128"
-       "sha384|auth 'hmac(sha384)' $(key 48)"
-       "sha512|auth 'hmac(sha512)' $(key 64)" "nullauth|")
+encs=() auths=()
+for e in "aes128 cbc(aes) 16" "aes192 cbc(aes) 24" "aes256 cbc(aes) 32" \
+	 "aesctr128 rfc3686(ctr(aes)) 20" "3des cbc(des3_ede) 24" \
+	 "des cbc(des) 8" "blowfish128 cbc(blowfish) 16" \
+	 "twofish256 cbc(twofish) 32" "camellia128 cbc(camellia) 16"; do
+	set -- $e
+	key "$3"
+	encs+=("$1|enc '$2' $KEY")
+done
+encs+=("null|enc 'ecb(cipher_null)' ''")
+for a in "md5 auth hmac(md5) 16" "sha1 auth hmac(sha1) 20" \
+	 "sha256-96 auth hmac(sha256) 32" "sha256-128 auth-trunc hmac(sha256) 32 128" \
+	 "sha384 auth hmac(sha384) 48" "sha512 auth hmac(sha512) 64"; do
+	set -- $a
+	key "$4"
+	auths+=("$1|$2 '$3' $KEY${5:+ $5}")
+done
+auths+=("nullauth|")
 for e in "${encs[@]}"; do
 	for a in "${auths[@]}"; do
 		[ "${e%%|*}" = null ] && [ "${a%%|*}" = nullauth ] && continue
@@ -59,7 +71,8 @@ interop_conf() {
 	local side=$1 i me=$A4 peer=$B4 lan=192.168.111.0/24 out in host
 	[ "$side" = b ] && me=$B4 peer=$A4
 	for ((i = 0; i < n; i++)); do
-		out=$(printf 0x%x $((0x3000 + i))) in=$(printf 0x%x $((0x4000 + i)))
+		printf -v out 0x%x $((0x3000 + i))
+		printf -v in 0x%x $((0x4000 + i))
 		[ "$side" = b ] && { local t=$out; out=$in; in=$t; }
 		host=192.168.186.$((100 + i))/32
 		echo "state add src $me dst $peer proto esp spi $out reqid $((100 + i)) mode tunnel replay-window 32 ${algos[i]}"
@@ -81,7 +94,8 @@ printf 'addr add %s/24 dev eth0\n' "${addrs[@]}" | ip -n "$h2" -batch - ||
 
 # run ROLE ANS BNS AIMPL BIMPL: configure, ping every address once, judge.
 run() {
-	local role=$1 out i got
+	local role=$1 out i got addr res
+	local -A echo
 	# One implementation per router: nothing left of the other role.
 	tunnel_clear "$ra"
 	tunnel_clear "$rb"
@@ -93,9 +107,9 @@ run() {
 	pass "$role.config-rb"
 	out=$(ip netns exec "$h1" /usr/bin/python3 "$(dirname "$0")/pinger.py" \
 		-c 1 -W 8 "${addrs[@]}")
+	while read -r addr res _; do echo[$addr]=$res; done <<< "$out"
 	for ((i = 0; i < n; i++)); do
-		got=$(echo "$out" | awk -v a="${addrs[i]}" '$1 == a { print $2 }')
-		check_eq "$role.${names[i]}" "1/1" "$got"
+		check_eq "$role.${names[i]}" "1/1" "${echo[${addrs[i]}]:-}"
 	done
 	# The nfipsec side counted one packet on each of its SAs.
 	local ns=$ra

@@ -201,20 +201,43 @@ iperf3_server() {
 capture_start() {
 	local var=$1 ns=$2 dev=$3 file=$4 pid
 	shift 4
+	# Empty before the start: a previous capture's "listening on" must not
+	# pass for this one's.
+	: > "$file.err"
 	ip netns exec "$ns" tcpdump --immediate-mode -U -n -i "$dev" -w "$file" "$@" \
 		2>"$file.err" &
 	pid=$!
 	bg_pids+=("$pid")
 	eval "$var=$pid"
-	if ! wait_until 30 grep -q "listening on" "$file.err"; then
+	if ! wait_until 30 file_has "$file.err" "listening on"; then
 		echo "capture_start: tcpdump on $dev did not start: $(cat "$file.err")" >&2
 		return 1
 	fi
 }
 
+# file_has FILE TEXT: a line of FILE contains TEXT (no exec: for wait loops).
+file_has() {
+	local line
+	while IFS= read -r line; do
+		[[ $line == *"$2"* ]] && return 0
+	done < "$1"
+	return 1
+}
+
+# gone PID: the process has exited (a zombie counts as gone).
+gone() {
+	local st
+	{ read -r _ _ st _ < "/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$st" = Z ]
+}
+
+# tcpdump writes what it holds on SIGINT; a process that ignores it (a
+# background job's SIGINT is ignored until tcpdump sets its handler) is
+# killed after 10 s.
 capture_stop() {
 	local pid=${!1}
 	kill -INT "$pid" 2>/dev/null
+	wait_until 10 gone "$pid" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
 }

@@ -17,7 +17,7 @@ tunnel_conf a 4 "$GCM" | tunnel_apply "$ra" nfipsec || fail config-ra refused
 # rb marks what its inbound SA decrypts.
 tunnel_conf b 4 "$GCM" | sed "/^state add src $A4 dst $B4 /s/\$/ output-mark 0x10/" |
 	tunnel_apply "$rb" nfipsec || fail config-rb refused
-check_match mark-shown "output-mark 0x10/0x7fffffff" \
+check_match mark-shown "output-mark 0x10/0xffffffff" \
 	"$(nfipsec -n "$rb" state get dst $B4 proto esp spi $SPI_AB)"
 
 # TCP from the router itself (GSO at POST_ROUTING).

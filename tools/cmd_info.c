@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
 
 #include "cli.h"
 
@@ -103,10 +106,10 @@ int nfi_print_count(const char *cmd, int argc, char **argv, int info_type)
 }
 
 static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
-	[NFIPSEC_STAT_HOOK_IPV4_PRE_ROUTING] = "hook-ipv4-prerouting",
+	[NFIPSEC_STAT_HOOK_IPV4_FORWARD] = "hook-ipv4-forward",
 	[NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN] = "hook-ipv4-input",
 	[NFIPSEC_STAT_HOOK_IPV4_POST_ROUTING] = "hook-ipv4-postrouting",
-	[NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING] = "hook-ipv6-prerouting",
+	[NFIPSEC_STAT_HOOK_IPV6_FORWARD] = "hook-ipv6-forward",
 	[NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN] = "hook-ipv6-input",
 	[NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING] = "hook-ipv6-postrouting",
 	[NFIPSEC_STAT_IN_PACKETS] = "in-packets",
@@ -182,4 +185,91 @@ int do_stats(int argc, char **argv)
 		return 2;
 	err = nfi_nl_talk(msg, print_stats, NULL);
 	return err ? nfi_nl_fail("stats", err) : 0;
+}
+
+static int print_ike_ports(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *in[NFIPSEC_INFO_A_MAX + 1];
+	static struct nla_policy pol[NFIPSEC_INFO_A_MAX + 1] = {
+		[NFIPSEC_INFO_A_IKE_PORTS] = { .type = NLA_UNSPEC },
+	};
+	const uint16_t *p;
+	int i, n;
+
+	(void)nlh, (void)arg;
+	if (!tb[NFIPSEC_A_INFO] ||
+	    nla_parse_nested(in, NFIPSEC_INFO_A_MAX, tb[NFIPSEC_A_INFO], pol) ||
+	    !in[NFIPSEC_INFO_A_IKE_PORTS])
+		return -EPROTO;
+	p = nla_data(in[NFIPSEC_INFO_A_IKE_PORTS]);
+	n = nla_len(in[NFIPSEC_INFO_A_IKE_PORTS]) / 2;
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_open_array("ike-ports");
+		for (i = 0; i < n; i++)
+			jw_u64(NULL, ntohs(p[i]));
+		jw_close_array();
+		jw_close_object();
+		jw_end();
+		return 0;
+	}
+	printf("ike-ports");
+	for (i = 0; i < n; i++)
+		printf(" %u", ntohs(p[i]));
+	printf("%s\n", n ? "" : " none");
+	return 0;
+}
+
+/*
+ * nfipsec ike-ports [ show ]; nfipsec ike-ports set { PORT... | none }: the
+ * namespace's IKE port set (see uapi/nfipsec.h).
+ */
+int do_ike_ports(int argc, char **argv)
+{
+	uint16_t ports[NFIPSEC_IKE_PORTS_MAX];
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int i, n = 0, err;
+	char *end;
+
+	if (argc == 0 || (argc == 1 && (nfi_matches(argv[0], "show") ||
+					nfi_matches(argv[0], "list")))) {
+		msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
+		if (!msg)
+			return 2;
+		err = nfi_nl_talk(msg, print_ike_ports, NULL);
+		return err ? nfi_nl_fail("ike-ports", err) : 0;
+	}
+	if (!nfi_matches(argv[0], "set"))
+		return nfi_usage_error("ike-ports: unknown command \"%s\"",
+				       argv[0]);
+	if (argc < 2)
+		return nfi_usage_error("ike-ports set: ports, or none");
+	if (argc == 2 && !strcmp(argv[1], "none")) {
+		argc = 1;
+	}
+	for (i = 1; i < argc; i++) {
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(argv[i], &end, 10);
+		if (errno || *end || end == argv[i] || v == 0 || v > 65535)
+			return nfi_usage_error("ike-ports set: \"%s\" is not a port (1-65535)",
+					       argv[i]);
+		if (n == NFIPSEC_IKE_PORTS_MAX)
+			return nfi_usage_error("ike-ports set: at most %d ports",
+					       NFIPSEC_IKE_PORTS_MAX);
+		ports[n++] = htons(v);
+	}
+	msg = nfi_msg_new(NFIPSEC_CMD_SET_INFO, 0);
+	if (!msg)
+		return 2;
+	nest = nfi_nest_start(msg, NFIPSEC_A_INFO);
+	if (!nest || nla_put(msg, NFIPSEC_INFO_A_IKE_PORTS, n * 2, ports) < 0) {
+		nlmsg_free(msg);
+		return 2;
+	}
+	nla_nest_end(msg, nest);
+	err = nfi_nl_talk(msg, NULL, NULL);
+	return err ? nfi_nl_fail("ike-ports set", err) : 0;
 }

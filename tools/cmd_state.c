@@ -322,10 +322,11 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	    (s->has_window &&
 	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
 	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
-	    (s->has_mark &&
-	     nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK, s->mark)) ||
-	    (s->has_mask &&
-	     nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK_MASK, s->mask)) ||
+	    /* As ip xfrm: output-mark 0 is no output-mark. */
+	    (s->has_mark && s->mark &&
+	     (nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK, s->mark) ||
+	      (s->has_mask &&
+	       nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK_MASK, s->mask)))) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_AEAD, &s->aead) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_CRYPT, &s->enc) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_AUTH, &s->auth) ||

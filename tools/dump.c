@@ -85,8 +85,15 @@ static const struct field policy_fields[NFIPSEC_POLICY_A_MAX + 1] = {
 
 static const struct nest policy = { policy_fields, NFIPSEC_POLICY_A_MAX };
 
+static const struct field info_fields[NFIPSEC_INFO_A_MAX + 1] = {
+	F(INFO, VERSION, K_STR), F(INFO, ABI, K_U32), F(INFO, SA_COUNT, K_U32),
+	F(INFO, POLICY_COUNT, K_U32), F(INFO, IKE_PORTS, K_BIN),
+};
+
+static const struct nest info = { info_fields, NFIPSEC_INFO_A_MAX };
+
 static const struct field top_fields[NFIPSEC_A_MAX + 1] = {
-	[NFIPSEC_A_INFO] = { "INFO", K_NEST, NULL },
+	[NFIPSEC_A_INFO] = { "INFO", K_NEST, &info },
 	[NFIPSEC_A_SA] = { "SA", K_NEST, &sa },
 	[NFIPSEC_A_POLICY] = { "POLICY", K_NEST, &policy },
 	[NFIPSEC_A_STATS] = { "STATS", K_NEST, NULL },
@@ -111,6 +118,7 @@ static const char *const cmd_names[NFIPSEC_CMD_MAX + 1] = {
 	[NFIPSEC_CMD_POLICY_FLUSH] = "POLICY_FLUSH",
 	[NFIPSEC_CMD_POLICY_MOVE] = "POLICY_MOVE",
 	[NFIPSEC_CMD_ACQUIRE] = "ACQUIRE",
+	[NFIPSEC_CMD_SET_INFO] = "SET_INFO",
 };
 
 static void dump_hex(const uint8_t *p, int len)

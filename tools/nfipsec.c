@@ -4,7 +4,7 @@
  *
  *   nfipsec [OPTIONS] OBJECT COMMAND [ARGS]
  *   OPTIONS: -j (JSON), -s (statistics), -k (keys), -n NETNS, -V
- *   OBJECT: version | state | policy | monitor | stats
+ *   OBJECT: version | state | policy | monitor | stats | ike-ports
  */
 
 #define _GNU_SOURCE
@@ -75,6 +75,8 @@ static void usage(FILE *f)
 		"  policy count\n"
 		"  monitor                      print ACQUIRE events until killed\n"
 		"  stats                        counters of the namespace\n"
+		"  ike-ports [ set { PORT... | none } ]\n"
+		"                               UDP ports IKE passes in clear on\n"
 		"ID := src ADDR dst ADDR proto XFRM-PROTO spi SPI\n"
 		"XFRM-PROTO := esp | ah\n"
 		"ALGO-LIST := [ ALGO-LIST ] ALGO\n"
@@ -134,6 +136,7 @@ static const struct {
 	{ "policy", do_policy },
 	{ "monitor", do_monitor },
 	{ "stats", do_stats },
+	{ "ike-ports", do_ike_ports },
 };
 
 static int run_object(int argc, char **argv)

@@ -26,16 +26,24 @@
  *     NFIPSEC_INFO_A_ABI           u32, NFIPSEC_GENL_VERSION of the module
  *     NFIPSEC_INFO_A_SA_COUNT      u32, SAs in this namespace
  *     NFIPSEC_INFO_A_POLICY_COUNT  u32, policies in this namespace
+ *     NFIPSEC_INFO_A_IKE_PORTS     binary, the IKE port set (below)
+ *
+ * NFIPSEC_CMD_SET_INFO (do)
+ *   Request: NFIPSEC_A_INFO with NFIPSEC_INFO_A_IKE_PORTS: the namespace's
+ *   IKE port set, 0 to NFIPSEC_IKE_PORTS_MAX UDP ports (__be16 each, none
+ *   of them 0), 500 and 4500 by default. UDP to a local address and one of
+ *   these ports passes the "in" policies in clear; UDP sent from this host
+ *   from one of them, by a socket opened with CAP_NET_ADMIN in the
+ *   namespace, passes the "out" policies in clear. Empty: no exemption.
  *
  * NFIPSEC_CMD_SA_NEW (do), NFIPSEC_CMD_SA_SET (do)
  *   Request: NFIPSEC_A_SA with the whole SA: PROTO, SPI, SRC, DST (the SA's
  *   identity is DST, SPI, PROTO), MODE, and either ALG_AEAD, or ALG_CRYPT
  *   and/or ALG_AUTH (ESP; AH takes ALG_AUTH only); optionally REQID,
  *   REPLAY_WINDOW, FLAGS, LIFETIME, SET_MARK and SET_MARK_MASK (ip xfrm's
- *   output-mark: packets decrypted with the SA re-enter the stack with
- *   mark = SET_MARK & MASK, for firewall rules to match; the outer packets
- *   it sends get mark = (mark & ~MASK) | (SET_MARK & MASK), for routing; bit
- *   31 is reserved and refused). SA_NEW fails with -EEXIST when the
+ *   output-mark, as XFRM applies it: the outer packets the SA sends, and
+ *   the packets it decrypts, get mark = (mark & ~MASK) | (SET_MARK & MASK);
+ *   MASK defaults to 0xffffffff). SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET replaces an existing SA (fails with -ENOENT
  *   when there is none), keeping its counters and sequence numbers.
  *
@@ -122,6 +130,7 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_POLICY_FLUSH,
 	NFIPSEC_CMD_POLICY_MOVE,
 	NFIPSEC_CMD_ACQUIRE,
+	NFIPSEC_CMD_SET_INFO,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1
@@ -147,10 +156,13 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_ABI,		/* u32 */
 	NFIPSEC_INFO_A_SA_COUNT,	/* u32 */
 	NFIPSEC_INFO_A_POLICY_COUNT,	/* u32 */
+	NFIPSEC_INFO_A_IKE_PORTS,	/* binary, __be16[] */
 
 	__NFIPSEC_INFO_A_MAX,
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
 };
+
+#define NFIPSEC_IKE_PORTS_MAX 8
 
 enum nfipsec_mode {
 	NFIPSEC_MODE_TRANSPORT,		/* = XFRM_MODE_TRANSPORT */
@@ -179,7 +191,7 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_REPLAY_TOP,	/* u64 (reply) */
 	NFIPSEC_SA_A_PAD,
 	NFIPSEC_SA_A_SET_MARK,		/* u32, see below */
-	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0x7fffffff */
+	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0xffffffff */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1
@@ -323,10 +335,10 @@ enum nfipsec_policy_stat {
  */
 enum nfipsec_stat {
 	NFIPSEC_STAT_PAD,
-	NFIPSEC_STAT_HOOK_IPV4_PRE_ROUTING,
+	NFIPSEC_STAT_HOOK_IPV4_FORWARD,
 	NFIPSEC_STAT_HOOK_IPV4_LOCAL_IN,
 	NFIPSEC_STAT_HOOK_IPV4_POST_ROUTING,
-	NFIPSEC_STAT_HOOK_IPV6_PRE_ROUTING,
+	NFIPSEC_STAT_HOOK_IPV6_FORWARD,
 	NFIPSEC_STAT_HOOK_IPV6_LOCAL_IN,
 	NFIPSEC_STAT_HOOK_IPV6_POST_ROUTING,
 	NFIPSEC_STAT_IN_PACKETS,		/* decapsulated */

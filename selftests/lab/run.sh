@@ -72,7 +72,7 @@ EOS
 append="console=ttyS0 root=/dev/root rootfstype=9p"
 append="$append rootflags=trans=virtio,version=9p2000.L,msize=1048576,cache=loose"
 append="$append ro init=$here/guest-init.sh pci=noacpi panic=-1 oops=panic"
-append="$append loglevel=5 kmemleak=on"
+append="$append loglevel=5 kmemleak=on mitigations=off"
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-la57 -smp 2
 	-m "${NFIPSEC_LAB_MEM:-3072}" -no-reboot -nic none
 	-kernel "$kdir/arch/x86/boot/bzImage" -append "$append"

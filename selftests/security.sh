@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=150
+# Guarantees against an attacker on the WAN or a local user, nfipsec on
+# both routers (AES-GCM, IPv4 outer):
+#  - nfipsec0: in every namespace, up, not movable, not deletable; the
+#    decrypted packets, and only they, arrive on it (tcpdump -i nfipsec0,
+#    iifname "nfipsec0" in nftables) and its counters equal the SA's;
+#  - no mark makes cleartext pass: a forged mark with bit 31 (what the
+#    decrypt path used to set) on spoofed packets does not bypass the check;
+#  - a port forward on the WAN address does not carry spoofed cleartext
+#    from a protected prefix to the LAN (fwd checked after DNAT), while a
+#    WAN host's datagrams still reach the forwarded port, both families;
+#  - the IKE exemption is narrow: spoofed UDP from a protected prefix with
+#    source port 500 or 4500 to a local service is dropped; IKE between the
+#    routers passes in clear; a local unprivileged user sending from port
+#    4500 is encrypted like any other packet of the flow.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+PY=/usr/bin/python3
+here=$(dirname "$0")
+require_module
+tunnel_topology || { fail topology "setup failed"; finish; }
+GCM="aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128"
+GCM_BA="aead 'rfc4106(gcm(aes))' 0x102132435465768798a9babbdcddfe0f11121314 128"
+# One key per direction (see README). Both routers also protect what they
+# send each other between their WAN addresses (host to host, same SAs).
+conf() {
+	tunnel_conf "$1" 4 "$GCM" | sed "/spi $SPI_BA /s/$GCM/$GCM_BA/"
+	if [ "$1" = a ]; then
+		echo "policy add src $A4 dst $B4 dir out tmpl src $A4 dst $B4 proto esp reqid 1 mode tunnel"
+		echo "policy add src $B4 dst $A4 dir in tmpl src $B4 dst $A4 proto esp reqid 1 mode tunnel"
+	else
+		echo "policy add src $B4 dst $A4 dir out tmpl src $B4 dst $A4 proto esp reqid 1 mode tunnel"
+		echo "policy add src $A4 dst $B4 dir in tmpl src $A4 dst $B4 proto esp reqid 1 mode tunnel"
+	fi
+}
+conf a | tunnel_apply "$ra" nfipsec || fail config-ra refused
+conf b | tunnel_apply "$rb" nfipsec || fail config-rb refused
+mac_rb=$(mac_of "$rb" wan0)
+
+# --- nfipsec0 ---------------------------------------------------------------
+for ns in ra rb; do
+	check_match "dev.$ns-up" "<POINTOPOINT,NOARP,UP,LOWER_UP>" \
+		"$(ip -n "${!ns}" -o link show nfipsec0)"
+done
+check_fail dev.not-movable 2 "Invalid argument|immutable" \
+	ip -n "$ra" link set nfipsec0 netns "$rb"
+check_fail dev.not-deletable 2 "Operation not supported" \
+	ip -n "$ra" link del nfipsec0
+
+# Counters on rb: decrypted traffic by input device, and what reaches the
+# local test ports.
+ip netns exec "$rb" nft -f - <<EOF || fail setup "nft on rb"
+table inet t {
+	counter decap {}
+	counter clear {}
+	counter local-spoof {}
+	counter ike-wan {}
+	counter user4500-wan {}
+	counter user4500-dev {}
+	chain forward_count { type filter hook forward priority 10;
+		ip saddr 192.168.111.0/24 iifname "nfipsec0" counter name decap
+		ip saddr 192.168.111.0/24 iifname != "nfipsec0" counter name clear
+	}
+	chain input_count { type filter hook input priority 10;
+		udp dport 7779 counter name local-spoof
+		udp dport 500 iifname "wan0" counter name ike-wan
+		udp sport 4500 udp dport 4501 iifname "wan0" counter name user4500-wan
+		udp sport 4500 udp dport 4501 iifname "nfipsec0" counter name user4500-dev
+	}
+}
+EOF
+# h2 counts what reaches it on the test ports.
+ip netns exec "$h2" nft -f - <<EOF || fail setup "nft on h2"
+table inet t {
+	counter spoof {}
+	counter fwd4 {}
+	counter fwd6 {}
+	chain input_count { type filter hook input priority 0;
+		udp dport 7777 counter name spoof
+		meta nfproto ipv4 udp dport 7778 counter name fwd4
+		meta nfproto ipv6 udp dport 7778 counter name fwd6
+	}
+}
+EOF
+
+# nft_counter NS NAME: packets of counter NAME of table inet t.
+nft_counter() {
+	local line found=
+	while read -r line; do
+		case $line in
+		"counter $2 "*) found=1 ;;
+		packets*) [ -n "$found" ] && { set -- $line; echo "$2"; return; } ;;
+		esac
+	done <<< "$(ip netns exec "$1" nft list counter inet t "$2")"
+	echo missing
+}
+
+# dev_stat NS WORD: rx packets or bytes of nfipsec0.
+dev_stat() {
+	local f=/sys/class/net/nfipsec0/statistics/rx_$2
+	ip netns exec "$1" cat "$f"
+}
+
+capture_start cap "$rb" nfipsec0 /tmp/sec-dev.pcap || fail setup "capture on nfipsec0"
+check ping4 ip netns exec "$h1" ping -c 5 -i 0.2 -W 2 192.168.186.10
+capture_stop cap
+pcap_count dev.capture-decrypted 5 /tmp/sec-dev.pcap \
+	"icmp[icmptype] = icmp-echo and src 192.168.111.10 and dst 192.168.186.10"
+pcap_count dev.capture-only-decrypted 5 /tmp/sec-dev.pcap "ip or not ip"
+check_eq dev.iifname-decap 5 "$(nft_counter "$rb" decap)"
+check_eq dev.iifname-not-clear 0 "$(nft_counter "$rb" clear)"
+check_eq dev.rx-packets-equal-sa "$(sa_stat "$rb" $B4 $SPI_AB packets)" \
+	"$(dev_stat "$rb" packets)"
+check_eq dev.rx-bytes-equal-sa "$(sa_stat "$rb" $B4 $SPI_AB bytes)" \
+	"$(dev_stat "$rb" bytes)"
+
+# --- a forged mark ----------------------------------------------------------
+# Every packet from the WAN gets bit 31 of the mark before our check.
+ip netns exec "$rb" nft -f - <<EOF || fail setup "mark rule"
+table inet markspoof {
+	chain pre { type filter hook prerouting priority -300;
+		iifname "wan0" meta mark set 0x80000000
+	}
+}
+EOF
+mism0=$(ns_stat "$rb" in-tmpl-mismatch)
+ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" 192.168.111.10 192.168.186.10 \
+	40000 7777 5
+sleep 1
+check_eq mark.spoof-not-delivered 0 "$(nft_counter "$h2" spoof)"
+check_eq mark.spoof-counted 5 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+ip netns exec "$rb" nft delete table inet markspoof
+
+# --- a port forward on the WAN address --------------------------------------
+ip netns exec "$rb" nft -f - <<EOF || fail setup "dnat rules"
+table ip nat4 {
+	chain pre { type nat hook prerouting priority -100;
+		iifname "wan0" udp dport 8080 dnat to 192.168.186.10:7778
+	}
+}
+table ip6 nat6 {
+	chain pre { type nat hook prerouting priority -100;
+		iifname "wan0" udp dport 8080 dnat to [fd00:186::10]:7778
+	}
+}
+EOF
+for f in 4 6; do
+	if [ $f = 4 ]; then
+		prot=192.168.111.10 stranger=192.168.3.200 wan=$B4
+	else
+		prot=fd00:111::10 stranger=fd00:3::200 wan=$B6
+	fi
+	mism0=$(ns_stat "$rb" in-tmpl-mismatch)
+	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" $prot $wan 40000 8080 5
+	sleep 1
+	check_eq "portfwd$f.spoof-not-delivered" 0 "$(nft_counter "$h2" fwd$f)"
+	check_eq "portfwd$f.spoof-counted" 5 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+	# A WAN host outside the protected prefixes: the forward works.
+	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" $stranger $wan 40001 8080 5
+	sleep 1
+	check_eq "portfwd$f.wan-host-delivered" 5 "$(nft_counter "$h2" fwd$f)"
+done
+
+# --- the IKE exemption ------------------------------------------------------
+# rb's LAN address is in the protected prefix: "from port 500/4500" is no
+# passport to a local service.
+mism0=$(ns_stat "$rb" in-tmpl-mismatch)
+for sport in 500 4500; do
+	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" 192.168.111.10 \
+		192.168.186.1 $sport 7779 5
+done
+sleep 1
+check_eq ike.spoof-not-delivered 0 "$(nft_counter "$rb" local-spoof)"
+check_eq ike.spoof-counted 10 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+
+# IKE between the routers (root's socket, port 500 to port 500) in clear,
+# although a policy protects everything between the WAN addresses.
+send_udp() {	# NS SPORT DPORT: one datagram A4:SPORT -> B4:DPORT
+	ip netns exec "$1" $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$A4', $2)); s.sendto(b'ike', ('$B4', $3))"
+}
+check ike.root-sends send_udp "$ra" 500 500
+# An unprivileged user's socket on port 4500: the policy applies.
+check ike.user-sends ip netns exec "$ra" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$A4', 4500)); s.sendto(b'user', ('$B4', 4501))"
+sleep 1
+check_eq ike.root-in-clear 1 "$(nft_counter "$rb" ike-wan)"
+check_eq ike.user-not-in-clear 0 "$(nft_counter "$rb" user4500-wan)"
+check_eq ike.user-encrypted 1 "$(nft_counter "$rb" user4500-dev)"
+
+# The port set is the namespace's: refused changes leave it; without 500 in
+# it, IKE to port 500 meets the policies (and is dropped).
+check_eq ike.ports-default "ike-ports 500 4500" "$(nfipsec -n "$rb" ike-ports)"
+check_fail ike.ports-twice-refused 2 "an IKE port given twice" \
+	nfipsec -n "$rb" ike-ports set 500 500
+check_eq ike.ports-unchanged "ike-ports 500 4500" "$(nfipsec -n "$rb" ike-ports)"
+check ike.ports-set nfipsec -n "$rb" ike-ports set 4500
+mism0=$(ns_stat "$rb" in-tmpl-mismatch)
+send_udp "$ra" 500 500
+sleep 1
+check_eq ike.port-removed-not-delivered 1 "$(nft_counter "$rb" ike-wan)"
+check_eq ike.port-removed-counted 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+check ike.ports-restored nfipsec -n "$rb" ike-ports set 500 4500
+finish
