@@ -12,8 +12,56 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/netfilter/nf_conntrack_core.h>
 
 #include "nfipsec.h"
+
+/*
+ * A packet we steal never reaches the conntrack confirm hook: confirm it
+ * here (replies would never be "established" otherwise) and run what that
+ * hook runs first, nf_confirm(): the entry's helper (FTP, TFTP, SIP: their
+ * expectations make the data connections "related") and sequence
+ * adjustment. 6.1's nf_confirm() takes the transport offset.
+ */
+unsigned int nfipsec_ct_confirm(struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	unsigned int ret;
+#ifdef NFIPSEC_HAVE_NF_CONFIRM_HOOK
+	ret = nf_confirm(NULL, skb, state);
+#else
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+	unsigned int protoff;
+	__be16 frag_off;
+	int start;
+	u8 pnum;
+
+	if (!ct || ctinfo == IP_CT_RELATED_REPLY)
+		return nf_conntrack_confirm(skb);
+	if (state->pf == NFPROTO_IPV4) {
+		protoff = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else {
+		pnum = ipv6_hdr(skb)->nexthdr;
+		start = ipv6_skip_exthdr(skb, sizeof(struct ipv6hdr), &pnum,
+					 &frag_off);
+		if (start < 0 || (frag_off & htons(~0x7)))
+			return nf_conntrack_confirm(skb);
+		protoff = start;
+	}
+	ret = nf_confirm(skb, protoff, ct, ctinfo);
+#endif
+	if (ret != NF_ACCEPT)
+		return ret;
+	/* nf_confirm() leaves a VRF's packets to a later hook: not ours. */
+	return nf_conntrack_confirm(skb);
+#else
+	return NF_ACCEPT;
+#endif
+}
 
 static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)

@@ -165,12 +165,14 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
 	/* output-mark, as XFRM applies it on input: bits outside the mask stay. */
-	skb->mark = (skb->mark & ~sa->smask) | sa->smark;
+	skb->mark = (skb->mark & ~READ_ONCE(sa->smask)) | READ_ONCE(sa->smark);
 	nfipsec_sa_put(sa);
-	nfipsec_dev_rx(nn, skb);
+	if (!nfipsec_dev_rx(nn, skb))
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_ERROR);
 }
 
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
+			    const struct nf_hook_state *state,
 			    const struct nfipsec_flow *fl, int thoff)
 {
 	struct ip_esp_hdr _esph;
@@ -199,7 +201,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}
-	if (nfipsec_ct_confirm(skb) != NF_ACCEPT) {
+	if (nfipsec_ct_confirm(skb, state) != NF_ACCEPT) {
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}
@@ -219,7 +221,7 @@ static unsigned int clear_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 {
 	unsigned int verdict;
 
-	if (state->in == nn->dev || fl->proto == IPPROTO_ESP ||
+	if (nfipsec_from_dev(nn, skb, state->in) || fl->proto == IPPROTO_ESP ||
 	    fl->proto == IPPROTO_AH ||
 	    (dir == NFIPSEC_DIR_IN && nfipsec_flow_is_ike_in(nn, fl)))
 		return NF_ACCEPT;
@@ -253,7 +255,7 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
 		return rcv_unparsable(nn);
 	if (fl.proto == IPPROTO_ESP && thoff >= 0)
-		return esp_rcv(nn, skb, &fl, thoff);
+		return esp_rcv(nn, skb, state, &fl, thoff);
 	if (list_empty(&nn->policies))
 		return NF_ACCEPT;
 	return clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl);

@@ -21,13 +21,19 @@ static int __init nfipsec_init(void)
 	if (err)
 		goto err_sa;
 
-	err = nfipsec_genl_init();
+	err = nfipsec_dev_init();
 	if (err)
 		goto err_netns;
+
+	err = nfipsec_genl_init();
+	if (err)
+		goto err_dev;
 
 	pr_info("version " NFIPSEC_VERSION " loaded\n");
 	return 0;
 
+err_dev:
+	nfipsec_dev_exit();
 err_netns:
 	nfipsec_netns_exit();
 err_sa:
@@ -38,6 +44,7 @@ err_sa:
 static void __exit nfipsec_exit(void)
 {
 	nfipsec_genl_exit();
+	nfipsec_dev_exit();
 	nfipsec_netns_exit();
 	/* After the namespaces let their SAs go: wait until they are freed. */
 	nfipsec_sa_exit();

@@ -166,6 +166,7 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(nn->ike_nports, 0);
 	for (i = 0; i < n; i++)
 		WRITE_ONCE(nn->ike_ports[i], ports[i]);
+	/* The ports before the count: pairs with flow.c's load-acquire. */
 	smp_store_release(&nn->ike_nports, n);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;

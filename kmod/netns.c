@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Per network namespace state: tables, counters, hooks and nfipsec0. */
+/* Per network namespace state: tables, counters and hooks. */
 
-#include <linux/rtnetlink.h>
 #include <net/netns/generic.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
@@ -42,20 +41,11 @@ static int __net_init nfipsec_net_init(struct net *net)
 	if (err)
 		goto err_free_stats;
 
-	err = nfipsec_dev_create(nn);
-	if (err)
-		goto err_defrag;
-
 	err = nfipsec_hooks_register(net);
 	if (err)
-		goto err_dev;
+		goto err_defrag;
 	return 0;
 
-err_dev:
-	rtnl_lock();
-	unregister_netdevice(nn->dev);
-	rtnl_unlock();
-	nn->dev = NULL;
 err_defrag:
 	nf_defrag_ipv6_disable(net);
 err_free_stats:
@@ -78,30 +68,24 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 	mutex_destroy(&nn->cfg_lock);
 }
 
-/* After nfipsec_net_exit: no hook and no SA puts packets on them now. */
-static void __net_exit nfipsec_net_exit_batch(struct list_head *net_exit_list)
-{
-	nfipsec_dev_destroy_batch(net_exit_list);
-}
-
 /*
- * A pernet device: its exit runs before the core's, which would otherwise
- * unregister nfipsec0 under us.
+ * A subsystem: its exit runs after every device of the namespace is gone
+ * (nfipsec0 included, device.c), so no packet passes the namespace without
+ * the hooks.
  */
 static struct pernet_operations nfipsec_net_ops = {
 	.init = nfipsec_net_init,
 	.exit = nfipsec_net_exit,
-	.exit_batch = nfipsec_net_exit_batch,
 	.id = &nfipsec_net_id,
 	.size = sizeof(struct nfipsec_net),
 };
 
 int nfipsec_netns_init(void)
 {
-	return register_pernet_device(&nfipsec_net_ops);
+	return register_pernet_subsys(&nfipsec_net_ops);
 }
 
 void nfipsec_netns_exit(void)
 {
-	unregister_pernet_device(&nfipsec_net_ops);
+	unregister_pernet_subsys(&nfipsec_net_ops);
 }

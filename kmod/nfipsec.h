@@ -40,7 +40,7 @@ struct nfipsec_net {
 	/* enum nfipsec_stat */
 	struct nfipsec_counters __percpu *stats;
 	/* nfipsec0, where decrypted packets arrive (device.c) */
-	struct net_device *dev;
+	struct net_device __rcu *dev;
 	/*
 	 * The IKE port set (flow.c): UDP to these ports passes in clear, and
 	 * from them when a socket opened with CAP_NET_ADMIN sends it.
@@ -61,9 +61,18 @@ static inline void nfipsec_stat_inc(struct nfipsec_net *nn,
 }
 
 /* device.c */
-int nfipsec_dev_create(struct nfipsec_net *nn);
-void nfipsec_dev_destroy_batch(struct list_head *net_exit_list);
-void nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb);
+int nfipsec_dev_init(void);
+void nfipsec_dev_exit(void);
+bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb);
+
+/* Did skb arrive on nn's nfipsec0 from the decrypt path (not looped back)? */
+static inline bool nfipsec_from_dev(struct nfipsec_net *nn,
+				    const struct sk_buff *skb,
+				    const struct net_device *in)
+{
+	return in && in == rcu_access_pointer(nn->dev) &&
+	       skb->pkt_type != PACKET_LOOPBACK;
+}
 
 /* hooks.c */
 int nfipsec_hooks_register(struct net *net);
@@ -77,18 +86,9 @@ unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
 unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state);
 
-/*
- * Confirm the packet's conntrack entry now: a packet we steal never reaches
- * the confirm hook, and without it replies would never be "established".
- */
-static inline int nfipsec_ct_confirm(struct sk_buff *skb)
-{
-#if IS_ENABLED(CONFIG_NF_CONNTRACK)
-	return nf_conntrack_confirm(skb);
-#else
-	return NF_ACCEPT;
-#endif
-}
+/* hooks.c: confirm a packet we steal as the confirm hook would have. */
+unsigned int nfipsec_ct_confirm(struct sk_buff *skb,
+				const struct nf_hook_state *state);
 
 /* nl_sa.c: a dump's filter; zero fields match anything. */
 struct nfipsec_sa_filter {

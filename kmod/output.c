@@ -210,8 +210,7 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	struct dst_entry *dst;
 	int inner_mtu;
 
-	if (sa->smask)
-		skb->mark = (skb->mark & ~sa->smask) | sa->smark;
+	skb->mark = (skb->mark & ~READ_ONCE(sa->smask)) | READ_ONCE(sa->smark);
 	dst = esp_route(nn->net, sa, skb);
 	if (IS_ERR(dst)) {
 		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR, NFIPSEC_SA_STAT_ERROR);
@@ -265,6 +264,12 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	struct nfipsec_sa *sa;
 	int thoff;
 
+	/*
+	 * Nothing leaves by nfipsec0, and nothing is looped back onto it
+	 * (multicast, broadcast): only the decrypt path puts packets there.
+	 */
+	if (state->out && state->out == rcu_access_pointer(nn->dev))
+		return NF_DROP;
 	if (list_empty(&nn->policies))
 		return NF_ACCEPT;
 	/* Already transformed (by us or XFRM), or XFRM will transform it. */
@@ -308,7 +313,7 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	}
 
 	/* The flow is established here, not after our steal. */
-	if (nfipsec_ct_confirm(skb) != NF_ACCEPT) {
+	if (nfipsec_ct_confirm(skb, state) != NF_ACCEPT) {
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}

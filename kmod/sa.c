@@ -10,6 +10,7 @@
  * after a grace period, since freeing a transform may sleep.
  */
 
+#include <crypto/algapi.h>
 #include <crypto/authenc.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
@@ -300,31 +301,83 @@ static void sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
 	nfipsec_sa_put(sa);
 }
 
-/* A replaced SA goes on from where the old one was. */
-static void sa_inherit(struct nfipsec_sa *sa, struct nfipsec_sa *old)
+/*
+ * What an update may not change, or NULL: the identity's source, what the
+ * datapath built the transform and window from, and the keys. XFRM ignores
+ * such changes silently; a new key under the old sequence numbers would
+ * repeat nonces, a resized window would lose its history.
+ */
+static const char *sa_update_conflict(const struct nfipsec_sa *sa,
+				      const struct nfipsec_sa_cfg *cfg)
 {
-	int cpu, i;
+	int k;
 
-	atomic64_set(&sa->seq_out, atomic64_read(&old->seq_out));
-	spin_lock_bh(&old->lock);
-	sa->replay.top = old->replay.top;
-	if (sa->replay.window == old->replay.window)
-		memcpy(sa->replay.ring, old->replay.ring, sizeof(sa->replay.ring));
-	spin_unlock_bh(&old->lock);
-	for_each_possible_cpu(cpu) {
-		struct nfipsec_counters *n = per_cpu_ptr(sa->stats, cpu);
-		struct nfipsec_counters *o = per_cpu_ptr(old->stats, cpu);
+	if (cfg->family != sa->family ||
+	    memcmp(&cfg->src, &sa->src, sizeof(cfg->src)))
+		return "src";
+	if (cfg->mode != sa->mode)
+		return "mode";
+	if (cfg->reqid != sa->reqid)
+		return "reqid";
+	if (cfg->flags != sa->flags)
+		return "flags";
+	if (min(cfg->replay_window, NFIPSEC_REPLAY_MAX) != sa->replay.window)
+		return "replay-window";
+	for (k = 0; k < ARRAY_SIZE(sa->algs); k++) {
+		const struct nfipsec_sa_alg *a = &cfg->algs[k], *b = &sa->algs[k];
 
-		for (i = 0; i < __NFIPSEC_SA_STAT_MAX; i++)
-			u64_stats_set(&n->cnt[i], u64_stats_read(&o->cnt[i]));
+		if (a->alg != b->alg || a->icv_bits != b->icv_bits ||
+		    a->key_len != b->key_len ||
+		    crypto_memneq(a->key, b->key, a->key_len))
+			return "algorithms or keys";
 	}
-	sa->add_time = old->add_time;
+	return NULL;
+}
+
+/*
+ * Update in place, as XFRM: lifetimes, and the output-mark when given.
+ * Readers may see the old mark with the new mask for one packet.
+ */
+static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
+		     struct netlink_ext_ack *extack)
+{
+	struct nfipsec_sa *sa;
+	const char *what;
+
+	mutex_lock(&nn->cfg_lock);
+	sa = nfipsec_sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto);
+	if (!sa) {
+		mutex_unlock(&nn->cfg_lock);
+		NL_SET_ERR_MSG(extack, "no SA with this dst, spi and proto");
+		return -ENOENT;
+	}
+	what = sa_update_conflict(sa, cfg);
+	if (what) {
+		mutex_unlock(&nn->cfg_lock);
+		nfipsec_extack_fmt(extack,
+				   "update cannot change this: add a new SA, delete the old",
+				   "update cannot change %s: add a new SA, delete the old",
+				   what);
+		return -EINVAL;
+	}
+	spin_lock_bh(&sa->lock);
+	sa->lft = cfg->lft;
+	spin_unlock_bh(&sa->lock);
+	if (cfg->smask) {
+		WRITE_ONCE(sa->smask, cfg->smask);
+		WRITE_ONCE(sa->smark, cfg->smark);
+	}
+	mutex_unlock(&nn->cfg_lock);
+	return 0;
 }
 
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
-		   bool replace, struct netlink_ext_ack *extack)
+		   bool update, struct netlink_ext_ack *extack)
 {
-	struct nfipsec_sa *sa, *old;
+	struct nfipsec_sa *sa;
+
+	if (update)
+		return sa_update(nn, cfg, extack);
 
 	/* The transform is made before taking the lock: it may sleep long. */
 	sa = nfipsec_sa_create(nn, cfg, extack);
@@ -332,22 +385,11 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		return PTR_ERR(sa);
 
 	mutex_lock(&nn->cfg_lock);
-	old = nfipsec_sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto);
-	if (old && !replace) {
+	if (nfipsec_sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto)) {
 		mutex_unlock(&nn->cfg_lock);
 		NL_SET_ERR_MSG(extack, "an SA with this dst, spi and proto exists");
 		nfipsec_sa_put(sa);
 		return -EEXIST;
-	}
-	if (!old && replace) {
-		mutex_unlock(&nn->cfg_lock);
-		NL_SET_ERR_MSG(extack, "no SA with this dst, spi and proto");
-		nfipsec_sa_put(sa);
-		return -ENOENT;
-	}
-	if (old) {
-		sa_inherit(sa, old);
-		sa_unlink(nn, old);
 	}
 	hash_add_rcu(nn->sa_by_spi, &sa->by_spi, sa_spi_hash(sa->spi, sa->proto));
 	hash_add_rcu(nn->sa_by_dst, &sa->by_dst,

@@ -44,8 +44,9 @@ struct nfipsec_lifetime {
 
 /*
  * A security association. Everything above "lock" is fixed once the SA is
- * published in the tables; the datapath reads it under RCU, and holds a
- * reference across asynchronous crypto.
+ * published in the tables, but smark, smask and lft (an update changes them
+ * in place); the datapath reads it under RCU, and holds a reference across
+ * asynchronous crypto.
  */
 struct nfipsec_sa {
 	struct hlist_node by_spi;	/* input: (dst, spi, proto) */
@@ -62,8 +63,9 @@ struct nfipsec_sa {
 	union nfipsec_addr src, dst;
 	u32 reqid;
 	u32 flags;			/* NFIPSEC_SA_F_* */
+	/* Changed in place by an update (sa.c): */
 	u32 smark, smask;		/* set-mark; smask 0: none */
-	struct nfipsec_lifetime lft;
+	struct nfipsec_lifetime lft;	/* under lock */
 	u64 add_time;			/* ktime_get_real_seconds() */
 
 	struct crypto_aead *aead;	/* behind its IV generator, if any */
@@ -112,7 +114,7 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 /* KUnit: a keyed transform of the SA without IV generator. */
 struct crypto_aead *nfipsec_sa_alloc_bare_aead(const struct nfipsec_sa *sa);
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
-		   bool replace, struct netlink_ext_ack *extack);
+		   bool update, struct netlink_ext_ack *extack);
 struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     const union nfipsec_addr *dst,
 				     __be32 spi, u8 proto);

@@ -129,6 +129,19 @@ sa_stat() {
 		awk -v w="$4" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
 }
 
+# sa_stats NS DST SPI WORD...: "WORD VALUE ..." for an SA's counters, in
+# one exec ("missing" for a word not shown).
+sa_stats() {
+	local ns=$1 dst=$2 spi=$3
+	shift 3
+	nfipsec -n "$ns" -s state get dst "$dst" proto esp spi "$spi" |
+		awk -v want="$*" '{ for (i = 1; i < NF; i++) v[$i] = $(i + 1) }
+		END { n = split(want, w, " ")
+			for (j = 1; j <= n; j++)
+				printf "%s%s %s", (j > 1 ? " " : ""), w[j], ((w[j] in v) ? v[w[j]] : "missing")
+			print "" }'
+}
+
 # ns_stat NS NAME: a namespace counter of nfipsec stats.
 ns_stat() {
 	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2 }'

@@ -42,18 +42,6 @@ wait_eq() {
 	done
 }
 
-# sa_stats NS DST SPI WORD...: "WORD VALUE ..." for an SA's counters, in
-# one exec ("missing" for a word not shown).
-sa_stats() {
-	local ns=$1 dst=$2 spi=$3
-	shift 3
-	nfipsec -n "$ns" -s state get dst "$dst" proto esp spi "$spi" |
-		awk -v want="$*" '{ for (i = 1; i < NF; i++) v[$i] = $(i + 1) }
-		END { n = split(want, w, " ")
-			for (j = 1; j <= n; j++)
-				printf "%s%s %s", (j > 1 ? " " : ""), w[j], ((w[j] in v) ? v[w[j]] : "missing")
-			print "" }'
-}
 
 # sa_handled NS DST SPI: inbound packets an SA has dealt with: carried or
 # dropped for any reason.
@@ -193,17 +181,38 @@ kill "$inj" 2>/dev/null
 wait "$inj" 2>/dev/null
 nfipsec -n "$rb" state delete dst $B4 proto esp spi $SPI_T || fail replay-sa-delete refused
 
-# A wrong key on rb's inbound SA: nothing delivered, integrity failures.
-echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100a0b0c0d0 128" |
-	nfipsec -n "$rb" -b - || fail wrong-key-update "refused"
+# An update cannot change the key (a new key under the old sequence numbers
+# would repeat nonces): refused, and the SA carries traffic as before.
+WRONG="aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100a0b0c0d0 128"
+pk0=$(sa_stat "$rb" $B4 $SPI_AB packets)
+# nfb NS LINE: one nfipsec line, quotes and all (through -b).
+nfb() { echo "$2" | nfipsec -n "$1" -b -; }
+check_fail update-key-refused 2 "update cannot change algorithms or keys: add a new SA, delete the old" \
+	nfb "$rb" "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $WRONG"
+check_fail update-window-refused 2 "update cannot change replay-window" \
+	nfb "$rb" "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 32 $GCM"
+check update-refused-still-carries ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
+check_eq update-refused-counted $((pk0 + 1)) "$(sa_stat "$rb" $B4 $SPI_AB packets)"
+# An update that changes what may change (lifetimes) keeps the SA going:
+# its counters, window and sequence numbers.
+check update-lifetime nfb "$rb" "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $GCM limit time-hard 3600"
+check update-still-carries ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
+check_eq update-kept-counters $((pk0 + 2)) "$(sa_stat "$rb" $B4 $SPI_AB packets)"
+
+# A wrong key on rb's inbound SA (deleted and added again): nothing
+# delivered, integrity failures.
+printf '%s\n' "state delete dst $B4 proto esp spi $SPI_AB" \
+	"state add src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $WRONG" |
+	nfipsec -n "$rb" -b - || fail wrong-key-add "refused"
 check_fail wrong-key-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 3 -i 0.3 -W 2 192.168.186.10
 check_eq wrong-key-integrity 3 "$(sa_stat "$rb" $B4 $SPI_AB integrity)"
-check_eq wrong-key-not-delivered 3 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
-# Back to the right key: update keeps the SA's window and counters.
-echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $GCM" |
-	nfipsec -n "$rb" -b - || fail right-key-update "refused"
+check_eq wrong-key-not-delivered 0 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
+# Back to the right key.
+printf '%s\n' "state delete dst $B4 proto esp spi $SPI_AB" \
+	"state add src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $GCM" |
+	nfipsec -n "$rb" -b - || fail right-key-add "refused"
 check right-key-traffic ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
-check_eq update-kept-counters 4 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
+check_eq right-key-counted 1 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 
 # A discard policy at the top drops, and counts.
 blk0=$(ns_stat "$ra" out-pol-block)

@@ -44,8 +44,13 @@
  *   output-mark, as XFRM applies it: the outer packets the SA sends, and
  *   the packets it decrypts, get mark = (mark & ~MASK) | (SET_MARK & MASK);
  *   MASK defaults to 0xffffffff). SA_NEW fails with -EEXIST when the
- *   identity is taken; SA_SET replaces an existing SA (fails with -ENOENT
- *   when there is none), keeping its counters and sequence numbers.
+ *   identity is taken; SA_SET updates an existing SA in place, as XFRM
+ *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK
+ *   when given; its sequence numbers, window and counters go on. SA_SET
+ *   must repeat SRC, MODE, REQID, FLAGS, REPLAY_WINDOW and the algorithms
+ *   and keys unchanged: a change fails with -EINVAL (to rekey, add a new
+ *   SA and delete the old one; a new key under the old sequence numbers
+ *   would repeat nonces).
  *
  * NFIPSEC_CMD_SA_DEL (do)
  *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
