@@ -20,17 +20,18 @@
  * it, and anything else reaching its transmit function is dropped and
  * counted (tx_dropped). Set down, it drops what the SAs decrypt.
  *
- * Decrypted packets carry an empty secpath, as XFRM's do: reverse-path
- * filtering (which has no route back through nfipsec0) and XFRM's own
- * policy checks treat them as decapsulated IPsec traffic.
+ * Decrypted packets carry no secpath (XFRM's policy checks take a secpath
+ * for one with at least one of XFRM's states), so reverse-path filtering
+ * applies to them: the route back to a remote LAN goes out the WAN, not
+ * nfipsec0, and rp_filter 1 or 2 drops decrypted IPv4 (README).
  */
 
 #include <linux/if_arp.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
+#include <linux/inetdevice.h>
 #include <net/addrconf.h>
 #include <net/gro_cells.h>
-#include <net/xfrm.h>
 
 #include "nfipsec.h"
 
@@ -111,13 +112,6 @@ bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb)
 	}
 	/* What the outer packet carried is not the inner one's. */
 	skb_scrub_packet(skb, false);
-#ifdef CONFIG_XFRM
-	if (!secpath_set(skb)) {
-		dev_core_stats_rx_dropped_inc(dev);
-		kfree_skb(skb);
-		goto out;
-	}
-#endif
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
@@ -140,16 +134,20 @@ out:
 /*
  * No IPv6 link-local address: nfipsec0 sends nothing, so no DAD, router
  * solicitation or MLD report (IPv6 stays enabled: decrypted IPv6 is
- * received on it).
+ * received on it). No reverse-path filter of its own: the route back to
+ * the remote LANs is not through it (the kernel still applies "all"'s).
  */
-static void nfipsec_dev_no_autoconf(struct net_device *dev)
+static void nfipsec_dev_conf(struct net_device *dev)
 {
+	struct in_device *in_dev = __in_dev_get_rtnl(dev);
 #if IS_ENABLED(CONFIG_IPV6)
 	struct inet6_dev *idev = __in6_dev_get(dev);
 
 	if (idev)
 		WRITE_ONCE(idev->cnf.addr_gen_mode, IN6_ADDR_GEN_MODE_NONE);
 #endif
+	if (in_dev)
+		IN_DEV_CONF_SET(in_dev, RP_FILTER, 0);
 }
 
 static int __net_init nfipsec_dev_net_init(struct net *net)
@@ -179,7 +177,7 @@ static int __net_init nfipsec_dev_net_init(struct net *net)
 	err = register_netdevice(dev);
 	if (err)
 		goto err_free;
-	nfipsec_dev_no_autoconf(dev);
+	nfipsec_dev_conf(dev);
 	err = dev_change_flags(dev, dev->flags | IFF_UP, NULL);
 	if (err) {
 		unregister_netdevice(dev);
