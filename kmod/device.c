@@ -83,7 +83,8 @@ static void nfipsec_dev_setup(struct net_device *dev)
 	dev->netdev_ops = &nfipsec_dev_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	/* No bridge, bond or macvlan takes its packets before IP does. */
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_NO_RX_HANDLER;
 	dev->hard_header_len = 0;
 	dev->addr_len = 0;
 	dev->mtu = ETH_DATA_LEN;

@@ -134,7 +134,7 @@ idx = socket.if_nametoindex('nfipsec0')
 r = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 r.bind(('::', 7780))
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IPV6, 75, 1)  # IPV6_FREEBIND
+s.setsockopt(socket.IPPROTO_IPV6, 78, 1)  # IPV6_FREEBIND
 s.bind(('fd00:111::10', 0))
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 1)
