@@ -8,8 +8,11 @@
  * after the namespace's state (netns.c) is set up and before it is torn
  * down, while the hooks are still in place: no moment without the policy
  * checks. nn->dev is RCU: NULL before the device exists and after it is
- * unregistered, whoever unregisters it. Only the decrypt path (input.c) puts packets on it,
- * through gro_cells, so a packet whose input device is nfipsec0 was
+ * unregistered, whoever unregisters it.
+ *
+ * Only the decrypt path (input.c) puts packets on it, through gro_cells
+ * (or an administrator's tc or BPF redirect: CAP_NET_ADMIN, the privilege
+ * that configures nfipsec), so a packet whose input device is nfipsec0 was
  * authenticated and decrypted by one of this namespace's SAs and met the
  * inbound policy: the policy check of what comes in clear (input.c) skips
  * it, and firewall rules tell decapsulated traffic apart with
