@@ -13,14 +13,7 @@ import socket
 import struct
 import sys
 
-
-def checksum(data):
-    if len(data) % 2:
-        data += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xffff)
-    s += s >> 16
-    return ~s & 0xffff
+from pinger import checksum
 
 
 def frame(src_mac, dst_mac, src, dst, sport, dport, payload):
