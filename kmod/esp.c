@@ -119,7 +119,12 @@ static struct aead_request *esp_setup(struct esp_ctx *ctx, int nfrags,
 	sg_mark_end(sg + n);
 
 	aead_request_set_tfm(req, ctx->aead);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG, cb, ctx);
+	/*
+	 * No backlog, as XFRM's ESP: when an engine's queue is full the
+	 * request fails with -ENOSPC and the packet is dropped (counted as
+	 * crypto-busy), so forged packets cannot queue without bound.
+	 */
+	aead_request_set_callback(req, 0, cb, ctx);
 	return req;
 }
 
@@ -138,8 +143,6 @@ static void esp_output_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 {
 	struct esp_ctx *ctx = nfipsec_crypto_done_data(data);
 
-	if (err == -EINPROGRESS)
-		return;	/* left the backlog; the real completion follows */
 	nfipsec_sa_stat_add(ctx->sa, NFIPSEC_SA_STAT_ASYNC, 1);
 	esp_finish(ctx, err);
 }
@@ -223,7 +226,7 @@ static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 	}
 
 	err = crypto_aead_encrypt(req);
-	if (err == -EINPROGRESS || err == -EBUSY)
+	if (err == -EINPROGRESS)
 		return;	/* esp_output_done finishes */
 	esp_finish(ctx, err);
 }
@@ -282,8 +285,6 @@ static void esp_input_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 {
 	struct esp_ctx *ctx = nfipsec_crypto_done_data(data);
 
-	if (err == -EINPROGRESS)
-		return;
 	nfipsec_sa_stat_add(ctx->sa, NFIPSEC_SA_STAT_ASYNC, 1);
 	esp_input_finish(ctx, err);
 }
@@ -331,8 +332,8 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 			       sa->ivlen + elen + sa->icvlen, ctx->iv);
 
 	err = crypto_aead_decrypt(req);
-	if (err == -EINPROGRESS || err == -EBUSY)
-		return;
+	if (err == -EINPROGRESS)
+		return;	/* esp_input_done finishes */
 	esp_input_finish(ctx, err);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_input);

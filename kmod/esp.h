@@ -12,7 +12,8 @@ struct nfipsec_sa;
 
 /*
  * Called when ESP processing of an skb ends, synchronously or from the
- * crypto completion: err is 0 or a negative errno; the callee owns the skb
+ * crypto completion: err is 0 or a negative errno (-ENOSPC: the crypto
+ * engine's queue was full, nothing was done); the callee owns the skb
  * and the SA reference the caller of nfipsec_esp_* gave.
  */
 typedef void (*nfipsec_esp_done_t)(struct sk_buff *skb, struct nfipsec_sa *sa,

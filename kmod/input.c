@@ -29,6 +29,20 @@
 #include "esp.h"
 #include "policy.h"
 
+/*
+ * Between the hook and the end of decryption: the ESP state and the
+ * reference on nfipsec0 that a packet in flight holds (skb->dev is
+ * nfipsec0 meanwhile). Unregistering nfipsec0, as a dying namespace or the
+ * module's unload does, waits for those references: no completion can
+ * outlive the namespace's state, the device or the module.
+ */
+struct nfipsec_rcv_cb {
+	struct nfipsec_esp_cb esp;
+	netdevice_tracker dev_tracker;
+};
+
+#define RCV_CB(skb) ((struct nfipsec_rcv_cb *)(skb)->cb)
+
 static bool flow_is_local(struct net *net, const struct nfipsec_flow *fl)
 {
 	if (fl->family == AF_INET)
@@ -107,8 +121,8 @@ static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool advance)
 	return 0;
 }
 
-static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
-		     int err)
+static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
+			  u64 seq, int err)
 {
 	u8 nexthdr = NFIPSEC_ESP_CB(skb)->nexthdr;
 	struct nfipsec_net *nn = sa->nn;
@@ -120,6 +134,9 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 		if (err == -EBADMSG)
 			rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_PROTO_ERROR,
 				 NFIPSEC_SA_STAT_INTEGRITY);
+		else if (err == -ENOSPC)
+			rcv_drop(skb, sa, NFIPSEC_STAT_IN_ERROR,
+				 NFIPSEC_SA_STAT_CRYPTO_BUSY);
 		else if (err == -EINVAL)
 			rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
 				 NFIPSEC_SA_STAT_BAD_HEADER);
@@ -171,15 +188,29 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_ERROR);
 }
 
+/* The end of ESP input: the packet's fate, then nfipsec0's reference. */
+static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
+		     int err)
+{
+	netdevice_tracker tracker = RCV_CB(skb)->dev_tracker;
+	struct net_device *dev = skb->dev;
+
+	rcv_decrypted(skb, sa, seq, err);
+	netdev_put(dev, &tracker);
+}
+
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state,
 			    const struct nfipsec_flow *fl, int thoff)
 {
 	struct ip_esp_hdr _esph;
 	const struct ip_esp_hdr *esph;
+	struct net_device *dev;
 	struct nfipsec_sa *sa;
 	int reason;
 	u64 seq;
+
+	BUILD_BUG_ON(sizeof(struct nfipsec_rcv_cb) > sizeof_field(struct sk_buff, cb));
 
 	esph = skb_header_pointer(skb, thoff, sizeof(_esph), &_esph);
 	if (!esph)
@@ -205,6 +236,16 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}
+	dev = rcu_dereference(nn->dev);
+	if (unlikely(!dev)) {
+		/* nfipsec0 is going, with the namespace or the module. */
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_ERROR);
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_ERROR, 1);
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
+	netdev_hold(dev, &RCV_CB(skb)->dev_tracker, GFP_ATOMIC);
+	skb->dev = dev;
 	nfipsec_esp_input(skb, sa, thoff, seq, rcv_done);
 	return NF_STOLEN;
 }

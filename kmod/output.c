@@ -24,8 +24,15 @@
 #include "esp.h"
 #include "policy.h"
 
-/* Kept in skb->cb between the hook and the end of encryption. */
+/*
+ * Kept in skb->cb between the hook and the end of encryption, with the
+ * reference on nfipsec0 that a packet in flight holds: unregistering
+ * nfipsec0 (a dying namespace, the module's unload) waits for it, so no
+ * completion outlives the namespace's state or the module (input.c).
+ */
 struct nfipsec_xmit_cb {
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
 	unsigned int inner_len;
 	u8 dsfield;
 };
@@ -91,8 +98,8 @@ static void xmit_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
 }
 
 /* Encryption is done: put the outer header on and send. */
-static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
-		      int err)
+static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
+			   u64 seq, int err)
 {
 	struct net *net = sa->nn->net;
 	u8 dsfield = XMIT_CB(skb)->dsfield;
@@ -101,6 +108,9 @@ static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 		if (err == -ERANGE)
 			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_STATE_SEQ_ERROR,
 				  NFIPSEC_SA_STAT_SEQ_OVERFLOW);
+		else if (err == -ENOSPC)
+			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
+				  NFIPSEC_SA_STAT_CRYPTO_BUSY);
 		else
 			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
 				  NFIPSEC_SA_STAT_ERROR);
@@ -110,6 +120,11 @@ static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, XMIT_CB(skb)->inner_len);
 	nfipsec_stat_inc(sa->nn, NFIPSEC_STAT_OUT_PACKETS);
 	nf_reset_ct(skb);
+	/*
+	 * The device the packet had may be gone after asynchronous crypto;
+	 * the route's is held by the route (or is the blackhole device).
+	 */
+	skb->dev = skb_dst(skb)->dev;
 
 	if (sa->family == AF_INET) {
 		struct iphdr *iph;
@@ -153,6 +168,17 @@ out:
 	nfipsec_sa_put(sa);
 }
 
+/* The end of ESP output: the packet's fate, then nfipsec0's reference. */
+static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
+		      int err)
+{
+	netdevice_tracker tracker = XMIT_CB(skb)->dev_tracker;
+	struct net_device *dev = XMIT_CB(skb)->dev;
+
+	xmit_encrypted(skb, sa, seq, err);
+	netdev_put(dev, &tracker);
+}
+
 /*
  * Tell the sender the inner packet is too big for the tunnel. IPv4 only
  * when it has DF set; IPv6 always (routers do not fragment IPv6).
@@ -175,12 +201,20 @@ static bool xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
 	return true;
 }
 
-/* One (non-GSO) packet: resolve its checksum, encapsulate, send. */
+/*
+ * One (non-GSO) packet: resolve its checksum, encapsulate, send. Consumes
+ * skb and one reference on sa.
+ */
 static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 		     struct dst_entry *dst, u8 family)
 {
+	struct net_device *dev;
 	unsigned int headroom;
 
+	BUILD_BUG_ON(sizeof(struct nfipsec_xmit_cb) > sizeof_field(struct sk_buff, cb));
+	dev = rcu_dereference(sa->nn->dev);
+	if (unlikely(!dev))
+		goto drop;	/* nfipsec0 is going, with the namespace */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
 	headroom = LL_RESERVED_SPACE(dst->dev) + dst->header_len +
@@ -195,11 +229,14 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 				ipv6_get_dsfield(ipv6_hdr(skb));
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst_clone(dst));
+	XMIT_CB(skb)->dev = dev;
+	netdev_hold(dev, &XMIT_CB(skb)->dev_tracker, GFP_ATOMIC);
 	nfipsec_esp_output(skb, sa, family == AF_INET ? IPPROTO_IPIP :
 							IPPROTO_IPV6, xmit_done);
 	return;
 drop:
 	xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR, NFIPSEC_SA_STAT_ERROR);
+	nfipsec_sa_put(sa);
 }
 
 /* Encapsulate skb (maybe GSO) with sa, whose reference this consumes. */

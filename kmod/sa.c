@@ -25,10 +25,23 @@
 
 static struct workqueue_struct *nfipsec_sa_wq;
 
+#ifdef NFIPSEC_TESTING
+/* The lab's build only (Kbuild): DKMS's module has no such knob. */
 static bool force_async;
 module_param(force_async, bool, 0644);
 MODULE_PARM_DESC(force_async,
 		 "For tests: new AES-GCM SAs run through cryptd (asynchronous)");
+
+static bool sa_force_async(void)
+{
+	return READ_ONCE(force_async);
+}
+#else
+static bool sa_force_async(void)
+{
+	return false;
+}
+#endif
 
 static u32 sa_spi_hash(__be32 spi, u8 proto)
 {
@@ -118,7 +131,7 @@ static int sa_aead_name(const struct nfipsec_sa *sa, bool geniv, char *name,
 		 * (-EEXIST): the test knob wraps the generic composition of
 		 * GCM instead.
 		 */
-		if (READ_ONCE(force_async) &&
+		if (sa_force_async() &&
 		    !strcmp(aead->alg->name, "rfc4106(gcm(aes))"))
 			n = snprintf(inner, sizeof(inner), "%s",
 				     "cryptd(rfc4106(gcm_base(ctr(aes-generic),ghash-generic)))");

@@ -35,10 +35,17 @@ check tcp-h1-to-h2 ip netns exec "$h1" timeout 60 iperf3 -c 192.168.186.10 -p 52
 iperf3_server "$h2" 5202 || fail iperf3-server6 "no listener on 5202"
 check tcp-h2-to-h1 ip netns exec "$h1" timeout 60 iperf3 -c fd00:186::10 -p 5202 -t 3 -R
 check_eq no-integrity-failures 0 "$(sa_stat "$rb" $B4 $SPI_AB integrity)"
-# Every packet decrypted was completed by the callback: those delivered and
-# those the window refused after authentication (completions of two CPUs
-# can come out of order by more than the window).
+# Every packet decrypted was completed by the callback: each one delivered,
+# plus those the window refused after authentication (completions of two
+# CPUs can come out of order by more than the window). A refusal before
+# decryption (already left of the window when it arrived) counts in the
+# same replay and outside-window counters without a completion, so the
+# completions lie between the two.
 read -r _ a _ p _ r _ o <<< "$(sa_stats "$rb" $B4 $SPI_AB async packets replay outside-window)"
-check_eq tcp-all-async "$((p + r + o))" "$a" ||
+if [ "$p" -gt 100 ] && [ "$a" -ge "$p" ] && [ "$a" -le $((p + r + o)) ]; then
+	pass tcp-all-async
+else
+	fail tcp-all-async "completions $a, delivered $p, refused by the window $((r + o))"
 	echo "rb's SA: $(nfipsec -n "$rb" -s state get dst $B4 proto esp spi $SPI_AB | tr '\n' ' ')" >&2
+fi
 finish

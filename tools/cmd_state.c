@@ -58,6 +58,7 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 	[NFIPSEC_SA_STAT_SEQ_OVERFLOW] = "seq-overflow",
 	[NFIPSEC_SA_STAT_ERROR] = "error",
 	[NFIPSEC_SA_STAT_ASYNC] = "async",
+	[NFIPSEC_SA_STAT_CRYPTO_BUSY] = "crypto-busy",
 };
 
 /* ip-xfrm's state flags; nfipsec carries esn only so far. */

@@ -252,6 +252,9 @@ enum nfipsec_sa_stat {
 	NFIPSEC_SA_STAT_ASYNC,		/* crypto requests completed later,
 					 * by a callback (hardware, cryptd)
 					 */
+	NFIPSEC_SA_STAT_CRYPTO_BUSY,	/* dropped: the crypto engine's
+					 * queue was full
+					 */
 
 	__NFIPSEC_SA_STAT_MAX,
 	NFIPSEC_SA_STAT_MAX = __NFIPSEC_SA_STAT_MAX - 1
