@@ -28,6 +28,7 @@ static int __net_init nfipsec_net_init(struct net *net)
 	nn->ike_ports[0] = htons(500);
 	nn->ike_ports[1] = htons(4500);
 	nn->ike_nports = 2;
+	nfipsec_offload_init(nn);
 
 	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
 	if (!nn->stats)
@@ -64,6 +65,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 	nfipsec_policy_flush(nn, -1);
 	nfipsec_sa_flush(nn, 0);
 	mutex_unlock(&nn->cfg_lock);
+	nfipsec_offload_exit(nn);
 	nfipsec_counters_free(nn->stats);
 	mutex_destroy(&nn->cfg_lock);
 }

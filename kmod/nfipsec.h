@@ -6,6 +6,7 @@
 #include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <linux/netfilter.h>
 #include <net/netlink.h>
@@ -47,6 +48,8 @@ struct nfipsec_net {
 	 */
 	unsigned int ike_nports;
 	__be16 ike_ports[NFIPSEC_IKE_PORTS_MAX];
+	/* Removes conntrack entries the policies now protect (offload.c). */
+	struct work_struct offload_work;
 };
 
 /* netns.c */
@@ -89,6 +92,14 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 /* hooks.c: confirm a packet we steal as the confirm hook would have. */
 unsigned int nfipsec_ct_confirm(struct sk_buff *skb,
 				const struct nf_hook_state *state);
+
+/* offload.c: protected flows never go on a flowtable's fast path. */
+bool nfipsec_offload_guard(struct nfipsec_net *nn, struct sk_buff *skb,
+			   const struct nf_hook_state *state);
+void nfipsec_offload_encrypting(struct sk_buff *skb);
+void nfipsec_offload_policies_changed(struct nfipsec_net *nn);
+void nfipsec_offload_init(struct nfipsec_net *nn);
+void nfipsec_offload_exit(struct nfipsec_net *nn);
 
 /* nl_sa.c: a dump's filter; zero fields match anything. */
 struct nfipsec_sa_filter {

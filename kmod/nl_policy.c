@@ -293,6 +293,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_unlock;
 	nfipsec_policy_insert(nn, pol, pos);
+	nfipsec_offload_policies_changed(nn);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 
@@ -336,8 +337,10 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	old = nfipsec_policy_find(nn, pol->dir, &pol->sel, NULL);
-	if (old)
+	if (old) {
 		pol_replace(old, pol);
+		nfipsec_offload_policies_changed(nn);
+	}
 	mutex_unlock(&nn->cfg_lock);
 	if (!old) {
 		NL_SET_ERR_MSG(info->extack, "no policy with this dir and selector");
@@ -389,6 +392,7 @@ int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
 	if (pol) {
 		nfipsec_policy_unlink(nn, pol);
 		nfipsec_policy_free(pol);
+		nfipsec_offload_policies_changed(nn);
 	}
 	mutex_unlock(&nn->cfg_lock);
 	return err;
@@ -523,6 +527,7 @@ int nfipsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_policy_flush(nn, dir);
+	nfipsec_offload_policies_changed(nn);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -588,6 +593,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	if (anchor)
 		nn->policy_count++;
 	copy = NULL;
+	nfipsec_offload_policies_changed(nn);
 out:
 	mutex_unlock(&nn->cfg_lock);
 	if (copy)

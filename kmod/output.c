@@ -307,6 +307,11 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	 */
 	if (state->out && state->out == rcu_access_pointer(nn->dev))
 		return NF_DROP;
+	/* Forwarded: a protected flow stays off flowtables (offload.c). */
+	if (state->in && !nfipsec_offload_guard(nn, skb, state)) {
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_ERROR);
+		return NF_DROP;
+	}
 	if (list_empty(&nn->policies))
 		return NF_ACCEPT;
 	/* Already transformed (by us or XFRM), or XFRM will transform it. */
@@ -349,6 +354,9 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 
+	/* An entry that a flowtable could take is remade (offload.c). */
+	if (state->in)
+		nfipsec_offload_encrypting(skb);
 	/* The flow is established here, not after our steal. */
 	if (nfipsec_ct_confirm(skb, state) != NF_ACCEPT) {
 		nfipsec_sa_put(sa);

@@ -137,7 +137,8 @@ st, rest = split_stats(run("-s", "state", "list"), "-s state list")
 same("-s state list without stats", sas(False), bykey(rest))
 for s in st:
     for c in ("packets", "bytes", "replay", "outside-window", "integrity",
-              "bad-header", "policy", "expired", "seq-overflow", "error"):
+              "bad-header", "policy", "expired", "seq-overflow", "error",
+              "async", "crypto-busy"):
         same("-s state list counter " + c, 0, s.get(c))
 st, rest = split_stats(run("-s", "policy", "list"), "-s policy list")
 same("-s policy list without stats", pols, rest)

@@ -11,9 +11,9 @@
 require_module
 setup_ns a r b || exit 1
 veth_pair "$a" "$r" || exit 1
-ip netns exec "$b" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+ns_sysctl "$b" net.ipv6.conf.default.accept_dad=0 \
 	net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.default.accept_ra=0
-ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+ns_sysctl "$r" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 ip -n "$r" -batch - <<EOF || { fail setup "router"; finish; }
 link add veth1 type veth peer name veth0 netns $b
 addr add 10.0.2.1/24 dev veth1
@@ -70,7 +70,7 @@ snapshot() {
 		ours=$(nfipsec -n "$ns" stats)
 		n2=$(ip netns exec "$ns" nft list counters table inet count)
 		[ "$n1" = "$n2" ] && break
-		sleep 0.5
+		nap 0.5
 	done
 	while read -r name v _; do
 		case $name in hook-*) name=${name#hook-}; eval "${p}_ours_${name//-/_}=$v" ;; esac

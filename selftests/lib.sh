@@ -10,7 +10,8 @@
 # passed, 1 when one failed, 4 (skip) when the module is not available.
 
 ksft_skip=4
-TEST=${TEST:-$(basename "$0" .sh)}
+TEST=${TEST:-${0##*/}}
+TEST=${TEST%.sh}
 NFIPSEC_RESULTS=${NFIPSEC_RESULTS:-}
 NFIPSEC_KO_DIR=${NFIPSEC_KO_DIR:-}
 export PATH=${NFIPSEC_TOP:+$NFIPSEC_TOP/tools:}$PATH
@@ -63,7 +64,7 @@ check_fail() {
 		fail "$name" "\`$*\` succeeded"
 	elif [ $rc != "$want" ]; then
 		fail "$name" "\`$*\` exited $rc, not $want: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
-	elif ! echo "$out" | grep -qE -- "$re"; then
+	elif ! text_has "$out" "$re"; then
 		fail "$name" "\`$*\` exited $rc without /$re/: $(echo "$out" | tail -n 3 | tr '\n' ' ')"
 	else
 		pass "$name"
@@ -82,16 +83,32 @@ check_eq() {
 	fi
 }
 
+# text_has TEXT REGEX: a line of TEXT matches the extended REGEX, as
+# grep -qE would say, without an exec (bash's =~ is the same POSIX ERE).
+text_has() {
+	local line re=$2
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && return 0
+	done <<< "$1"
+	return 1
+}
+
 # check_match NAME REGEX TEXT
 check_match() {
-	if echo "$3" | grep -qE -- "$2"; then
+	if text_has "$3" "$2"; then
 		pass "$1"
 	else
 		fail "$1" "'$(echo "$3" | head -c 300)' does not match /$2/"
 	fi
 }
 
-module_loaded() { grep -q '^nfipsec ' /proc/modules; }
+module_loaded() {
+	local line
+	while read -r line; do
+		[[ $line == "nfipsec "* ]] && return 0
+	done < /proc/modules
+	return 1
+}
 
 load_module() {
 	module_loaded && return 0
@@ -113,7 +130,7 @@ setup_ns() {
 	local var name
 	for var in "$@"; do
 		name=$var
-		[ "${NFIPSEC_NS_PLAIN:-0}" = 1 ] || name="$var-$(mktemp -u XXXXXX)"
+		[ "${NFIPSEC_NS_PLAIN:-0}" = 1 ] || printf -v name '%s-%08x' "$var" "$SRANDOM"
 		ip netns add "$name" || return 1
 		ns_list+=("$name")
 		ip -n "$name" link set lo up
@@ -139,13 +156,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ns_sysctl NS KEY=VALUE...: set sysctls (dotted names) in namespace NS in
+# one exec of a small shell: sysctl(8) costs three times as much in the
+# debug guest. Fails when one cannot be written.
+ns_sysctl() {
+	local ns=$1 kv k script=
+	shift
+	for kv in "$@"; do
+		k=${kv%%=*}
+		script+="echo '${kv#*=}' > /proc/sys/${k//.//}; "
+	done
+	ip netns exec "$ns" sh -ec "$script"
+}
+
 # Join two namespaces with a veth pair carrying 10.0.1.{1,2}/24 and
 # fd00:1::{1,2}/64: veth_pair NS1 NS2. IPv6 is quiet: no DAD, no router
 # solicitations.
 veth_pair() {
 	local a=$1 b=$2 n
 	for n in "$a" "$b"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+		ns_sysctl "$n" net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.default.router_solicitations=0 \
 			net.ipv6.conf.default.accept_ra=0
 	done
@@ -160,8 +190,18 @@ veth_pair() {
 
 # nfipsec_stat NS NAME: one counter of the namespace, from the CLI.
 nfipsec_stat() {
-	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
+	local out k v
+	out=$(nfipsec -n "$1" stats)
+	while read -r k v _; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done <<< "$out"
+	echo missing
 }
+
+# nap SECONDS: sleep without an exec: read times out on a pipe that no
+# one writes (this shell holds its write end).
+exec {nap_fd}<> <(:)
+nap() { read -rt "$1" -u "$nap_fd" _; return 0; }
 
 # wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails
 # after SECONDS. Runs in this shell: keep CMD cheap (no exec in a loop that
@@ -171,7 +211,7 @@ wait_until() {
 	shift
 	until "$@"; do
 		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
-		sleep 0.1
+		nap 0.1
 	done
 }
 

@@ -20,7 +20,7 @@ tunnel_topology() {
 	setup_ns h1 ra wire rb h2 || return 1
 	local n
 	for n in "$h1" "$ra" "$wire" "$rb" "$h2"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		ns_sysctl "$n" net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.default.router_solicitations=0 \
 			net.ipv6.conf.default.accept_ra=0 \
@@ -122,29 +122,48 @@ tunnel_clear() {
 	printf 'state flush\npolicy flush\n' | nfipsec -n "$1" -b -
 }
 
+# words_after WORD...: with the words of an output in the array $words,
+# REPLY="WORD VALUE ..." (the word that follows each WORD; "missing" for
+# one not there). No exec or subshell: every fork is slow in the debug
+# guest.
+words_after() {
+	local w i n=${#words[@]} v
+	REPLY=
+	for w in "$@"; do
+		v=missing
+		for ((i = 0; i < n - 1; i++)); do
+			[ "${words[i]}" = "$w" ] && { v=${words[i + 1]}; break; }
+		done
+		REPLY+="${REPLY:+ }$w $v"
+	done
+}
+
 # sa_stat NS DST SPI WORD: a counter of an nfipsec SA ("packets", "bytes",
-# "integrity", "replay", ...) from nfipsec -s state get.
+# "integrity", "replay", ...) from nfipsec -s state get; empty when absent.
 sa_stat() {
-	nfipsec -n "$1" -s state get dst "$2" proto esp spi "$3" |
-		awk -v w="$4" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
+	local words
+	read -rd '' -a words < <(nfipsec -n "$1" -s state get dst "$2" proto esp spi "$3")
+	words_after "$4"
+	[ "${REPLY#* }" = missing ] || echo "${REPLY#* }"
 }
 
 # sa_stats NS DST SPI WORD...: "WORD VALUE ..." for an SA's counters, in
 # one exec ("missing" for a word not shown).
 sa_stats() {
-	local ns=$1 dst=$2 spi=$3
+	local ns=$1 dst=$2 spi=$3 words
 	shift 3
-	nfipsec -n "$ns" -s state get dst "$dst" proto esp spi "$spi" |
-		awk -v want="$*" '{ for (i = 1; i < NF; i++) v[$i] = $(i + 1) }
-		END { n = split(want, w, " ")
-			for (j = 1; j <= n; j++)
-				printf "%s%s %s", (j > 1 ? " " : ""), w[j], ((w[j] in v) ? v[w[j]] : "missing")
-			print "" }'
+	read -rd '' -a words < <(nfipsec -n "$ns" -s state get dst "$dst" proto esp spi "$spi")
+	words_after "$@"
+	echo "$REPLY"
 }
 
 # ns_stat NS NAME: a namespace counter of nfipsec stats.
 ns_stat() {
-	nfipsec -n "$1" stats | awk -v n="$2" '$1 == n { print $2 }'
+	local out k v
+	out=$(nfipsec -n "$1" stats)
+	while read -r k v _; do
+		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+	done <<< "$out"
 }
 
 # The LAN prefixes: a packet on the wire carrying one of these addresses

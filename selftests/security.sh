@@ -120,10 +120,10 @@ check_eq dev.rx-bytes-equal-sa "$(sa_stat "$rb" $B4 $SPI_AB bytes)" \
 # Strict reverse-path filtering on the WAN and LAN devices (README's way:
 # "all" 0): decrypted packets pass, nfipsec0 has none of its own.
 check_eq dev.rp-filter-own-0 0 "$(ip netns exec "$rb" sysctl -n net.ipv4.conf.nfipsec0.rp_filter)"
-ip netns exec "$rb" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+ns_sysctl "$rb" net.ipv4.conf.all.rp_filter=0 \
 	net.ipv4.conf.wan0.rp_filter=1 net.ipv4.conf.lan0.rp_filter=1
 check dev.rp-filter-strict-wan-lan ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
-ip netns exec "$rb" sysctl -qw net.ipv4.conf.wan0.rp_filter=0 net.ipv4.conf.lan0.rp_filter=0
+ns_sysctl "$rb" net.ipv4.conf.wan0.rp_filter=0 net.ipv4.conf.lan0.rp_filter=0
 
 # Nothing can be looped back onto nfipsec0: multicast sent out of it by a
 # local unprivileged user, with a source from the protected prefix (freebind),
@@ -155,7 +155,7 @@ capture_start cap "$wire" br0 /tmp/sec-upd.pcap "esp and src $A4" ||
 	fail setup "capture on the wire"
 ip netns exec "$h1" timeout 60 iperf3 -c 192.168.186.10 -p 5601 -t 5 >/tmp/sec-iperf.out 2>&1 &
 iperf=$!
-sleep 1
+nap 1
 upd_fail=0
 for i in $(seq 10); do
 	echo "state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $GCM limit time-hard $((3610 + i))" |
@@ -231,7 +231,7 @@ EOF
 mism0=$(ns_stat "$rb" in-tmpl-mismatch)
 ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" 192.168.111.10 192.168.186.10 \
 	40000 7777 5
-sleep 1
+nap 1
 check_eq mark.spoof-not-delivered 0 "$(nft_counter "$h2" spoof)"
 check_eq mark.spoof-counted 5 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 ip netns exec "$rb" nft delete table inet markspoof
@@ -257,12 +257,12 @@ for f in 4 6; do
 	fi
 	mism0=$(ns_stat "$rb" in-tmpl-mismatch)
 	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" $prot $wan 40000 8080 5
-	sleep 1
+	nap 1
 	check_eq "portfwd$f.spoof-not-delivered" 0 "$(nft_counter "$h2" fwd$f)"
 	check_eq "portfwd$f.spoof-counted" 5 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 	# A WAN host outside the protected prefixes: the forward works.
 	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" $stranger $wan 40001 8080 5
-	sleep 1
+	nap 1
 	check_eq "portfwd$f.wan-host-delivered" 5 "$(nft_counter "$h2" fwd$f)"
 done
 
@@ -274,7 +274,7 @@ for sport in 500 4500; do
 	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" 192.168.111.10 \
 		192.168.186.1 $sport 7779 5
 done
-sleep 1
+nap 1
 check_eq ike.spoof-not-delivered 0 "$(nft_counter "$rb" local-spoof)"
 check_eq ike.spoof-counted 10 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 
@@ -289,7 +289,7 @@ check ike.root-sends send_udp "$ra" 500 500
 check ike.user-sends ip netns exec "$ra" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('$A4', 4500)); s.sendto(b'user', ('$B4', 4501))"
-sleep 1
+nap 1
 check_eq ike.root-in-clear 1 "$(nft_counter "$rb" ike-wan)"
 check_eq ike.user-not-in-clear 0 "$(nft_counter "$rb" user4500-wan)"
 check_eq ike.user-encrypted 1 "$(nft_counter "$rb" user4500-dev)"
@@ -303,7 +303,7 @@ check_eq ike.ports-unchanged "ike-ports 500 4500" "$(nfipsec -n "$rb" ike-ports)
 check ike.ports-set nfipsec -n "$rb" ike-ports set 4500
 mism0=$(ns_stat "$rb" in-tmpl-mismatch)
 send_udp "$ra" 500 500
-sleep 1
+nap 1
 check_eq ike.port-removed-not-delivered 1 "$(nft_counter "$rb" ike-wan)"
 check_eq ike.port-removed-counted 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 check ike.ports-restored nfipsec -n "$rb" ike-ports set 500 4500

@@ -38,7 +38,7 @@ wait_eq() {
 	shift 2
 	until [ "$("$@")" = "$want" ]; do
 		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
-		sleep 0.1
+		nap 0.1
 	done
 }
 

@@ -139,6 +139,10 @@ if [ -n "$kdir" ] && { [ -z "$subset" ] || [ "$subset" != selfcheck ]; }; then
 				result "FAIL $s: logged no result"
 		done
 	fi
+	if [ -s "$out/splats-allowed.txt" ]; then
+		echo "check: allowed kernel reports (selftests/lab/splat-allow.txt):"
+		sort "$out/splats-allowed.txt" | uniq -c
+	fi
 	if [ -s "$out/splats.txt" ]; then
 		result "FAIL kernel-log: $(wc -l < "$out/splats.txt") report line(s), first: $(head -1 "$out/splats.txt")"
 	elif [ $rc != 0 ]; then

@@ -14,7 +14,8 @@
 # token (run-id) ties the guest's rc and results to this run: nothing from
 # an earlier run can be read as this one's. It holds console.log (what the
 # scripts printed), serial.log (the kernel's console), kmsg.txt (the kernel
-# log, streamed), splats.txt, rc, results.txt (check mode).
+# log, streamed), splats.txt, splats-allowed.txt (known reports that are not
+# ours: splat-allow.txt), rc, results.txt (check mode).
 # Exit status: the guest's, or 1 on a kernel splat, a lost kernel log, a
 # crash or a timeout.
 set -u
@@ -113,7 +114,7 @@ elif [ "$grc" != 0 ] && [ $rc = 0 ]; then
 fi
 # Kernel reports, wherever they came from, fail the run; so does a gap in
 # the streamed log (records lost to a ring-buffer wrap).
-"$here/splat-check.sh" "$out/serial.log" "$out/kmsg.txt" > "$out/splats.txt"
+"$here/splat-check.sh" "$out/serial.log" "$out/kmsg.txt" "$out/splats-allowed.txt" > "$out/splats.txt"
 [ -s "$out/kmsg.err" ] && sed 's/^/kmsg reader: /' "$out/kmsg.err" >> "$out/splats.txt"
 if [ -s "$out/splats.txt" ]; then
 	log "kernel splat in the guest's log:"
