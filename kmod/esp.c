@@ -143,8 +143,16 @@ static void esp_output_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 {
 	struct esp_ctx *ctx = nfipsec_crypto_done_data(data);
 
+	WARN_ON_ONCE(err == -EINPROGRESS);	/* no backlog: never */
 	nfipsec_sa_stat_add(ctx->sa, NFIPSEC_SA_STAT_ASYNC, 1);
+	/*
+	 * BH off, whatever context the engine completes from: the stack
+	 * expects it, and module unload's grace period (main.c) then covers
+	 * this function up to its return.
+	 */
+	local_bh_disable();
 	esp_finish(ctx, err);
+	local_bh_enable();
 }
 
 /*
@@ -228,6 +236,7 @@ static void esp_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 	err = crypto_aead_encrypt(req);
 	if (err == -EINPROGRESS)
 		return;	/* esp_output_done finishes */
+	WARN_ON_ONCE(err == -EBUSY);	/* only with a backlog */
 	esp_finish(ctx, err);
 }
 
@@ -285,8 +294,11 @@ static void esp_input_done(NFIPSEC_CRYPTO_DONE_ARG data, int err)
 {
 	struct esp_ctx *ctx = nfipsec_crypto_done_data(data);
 
+	WARN_ON_ONCE(err == -EINPROGRESS);	/* no backlog: never */
 	nfipsec_sa_stat_add(ctx->sa, NFIPSEC_SA_STAT_ASYNC, 1);
+	local_bh_disable();	/* as esp_output_done() */
 	esp_input_finish(ctx, err);
+	local_bh_enable();
 }
 
 void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
@@ -334,6 +346,7 @@ void nfipsec_esp_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 	err = crypto_aead_decrypt(req);
 	if (err == -EINPROGRESS)
 		return;	/* esp_input_done finishes */
+	WARN_ON_ONCE(err == -EBUSY);	/* only with a backlog */
 	esp_input_finish(ctx, err);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_esp_input);

@@ -38,7 +38,7 @@
  */
 struct nfipsec_rcv_cb {
 	struct nfipsec_esp_cb esp;
-	netdevice_tracker dev_tracker;
+	struct net_device *dev;
 };
 
 #define RCV_CB(skb) ((struct nfipsec_rcv_cb *)(skb)->cb)
@@ -134,7 +134,7 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		if (err == -EBADMSG)
 			rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_PROTO_ERROR,
 				 NFIPSEC_SA_STAT_INTEGRITY);
-		else if (err == -ENOSPC)
+		else if (err == -ENOSPC || err == -EAGAIN || err == -EBUSY)
 			rcv_drop(skb, sa, NFIPSEC_STAT_IN_ERROR,
 				 NFIPSEC_SA_STAT_CRYPTO_BUSY);
 		else if (err == -EINVAL)
@@ -192,11 +192,10 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 		     int err)
 {
-	netdevice_tracker tracker = RCV_CB(skb)->dev_tracker;
-	struct net_device *dev = skb->dev;
+	struct net_device *dev = RCV_CB(skb)->dev;
 
 	rcv_decrypted(skb, sa, seq, err);
-	netdev_put(dev, &tracker);
+	dev_put(dev);
 }
 
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
@@ -244,7 +243,9 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}
-	netdev_hold(dev, &RCV_CB(skb)->dev_tracker, GFP_ATOMIC);
+	/* Untracked, as XFRM's per-packet hold: the tracker costs a lot. */
+	dev_hold(dev);
+	RCV_CB(skb)->dev = dev;
 	skb->dev = dev;
 	nfipsec_esp_input(skb, sa, thoff, seq, rcv_done);
 	return NF_STOLEN;

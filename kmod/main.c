@@ -44,7 +44,14 @@ err_sa:
 static void __exit nfipsec_exit(void)
 {
 	nfipsec_genl_exit();
+	/*
+	 * Unregistering the nfipsec0 devices waits for every packet still
+	 * in asynchronous crypto (each holds its namespace's device); the
+	 * completions run with BH off, so a grace period later none is
+	 * still in this module's code.
+	 */
 	nfipsec_dev_exit();
+	synchronize_rcu();
 	nfipsec_netns_exit();
 	/* After the namespaces let their SAs go: wait until they are freed. */
 	nfipsec_sa_exit();

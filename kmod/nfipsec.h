@@ -96,7 +96,7 @@ unsigned int nfipsec_ct_confirm(struct sk_buff *skb,
 /* offload.c: protected flows never go on a flowtable's fast path. */
 bool nfipsec_offload_guard(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state);
-void nfipsec_offload_encrypting(struct sk_buff *skb);
+void nfipsec_offload_recheck(struct sk_buff *skb);
 void nfipsec_offload_policies_changed(struct nfipsec_net *nn);
 void nfipsec_offload_init(struct nfipsec_net *nn);
 void nfipsec_offload_exit(struct nfipsec_net *nn);

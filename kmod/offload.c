@@ -14,24 +14,25 @@
  * helper is only ever assigned when an entry is created, so the empty
  * extension gives the flow no helper; NAT then also gives it a sequence
  * adjustment extension, as it does to any entry with a helper extension,
- * and a "ct helper set" rule after POST_ROUTING's priority -101 finds the
+ * and a "ct helper set" rule in POST_ROUTING after priority 99 finds the
  * extension taken.
  *
  * Entries confirmed without one that the policies protect are removed,
  * so that the flow's next packet makes a new entry, which gets it: when
  * the policies change (a walk of the conntrack table, from a work item:
  * never under the configuration lock or the generic netlink mutex), and
- * when one shows up at encryption (an entry made by conntrackd or
- * "conntrack -I", or confirmed while the policies changed). The flowtable
+ * when one shows up in the datapath: a packet that a policy encrypts or
+ * discards, or a decrypted one (an entry made by conntrackd or "conntrack
+ * -I", or confirmed after a queue while the policies changed). The flowtable
  * drops a flow whose entry is dying at its next packet
  * (flow_offload_lookup()). Flows of this host are left alone: they are
  * never offloaded.
  *
- * Protected: a flow whose packets arrived on nfipsec0, or whose entry's
- * tuples, as the hooks see them (each tuple and its reverse: before and
- * after NAT, either direction), meet, in dir out or fwd, a first-matching
- * policy other than a plain allow (encrypt, discard, or allow with a
- * template). Only TCP, UDP and GRE are ever offloaded.
+ * Protected: a flow whose packets arrived on nfipsec0, or whose packets,
+ * as the hooks see them (either direction, before NAT and between DNAT and
+ * SNAT), meet, in dir out or fwd, a first-matching policy other than a
+ * plain allow (encrypt, discard, or allow with a template). Only TCP, UDP
+ * and GRE are ever offloaded.
  */
 
 #include <linux/netdevice.h>
@@ -100,22 +101,32 @@ static void flow_reverse(struct nfipsec_flow *fl)
 	swap(fl->sport, fl->dport);
 }
 
-/* Under RCU. */
+/*
+ * Under RCU. The views of the entry's packets that the hooks match: each
+ * tuple as it arrives (before NAT), and each direction between DNAT and
+ * SNAT (the original tuple's source to the reply tuple's source, and back).
+ */
 static bool ct_protected(struct nfipsec_net *nn, const struct nf_conn *ct)
 {
 	u8 family = nf_ct_l3num(ct) == NFPROTO_IPV4 ? AF_INET : AF_INET6;
-	struct nfipsec_flow fl;
-	int dir;
+	const struct nf_conntrack_tuple *o, *r;
+	struct nfipsec_flow fl, rfl;
 
-	for (dir = IP_CT_DIR_ORIGINAL; dir < IP_CT_DIR_MAX; dir++) {
-		tuple_flow(&ct->tuplehash[dir].tuple, family, &fl);
-		if (flow_protected(nn, &fl))
-			return true;
-		flow_reverse(&fl);
-		if (flow_protected(nn, &fl))
-			return true;
-	}
-	return false;
+	o = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	tuple_flow(o, family, &fl);
+	if (flow_protected(nn, &fl))
+		return true;
+	tuple_flow(r, family, &rfl);
+	if (flow_protected(nn, &rfl))
+		return true;
+	/* Between the NATs: o's source to r's source. */
+	fl.dst = rfl.src;
+	fl.dport = rfl.sport;
+	if (flow_protected(nn, &fl))
+		return true;
+	flow_reverse(&fl);
+	return flow_protected(nn, &fl);
 }
 
 static bool addr_local(struct net *net, u8 family,
@@ -142,30 +153,40 @@ static bool ct_local(struct net *net, const struct nf_conn *ct)
 
 /*
  * POST_ROUTING, forwarded packets (state->in set): a protected flow's new
- * entry is kept off flowtables. Returns false when it could not be (no
- * memory): the packet must be dropped.
+ * entry is kept off flowtables; a decrypted packet's entry confirmed
+ * without the extension (by conntrackd, ctnetlink, a queue) is removed.
+ * Returns false when the entry could not be marked (no memory): the packet
+ * must be dropped.
  */
 bool nfipsec_offload_guard(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
+	bool decrypted;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || nf_ct_is_confirmed(ct) || nf_ct_is_template(ct) ||
+	/* Multicast clones share an unconfirmed entry; never offloaded. */
+	if (!ct || nf_ct_is_template(ct) || skb->pkt_type != PACKET_HOST ||
 	    !offloadable(ct) || nf_ct_ext_exist(ct, NF_CT_EXT_HELPER))
 		return true;
-	if (state->in != rcu_access_pointer(nn->dev) &&
+	decrypted = state->in == rcu_access_pointer(nn->dev);
+	if (nf_ct_is_confirmed(ct)) {
+		if (decrypted)
+			nf_ct_kill(ct);
+		return true;
+	}
+	if (!decrypted &&
 	    (list_empty(&nn->policies) || !ct_protected(nn, ct)))
 		return true;
 	return nf_ct_helper_ext_add(ct, GFP_ATOMIC);
 }
 
 /*
- * POST_ROUTING, a forwarded packet about to be encrypted: an entry that
- * is confirmed and could be offloaded is removed (see above).
+ * POST_ROUTING, a forwarded packet that a policy encrypts or discards: an
+ * entry confirmed without the extension (see above) is removed.
  */
-void nfipsec_offload_encrypting(struct sk_buff *skb)
+void nfipsec_offload_recheck(struct sk_buff *skb)
 {
 	enum ip_conntrack_info ctinfo;
 	struct nf_conn *ct;
@@ -233,7 +254,7 @@ bool nfipsec_offload_guard(struct nfipsec_net *nn, struct sk_buff *skb,
 	return true;
 }
 
-void nfipsec_offload_encrypting(struct sk_buff *skb)
+void nfipsec_offload_recheck(struct sk_buff *skb)
 {
 }
 

@@ -32,7 +32,6 @@
  */
 struct nfipsec_xmit_cb {
 	struct net_device *dev;
-	netdevice_tracker dev_tracker;
 	unsigned int inner_len;
 	u8 dsfield;
 };
@@ -104,11 +103,16 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	struct net *net = sa->nn->net;
 	u8 dsfield = XMIT_CB(skb)->dsfield;
 
+	/*
+	 * The device the packet had may be gone after asynchronous crypto;
+	 * the route's is held by the route (or is the blackhole device).
+	 */
+	skb->dev = READ_ONCE(skb_dst(skb)->dev);
 	if (unlikely(err)) {
 		if (err == -ERANGE)
 			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_STATE_SEQ_ERROR,
 				  NFIPSEC_SA_STAT_SEQ_OVERFLOW);
-		else if (err == -ENOSPC)
+		else if (err == -ENOSPC || err == -EAGAIN || err == -EBUSY)
 			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
 				  NFIPSEC_SA_STAT_CRYPTO_BUSY);
 		else
@@ -120,11 +124,6 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, XMIT_CB(skb)->inner_len);
 	nfipsec_stat_inc(sa->nn, NFIPSEC_STAT_OUT_PACKETS);
 	nf_reset_ct(skb);
-	/*
-	 * The device the packet had may be gone after asynchronous crypto;
-	 * the route's is held by the route (or is the blackhole device).
-	 */
-	skb->dev = skb_dst(skb)->dev;
 
 	if (sa->family == AF_INET) {
 		struct iphdr *iph;
@@ -172,11 +171,10 @@ out:
 static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 		      int err)
 {
-	netdevice_tracker tracker = XMIT_CB(skb)->dev_tracker;
 	struct net_device *dev = XMIT_CB(skb)->dev;
 
 	xmit_encrypted(skb, sa, seq, err);
-	netdev_put(dev, &tracker);
+	dev_put(dev);
 }
 
 /*
@@ -230,7 +228,8 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst_clone(dst));
 	XMIT_CB(skb)->dev = dev;
-	netdev_hold(dev, &XMIT_CB(skb)->dev_tracker, GFP_ATOMIC);
+	/* Untracked, as XFRM's per-packet hold: the tracker costs a lot. */
+	dev_hold(dev);
 	nfipsec_esp_output(skb, sa, family == AF_INET ? IPPROTO_IPIP :
 							IPPROTO_IPV6, xmit_done);
 	return;
@@ -337,6 +336,8 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
 
 	if (pol->action == NFIPSEC_ACTION_BLOCK) {
+		if (state->in)
+			nfipsec_offload_recheck(skb);
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_POL_BLOCK);
 		return NF_DROP;
@@ -356,7 +357,7 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 
 	/* An entry that a flowtable could take is remade (offload.c). */
 	if (state->in)
-		nfipsec_offload_encrypting(skb);
+		nfipsec_offload_recheck(skb);
 	/* The flow is established here, not after our steal. */
 	if (nfipsec_ct_confirm(skb, state) != NF_ACCEPT) {
 		nfipsec_sa_put(sa);

@@ -10,8 +10,11 @@
 #    ESP on the wire, not one LAN address in clear, and no entry of the
 #    tunnelled flows offloaded; a flow the policies do not cover (h1 to
 #    rb's WAN address) is offloaded, so the flowtables do work;
-#  - a UDP flow offloaded in clear before the policies exist: once they are
-#    added it leaves the fast path, and the wire carries it as ESP only.
+#  - a UDP flow offloaded in clear before the policies exist, through a
+#    DNAT (h1 sends to a service address, 10.9.9.9, that ra maps to h2)
+#    and ra's masquerade: once the policies are added it leaves the fast
+#    path, and the wire carries it as ESP only (the policies match it as
+#    the hooks see it, between DNAT and SNAT: neither conntrack tuple).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -36,6 +39,18 @@ table inet fastpath {
 }
 EOF
 done
+ip netns exec "$ra" nft -f - <<EOF || { fail nft-nat "NAT refused"; finish; }
+table ip nat {
+	chain prerouting_nat {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip daddr 10.9.9.9 dnat to 192.168.186.10
+	}
+	chain postrouting_nat {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan0" masquerade
+	}
+}
+EOF
 
 # offloaded NS FILTER...: conntrack entries of NS offloaded to a flowtable,
 # among those conntrack's FILTER selects.
@@ -45,9 +60,10 @@ offloaded() {
 	ip netns exec "$ns" conntrack -L "$@" 2>/dev/null | grep -c OFFLOAD
 }
 
-# 1. A flow offloaded in clear, before any policy: UDP from h1 to h2.
+# 1. A flow offloaded in clear, before any policy: UDP from h1 to h2, by
+# way of ra's DNAT and masquerade.
 iperf3_server "$h2" 5401 || fail clear.server "no listener on 5401"
-run_bg ip netns exec "$h1" iperf3 -u -c 192.168.186.10 -p 5401 -t 600 -b 200K -l 200
+run_bg ip netns exec "$h1" iperf3 -u -c 10.9.9.9 -p 5401 -t 600 -b 200K -l 200
 offload_started() { [ "$(offloaded "$ra" -p udp --dport 5401)" -gt 0 ]; }
 if wait_until 20 offload_started; then
 	pass clear.flow-offloaded
@@ -89,10 +105,10 @@ offload_control() { [ "$(offloaded "$ra" -p udp --dport 5405)" -gt 0 ]; }
 wait_until 20 offload_control && pass up.uncovered-flow-offloaded ||
 	fail up.uncovered-flow-offloaded "ra did not offload h1's flow to rb's WAN address"
 capture_stop tpid
-# Only the flow outside the policies (to rb's port 5405) carries a LAN
-# address in clear.
+# Only the flow outside the policies (to rb's port 5405, masqueraded by ra)
+# is in clear.
 pcap_count up.nothing-in-clear 0 "$cap" "($LAN_CLEAR) and not (host $B4 and port 5405)"
-n=$(tcpdump -r "$cap" -nn "host $B4 and port 5405 and src 192.168.111.10" 2>/dev/null | grep -c .)
+n=$(tcpdump -r "$cap" -nn "host $B4 and port 5405 and not esp" 2>/dev/null | grep -c .)
 [ "$n" -gt 10 ] && pass up.uncovered-flow-in-clear || fail up.uncovered-flow-in-clear "$n packets"
 esp=$(tcpdump -r "$cap" -nn "esp" 2>/dev/null | grep -c .)
 [ "$esp" -gt 100 ] && pass up.esp-on-wire || fail up.esp-on-wire "$esp ESP packets"
