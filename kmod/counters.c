@@ -15,8 +15,10 @@ struct nfipsec_counters __percpu *nfipsec_counters_alloc(unsigned int n)
 	struct nfipsec_counters __percpu *c;
 	int cpu;
 
-	c = __alloc_percpu(struct_size_t(struct nfipsec_counters, cnt, n),
-			   __alignof__(struct nfipsec_counters));
+	/* Charged to the caller's memory cgroup, as the SA or policy. */
+	c = __alloc_percpu_gfp(struct_size_t(struct nfipsec_counters, cnt, n),
+			       __alignof__(struct nfipsec_counters),
+			       GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
 	for_each_possible_cpu(cpu)

@@ -71,7 +71,8 @@ struct nfipsec_policy *nfipsec_policy_alloc(void)
 {
 	struct nfipsec_policy *pol;
 
-	pol = kzalloc(sizeof(*pol), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup. */
+	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
 	if (!pol)
 		return NULL;
 	pol->stats = nfipsec_counters_alloc(__NFIPSEC_POLICY_STAT_MAX);

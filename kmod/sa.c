@@ -243,7 +243,8 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	struct nfipsec_sa *sa;
 	int err;
 
-	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	/* Charged to the caller's memory cgroup (a container's own SAs). */
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return ERR_PTR(-ENOMEM);
 	INIT_RCU_WORK(&sa->free_work, nfipsec_sa_free_work);
