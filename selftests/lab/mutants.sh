@@ -73,9 +73,18 @@ kunit_test_suite(nfipsec_mutant_suite);
 C
 }
 
+desc_offload_unguarded="protected flows may go on a flowtable's fast path"
+tests_offload_unguarded=flowtable
+plant_offload_unguarded() {
+	replace "$1/kmod/offload.c" $'static bool offloadable(const struct nf_conn *ct)\n{\n' \
+		$'static bool offloadable(const struct nf_conn *ct)\n{\n\treturn false;\n'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
-mutants=${1:-$all}
+all="$all offload_unguarded"
+mutants=${*:-$all}
 mkdir -p "$work"
+kdir=$("$here/kernel.sh" debug) || exit 1
 caught=0 missed=0
 for m in $mutants; do
 	d=desc_$m t=tests_$m
@@ -89,6 +98,12 @@ for m in $mutants; do
 	echo "=== mutant $m: ${!d} (make check T=${!t})"
 	if ! "plant_$m" "$tree"; then
 		echo "MISSED $m: could not be planted"
+		missed=$((missed + 1))
+		continue
+	fi
+	# A mutant that does not build proves nothing: it must compile.
+	if ! "$tree/selftests/lab/build-module.sh" "$kdir" "$work/$m.build" kunit > "$work/$m.build.log" 2>&1; then
+		echo "MISSED $m: does not build (log: $work/$m.build.log)"
 		missed=$((missed + 1))
 		continue
 	fi
