@@ -190,12 +190,18 @@ veth_pair() {
 
 # nfipsec_stat NS NAME: one counter of the namespace, from the CLI.
 nfipsec_stat() {
+	stat_of "$1" "$2"
+	echo "${REPLY:-missing}"
+}
+
+# stat_of NS NAME: REPLY = the counter, empty when the CLI shows none.
+stat_of() {
 	local out k v
+	REPLY=
 	out=$(nfipsec -n "$1" stats)
 	while read -r k v _; do
-		[ "$k" = "$2" ] && { echo "$v"; return 0; }
+		[ "$k" = "$2" ] && { REPLY=$v; return 0; }
 	done <<< "$out"
-	echo missing
 }
 
 # nap SECONDS: sleep without an exec: read times out on a pipe that no

@@ -159,11 +159,8 @@ sa_stats() {
 
 # ns_stat NS NAME: a namespace counter of nfipsec stats.
 ns_stat() {
-	local out k v
-	out=$(nfipsec -n "$1" stats)
-	while read -r k v _; do
-		[ "$k" = "$2" ] && { echo "$v"; return 0; }
-	done <<< "$out"
+	stat_of "$1" "$2"
+	[ -z "$REPLY" ] || echo "$REPLY"
 }
 
 # The LAN prefixes: a packet on the wire carrying one of these addresses
