@@ -9,6 +9,11 @@
  * nfipsec0 device (device.c), so routing, conntrack and the firewall see
  * it anew, coming from nfipsec0.
  *
+ * Decapsulation follows RFC 6040's normal mode, as Linux's IP tunnels do:
+ * an outer CE mark reaches the inner packet, and a CE-marked packet whose
+ * inner packet is Not-ECT is dropped ("flag noecn": the inner ECN field is
+ * left alone).
+ *
  * ESP whose SPI is not ours is left to the rest of the stack (Linux XFRM).
  * Every other packet that did not arrive on nfipsec0 came in clear: after
  * routing and NAT it meets the "in" policies at LOCAL_IN and the "fwd"
@@ -21,6 +26,7 @@
 
 #include <linux/netdevice.h>
 #include <net/addrconf.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/xfrm.h>
@@ -39,6 +45,7 @@
 struct nfipsec_rcv_cb {
 	struct nfipsec_esp_cb esp;
 	struct net_device *dev;
+	u8 outer_ds;		/* the outer header's DS field */
 };
 
 #define RCV_CB(skb) ((struct nfipsec_rcv_cb *)(skb)->cb)
@@ -121,6 +128,19 @@ static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool advance)
 	return 0;
 }
 
+/* RFC 6040 decapsulation; false: drop (outer CE, inner Not-ECT). */
+static bool rcv_ecn(struct sk_buff *skb, const struct nfipsec_sa *sa,
+		    u8 family)
+{
+	u8 inner;
+
+	if (sa->flags & NFIPSEC_SA_F_NOECN)
+		return true;
+	inner = family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb)) :
+				    ipv6_get_dsfield(ipv6_hdr(skb));
+	return INET_ECN_decapsulate(skb, RCV_CB(skb)->outer_ds, inner) != 2;
+}
+
 static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			  u64 seq, int err)
 {
@@ -171,6 +191,11 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff)) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
 			 NFIPSEC_SA_STAT_BAD_HEADER);
+		return;
+	}
+	if (!rcv_ecn(skb, sa, family)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
+			 NFIPSEC_SA_STAT_ECN);
 		return;
 	}
 	if (!check_decrypted(nn, skb, sa, &fl)) {
@@ -246,6 +271,9 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	/* Untracked, as XFRM's per-packet hold: the tracker costs a lot. */
 	dev_hold(dev);
 	RCV_CB(skb)->dev = dev;
+	RCV_CB(skb)->outer_ds = fl->family == AF_INET ?
+				ipv4_get_dsfield(ip_hdr(skb)) :
+				ipv6_get_dsfield(ipv6_hdr(skb));
 	skb->dev = dev;
 	nfipsec_esp_input(skb, sa, thoff, seq, rcv_done);
 	return NF_STOLEN;
@@ -298,9 +326,12 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 		return rcv_unparsable(nn);
 	if (fl.proto == IPPROTO_ESP && thoff >= 0)
 		return esp_rcv(nn, skb, state, &fl, thoff);
-	if (list_empty(&nn->policies))
-		return NF_ACCEPT;
-	return clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl);
+	if (!list_empty(&nn->policies) &&
+	    clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl) != NF_ACCEPT)
+		return NF_DROP;
+	/* Allowed in: an ICMP error may lower a tunnel's path MTU. */
+	nfipsec_pmtu_rcv(nn, skb, &fl, thoff);
+	return NF_ACCEPT;
 }
 
 /* FORWARD, both families: the "fwd" policies, after routing and DNAT. */

@@ -86,6 +86,9 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 			   const struct nf_hook_state *state);
 unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
 			     const struct nf_hook_state *state);
+struct nfipsec_flow;
+void nfipsec_pmtu_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
+		      const struct nfipsec_flow *fl, int thoff);
 unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state);
 

@@ -8,12 +8,27 @@
  * The outer packet leaves through ip_local_out()/ip6_local_out(), so the
  * firewall and NAT see it; it carries IPSKB_XFRM_TRANSFORMED (or the IPv6
  * flag), by which the SPD never matches it again, as XFRM marks its own.
+ *
+ * The outer header, as XFRM's tunnel mode builds it: DSCP copied, ECN by
+ * RFC 6040's normal mode (CE becomes ECT(0); Not-ECT with "flag noecn"),
+ * an IPv4 outer header with the inner packet's DF ("flag nopmtudisc":
+ * never), an IPv6 one with the inner IPv6 packet's flow label.
+ *
+ * Size: an inner packet larger than the tunnel's MTU (the route's to the
+ * peer, whose PMTU ICMP errors lower, pmtu.c, less ESP's overhead) is
+ * refused with frag-needed / packet-too-big when its sender must not have
+ * it fragmented; a datagram that netfilter reassembled (IPv6 always) is
+ * fragmented again as it arrived, and each fragment encapsulated; other
+ * IPv4 packets are encapsulated whole and the outer packet fragmented, as
+ * XFRM does, but never into an outer packet over 65535 bytes.
  */
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/dsfield.h>
 #include <net/icmp.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
@@ -33,7 +48,9 @@
 struct nfipsec_xmit_cb {
 	struct net_device *dev;
 	unsigned int inner_len;
-	u8 dsfield;
+	__be32 flowlabel;	/* the outer IPv6 header's */
+	u8 dsfield;		/* the outer header's */
+	bool df;		/* the outer IPv4 header's */
 };
 
 #define XMIT_CB(skb) ((struct nfipsec_xmit_cb *)(skb)->cb)
@@ -50,6 +67,22 @@ static int esp_inner_mtu(const struct nfipsec_sa *sa, unsigned int mtu)
 		   sa->ivlen - sa->icvlen;
 
 	return round_down(room, sa->align) - 2;
+}
+
+/* The length of the ESP packet of a len-byte inner packet. */
+static unsigned int esp_outer_len(const struct nfipsec_sa *sa, unsigned int len)
+{
+	return outer_hlen(sa->family) + sizeof(struct ip_esp_hdr) + sa->ivlen +
+	       ALIGN(len + 2, sa->align) + sa->icvlen;
+}
+
+/* Can the outer header's length field hold an ESP packet of len? */
+static bool esp_outer_fits(const struct nfipsec_sa *sa, unsigned int len)
+{
+	unsigned int max = sa->family == AF_INET ? IP_MAX_MTU :
+			   IPV6_MAXPLEN + sizeof(struct ipv6hdr);
+
+	return esp_outer_len(sa, len) <= max;
 }
 
 static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
@@ -135,7 +168,7 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		iph->ihl = 5;
 		iph->tos = dsfield;
 		iph->tot_len = htons(skb->len);
-		iph->frag_off = 0;	/* the outer packet may be fragmented */
+		iph->frag_off = XMIT_CB(skb)->df ? htons(IP_DF) : 0;
 		iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
 		iph->protocol = IPPROTO_ESP;
 		iph->saddr = sa->src.a4;
@@ -151,7 +184,7 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		skb_push(skb, sizeof(*ip6h));
 		skb_reset_network_header(skb);
 		ip6h = ipv6_hdr(skb);
-		ip6_flow_hdr(ip6h, dsfield, 0);
+		ip6_flow_hdr(ip6h, dsfield, XMIT_CB(skb)->flowlabel);
 		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 		ip6h->nexthdr = IPPROTO_ESP;
 		ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
@@ -177,26 +210,63 @@ static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	dev_put(dev);
 }
 
+enum xmit_fit {
+	XMIT_WHOLE,	/* encapsulate it whole */
+	XMIT_FRAGMENT,	/* fragment it at IP[6]CB()->frag_max_size first */
+	XMIT_TOO_BIG,	/* refuse it: frag-needed or packet-too-big */
+};
+
 /*
- * Tell the sender the inner packet is too big for the tunnel. IPv4 only
- * when it has DF set; IPv6 always (routers do not fragment IPv6).
- * Returns true when the packet must be dropped.
+ * An inner packet too big for the tunnel (inner_mtu): what the stack would
+ * do with it on a link of that MTU (ip_forward(), ip_fragment(),
+ * ip6_fragment()). A GSO packet is segmented later; its segments fit.
  */
-static bool xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
+static enum xmit_fit xmit_fit(struct sk_buff *skb, const struct nfipsec_sa *sa,
+			      u8 family, int inner_mtu)
 {
+	unsigned int max;
+
 	if (family == AF_INET) {
-		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)) || inner_mtu < 68)
-			return false;
-		skb_dst_update_pmtu_no_confirm(skb, inner_mtu);
+		max = IPCB(skb)->frag_max_size;
+		if (ip_hdr(skb)->frag_off & htons(IP_DF)) {
+			/* Reassembled: its fragments, with DF, decide. */
+			if (max ? max > inner_mtu : !skb->ignore_df)
+				return inner_mtu < 68 ? XMIT_WHOLE : XMIT_TOO_BIG;
+			if (max && !skb_is_gso(skb))
+				return XMIT_FRAGMENT;
+		}
+		if (skb_is_gso(skb) || esp_outer_fits(sa, skb->len))
+			return XMIT_WHOLE;	/* the outer packet is fragmented */
+		IPCB(skb)->frag_max_size = max_t(int, inner_mtu, 68);
+		return XMIT_FRAGMENT;
+	}
+	max = IP6CB(skb)->frag_max_size;
+	if (inner_mtu >= IPV6_MIN_MTU && (max ? max > inner_mtu : !skb->ignore_df))
+		return XMIT_TOO_BIG;
+	if (skb_is_gso(skb))
+		return XMIT_WHOLE;
+	if (max || skb->ignore_df || !esp_outer_fits(sa, skb->len)) {
+		/*
+		 * Fragments no larger than those that arrived, nor than the
+		 * tunnel's MTU; IPv6's minimum is 1280: below it, fragments
+		 * of 1280 and the outer packets fragmented.
+		 */
+		IP6CB(skb)->frag_max_size = max_t(int, IPV6_MIN_MTU,
+						  min_not_zero(max, (unsigned int)inner_mtu));
+		return XMIT_FRAGMENT;
+	}
+	return XMIT_WHOLE;	/* under 1280: the outer packet is fragmented */
+}
+
+/* Tell the sender, and the route it took, the tunnel's MTU. */
+static void xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
+{
+	skb_dst_update_pmtu_no_confirm(skb, inner_mtu);
+	if (family == AF_INET)
 		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 			  htonl(inner_mtu));
-		return true;
-	}
-	if (inner_mtu < IPV6_MIN_MTU)
-		return false;	/* the outer packet is fragmented instead */
-	skb_dst_update_pmtu_no_confirm(skb, inner_mtu);
-	icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, inner_mtu);
-	return true;
+	else
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, inner_mtu);
 }
 
 /*
@@ -208,6 +278,7 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 {
 	struct net_device *dev;
 	unsigned int headroom;
+	u8 inner_ds;
 
 	BUILD_BUG_ON(sizeof(struct nfipsec_xmit_cb) > sizeof_field(struct sk_buff, cb));
 	dev = rcu_dereference(sa->nn->dev);
@@ -221,10 +292,29 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (skb_cow_head(skb, headroom))
 		goto drop;
 
+	if (unlikely(!esp_outer_fits(sa, skb->len))) {
+		/* No length field could say how long it is. */
+		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
+			  NFIPSEC_SA_STAT_TOO_BIG);
+		nfipsec_sa_put(sa);
+		return;
+	}
 	XMIT_CB(skb)->inner_len = skb->len;
-	XMIT_CB(skb)->dsfield = family == AF_INET ?
-				ipv4_get_dsfield(ip_hdr(skb)) :
-				ipv6_get_dsfield(ipv6_hdr(skb));
+	if (family == AF_INET) {
+		inner_ds = ipv4_get_dsfield(ip_hdr(skb));
+		XMIT_CB(skb)->df = ip_hdr(skb)->frag_off & htons(IP_DF) &&
+				   !(sa->flags & NFIPSEC_SA_F_NOPMTUDISC);
+		XMIT_CB(skb)->flowlabel = 0;
+	} else {
+		inner_ds = ipv6_get_dsfield(ipv6_hdr(skb));
+		XMIT_CB(skb)->df = false;	/* as XFRM: IPv6 in IPv4 */
+		XMIT_CB(skb)->flowlabel = ip6_flowlabel(ipv6_hdr(skb));
+	}
+	/* RFC 6040 normal mode: ECN copied, but CE (ECT(0) outside). */
+	inner_ds = INET_ECN_encapsulate(inner_ds, inner_ds);
+	if (sa->flags & NFIPSEC_SA_F_NOECN)
+		inner_ds &= ~INET_ECN_MASK;
+	XMIT_CB(skb)->dsfield = inner_ds;
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst_clone(dst));
 	XMIT_CB(skb)->dev = dev;
@@ -236,6 +326,61 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 drop:
 	xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR, NFIPSEC_SA_STAT_ERROR);
 	nfipsec_sa_put(sa);
+}
+
+/*
+ * The fragmenters hand each fragment to an output function (net, sk, skb):
+ * it queues them here, on this CPU, BH off, until the fragmenter returns.
+ */
+static DEFINE_PER_CPU(struct sk_buff_head *, frag_queue);
+
+static int frag_collect(struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	__skb_queue_tail(this_cpu_read(frag_queue), skb);
+	return 0;
+}
+
+/*
+ * Fragment the inner packet as the stack does (at IP[6]CB()->frag_max_size,
+ * xmit_fit()) and encapsulate each fragment. Consumes skb, not sa's
+ * reference.
+ */
+static void xmit_fragments(struct nfipsec_sa *sa, struct sk_buff *skb,
+			   struct dst_entry *dst, u8 family)
+{
+	const struct nf_ipv6_ops *v6ops;
+	struct sk_buff_head q;
+	int err;
+
+	__skb_queue_head_init(&q);
+	local_bh_disable();
+	this_cpu_write(frag_queue, &q);
+	if (family == AF_INET) {
+		err = ip_do_fragment(sa->nn->net, skb->sk, skb, frag_collect);
+	} else {
+		v6ops = nf_get_ipv6_ops();
+		err = -EAFNOSUPPORT;
+		if (v6ops)
+			err = v6ops->fragment(sa->nn->net, skb->sk, skb,
+					      frag_collect);
+		else
+			kfree_skb(skb);
+	}
+	this_cpu_write(frag_queue, NULL);
+	local_bh_enable();
+	if (err) {
+		/* Refused (too big for its route) or no memory: none leave. */
+		__skb_queue_purge(&q);
+		nfipsec_stat_inc(sa->nn, NFIPSEC_STAT_OUT_ERROR);
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_TOO_BIG, 1);
+		return;
+	}
+	while ((skb = __skb_dequeue(&q))) {
+		if (nfipsec_sa_hold(sa))
+			xmit_one(skb, sa, dst, family);
+		else
+			kfree_skb(skb);
+	}
 }
 
 /* Encapsulate skb (maybe GSO) with sa, whose reference this consumes. */
@@ -257,10 +402,17 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	inner_mtu = esp_inner_mtu(sa, dst_mtu(dst));
 	if (skb_is_gso(skb) ? !skb_gso_validate_network_len(skb, inner_mtu) :
 			      skb->len > inner_mtu) {
-		if (xmit_too_big(skb, family, inner_mtu)) {
+		switch (xmit_fit(skb, sa, family, inner_mtu)) {
+		case XMIT_TOO_BIG:
+			xmit_too_big(skb, family, inner_mtu);
 			nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_FRAG_NEEDED);
 			kfree_skb(skb);
 			goto out;
+		case XMIT_FRAGMENT:
+			xmit_fragments(sa, skb, dst, family);
+			goto out;
+		case XMIT_WHOLE:
+			break;
 		}
 	}
 

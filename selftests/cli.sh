@@ -138,7 +138,7 @@ same("-s state list without stats", sas(False), bykey(rest))
 for s in st:
     for c in ("packets", "bytes", "replay", "outside-window", "integrity",
               "bad-header", "policy", "expired", "seq-overflow", "error",
-              "async", "crypto-busy"):
+              "async", "crypto-busy", "ecn", "too-big"):
         same("-s state list counter " + c, 0, s.get(c))
 st, rest = split_stats(run("-s", "policy", "list"), "-s policy list")
 same("-s policy list without stats", pols, rest)

@@ -130,6 +130,7 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_OUT_FRAG_NEEDED] = "out-frag-needed",
 	[NFIPSEC_STAT_ACQUIRE_SENT] = "acquire-sent",
 	[NFIPSEC_STAT_ACQUIRE_ERROR] = "acquire-error",
+	[NFIPSEC_STAT_IN_PMTU] = "in-pmtu",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

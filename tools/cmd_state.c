@@ -59,9 +59,11 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 	[NFIPSEC_SA_STAT_ERROR] = "error",
 	[NFIPSEC_SA_STAT_ASYNC] = "async",
 	[NFIPSEC_SA_STAT_CRYPTO_BUSY] = "crypto-busy",
+	[NFIPSEC_SA_STAT_ECN] = "ecn",
+	[NFIPSEC_SA_STAT_TOO_BIG] = "too-big",
 };
 
-/* ip-xfrm's state flags; nfipsec carries esn only so far. */
+/* ip-xfrm's state flags; nfipsec carries noecn, nopmtudisc and esn. */
 static const char *const ip_state_flags[] = {
 	"noecn", "decap-dscp", "nopmtudisc", "wildrecv", "icmp", "af-unspec",
 	"align4", "esn",
@@ -164,10 +166,15 @@ static int take_flags(struct nfi_args *a, struct sa_spec *s)
 	/* As ip-xfrm: "flag" takes the flag words that follow it. */
 	while (a->argc > 0 && nfi_name_index(ip_state_flags, n,
 					     nfi_kw(a)) >= 0) {
-		if (strcmp(nfi_kw(a), "esn"))
+		if (!strcmp(nfi_kw(a), "esn"))
+			s->flags |= NFIPSEC_SA_F_ESN;
+		else if (!strcmp(nfi_kw(a), "noecn"))
+			s->flags |= NFIPSEC_SA_F_NOECN;
+		else if (!strcmp(nfi_kw(a), "nopmtudisc"))
+			s->flags |= NFIPSEC_SA_F_NOPMTUDISC;
+		else
 			return nfi_usage_error("%s: flag %s is not supported yet",
 					       a->cmd, nfi_kw(a));
-		s->flags |= NFIPSEC_SA_F_ESN;
 		nfi_shift(a, 1);
 		taken++;
 	}
@@ -486,9 +493,15 @@ static void print_flags(uint32_t flags)
 	if (!flags)
 		return;
 	nfi_out_open_list("flag");
+	/* In ip-xfrm's order. */
+	if (flags & NFIPSEC_SA_F_NOECN)
+		nfi_out_item("noecn");
+	if (flags & NFIPSEC_SA_F_NOPMTUDISC)
+		nfi_out_item("nopmtudisc");
 	if (flags & NFIPSEC_SA_F_ESN)
 		nfi_out_item("esn");
-	flags &= ~NFIPSEC_SA_F_ESN;
+	flags &= ~(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN |
+		   NFIPSEC_SA_F_NOPMTUDISC);
 	if (flags) {
 		snprintf(buf, sizeof(buf), "0x%x", flags);
 		nfi_out_item(buf);

@@ -176,6 +176,20 @@ enum nfipsec_mode {
 
 /* NFIPSEC_SA_A_FLAGS */
 #define NFIPSEC_SA_F_ESN	(1U << 0)	/* 64-bit sequence numbers */
+/*
+ * As ip-xfrm's "flag noecn": the outer header's ECN field is Not-ECT, and
+ * decapsulation leaves the inner packet's ECN field alone. Without it,
+ * RFC 6040's normal mode both ways (XFRM's default).
+ */
+#define NFIPSEC_SA_F_NOECN	(1U << 1)
+/*
+ * As ip-xfrm's "flag nopmtudisc": an outer IPv4 header never has DF, so
+ * routers on the path may fragment it. Without it the outer header copies
+ * the inner packet's DF (XFRM's default).
+ */
+#define NFIPSEC_SA_F_NOPMTUDISC	(1U << 2)
+#define NFIPSEC_SA_F_ALL	(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN | \
+				 NFIPSEC_SA_F_NOPMTUDISC)
 
 enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_UNSPEC,
@@ -254,6 +268,13 @@ enum nfipsec_sa_stat {
 					 */
 	NFIPSEC_SA_STAT_CRYPTO_BUSY,	/* dropped: the crypto engine's
 					 * queue was full
+					 */
+	NFIPSEC_SA_STAT_ECN,		/* dropped: outer header CE, inner
+					 * packet Not-ECT (RFC 6040)
+					 */
+	NFIPSEC_SA_STAT_TOO_BIG,	/* dropped: no outer packet over
+					 * 65535 bytes, or the inner packet
+					 * could not be fragmented
 					 */
 
 	__NFIPSEC_SA_STAT_MAX,
@@ -367,6 +388,10 @@ enum nfipsec_stat {
 	NFIPSEC_STAT_OUT_FRAG_NEEDED,		/* ICMP frag-needed / PTB sent */
 	NFIPSEC_STAT_ACQUIRE_SENT,
 	NFIPSEC_STAT_ACQUIRE_ERROR,		/* XfrmAcquireError */
+	NFIPSEC_STAT_IN_PMTU,			/* ICMP frag-needed / PTB about
+						 * an ESP packet of ours, applied
+						 * to the route to its peer
+						 */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The path MTU of the tunnels. A router between this host and a peer that
+ * cannot forward one of our ESP packets (DF set, or IPv6) answers with an
+ * ICMP frag-needed or ICMPv6 packet-too-big quoting it. At LOCAL_IN, once
+ * the error passed the "in" policies, one that quotes an ESP packet this
+ * host sent for one of our SAs (its source, destination and SPI) lowers
+ * the PMTU of the route to the peer, as XFRM's esp4_err() and esp6_err()
+ * do for XFRM's SAs (XFRM ignores SPIs it does not know, so ours need
+ * this). The next inner packet too big for the smaller tunnel MTU is then
+ * refused to its sender (output.c): the inner path MTU follows.
+ *
+ * A forged error must name a live SA's addresses and SPI; the kernel keeps
+ * the PMTU at or above min_pmtu (IPv4) or 1280 (IPv6), ignores IPv4 ones
+ * when ip_no_pmtu_disc is set, and lets the value expire (mtu_expires),
+ * as for any ICMP. The error is left to the stack either way.
+ */
+
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+
+#include "nfipsec.h"
+#include "policy.h"
+
+/* Is it an ESP packet of one of our SAs, from the SA's source? */
+static bool quotes_our_esp(struct nfipsec_net *nn, u8 family,
+			   const union nfipsec_addr *src,
+			   const union nfipsec_addr *dst, __be32 spi)
+{
+	struct nfipsec_sa *sa = nfipsec_sa_lookup(nn, family, dst, spi,
+						  IPPROTO_ESP);
+
+	return sa && nfipsec_addr_equal(&sa->src, src, family);
+}
+
+/* skb->data at off (linear up to off + len) while update() runs. */
+static bool pull_quoted(struct sk_buff *skb, unsigned int off, unsigned int len)
+{
+	if (!pskb_may_pull(skb, off + len))
+		return false;
+	__skb_pull(skb, off);
+	return true;
+}
+
+static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
+{
+	struct {
+		struct icmphdr icmp;
+		struct iphdr ip;
+	} _q;
+	const typeof(_q) *q;
+	union nfipsec_addr src = {}, dst = {};
+	unsigned int qoff;
+	__be32 _spi;
+	const __be32 *spi;
+	u32 mtu;
+
+	q = skb_header_pointer(skb, thoff, sizeof(_q), &_q);
+	if (!q || q->icmp.type != ICMP_DEST_UNREACH ||
+	    q->icmp.code != ICMP_FRAG_NEEDED || q->ip.version != 4 ||
+	    q->ip.ihl < 5 || q->ip.protocol != IPPROTO_ESP ||
+	    q->ip.frag_off & htons(IP_OFFSET))
+		return;
+	if (READ_ONCE(nn->net->ipv4.sysctl_ip_no_pmtu_disc))
+		return;
+	qoff = thoff + sizeof(struct icmphdr);
+	spi = skb_header_pointer(skb, qoff + q->ip.ihl * 4, sizeof(_spi), &_spi);
+	if (!spi)
+		return;
+	src.a4 = q->ip.saddr;
+	dst.a4 = q->ip.daddr;
+	if (!quotes_our_esp(nn, AF_INET, &src, &dst, *spi))
+		return;
+	mtu = ntohs(q->icmp.un.frag.mtu);	/* q is gone after the pull */
+	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
+	if (!pull_quoted(skb, qoff, sizeof(struct iphdr)))
+		return;
+	ipv4_update_pmtu(skb, nn->net, mtu, 0, IPPROTO_ESP);
+	__skb_push(skb, qoff);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
+}
+
+static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
+{
+	struct {
+		struct icmp6hdr icmp;
+		struct ipv6hdr ip;
+		__be32 spi;
+	} _q;
+	const typeof(_q) *q;
+	union nfipsec_addr src, dst;
+	unsigned int qoff;
+	__be32 mtu;
+
+	q = skb_header_pointer(skb, thoff, sizeof(_q), &_q);
+	/* Our ESP packets carry no extension headers. */
+	if (!q || q->icmp.icmp6_type != ICMPV6_PKT_TOOBIG ||
+	    q->ip.version != 6 || q->ip.nexthdr != IPPROTO_ESP)
+		return;
+	src.a6 = q->ip.saddr;
+	dst.a6 = q->ip.daddr;
+	if (!quotes_our_esp(nn, AF_INET6, &src, &dst, q->spi))
+		return;
+	mtu = q->icmp.icmp6_mtu;
+	qoff = thoff + sizeof(struct icmp6hdr);
+	/* ip6_update_pmtu() reads the quoted header at skb->data. */
+	if (!pull_quoted(skb, qoff, sizeof(struct ipv6hdr)))
+		return;
+	ip6_update_pmtu(skb, nn->net, mtu, 0, 0, sock_net_uid(nn->net, NULL));
+	__skb_push(skb, qoff);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
+}
+
+/* An ICMP or ICMPv6 packet to this host, its header at thoff. */
+void nfipsec_pmtu_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
+		      const struct nfipsec_flow *fl, int thoff)
+{
+	if (thoff < 0)
+		return;
+	if (fl->family == AF_INET && fl->proto == IPPROTO_ICMP)
+		pmtu_icmp4(nn, skb, thoff);
+	else if (fl->family == AF_INET6 && fl->proto == IPPROTO_ICMPV6)
+		pmtu_icmp6(nn, skb, thoff);
+}
