@@ -22,6 +22,8 @@ static const struct nla_policy nfipsec_info_nl_policy[NFIPSEC_INFO_A_MAX + 1] = 
 		.type = NLA_BINARY,
 		.len = NFIPSEC_IKE_PORTS_MAX * sizeof(__be16),
 	},
+	[NFIPSEC_INFO_A_MAX_SAS] = { .type = NLA_U32 },
+	[NFIPSEC_INFO_A_MAX_POLICIES] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy nfipsec_set_info_policy[NFIPSEC_A_MAX + 1] = {
@@ -100,7 +102,9 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, NFIPSEC_INFO_A_SA_COUNT, nn->sa_count) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_POLICY_COUNT, nn->policy_count) ||
 	    nla_put(msg, NFIPSEC_INFO_A_IKE_PORTS,
-		    nn->ike_nports * sizeof(__be16), nn->ike_ports)) {
+		    nn->ike_nports * sizeof(__be16), nn->ike_ports) ||
+	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_SAS, nn->max_sas) ||
+	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_POLICIES, nn->max_policies)) {
 		mutex_unlock(&nn->cfg_lock);
 		goto err_free;
 	}
@@ -115,36 +119,19 @@ err_free:
 	return -EMSGSIZE;
 }
 
-static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
+/* The IKE port set of attr into ports[*n]: no 0, no port twice. */
+static int ike_ports_parse(const struct nlattr *attr, __be16 *ports,
+			   unsigned int *n, struct netlink_ext_ack *extack)
 {
-	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
-	struct nlattr *tb[NFIPSEC_INFO_A_MAX + 1];
-	struct netlink_ext_ack *extack = info->extack;
-	const struct nlattr *attr;
-	__be16 ports[NFIPSEC_IKE_PORTS_MAX];
-	unsigned int i, j, n;
-	int err;
+	unsigned int i, j;
 
-	if (!info->attrs[NFIPSEC_A_INFO]) {
-		NL_SET_ERR_MSG(extack, "nothing to set");
-		return -EINVAL;
-	}
-	err = nla_parse_nested(tb, NFIPSEC_INFO_A_MAX, info->attrs[NFIPSEC_A_INFO],
-			       nfipsec_info_nl_policy, extack);
-	if (err)
-		return err;
-	attr = tb[NFIPSEC_INFO_A_IKE_PORTS];
-	if (!attr) {
-		NL_SET_ERR_MSG(extack, "nothing to set");
-		return -EINVAL;
-	}
 	if (nla_len(attr) % sizeof(__be16)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "IKE ports are 2 bytes each");
 		return -EINVAL;
 	}
-	n = nla_len(attr) / sizeof(__be16);
+	*n = nla_len(attr) / sizeof(__be16);
 	memcpy(ports, nla_data(attr), nla_len(attr));
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < *n; i++) {
 		if (!ports[i]) {
 			NL_SET_ERR_MSG_ATTR(extack, attr, "IKE port 0");
 			return -EINVAL;
@@ -157,17 +144,70 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 			}
 		}
 	}
+	return 0;
+}
 
-	/*
-	 * Readers (flow.c) see the old set, then none, then the new one:
-	 * during the change IKE meets the policies like any packet.
-	 */
-	mutex_lock(&nn->cfg_lock);
+/*
+ * Readers (flow.c) see the old set, then none, then the new one: during
+ * the change IKE meets the policies like any packet. Under cfg_lock.
+ */
+static void ike_ports_set(struct nfipsec_net *nn, const __be16 *ports,
+			  unsigned int n)
+{
+	unsigned int i;
+
 	WRITE_ONCE(nn->ike_nports, 0);
 	for (i = 0; i < n; i++)
 		WRITE_ONCE(nn->ike_ports[i], ports[i]);
 	/* The ports before the count: pairs with flow.c's load-acquire. */
 	smp_store_release(&nn->ike_nports, n);
+}
+
+static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_INFO_A_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	const struct nlattr *attr, *ms, *mp;
+	__be16 ports[NFIPSEC_IKE_PORTS_MAX];
+	unsigned int n = 0;
+	int err;
+
+	if (!info->attrs[NFIPSEC_A_INFO]) {
+		NL_SET_ERR_MSG(extack, "nothing to set");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, NFIPSEC_INFO_A_MAX, info->attrs[NFIPSEC_A_INFO],
+			       nfipsec_info_nl_policy, extack);
+	if (err)
+		return err;
+	attr = tb[NFIPSEC_INFO_A_IKE_PORTS];
+	ms = tb[NFIPSEC_INFO_A_MAX_SAS];
+	mp = tb[NFIPSEC_INFO_A_MAX_POLICIES];
+	if (!attr && !ms && !mp) {
+		NL_SET_ERR_MSG(extack, "nothing to set");
+		return -EINVAL;
+	}
+	if (attr)
+		err = ike_ports_parse(attr, ports, &n, extack);
+	if (err)
+		return err;
+
+	mutex_lock(&nn->cfg_lock);
+	/* A container must not lift its own limits. */
+	if (((ms && nla_get_u32(ms) > nn->max_sas) ||
+	     (mp && nla_get_u32(mp) > nn->max_policies)) &&
+	    !netlink_capable(skb, CAP_NET_ADMIN)) {
+		mutex_unlock(&nn->cfg_lock);
+		NL_SET_ERR_MSG(extack, "raising a limit needs the host's CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	if (ms)
+		nn->max_sas = nla_get_u32(ms);
+	if (mp)
+		nn->max_policies = nla_get_u32(mp);
+	if (attr)
+		ike_ports_set(nn, ports, n);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -303,7 +343,13 @@ struct genl_family nfipsec_genl_family __ro_after_init = {
 	.name = NFIPSEC_GENL_NAME,
 	.version = NFIPSEC_GENL_VERSION,
 	.netnsok = true,
-	.parallel_ops = false,
+	/*
+	 * Without genl_mutex: every handler takes its namespace's cfg_lock
+	 * (or RCU), and an SA's transform, whose allocation may sleep long
+	 * (a module to load, a slow engine), is made before the lock. One
+	 * namespace's commands never wait for another's.
+	 */
+	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = nfipsec_genl_ops,
 	.n_ops = ARRAY_SIZE(nfipsec_genl_ops),

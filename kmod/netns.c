@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Per network namespace state: tables, counters and hooks. */
+/*
+ * Per network namespace state: tables, counters and hooks. The hooks, and
+ * netfilter's IPv6 defragmentation with them, are registered while the
+ * namespace has SAs or policies: one that does not use nfipsec pays
+ * nothing (its nfipsec0 stays, idle).
+ */
 
 #include <net/netns/generic.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
@@ -9,6 +14,14 @@
 
 static unsigned int nfipsec_net_id __read_mostly;
 
+/* Each namespace's limits start here; only the host's admin may raise them. */
+static unsigned int max_sas = 16384;
+module_param(max_sas, uint, 0644);
+MODULE_PARM_DESC(max_sas, "a new namespace's limit of SAs (16384)");
+static unsigned int max_policies = 16384;
+module_param(max_policies, uint, 0644);
+MODULE_PARM_DESC(max_policies, "a new namespace's limit of policies (16384)");
+
 struct nfipsec_net *nfipsec_net(const struct net *net)
 {
 	return net_generic(net, nfipsec_net_id);
@@ -17,7 +30,6 @@ struct nfipsec_net *nfipsec_net(const struct net *net)
 static int __net_init nfipsec_net_init(struct net *net)
 {
 	struct nfipsec_net *nn = nfipsec_net(net);
-	int err;
 
 	nn->net = net;
 	mutex_init(&nn->cfg_lock);
@@ -28,40 +40,68 @@ static int __net_init nfipsec_net_init(struct net *net)
 	nn->ike_ports[0] = htons(500);
 	nn->ike_ports[1] = htons(4500);
 	nn->ike_nports = 2;
+	nn->max_sas = READ_ONCE(max_sas);
+	nn->max_policies = READ_ONCE(max_policies);
 	nfipsec_offload_init(nn);
 
 	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
 	if (!nn->stats)
 		return -ENOMEM;
+	return 0;
+}
 
+/*
+ * Before the namespace's first SA or policy is added: the hooks. A failure
+ * refuses the add. Under cfg_lock.
+ */
+int nfipsec_net_hooks_get(struct nfipsec_net *nn)
+{
+	int err;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	if (nn->hooks_on)
+		return 0;
 	/*
 	 * IPv6 reassembles after LOCAL_IN unless netfilter's defrag does it
 	 * at PRE_ROUTING: fragmented ESP must reach LOCAL_IN whole.
 	 */
-	err = nf_defrag_ipv6_enable(net);
+	err = nf_defrag_ipv6_enable(nn->net);
 	if (err)
-		goto err_free_stats;
-
-	err = nfipsec_hooks_register(net);
-	if (err)
-		goto err_defrag;
+		return err;
+	err = nfipsec_hooks_register(nn->net);
+	if (err) {
+		nf_defrag_ipv6_disable(nn->net);
+		return err;
+	}
+	nn->hooks_on = true;
 	return 0;
+}
 
-err_defrag:
-	nf_defrag_ipv6_disable(net);
-err_free_stats:
-	nfipsec_counters_free(nn->stats);
-	return err;
+/*
+ * After SAs or policies are removed: with none left, no hooks (waits for
+ * hook functions still running). Under cfg_lock.
+ */
+void nfipsec_net_hooks_put(struct nfipsec_net *nn)
+{
+	lockdep_assert_held(&nn->cfg_lock);
+	if (!nn->hooks_on || nn->sa_count || nn->policy_count)
+		return;
+	nfipsec_hooks_unregister(nn->net);
+	nf_defrag_ipv6_disable(nn->net);
+	nn->hooks_on = false;
 }
 
 static void __net_exit nfipsec_net_exit(struct net *net)
 {
 	struct nfipsec_net *nn = nfipsec_net(net);
 
-	/* Waits for hook functions still running (synchronize_net). */
-	nfipsec_hooks_unregister(net);
-	nf_defrag_ipv6_disable(net);
 	mutex_lock(&nn->cfg_lock);
+	/* First the hooks: waits for hook functions still running. */
+	if (nn->hooks_on) {
+		nfipsec_hooks_unregister(net);
+		nf_defrag_ipv6_disable(net);
+		nn->hooks_on = false;
+	}
 	nfipsec_policy_flush(nn, -1);
 	nfipsec_sa_flush(nn, 0);
 	mutex_unlock(&nn->cfg_lock);

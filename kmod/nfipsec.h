@@ -48,6 +48,10 @@ struct nfipsec_net {
 	 */
 	unsigned int ike_nports;
 	__be16 ike_ports[NFIPSEC_IKE_PORTS_MAX];
+	/* Limits of sa_count and policy_count (netlink.c). */
+	u32 max_sas, max_policies;
+	/* The hooks are registered: there are SAs or policies (netns.c). */
+	bool hooks_on;
 	/* Removes conntrack entries the policies now protect (offload.c). */
 	struct work_struct offload_work;
 };
@@ -55,6 +59,8 @@ struct nfipsec_net {
 /* netns.c */
 int nfipsec_netns_init(void);
 void nfipsec_netns_exit(void);
+int nfipsec_net_hooks_get(struct nfipsec_net *nn);
+void nfipsec_net_hooks_put(struct nfipsec_net *nn);
 struct nfipsec_net *nfipsec_net(const struct net *net);
 
 static inline void nfipsec_stat_inc(struct nfipsec_net *nn,

@@ -273,6 +273,19 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto err_unlock;
 	}
+	if (nn->policy_count >= nn->max_policies) {
+		nfipsec_extack_fmt(info->extack,
+				   "the namespace's limit of policies is reached",
+				   "the namespace's limit of %u policies is reached",
+				   nn->max_policies);
+		err = -ENOSPC;
+		goto err_unlock;
+	}
+	err = nfipsec_net_hooks_get(nn);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "cannot register the netfilter hooks");
+		goto err_unlock;
+	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
 		if (pos > nn->policy_count) {
@@ -393,6 +406,7 @@ int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
 		nfipsec_policy_unlink(nn, pol);
 		nfipsec_policy_free(pol);
 		nfipsec_offload_policies_changed(nn);
+		nfipsec_net_hooks_put(nn);
 	}
 	mutex_unlock(&nn->cfg_lock);
 	return err;
@@ -528,6 +542,7 @@ int nfipsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_policy_flush(nn, dir);
 	nfipsec_offload_policies_changed(nn);
+	nfipsec_net_hooks_put(nn);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }

@@ -358,6 +358,7 @@ int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	mutex_lock(&nn->cfg_lock);
 	err = nfipsec_sa_del(nn, id.family, &id.dst, id.spi, id.proto);
+	nfipsec_net_hooks_put(nn);
 	mutex_unlock(&nn->cfg_lock);
 	if (err)
 		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
@@ -414,6 +415,7 @@ int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_sa_flush(nn, proto);
+	nfipsec_net_hooks_put(nn);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }

@@ -389,6 +389,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		   bool update, struct netlink_ext_ack *extack)
 {
 	struct nfipsec_sa *sa;
+	int err;
 
 	if (update)
 		return sa_update(nn, cfg, extack);
@@ -404,6 +405,21 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "an SA with this dst, spi and proto exists");
 		nfipsec_sa_put(sa);
 		return -EEXIST;
+	}
+	if (nn->sa_count >= nn->max_sas) {
+		nfipsec_extack_fmt(extack, "the namespace's limit of SAs is reached",
+				   "the namespace's limit of %u SAs is reached",
+				   nn->max_sas);
+		mutex_unlock(&nn->cfg_lock);
+		nfipsec_sa_put(sa);
+		return -ENOSPC;
+	}
+	err = nfipsec_net_hooks_get(nn);
+	if (err) {
+		mutex_unlock(&nn->cfg_lock);
+		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+		nfipsec_sa_put(sa);
+		return err;
 	}
 	hash_add_rcu(nn->sa_by_spi, &sa->by_spi, sa_spi_hash(sa->spi, sa->proto));
 	hash_add_rcu(nn->sa_by_dst, &sa->by_dst,

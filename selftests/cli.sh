@@ -206,7 +206,12 @@ assert len(s) >= 6 and all(isinstance(x, int) for x in s.values()), s
 assert "hook-ipv4-input" in s and "hook-ipv6-postrouting" in s, s
 ' "$a"
 
-# Each namespace has its own counters: traffic in a and b, none in c.
+# Each namespace has its own counters: traffic in a and b, none in c. The
+# hooks count in namespaces with SAs or policies: a policy matching nothing.
+for ns in "$a" "$b"; do
+	nfipsec -n "$ns" policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out ||
+		fail policy-for-hooks "refused in $ns"
+done
 check ping ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.0.1.2
 check_eq netns-a-counted 3 "$(nfipsec_stat "$a" hook-ipv4-postrouting)"
 check_eq netns-b-counted 3 "$(nfipsec_stat "$b" hook-ipv4-input)"

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nfipsec-test: cost=60
-# The module's netfilter hooks are live in every namespace: pings from a to
+# The module's netfilter hooks are live in every namespace that has SAs or
+# policies, and only there. Before any configuration pings count nowhere
+# (nftables sees them); with a policy in each of a, r and b, pings from a to
 # b through the router r, IPv4 and IPv6, are counted at LOCAL_IN, FORWARD
 # and POST_ROUTING, and the counts equal those of nftables chains on the
 # same hooks (an independent counter) and, for IPv4 where nothing else is
-# sent, exactly the pings.
+# sent, exactly the pings; after r's policies are flushed, r counts nothing
+# again.
 . "$(dirname "$0")/lib.sh"
 
 require_module
@@ -85,6 +88,21 @@ snapshot() {
 	done <<< "$n1"
 }
 
+# Not configured: no hooks, nothing counted (nftables counts the pings).
+check idle-ping ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.0.2.2
+for ns in a r b; do
+	snapshot "${!ns}" "idle_$ns"
+	eval "ours=\$((idle_${ns}_ours_ipv4_postrouting + idle_${ns}_ours_ipv4_input + idle_${ns}_ours_ipv4_forward))"
+	eval "theirs=\$idle_${ns}_nft_ipv4_postrouting"
+	check_eq "$ns.idle-no-hooks" 0 "$ours"
+	[ "$theirs" -gt 0 ] 2>/dev/null || fail "$ns.idle-nft-counted" "nft counted '$theirs'"
+done
+# A policy that matches nothing of this traffic brings the hooks.
+for ns in a r b; do
+	nfipsec -n "${!ns}" policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out ||
+		fail "$ns.policy" "refused"
+done
+
 for ns in a r b; do snapshot "${!ns}" "before_$ns"; done
 check ping4 ip netns exec "$a" ping -c 5 -i 0.2 -W 2 10.0.2.2
 check ping6 ip netns exec "$a" ping -6 -c 5 -i 0.2 -W 2 fd00:2::2
@@ -110,4 +128,11 @@ for h in $hooks; do
 		esac
 	done
 done
+
+# r's last policy gone: its hooks go with it.
+nfipsec -n "$r" policy flush
+snapshot "$r" flushed_r
+check ping4-after-flush ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.0.2.2
+snapshot "$r" later_r
+check_eq r.no-hooks-after-flush "$flushed_r_ours_ipv4_forward" "$later_r_ours_ipv4_forward"
 finish

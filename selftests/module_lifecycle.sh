@@ -12,6 +12,12 @@ require_module
 setup_ns a b || exit 1
 veth_pair "$a" "$b" || exit 1
 
+# The hooks are there while a namespace has SAs or policies: one that
+# matches nothing of the traffic.
+idle_policy() {
+	nfipsec -n "$a" policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out
+}
+check idle-policy idle_policy
 run_bg ip netns exec "$a" ping -q -i 0.05 10.0.1.2
 run_bg ip netns exec "$a" ping -6 -q -i 0.05 fd00:1::2
 # Traffic flows through the hooks before the first unload.
@@ -24,7 +30,9 @@ for i in 1 2 3; do
 	check "reload-$i" insmod "$NFIPSEC_KO_DIR/nfipsec.ko"
 done
 
-# Hooks are registered in namespaces that existed before the load.
+# Hooks are registered in namespaces that existed before the load, once
+# configured.
+check idle-policy-after-reload idle_policy
 c1=$(hook_count ipv4)
 d1=$(hook_count ipv6)
 wait_until 5 grew ipv4 "$c1"

@@ -19,6 +19,7 @@ int nfi_usage_error(const char *fmt, ...)
 int do_version(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_ike_ports(int argc, char **argv);
+int do_limits(int argc, char **argv);
 int do_state(int argc, char **argv);
 int do_policy(int argc, char **argv);
 int do_monitor(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "cli.h"
+#include "parse.h"
 
 static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
@@ -273,4 +274,97 @@ int do_ike_ports(int argc, char **argv)
 	nla_nest_end(msg, nest);
 	err = nfi_nl_talk(msg, NULL, NULL);
 	return err ? nfi_nl_fail("ike-ports set", err) : 0;
+}
+
+static int print_limits(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *in[NFIPSEC_INFO_A_MAX + 1];
+	static struct nla_policy pol[NFIPSEC_INFO_A_MAX + 1] = {
+		[NFIPSEC_INFO_A_SA_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_MAX_SAS] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_MAX_POLICIES] = { .type = NLA_U32 },
+	};
+	uint32_t sas, pols, max_sas, max_pols;
+
+	(void)nlh, (void)arg;
+	if (!tb[NFIPSEC_A_INFO] ||
+	    nla_parse_nested(in, NFIPSEC_INFO_A_MAX, tb[NFIPSEC_A_INFO], pol) ||
+	    !in[NFIPSEC_INFO_A_SA_COUNT] || !in[NFIPSEC_INFO_A_POLICY_COUNT] ||
+	    !in[NFIPSEC_INFO_A_MAX_SAS] || !in[NFIPSEC_INFO_A_MAX_POLICIES])
+		return -EPROTO;
+	sas = nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]);
+	pols = nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]);
+	max_sas = nla_get_u32(in[NFIPSEC_INFO_A_MAX_SAS]);
+	max_pols = nla_get_u32(in[NFIPSEC_INFO_A_MAX_POLICIES]);
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_u64("sas", sas);
+		jw_u64("sas_limit", max_sas);
+		jw_u64("policies", pols);
+		jw_u64("policies_limit", max_pols);
+		jw_close_object();
+		jw_end();
+		return 0;
+	}
+	printf("sas %u limit %u\npolicies %u limit %u\n", sas, max_sas, pols,
+	       max_pols);
+	return 0;
+}
+
+/*
+ * nfipsec limits [ show ]; nfipsec limits set [ sas N ] [ policies N ]: the
+ * namespace's limits (see uapi/nfipsec.h; raising one needs the host's
+ * CAP_NET_ADMIN).
+ */
+int do_limits(int argc, char **argv)
+{
+	struct nfi_args a = { .argc = argc, .argv = argv, .cmd = "limits set" };
+	uint32_t v[2];
+	int given[2] = { 0, 0 };
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int err, i;
+
+	if (argc == 0 || (argc == 1 && (nfi_matches(argv[0], "show") ||
+					nfi_matches(argv[0], "list")))) {
+		msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
+		if (!msg)
+			return 2;
+		err = nfi_nl_talk(msg, print_limits, NULL);
+		return err ? nfi_nl_fail("limits", err) : 0;
+	}
+	if (!nfi_matches(argv[0], "set"))
+		return nfi_usage_error("limits: unknown command \"%s\"", argv[0]);
+	nfi_shift(&a, 1);
+	if (a.argc == 0)
+		return nfi_usage_error("limits set: sas N, policies N, or both");
+	while (a.argc > 0) {
+		if (!strcmp(nfi_kw(&a), "sas"))
+			i = 0;
+		else if (!strcmp(nfi_kw(&a), "policies"))
+			i = 1;
+		else
+			return nfi_usage_error("limits set: unexpected \"%s\"",
+					       nfi_kw(&a));
+		if (given[i])
+			return nfi_usage_error("limits set: %s given twice",
+					       nfi_kw(&a));
+		if (nfi_take_u32(&a, &v[i]))
+			return 1;
+		given[i] = 1;
+	}
+	msg = nfi_msg_new(NFIPSEC_CMD_SET_INFO, 0);
+	if (!msg)
+		return 2;
+	nest = nfi_nest_start(msg, NFIPSEC_A_INFO);
+	if (!nest ||
+	    (given[0] && nla_put_u32(msg, NFIPSEC_INFO_A_MAX_SAS, v[0]) < 0) ||
+	    (given[1] && nla_put_u32(msg, NFIPSEC_INFO_A_MAX_POLICIES, v[1]) < 0)) {
+		nlmsg_free(msg);
+		return 2;
+	}
+	nla_nest_end(msg, nest);
+	err = nfi_nl_talk(msg, NULL, NULL);
+	return err ? nfi_nl_fail("limits set", err) : 0;
 }

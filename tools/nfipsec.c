@@ -4,7 +4,7 @@
  *
  *   nfipsec [OPTIONS] OBJECT COMMAND [ARGS]
  *   OPTIONS: -j (JSON), -s (statistics), -k (keys), -n NETNS, -V
- *   OBJECT: version | state | policy | monitor | stats | ike-ports
+ *   OBJECT: version | state | policy | monitor | stats | ike-ports | limits
  */
 
 #define _GNU_SOURCE
@@ -77,6 +77,9 @@ static void usage(FILE *f)
 		"  stats                        counters of the namespace\n"
 		"  ike-ports [ set { PORT... | none } ]\n"
 		"                               UDP ports IKE passes in clear on\n"
+		"  limits [ set [ sas N ] [ policies N ] ]\n"
+		"                               the namespace's limits (raising one\n"
+		"                               needs the host's CAP_NET_ADMIN)\n"
 		"ID := src ADDR dst ADDR proto XFRM-PROTO spi SPI\n"
 		"XFRM-PROTO := esp | ah\n"
 		"ALGO-LIST := [ ALGO-LIST ] ALGO\n"
@@ -86,7 +89,7 @@ static void usage(FILE *f)
 		"ALGO-KEYMAT := 0xHEX | STRING\n"
 		"MODE := transport | tunnel\n"
 		"FLAG-LIST := [ FLAG-LIST ] FLAG\n"
-		"FLAG := esn\n"
+		"FLAG := esn | noecn | nopmtudisc\n"
 		"LIMIT-LIST := [ LIMIT-LIST ] limit LIMIT\n"
 		"LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |\n"
 		"         { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT\n"
@@ -137,6 +140,7 @@ static const struct {
 	{ "monitor", do_monitor },
 	{ "stats", do_stats },
 	{ "ike-ports", do_ike_ports },
+	{ "limits", do_limits },
 };
 
 static int run_object(int argc, char **argv)

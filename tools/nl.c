@@ -2,10 +2,12 @@
 /* Generic netlink plumbing of the nfipsec CLI, on libnl-3. */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <linux/netlink.h>
 
 #include <netlink/genl/ctrl.h>
@@ -27,6 +29,54 @@ bool nfi_nl_dump_mode(void)
 	const char *v = getenv("NFIPSEC_DUMP_REQUEST");
 
 	return v && *v && strcmp(v, "0");
+}
+
+/*
+ * A test hook of the lab (fault injection): with NFIPSEC_FAIL_NTH=N set,
+ * the N-th allocation the kernel tries for each request, from its sending
+ * on, fails (/proc/thread-self/fail-nth; the kernel needs
+ * CONFIG_FAULT_INJECTION and failslab set to take GFP_KERNEL too). After
+ * the request, stderr says whether the failure was injected, and what is
+ * left of the count is cleared.
+ */
+static const char fail_nth_path[] = "/proc/thread-self/fail-nth";
+/*
+ * Opened before arming and read back through the same descriptor: opening
+ * the file after arming would itself allocate, and take the failure.
+ */
+static int fail_nth_fd = -1;
+
+static void fail_nth_arm(void)
+{
+	const char *v = getenv("NFIPSEC_FAIL_NTH");
+
+	if (!v || !*v)
+		return;
+	fail_nth_fd = open(fail_nth_path, O_RDWR | O_CLOEXEC);
+	if (fail_nth_fd < 0 || write(fail_nth_fd, v, strlen(v)) < 0)
+		fprintf(stderr, "nfipsec: fail-nth %s: cannot arm: %s\n", v,
+			strerror(errno));
+}
+
+static void fail_nth_report(void)
+{
+	const char *v = getenv("NFIPSEC_FAIL_NTH");
+	char buf[32] = "";
+	ssize_t n = -1;
+
+	if (!v || !*v || fail_nth_fd < 0)
+		return;
+	/* The write left the position at 0. */
+	n = read(fail_nth_fd, buf, sizeof(buf) - 1);
+	if (n > 0 && write(fail_nth_fd, "0", 1) < 0)
+		n = -1;
+	close(fail_nth_fd);
+	fail_nth_fd = -1;
+	if (n <= 0)
+		fprintf(stderr, "nfipsec: fail-nth %s: cannot read it back\n", v);
+	else
+		fprintf(stderr, "nfipsec: fail-nth %s: %s\n", v,
+			atoi(buf) == 0 ? "injected" : "not reached");
 }
 
 static int nl_open(void)
@@ -193,17 +243,27 @@ int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &t);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &t);
 
+	fail_nth_arm();
 	err = nl_send_auto(sk, msg);
 	nlmsg_free(msg);
 	if (err < 0) {
+		/* Said as the kernel's own messages are (nfi_nl_fail). */
+		snprintf(extack, sizeof(extack), "sending: %s", nl_geterror(err));
+		fail_nth_report();
 		nl_cb_put(cb);
 		return -EIO;
 	}
 	while (t.err > 0) {
 		err = nl_recvmsgs(sk, cb);
-		if (err < 0 && t.err > 0)
+		if (err < 0 && t.err > 0) {
+			/* The request may have been carried out: say so. */
+			snprintf(extack, sizeof(extack),
+				 "receiving the answer: %s (the command may have been carried out)",
+				 nl_geterror(err));
 			t.err = -EIO;
+		}
 	}
+	fail_nth_report();
 	nl_cb_put(cb);
 	return t.err;
 }
@@ -273,7 +333,8 @@ const char *nfi_nl_extack(void)
 
 int nfi_nl_fail(const char *what, int err)
 {
-	if (err == -EPERM) {
+	if (err == -EPERM && !extack[0]) {
+		/* The generic netlink core's refusal (GENL_UNS_ADMIN_PERM). */
 		fprintf(stderr,
 			"nfipsec: %s: permission denied: CAP_NET_ADMIN is needed in the user namespace that owns this network namespace\n",
 			what);

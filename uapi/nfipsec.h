@@ -27,14 +27,25 @@
  *     NFIPSEC_INFO_A_SA_COUNT      u32, SAs in this namespace
  *     NFIPSEC_INFO_A_POLICY_COUNT  u32, policies in this namespace
  *     NFIPSEC_INFO_A_IKE_PORTS     binary, the IKE port set (below)
+ *     NFIPSEC_INFO_A_MAX_SAS       u32, the namespace's limit of SAs
+ *     NFIPSEC_INFO_A_MAX_POLICIES  u32, its limit of policies
  *
  * NFIPSEC_CMD_SET_INFO (do)
- *   Request: NFIPSEC_A_INFO with NFIPSEC_INFO_A_IKE_PORTS: the namespace's
- *   IKE port set, 0 to NFIPSEC_IKE_PORTS_MAX UDP ports (__be16 each, none
- *   of them 0), 500 and 4500 by default. UDP to a local address and one of
- *   these ports passes the "in" policies in clear; UDP sent from this host
- *   from one of them, by a socket opened with CAP_NET_ADMIN in the
- *   namespace, passes the "out" policies in clear. Empty: no exemption.
+ *   Request: NFIPSEC_A_INFO with one or more of:
+ *   - NFIPSEC_INFO_A_IKE_PORTS: the namespace's IKE port set, 0 to
+ *     NFIPSEC_IKE_PORTS_MAX UDP ports (__be16 each, none of them 0), 500 and
+ *     4500 by default. UDP to a local address and one of these ports passes
+ *     the "in" policies in clear; UDP sent from this host from one of them,
+ *     by a socket opened with CAP_NET_ADMIN in the namespace, passes the
+ *     "out" policies in clear. Empty: no exemption.
+ *   - NFIPSEC_INFO_A_MAX_SAS, NFIPSEC_INFO_A_MAX_POLICIES: the namespace's
+ *     limits; past one, SA_NEW or POLICY_NEW fails with -ENOSPC (objects
+ *     already there stay). A new namespace gets the module parameters
+ *     max_sas and max_policies (16384 each by default). Lowering a limit
+ *     needs CAP_NET_ADMIN in the namespace's user namespace, as every
+ *     command; raising one needs it in the initial user namespace (the
+ *     host's administrator), so a container cannot lift its own.
+ *   All or nothing: a refused request changes none of them.
  *
  * NFIPSEC_CMD_SA_NEW (do), NFIPSEC_CMD_SA_SET (do)
  *   Request: NFIPSEC_A_SA with the whole SA: PROTO, SPI, SRC, DST (the SA's
@@ -162,6 +173,8 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_SA_COUNT,	/* u32 */
 	NFIPSEC_INFO_A_POLICY_COUNT,	/* u32 */
 	NFIPSEC_INFO_A_IKE_PORTS,	/* binary, __be16[] */
+	NFIPSEC_INFO_A_MAX_SAS,		/* u32 */
+	NFIPSEC_INFO_A_MAX_POLICIES,	/* u32 */
 
 	__NFIPSEC_INFO_A_MAX,
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
