@@ -203,9 +203,9 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 		return -EPERM;
 	}
 	if (ms)
-		nn->max_sas = nla_get_u32(ms);
+		WRITE_ONCE(nn->max_sas, nla_get_u32(ms));
 	if (mp)
-		nn->max_policies = nla_get_u32(mp);
+		WRITE_ONCE(nn->max_policies, nla_get_u32(mp));
 	if (attr)
 		ike_ports_set(nn, ports, n);
 	mutex_unlock(&nn->cfg_lock);

@@ -27,9 +27,12 @@ struct nfipsec_net *nfipsec_net(const struct net *net)
 	return net_generic(net, nfipsec_net_id);
 }
 
+static void hooks_idle_work(struct work_struct *work);
+
 static int __net_init nfipsec_net_init(struct net *net)
 {
 	struct nfipsec_net *nn = nfipsec_net(net);
+	struct nfipsec_net *parent;
 
 	nn->net = net;
 	mutex_init(&nn->cfg_lock);
@@ -42,6 +45,18 @@ static int __net_init nfipsec_net_init(struct net *net)
 	nn->ike_nports = 2;
 	nn->max_sas = READ_ONCE(max_sas);
 	nn->max_policies = READ_ONCE(max_policies);
+	/*
+	 * A namespace made by a task in a namespace whose limits were
+	 * lowered inherits them: unshare(CLONE_NEWNET) is no way around a
+	 * container's limits.
+	 */
+	parent = current->nsproxy ? nfipsec_net(current->nsproxy->net_ns) : NULL;
+	if (parent && parent != nn && READ_ONCE(parent->net)) {
+		nn->max_sas = min(nn->max_sas, READ_ONCE(parent->max_sas));
+		nn->max_policies = min(nn->max_policies,
+				       READ_ONCE(parent->max_policies));
+	}
+	INIT_DELAYED_WORK(&nn->hooks_idle_work, hooks_idle_work);
 	nfipsec_offload_init(nn);
 
 	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
@@ -77,30 +92,56 @@ int nfipsec_net_hooks_get(struct nfipsec_net *nn)
 	return 0;
 }
 
-/*
- * After SAs or policies are removed: with none left, no hooks (waits for
- * hook functions still running). Under cfg_lock.
- */
-void nfipsec_net_hooks_put(struct nfipsec_net *nn)
+static void hooks_off(struct nfipsec_net *nn)
 {
-	lockdep_assert_held(&nn->cfg_lock);
-	if (!nn->hooks_on || nn->sa_count || nn->policy_count)
-		return;
 	nfipsec_hooks_unregister(nn->net);
 	nf_defrag_ipv6_disable(nn->net);
 	nn->hooks_on = false;
+}
+
+/*
+ * The hooks go a few seconds after the last SA or policy, if none came
+ * back: a loop of add and delete must not (un)register hooks, and flip
+ * their static keys host-wide, at netlink speed.
+ */
+#define NFIPSEC_HOOKS_IDLE (2 * HZ)
+
+static void hooks_idle_work(struct work_struct *work)
+{
+	struct nfipsec_net *nn = container_of(to_delayed_work(work),
+					      struct nfipsec_net,
+					      hooks_idle_work);
+
+	mutex_lock(&nn->cfg_lock);
+	if (nn->hooks_on && !nn->sa_count && !nn->policy_count)
+		hooks_off(nn);
+	mutex_unlock(&nn->cfg_lock);
+}
+
+/* After SAs or policies are removed. Under cfg_lock. */
+void nfipsec_net_hooks_put(struct nfipsec_net *nn)
+{
+	lockdep_assert_held(&nn->cfg_lock);
+	if (nn->hooks_on && !nn->sa_count && !nn->policy_count)
+		mod_delayed_work(system_wq, &nn->hooks_idle_work,
+				 NFIPSEC_HOOKS_IDLE);
 }
 
 static void __net_exit nfipsec_net_exit(struct net *net)
 {
 	struct nfipsec_net *nn = nfipsec_net(net);
 
+	/* The idle work takes cfg_lock: stopped before it is taken here. */
+	cancel_delayed_work_sync(&nn->hooks_idle_work);
 	mutex_lock(&nn->cfg_lock);
-	/* First the hooks: waits for hook functions still running. */
 	if (nn->hooks_on) {
-		nfipsec_hooks_unregister(net);
-		nf_defrag_ipv6_disable(net);
-		nn->hooks_on = false;
+		hooks_off(nn);
+		/*
+		 * Unregistering does not wait for hook functions already
+		 * running (on a live namespace at module unload): they use
+		 * nn, freed after this.
+		 */
+		synchronize_net();
 	}
 	nfipsec_policy_flush(nn, -1);
 	nfipsec_sa_flush(nn, 0);

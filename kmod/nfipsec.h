@@ -52,6 +52,7 @@ struct nfipsec_net {
 	u32 max_sas, max_policies;
 	/* The hooks are registered: there are SAs or policies (netns.c). */
 	bool hooks_on;
+	struct delayed_work hooks_idle_work;
 	/* Removes conntrack entries the policies now protect (offload.c). */
 	struct work_struct offload_work;
 };

@@ -281,11 +281,6 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 		err = -ENOSPC;
 		goto err_unlock;
 	}
-	err = nfipsec_net_hooks_get(nn);
-	if (err) {
-		NL_SET_ERR_MSG(info->extack, "cannot register the netfilter hooks");
-		goto err_unlock;
-	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
 		if (pos > nn->policy_count) {
@@ -305,6 +300,12 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (err)
 		goto err_unlock;
+	/* Last: a refused add leaves no hooks behind. */
+	err = nfipsec_net_hooks_get(nn);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "cannot register the netfilter hooks");
+		goto err_unlock;
+	}
 	nfipsec_policy_insert(nn, pol, pos);
 	nfipsec_offload_policies_changed(nn);
 	mutex_unlock(&nn->cfg_lock);

@@ -11,8 +11,9 @@
  *
  * The outer header, as XFRM's tunnel mode builds it: DSCP copied, ECN by
  * RFC 6040's normal mode (CE becomes ECT(0); Not-ECT with "flag noecn"),
- * an IPv4 outer header with the inner packet's DF ("flag nopmtudisc":
- * never), an IPv6 one with the inner IPv6 packet's flow label.
+ * an IPv4 outer header with the inner IPv4 packet's DF, or DF over an
+ * inner IPv6 packet over 1280 bytes ("flag nopmtudisc": never), an IPv6
+ * one with the inner IPv6 packet's flow label.
  *
  * Size: an inner packet larger than the tunnel's MTU (the route's to the
  * peer, whose PMTU ICMP errors lower, pmtu.c, less ESP's overhead) is
@@ -66,7 +67,7 @@ static int esp_inner_mtu(const struct nfipsec_sa *sa, unsigned int mtu)
 	int room = mtu - outer_hlen(sa->family) - sizeof(struct ip_esp_hdr) -
 		   sa->ivlen - sa->icvlen;
 
-	return round_down(room, sa->align) - 2;
+	return max_t(int, round_down(room, sa->align) - 2, 0);
 }
 
 /* The length of the ESP packet of a len-byte inner packet. */
@@ -210,6 +211,11 @@ static void xmit_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	dev_put(dev);
 }
 
+static int xmit_mtu6(int inner_mtu)
+{
+	return max_t(int, inner_mtu, IPV6_MIN_MTU);
+}
+
 enum xmit_fit {
 	XMIT_WHOLE,	/* encapsulate it whole */
 	XMIT_FRAGMENT,	/* fragment it at IP[6]CB()->frag_max_size first */
@@ -240,22 +246,22 @@ static enum xmit_fit xmit_fit(struct sk_buff *skb, const struct nfipsec_sa *sa,
 		IPCB(skb)->frag_max_size = max_t(int, inner_mtu, 68);
 		return XMIT_FRAGMENT;
 	}
+	/*
+	 * IPv6 is never told less than 1280 (xfrm6_tunnel_check_size()):
+	 * up to that, the outer packet is fragmented instead.
+	 */
+	inner_mtu = xmit_mtu6(inner_mtu);
 	max = IP6CB(skb)->frag_max_size;
-	if (inner_mtu >= IPV6_MIN_MTU && (max ? max > inner_mtu : !skb->ignore_df))
+	if (max ? max > inner_mtu : !skb->ignore_df && skb->len > inner_mtu)
 		return XMIT_TOO_BIG;
 	if (skb_is_gso(skb))
 		return XMIT_WHOLE;
-	if (max || skb->ignore_df || !esp_outer_fits(sa, skb->len)) {
-		/*
-		 * Fragments no larger than those that arrived, nor than the
-		 * tunnel's MTU; IPv6's minimum is 1280: below it, fragments
-		 * of 1280 and the outer packets fragmented.
-		 */
-		IP6CB(skb)->frag_max_size = max_t(int, IPV6_MIN_MTU,
-						  min_not_zero(max, (unsigned int)inner_mtu));
+	if (max || skb->len > inner_mtu || !esp_outer_fits(sa, skb->len)) {
+		/* Fragments no larger than those that arrived. */
+		IP6CB(skb)->frag_max_size = min_not_zero(max, (unsigned int)inner_mtu);
 		return XMIT_FRAGMENT;
 	}
-	return XMIT_WHOLE;	/* under 1280: the outer packet is fragmented */
+	return XMIT_WHOLE;	/* up to 1280: the outer packet is fragmented */
 }
 
 /* Tell the sender, and the route it took, the tunnel's MTU. */
@@ -284,6 +290,13 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 	dev = rcu_dereference(sa->nn->dev);
 	if (unlikely(!dev))
 		goto drop;	/* nfipsec0 is going, with the namespace */
+	if (unlikely(!esp_outer_fits(sa, skb->len))) {
+		/* No length field could say how long it is. */
+		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
+			  NFIPSEC_SA_STAT_TOO_BIG);
+		nfipsec_sa_put(sa);
+		return;
+	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
 	headroom = LL_RESERVED_SPACE(dst->dev) + dst->header_len +
@@ -292,13 +305,6 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (skb_cow_head(skb, headroom))
 		goto drop;
 
-	if (unlikely(!esp_outer_fits(sa, skb->len))) {
-		/* No length field could say how long it is. */
-		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
-			  NFIPSEC_SA_STAT_TOO_BIG);
-		nfipsec_sa_put(sa);
-		return;
-	}
 	XMIT_CB(skb)->inner_len = skb->len;
 	if (family == AF_INET) {
 		inner_ds = ipv4_get_dsfield(ip_hdr(skb));
@@ -307,7 +313,9 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 		XMIT_CB(skb)->flowlabel = 0;
 	} else {
 		inner_ds = ipv6_get_dsfield(ipv6_hdr(skb));
-		XMIT_CB(skb)->df = false;	/* as XFRM: IPv6 in IPv4 */
+		/* As xfrm4_tunnel_encap_add(): DF but up to 1280 bytes. */
+		XMIT_CB(skb)->df = skb->len > IPV6_MIN_MTU &&
+				   !(sa->flags & NFIPSEC_SA_F_NOPMTUDISC);
 		XMIT_CB(skb)->flowlabel = ip6_flowlabel(ipv6_hdr(skb));
 	}
 	/* RFC 6040 normal mode: ECN copied, but CE (ECT(0) outside). */
@@ -336,7 +344,13 @@ static DEFINE_PER_CPU(struct sk_buff_head *, frag_queue);
 
 static int frag_collect(struct net *net, struct sock *sk, struct sk_buff *skb)
 {
-	__skb_queue_tail(this_cpu_read(frag_queue), skb);
+	struct sk_buff_head *q = this_cpu_read(frag_queue);
+
+	if (WARN_ON_ONCE(!q)) {
+		kfree_skb(skb);
+		return -EINVAL;
+	}
+	__skb_queue_tail(q, skb);
 	return 0;
 }
 
@@ -348,12 +362,14 @@ static int frag_collect(struct net *net, struct sock *sk, struct sk_buff *skb)
 static void xmit_fragments(struct nfipsec_sa *sa, struct sk_buff *skb,
 			   struct dst_entry *dst, u8 family)
 {
+	struct sk_buff_head q, *prev;
 	const struct nf_ipv6_ops *v6ops;
-	struct sk_buff_head q;
 	int err;
 
 	__skb_queue_head_init(&q);
 	local_bh_disable();
+	/* A fragmenter's ICMP error could bring us back here: nest. */
+	prev = this_cpu_read(frag_queue);
 	this_cpu_write(frag_queue, &q);
 	if (family == AF_INET) {
 		err = ip_do_fragment(sa->nn->net, skb->sk, skb, frag_collect);
@@ -366,7 +382,7 @@ static void xmit_fragments(struct nfipsec_sa *sa, struct sk_buff *skb,
 		else
 			kfree_skb(skb);
 	}
-	this_cpu_write(frag_queue, NULL);
+	this_cpu_write(frag_queue, prev);
 	local_bh_enable();
 	if (err) {
 		/* Refused (too big for its route) or no memory: none leave. */
@@ -404,7 +420,8 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 			      skb->len > inner_mtu) {
 		switch (xmit_fit(skb, sa, family, inner_mtu)) {
 		case XMIT_TOO_BIG:
-			xmit_too_big(skb, family, inner_mtu);
+			xmit_too_big(skb, family, family == AF_INET ? inner_mtu :
+					      xmit_mtu6(inner_mtu));
 			nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_FRAG_NEEDED);
 			kfree_skb(skb);
 			goto out;

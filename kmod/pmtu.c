@@ -10,14 +10,20 @@
  * this). The next inner packet too big for the smaller tunnel MTU is then
  * refused to its sender (output.c): the inner path MTU follows.
  *
- * A forged error must name a live SA's addresses and SPI; the kernel keeps
- * the PMTU at or above min_pmtu (IPv4) or 1280 (IPv6), ignores IPv4 ones
- * when ip_no_pmtu_disc is set, and lets the value expire (mtu_expires),
- * as for any ICMP. The error is left to the stack either way.
+ * It runs before icmp_rcv(), so it checks what that would: the checksum,
+ * and that the error came to this host alone (not broadcast). A forged
+ * error must also name a live SA's addresses and SPI, and for IPv4 quote
+ * a packet with DF (ours have it, but "flag nopmtudisc" SAs' never do);
+ * the kernel keeps the PMTU at or above min_pmtu (IPv4) or 1280 (IPv6),
+ * ignores IPv4 ones when ip_no_pmtu_disc is set, and lets the value expire
+ * (mtu_expires), as for any ICMP. The error is left to the stack either
+ * way. The route updated is the one looked up without the SA's mark for
+ * IPv4 (as XFRM's esp4_err()), with it for IPv6.
  */
 
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/netfilter.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
@@ -26,15 +32,15 @@
 #include "nfipsec.h"
 #include "policy.h"
 
-/* Is it an ESP packet of one of our SAs, from the SA's source? */
-static bool quotes_our_esp(struct nfipsec_net *nn, u8 family,
-			   const union nfipsec_addr *src,
-			   const union nfipsec_addr *dst, __be32 spi)
+/* The SA whose ESP packet (from its source) the error quotes, or NULL. */
+static struct nfipsec_sa *quoted_sa(struct nfipsec_net *nn, u8 family,
+				    const union nfipsec_addr *src,
+				    const union nfipsec_addr *dst, __be32 spi)
 {
 	struct nfipsec_sa *sa = nfipsec_sa_lookup(nn, family, dst, spi,
 						  IPPROTO_ESP);
 
-	return sa && nfipsec_addr_equal(&sa->src, src, family);
+	return sa && nfipsec_addr_equal(&sa->src, src, family) ? sa : NULL;
 }
 
 /* skb->data at off (linear up to off + len) while update() runs. */
@@ -55,6 +61,7 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	const typeof(_q) *q;
 	union nfipsec_addr src = {}, dst = {};
 	unsigned int qoff;
+	struct nfipsec_sa *sa;
 	__be32 _spi;
 	const __be32 *spi;
 	u32 mtu;
@@ -63,7 +70,7 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	if (!q || q->icmp.type != ICMP_DEST_UNREACH ||
 	    q->icmp.code != ICMP_FRAG_NEEDED || q->ip.version != 4 ||
 	    q->ip.ihl < 5 || q->ip.protocol != IPPROTO_ESP ||
-	    q->ip.frag_off & htons(IP_OFFSET))
+	    (q->ip.frag_off & htons(IP_OFFSET | IP_DF)) != htons(IP_DF))
 		return;
 	if (READ_ONCE(nn->net->ipv4.sysctl_ip_no_pmtu_disc))
 		return;
@@ -73,7 +80,9 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 		return;
 	src.a4 = q->ip.saddr;
 	dst.a4 = q->ip.daddr;
-	if (!quotes_our_esp(nn, AF_INET, &src, &dst, *spi))
+	sa = quoted_sa(nn, AF_INET, &src, &dst, *spi);
+	if (!sa || sa->flags & NFIPSEC_SA_F_NOPMTUDISC ||
+	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMP, AF_INET))
 		return;
 	mtu = ntohs(q->icmp.un.frag.mtu);	/* q is gone after the pull */
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
@@ -93,8 +102,10 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	} _q;
 	const typeof(_q) *q;
 	union nfipsec_addr src, dst;
+	struct nfipsec_sa *sa;
 	unsigned int qoff;
 	__be32 mtu;
+	u32 mark;
 
 	q = skb_header_pointer(skb, thoff, sizeof(_q), &_q);
 	/* Our ESP packets carry no extension headers. */
@@ -103,14 +114,17 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 		return;
 	src.a6 = q->ip.saddr;
 	dst.a6 = q->ip.daddr;
-	if (!quotes_our_esp(nn, AF_INET6, &src, &dst, q->spi))
+	sa = quoted_sa(nn, AF_INET6, &src, &dst, q->spi);
+	if (!sa || nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6,
+			       AF_INET6))
 		return;
+	mark = READ_ONCE(sa->smark);
 	mtu = q->icmp.icmp6_mtu;
 	qoff = thoff + sizeof(struct icmp6hdr);
 	/* ip6_update_pmtu() reads the quoted header at skb->data. */
 	if (!pull_quoted(skb, qoff, sizeof(struct ipv6hdr)))
 		return;
-	ip6_update_pmtu(skb, nn->net, mtu, 0, 0, sock_net_uid(nn->net, NULL));
+	ip6_update_pmtu(skb, nn->net, mtu, 0, mark, sock_net_uid(nn->net, NULL));
 	__skb_push(skb, qoff);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
@@ -119,7 +133,8 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 void nfipsec_pmtu_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		      const struct nfipsec_flow *fl, int thoff)
 {
-	if (thoff < 0)
+	/* icmp_rcv() takes no error sent to a broadcast or multicast. */
+	if (thoff < 0 || skb->pkt_type != PACKET_HOST)
 		return;
 	if (fl->family == AF_INET && fl->proto == IPPROTO_ICMP)
 		pmtu_icmp4(nn, skb, thoff);

@@ -394,7 +394,16 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	if (update)
 		return sa_update(nn, cfg, extack);
 
-	/* The transform is made before taking the lock: it may sleep long. */
+	/*
+	 * The transform is made before taking the lock: it may sleep long.
+	 * A namespace at its limit makes none (checked again under the lock).
+	 */
+	if (READ_ONCE(nn->sa_count) >= READ_ONCE(nn->max_sas)) {
+		nfipsec_extack_fmt(extack, "the namespace's limit of SAs is reached",
+				   "the namespace's limit of %u SAs is reached",
+				   READ_ONCE(nn->max_sas));
+		return -ENOSPC;
+	}
 	sa = nfipsec_sa_create(nn, cfg, extack);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);

@@ -131,6 +131,7 @@ done
 
 # r's last policy gone: its hooks go with it.
 nfipsec -n "$r" policy flush
+nap 3	# the hooks go 2 s after the last policy (netns.c)
 snapshot "$r" flushed_r
 check ping4-after-flush ip netns exec "$a" ping -c 2 -i 0.2 -W 2 10.0.2.2
 snapshot "$r" later_r

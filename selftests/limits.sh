@@ -61,11 +61,15 @@ out=$(unshare --user --map-root-user --net sh -c "
 	$unpriv limits set sas 5 policies 7; echo rc=\$?
 	$unpriv limits set sas 6; echo rc=\$?
 	$unpriv limits set policies 4294967295; echo rc=\$?
-	$unpriv limits" 2>&1)
+	$unpriv limits
+	unshare --net $unpriv limits | sed 's/^/child: /'" 2>&1)
 check_match container-lowers "^rc=0" "$out"
 check_match container-cannot-raise "raising a limit needs the host's CAP_NET_ADMIN" "$out"
 check_eq container-refusals 2 "$(grep -c '^rc=2' <<< "$out")"
-check_match container-limits-kept "sas 0 limit 5" "$out"
+check_match container-limits-kept "^sas 0 limit 5" "$out"
+# A namespace the container makes inherits its lowered limits.
+check_match container-child-inherits "^child: sas 0 limit 5" "$out"
+check_match container-child-inherits-policies "^child: policies 0 limit 7" "$out"
 rm -f "$unpriv"
 
 # --- Memory accounting ------------------------------------------------------

@@ -20,6 +20,8 @@
 #    DF from ra passes (it is fragmented: no outer packet over 65535 bytes).
 #  - Outer header: DSCP copied, ECN by RFC 6040 (CE -> ECT(0)), DF copied,
 #    IPv6 flow label copied; "flag noecn nopmtudisc": Not-ECT, no DF.
+#  - Forged frag-needed from mid (a raw socket): an unknown SPI, a bad
+#    checksum, an SA with nopmtudisc are ignored; a right one is taken.
 #  - Decapsulation: an outer CE (set by mid) reaches the inner packet; CE
 #    over a Not-ECT inner packet is dropped and counted (ecn); with noecn
 #    the inner packet is left alone.
@@ -158,6 +160,47 @@ capture_stop m2pid
 pcap_count no-outer-fragments 0 "$m2cap" \
 	"(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)"
 
+# --- Forged frag-needed from mid quoting ra's ESP (a raw socket) -----------
+cat > /tmp/pmtu-forge.py <<'EOF'
+import socket, struct, sys
+A4, B4 = sys.argv[1], sys.argv[2]
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def frag_needed(mtu, spi, bad):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1500, 0, 0x4000, 63, 50, 0,
+                    socket.inet_aton(A4), socket.inet_aton(B4))
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    body = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + h + struct.pack("!II", spi, 7)
+    c = csum(body) ^ (0x5555 if bad else 0)
+    return body[:2] + struct.pack("!H", c) + body[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+for arg in sys.argv[3:]:
+    mtu, spi, bad = arg.split(",")
+    s.sendto(frag_needed(int(mtu), int(spi, 0), bad == "bad"), (A4, 0))
+EOF
+forge() { ip netns exec "$mid" python3 /tmp/pmtu-forge.py "$A4" "$B4" "$@"; }
+route4_mtu() {
+	local out
+	out=$(ip -n "$ra" route get "$B4")
+	[[ $out =~ mtu\ ([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+stat_of "$ra" in-pmtu; pmtu0=$REPLY
+# An unknown SPI, and the right one with a bad checksum: nothing moves.
+check forged-sent forge 1280,0x999,good 1280,0x104,bad
+nap 0.5
+stat_of "$ra" in-pmtu
+check_eq forged-ignored-count "$pmtu0" "$REPLY"
+check_eq forged-ignored-route 1400 "$(route4_mtu)"
+# The right SPI and checksum: taken (the control).
+check forged-good-sent forge 1300,0x104,good
+nap 0.5
+stat_of "$ra" in-pmtu
+check_eq forged-good-count "$((pmtu0 + 1))" "$REPLY"
+check_eq forged-good-route 1300 "$(route4_mtu)"
+
 # --- 3. The outer header; 4. decapsulation; 5. with noecn nopmtudisc --------
 # mid marks CE on every ESP packet to ra (RFC 6040 says routers mark ECT
 # only; Not-ECT is marked too to see the drop).
@@ -193,6 +236,12 @@ check flags-shown text_has "$(nfipsec -n "$ra" state get dst "$B4" proto esp spi
 check noecn-enc ip netns exec "$h1" ping -c 1 -W 2 -Q 0x22 -M do -s 400 192.168.186.10
 check noecn-dec ip netns exec "$h2" ping -c 1 -W 2 -Q 0 -s 500 192.168.111.10
 check_eq noecn-ecn-counter 0 "$(sa_stat "$ra" "$A4" 0x204 ecn)"
+# A nopmtudisc SA sends no DF: a frag-needed quoting it is not ours.
+stat_of "$ra" in-pmtu; pmtu0=$REPLY
+check forged-nopmtudisc-sent forge 1280,0x104,good
+nap 0.5
+stat_of "$ra" in-pmtu
+check_eq forged-nopmtudisc-ignored "$pmtu0" "$REPLY"
 capture_stop m1pid
 capture_stop h1pid
 

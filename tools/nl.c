@@ -53,7 +53,12 @@ static void fail_nth_arm(void)
 	if (!v || !*v)
 		return;
 	fail_nth_fd = open(fail_nth_path, O_RDWR | O_CLOEXEC);
-	if (fail_nth_fd < 0 || write(fail_nth_fd, v, strlen(v)) < 0)
+	if (fail_nth_fd >= 0 && write(fail_nth_fd, v, strlen(v)) < 0) {
+		close(fail_nth_fd);
+		fail_nth_fd = -1;
+	}
+	if (fail_nth_fd < 0)
+		/* No "injected" or "not reached" will follow. */
 		fprintf(stderr, "nfipsec: fail-nth %s: cannot arm: %s\n", v,
 			strerror(errno));
 }
