@@ -192,7 +192,9 @@ enum nfipsec_mode {
 /*
  * As ip-xfrm's "flag noecn": the outer header's ECN field is Not-ECT, and
  * decapsulation leaves the inner packet's ECN field alone. Without it,
- * RFC 6040's normal mode both ways (XFRM's default).
+ * RFC 6040's normal mode both ways: on encapsulation as XFRM; on
+ * decapsulation as Linux's IP tunnels (an outer CE is copied inside, and
+ * CE over a Not-ECT inner packet is dropped, where XFRM delivers it).
  */
 #define NFIPSEC_SA_F_NOECN	(1U << 1)
 /*
