@@ -385,6 +385,19 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	return 0;
 }
 
+/* With cfg_lock held, or without as a first look (the writers hold it). */
+static bool sa_limit_reached(struct nfipsec_net *nn,
+			     struct netlink_ext_ack *extack)
+{
+	u32 max = READ_ONCE(nn->max_sas);
+
+	if (READ_ONCE(nn->sa_count) < max)
+		return false;
+	nfipsec_extack_fmt(extack, "the namespace's limit of SAs is reached",
+			   "the namespace's limit of %u SAs is reached", max);
+	return true;
+}
+
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		   bool update, struct netlink_ext_ack *extack)
 {
@@ -398,12 +411,8 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	 * The transform is made before taking the lock: it may sleep long.
 	 * A namespace at its limit makes none (checked again under the lock).
 	 */
-	if (READ_ONCE(nn->sa_count) >= READ_ONCE(nn->max_sas)) {
-		nfipsec_extack_fmt(extack, "the namespace's limit of SAs is reached",
-				   "the namespace's limit of %u SAs is reached",
-				   READ_ONCE(nn->max_sas));
+	if (sa_limit_reached(nn, extack))
 		return -ENOSPC;
-	}
 	sa = nfipsec_sa_create(nn, cfg, extack);
 	if (IS_ERR(sa))
 		return PTR_ERR(sa);
@@ -415,10 +424,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		nfipsec_sa_put(sa);
 		return -EEXIST;
 	}
-	if (nn->sa_count >= nn->max_sas) {
-		nfipsec_extack_fmt(extack, "the namespace's limit of SAs is reached",
-				   "the namespace's limit of %u SAs is reached",
-				   nn->max_sas);
+	if (sa_limit_reached(nn, extack)) {
 		mutex_unlock(&nn->cfg_lock);
 		nfipsec_sa_put(sa);
 		return -ENOSPC;

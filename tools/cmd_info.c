@@ -48,19 +48,24 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-int do_version(int argc, char **argv)
+/* GET_INFO, its answer printed by fn; what names the command in errors. */
+static int info_show(const char *what, nfi_reply_fn fn, void *arg)
 {
-	struct nl_msg *msg;
+	struct nl_msg *msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
 	int err;
 
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, fn, arg);
+	return err ? nfi_nl_fail(what, err) : 0;
+}
+
+int do_version(int argc, char **argv)
+{
 	if (argc > 0)
 		return nfi_usage_error("version takes no arguments, got \"%s\"",
 				       argv[0]);
-	msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
-	if (!msg)
-		return 2;
-	err = nfi_nl_talk(msg, print_info, NULL);
-	return err ? nfi_nl_fail("version", err) : 0;
+	return info_show("version", print_info, NULL);
 }
 
 static int print_count(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -94,16 +99,9 @@ static int print_count(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 /* "SAD count N" or "SPD count N", from GET_INFO. */
 int nfi_print_count(const char *cmd, int argc, char **argv, int info_type)
 {
-	struct nl_msg *msg;
-	int err;
-
 	if (argc > 0)
 		return nfi_usage_error("%s: unexpected \"%s\"", cmd, argv[0]);
-	msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
-	if (!msg)
-		return 2;
-	err = nfi_nl_talk(msg, print_count, &info_type);
-	return err ? nfi_nl_fail(cmd, err) : 0;
+	return info_show(cmd, print_count, &info_type);
 }
 
 static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
@@ -236,11 +234,7 @@ int do_ike_ports(int argc, char **argv)
 
 	if (argc == 0 || (argc == 1 && (nfi_matches(argv[0], "show") ||
 					nfi_matches(argv[0], "list")))) {
-		msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
-		if (!msg)
-			return 2;
-		err = nfi_nl_talk(msg, print_ike_ports, NULL);
-		return err ? nfi_nl_fail("ike-ports", err) : 0;
+		return info_show("ike-ports", print_ike_ports, NULL);
 	}
 	if (!nfi_matches(argv[0], "set"))
 		return nfi_usage_error("ike-ports: unknown command \"%s\"",
@@ -328,11 +322,7 @@ int do_limits(int argc, char **argv)
 
 	if (argc == 0 || (argc == 1 && (nfi_matches(argv[0], "show") ||
 					nfi_matches(argv[0], "list")))) {
-		msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
-		if (!msg)
-			return 2;
-		err = nfi_nl_talk(msg, print_limits, NULL);
-		return err ? nfi_nl_fail("limits", err) : 0;
+		return info_show("limits", print_limits, NULL);
 	}
 	if (!nfi_matches(argv[0], "set"))
 		return nfi_usage_error("limits: unknown command \"%s\"", argv[0]);
