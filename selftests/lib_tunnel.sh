@@ -16,16 +16,22 @@
 A4=192.168.3.107 B4=192.168.3.111 A6=fd00:3::107 B6=fd00:3::111
 SPI_AB=0x1000 SPI_BA=0x2000
 
-tunnel_topology() {
-	setup_ns h1 ra wire rb h2 || return 1
+# tunnel_sysctls NS...: quiet IPv6 (no DAD, no router solicitations or
+# advertisements taken), forwarding on.
+tunnel_sysctls() {
 	local n
-	for n in "$h1" "$ra" "$wire" "$rb" "$h2"; do
+	for n in "$@"; do
 		ns_sysctl "$n" net.ipv6.conf.all.accept_dad=0 \
 			net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.default.router_solicitations=0 \
 			net.ipv6.conf.default.accept_ra=0 \
 			net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	done
+}
+
+# tunnel_lans: the two LANs, h1 behind ra and h2 behind rb (their lan0 is
+# made here, addressed by the caller), as the comment above draws them.
+tunnel_lans() {
 	# One batch per namespace: every exec is slow in the debug guest.
 	ip -n "$h1" -batch - <<EOF || return 1
 link add eth0 type veth peer name lan0 netns $ra
@@ -35,7 +41,7 @@ link set eth0 up
 route add default via 192.168.111.1
 route add ::/0 via fd00:111::1
 EOF
-	ip -n "$h2" -batch - <<EOF || return 1
+	ip -n "$h2" -batch - <<EOF
 link add eth0 type veth peer name lan0 netns $rb
 addr add 192.168.186.10/24 dev eth0
 addr add 192.168.186.20/24 dev eth0
@@ -44,6 +50,12 @@ link set eth0 up
 route add default via 192.168.186.1
 route add ::/0 via fd00:186::1
 EOF
+}
+
+tunnel_topology() {
+	setup_ns h1 ra wire rb h2 || return 1
+	tunnel_sysctls "$h1" "$ra" "$wire" "$rb" "$h2" || return 1
+	tunnel_lans || return 1
 	ip -n "$wire" -batch - <<EOF || return 1
 link add br0 type bridge
 link add wa type veth peer name wan0 netns $ra

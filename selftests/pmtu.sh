@@ -31,30 +31,9 @@
 require_module
 setup_ns h1 ra mid rb h2 || { fail topology "namespaces"; finish; }
 A4=192.168.3.107 A6=fd00:3::107 B4=192.168.4.111 B6=fd00:4::111
-for n in "$h1" "$ra" "$mid" "$rb" "$h2"; do
-	ns_sysctl "$n" net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0 \
-		net.ipv6.conf.default.accept_ra=0 \
-		net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 ||
-		{ fail topology "sysctl"; finish; }
-done
+tunnel_sysctls "$h1" "$ra" "$mid" "$rb" "$h2" || { fail topology "sysctl"; finish; }
 topo() {
-	ip -n "$h1" -batch - <<EOF &&
-link add eth0 type veth peer name lan0 netns $ra
-addr add 192.168.111.10/24 dev eth0
-addr add fd00:111::10/64 dev eth0 nodad
-link set eth0 up
-route add default via 192.168.111.1
-route add ::/0 via fd00:111::1
-EOF
-	ip -n "$h2" -batch - <<EOF &&
-link add eth0 type veth peer name lan0 netns $rb
-addr add 192.168.186.10/24 dev eth0
-addr add fd00:186::10/64 dev eth0 nodad
-link set eth0 up
-route add default via 192.168.186.1
-route add ::/0 via fd00:186::1
-EOF
+	tunnel_lans &&
 	ip -n "$mid" -batch - <<EOF &&
 link add m1 type veth peer name wan0 netns $ra
 link add m2 mtu 1400 type veth peer name wan0 netns $rb
