@@ -33,6 +33,7 @@
 
 #include "nfipsec.h"
 #include "esp.h"
+#include "lifetime.h"
 #include "policy.h"
 
 /*
@@ -171,6 +172,12 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_SEQ_ERROR, reason);
 		return;
 	}
+	/* Authenticated and new: counted against the SA's limits. */
+	if (unlikely(!nfipsec_lft_use(sa, skb->len))) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_EXPIRED,
+			 NFIPSEC_SA_STAT_EXPIRED);
+		return;
+	}
 
 	/* Tunnel mode: the payload is an IP packet. */
 	skb_reset_network_header(skb);
@@ -247,6 +254,13 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
+	if (unlikely(nfipsec_lft_expired(sa))) {
+		/* A hard limit ended it: it is being removed. */
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_EXPIRED, 1);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_STATE_EXPIRED);
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
 	seq = nfipsec_replay_infer(&sa->replay, ntohl(esph->seq_no),
 				   nfipsec_sa_esn(sa));
 	reason = replay_verdict(sa, seq, false);

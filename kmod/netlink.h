@@ -27,6 +27,8 @@ int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_sa_dump_start(struct netlink_callback *cb);
 int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int nfipsec_nl_sa_dump_done(struct netlink_callback *cb);
+void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
+		       bool hard, u8 limit);
 
 /* nl_policy.c */
 int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info);

@@ -10,6 +10,7 @@
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "nfipsec.h"
+#include "lifetime.h"
 #include "policy.h"
 
 static unsigned int nfipsec_net_id __read_mostly;
@@ -57,6 +58,7 @@ static int __net_init nfipsec_net_init(struct net *net)
 				       READ_ONCE(parent->max_policies));
 	}
 	INIT_DELAYED_WORK(&nn->hooks_idle_work, hooks_idle_work);
+	nfipsec_lft_net_init(nn);
 	nfipsec_offload_init(nn);
 
 	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
@@ -146,6 +148,8 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 	nfipsec_policy_flush(nn, -1);
 	nfipsec_sa_flush(nn, 0);
 	mutex_unlock(&nn->cfg_lock);
+	/* Takes cfg_lock; with no SA left, nothing queues it again. */
+	nfipsec_lft_net_exit(nn);
 	nfipsec_offload_exit(nn);
 	nfipsec_counters_free(nn->stats);
 	mutex_destroy(&nn->cfg_lock);

@@ -53,6 +53,8 @@ struct nfipsec_net {
 	/* The hooks are registered: there are SAs or policies (netns.c). */
 	bool hooks_on;
 	struct delayed_work hooks_idle_work;
+	/* Enforces the SAs' lifetimes (lifetime.c). */
+	struct delayed_work lft_work;
 	/* Removes conntrack entries the policies now protect (offload.c). */
 	struct work_struct offload_work;
 };

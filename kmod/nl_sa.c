@@ -4,6 +4,7 @@
 #include <linux/in.h>
 #include <linux/slab.h>
 
+#include "lifetime.h"
 #include "netlink.h"
 
 static const struct nla_policy nfipsec_alg_nl_policy[NFIPSEC_ALG_A_MAX + 1] = {
@@ -39,11 +40,12 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_ALG_AUTH] = NLA_POLICY_NESTED(nfipsec_alg_nl_policy),
 	[NFIPSEC_SA_A_LIFETIME] = NLA_POLICY_NESTED(nfipsec_lft_nl_policy),
 	[NFIPSEC_SA_A_STATS] = { .type = NLA_REJECT },
-	[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_U64 },
 	[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_PAD] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_SET_MARK] = { .type = NLA_U32 },
 	[NFIPSEC_SA_A_SET_MARK_MASK] = { .type = NLA_U32 },
+	[NFIPSEC_SA_A_CURRENT] = { .type = NLA_REJECT },
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -146,7 +148,8 @@ static int sa_parse_attrs(struct genl_info *info, struct nlattr **tb,
 				extack);
 }
 
-static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg)
+static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
+			bool update)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
@@ -194,6 +197,19 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg)
 		NL_SET_ERR_MSG(extack, "flag esn needs a replay-window");
 		return -EINVAL;
 	}
+	if (tb[NFIPSEC_SA_A_SEQ_OUT]) {
+		if (update) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SEQ_OUT],
+					    "update cannot change replay-oseq");
+			return -EINVAL;
+		}
+		cfg->seq_out = nla_get_u64(tb[NFIPSEC_SA_A_SEQ_OUT]);
+		if (!(cfg->flags & NFIPSEC_SA_F_ESN) && cfg->seq_out > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SEQ_OUT],
+					    "replay-oseq-hi needs flag esn");
+			return -EINVAL;
+		}
+	}
 	if (tb[NFIPSEC_SA_A_LIFETIME])
 		sa_parse_lifetime(tb[NFIPSEC_SA_A_LIFETIME], &cfg->lft);
 	if (tb[NFIPSEC_SA_A_SET_MARK]) {
@@ -238,7 +254,7 @@ static int sa_add(struct genl_info *info, bool replace)
 	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
 	if (!cfg)
 		return -ENOMEM;
-	err = sa_parse_cfg(info, cfg);
+	err = sa_parse_cfg(info, cfg, replace);
 	if (!err)
 		err = nfipsec_sa_add(nn, cfg, replace, info->extack);
 	kfree_sensitive(cfg);
@@ -294,20 +310,44 @@ static int sa_put_lifetime(struct sk_buff *skb, const struct nfipsec_lifetime *l
 	return 0;
 }
 
-static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
-		   u32 portid, u32 seq, int flags)
+/* Where the SA's lifetime stands: NFIPSEC_SA_A_CURRENT. */
+static int sa_put_current(struct sk_buff *skb, const struct nfipsec_sa *sa)
+{
+	u64 use = READ_ONCE(sa->use_ns), last = READ_ONCE(sa->last_ns);
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NFIPSEC_SA_A_CURRENT);
+	if (!nest ||
+	    nla_put_u64_64bit(skb, NFIPSEC_CUR_A_ADD_TIME, sa->add_time,
+			      NFIPSEC_CUR_A_PAD) ||
+	    (use && nla_put_u64_64bit(skb, NFIPSEC_CUR_A_USE_TIME,
+				      nfipsec_lft_wall(use),
+				      NFIPSEC_CUR_A_PAD)) ||
+	    (last && nla_put_u64_64bit(skb, NFIPSEC_CUR_A_LAST_USE,
+				       nfipsec_lft_wall(last),
+				       NFIPSEC_CUR_A_PAD)) ||
+	    (READ_ONCE(sa->counted) &&
+	     (nla_put_u64_64bit(skb, NFIPSEC_CUR_A_BYTES,
+				atomic64_read(&sa->lft_bytes),
+				NFIPSEC_CUR_A_PAD) ||
+	      nla_put_u64_64bit(skb, NFIPSEC_CUR_A_PACKETS,
+				atomic64_read(&sa->lft_packets),
+				NFIPSEC_CUR_A_PAD))) ||
+	    (READ_ONCE(sa->dying) && nla_put_flag(skb, NFIPSEC_CUR_A_DYING)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* NFIPSEC_A_SA: everything about the SA, the keys only when asked. */
+static int sa_put(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 {
 	struct nlattr *nest;
 	u64 replay_top;
-	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &nfipsec_genl_family, flags,
-			  NFIPSEC_CMD_SA_GET);
-	if (!hdr)
-		return -EMSGSIZE;
 	nest = nla_nest_start(skb, NFIPSEC_A_SA);
 	if (!nest)
-		goto err;
+		return -EMSGSIZE;
 	spin_lock_bh(&sa->lock);
 	replay_top = sa->replay.top;
 	spin_unlock_bh(&sa->lock);
@@ -329,19 +369,66 @@ static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
 	    sa_put_alg(skb, NFIPSEC_SA_A_ALG_AUTH,
 		       &sa->algs[NFIPSEC_ALG_AUTH], keys) ||
 	    sa_put_lifetime(skb, &sa->lft) ||
+	    sa_put_current(skb, sa) ||
 	    nfipsec_counters_fill(skb, NFIPSEC_SA_A_STATS, sa->stats,
 				  NFIPSEC_SA_STAT_MAX) ||
 	    nla_put_u64_64bit(skb, NFIPSEC_SA_A_SEQ_OUT,
 			      atomic64_read(&sa->seq_out), NFIPSEC_SA_A_PAD) ||
 	    nla_put_u64_64bit(skb, NFIPSEC_SA_A_REPLAY_TOP, replay_top,
 			      NFIPSEC_SA_A_PAD))
-		goto err;
+		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
+		   u32 portid, u32 seq, int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &nfipsec_genl_family, flags,
+			  NFIPSEC_CMD_SA_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (sa_put(skb, sa, keys)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
 	genlmsg_end(skb, hdr);
 	return 0;
+}
+
+/*
+ * EXPIRE to the events group: sa reached a soft or hard limit (lifetime.c,
+ * under cfg_lock, in process context).
+ */
+void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
+		       bool hard, u8 limit)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+		return;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &nfipsec_genl_family, 0,
+			  NFIPSEC_CMD_EXPIRE);
+	if (!hdr || sa_put(msg, sa, false))
+		goto err;
+	nest = nla_nest_start(msg, NFIPSEC_A_EXPIRE);
+	if (!nest || nla_put_u8(msg, NFIPSEC_EXPIRE_A_HARD, hard) ||
+	    nla_put_u8(msg, NFIPSEC_EXPIRE_A_LIMIT, limit))
+		goto err;
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
+				GFP_KERNEL);
+	return;
 err:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+	nlmsg_free(msg);
 }
 
 int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)

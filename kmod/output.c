@@ -38,6 +38,7 @@
 
 #include "nfipsec.h"
 #include "esp.h"
+#include "lifetime.h"
 #include "policy.h"
 
 /*
@@ -143,10 +144,12 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	 */
 	skb->dev = READ_ONCE(skb_dst(skb)->dev);
 	if (unlikely(err)) {
-		if (err == -ERANGE)
+		if (err == -ERANGE) {
+			/* No number left: the SA's life is over (lifetime.c). */
+			nfipsec_lft_seq_exhausted(sa);
 			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_STATE_SEQ_ERROR,
 				  NFIPSEC_SA_STAT_SEQ_OVERFLOW);
-		else if (err == -ENOSPC || err == -EAGAIN || err == -EBUSY)
+		} else if (err == -ENOSPC || err == -EAGAIN || err == -EBUSY)
 			xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
 				  NFIPSEC_SA_STAT_CRYPTO_BUSY);
 		else
@@ -299,6 +302,14 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop;
+	/* Counted against the SA's limits now, as XFRM does on output. */
+	nfipsec_lft_seq_check(sa, atomic64_read(&sa->seq_out));
+	if (unlikely(!nfipsec_lft_use(sa, skb->len))) {
+		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_STATE_EXPIRED,
+			  NFIPSEC_SA_STAT_EXPIRED);
+		nfipsec_sa_put(sa);
+		return;
+	}
 	headroom = LL_RESERVED_SPACE(dst->dev) + dst->header_len +
 		   outer_hlen(sa->family) + sizeof(struct ip_esp_hdr) +
 		   sa->ivlen;

@@ -21,6 +21,7 @@
 
 #include "nfipsec.h"
 #include "esp.h"
+#include "lifetime.h"
 #include "policy.h"
 
 static struct workqueue_struct *nfipsec_sa_wq;
@@ -263,8 +264,10 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->smask = cfg->smask;
 	sa->lft = cfg->lft;
 	sa->add_time = ktime_get_real_seconds();
+	nfipsec_lft_init_sa(sa);
 	memcpy(sa->algs, cfg->algs, sizeof(sa->algs));
 	nfipsec_replay_init(&sa->replay, cfg->replay_window);
+	atomic64_set(&sa->seq_out, cfg->seq_out);
 
 	sa->stats = nfipsec_counters_alloc(__NFIPSEC_SA_STAT_MAX);
 	if (!sa->stats) {
@@ -304,7 +307,8 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 	return NULL;
 }
 
-static void sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
+/* Out of the tables; the tables' reference is dropped. Under cfg_lock. */
+void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
 {
 	lockdep_assert_held(&nn->cfg_lock);
 	hash_del_rcu(&sa->by_spi);
@@ -374,9 +378,7 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 				   what);
 		return -EINVAL;
 	}
-	spin_lock_bh(&sa->lock);
-	sa->lft = cfg->lft;
-	spin_unlock_bh(&sa->lock);
+	nfipsec_lft_update(sa, &cfg->lft);
 	if (cfg->smask) {
 		WRITE_ONCE(sa->smask, cfg->smask);
 		WRITE_ONCE(sa->smark, cfg->smark);
@@ -441,6 +443,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		     sa_dst_hash(sa->family, &sa->dst, sa->proto));
 	list_add_tail(&sa->list, &nn->sa_list);
 	nn->sa_count++;
+	nfipsec_lft_start(sa);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -454,7 +457,7 @@ int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
 	sa = nfipsec_sa_lookup(nn, family, dst, spi, proto);
 	if (!sa)
 		return -ENOENT;
-	sa_unlink(nn, sa);
+	nfipsec_sa_unlink(nn, sa);
 	return 0;
 }
 
@@ -466,26 +469,33 @@ void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto)
 	lockdep_assert_held(&nn->cfg_lock);
 	list_for_each_entry_safe(sa, tmp, &nn->sa_list, list)
 		if (!proto || sa->proto == proto)
-			sa_unlink(nn, sa);
+			nfipsec_sa_unlink(nn, sa);
 }
 
 /*
  * The SA that carries packets of a policy's template: same endpoints,
- * protocol and mode, reqid and SPI when the template names them. The
- * newest such SA wins (after a rekey both exist for a while): buckets hold
- * the newest first. Under rcu_read_lock(); takes no reference.
+ * protocol and mode, reqid and SPI when the template names them. As XFRM
+ * chooses: one not dying (past a soft limit) before one dying, the newest
+ * first (after a rekey both exist for a while: buckets hold the newest
+ * first); never one a hard limit ended. Under rcu_read_lock(); takes no
+ * reference.
  */
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 				       const struct nfipsec_tmpl *t)
 {
-	struct nfipsec_sa *sa;
+	struct nfipsec_sa *sa, *dying = NULL;
 
 	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
 				   sa_dst_hash(t->family, &t->dst, t->proto)) {
-		if (nfipsec_tmpl_match_sa(t, sa) && !READ_ONCE(sa->dead))
+		if (!nfipsec_tmpl_match_sa(t, sa) || READ_ONCE(sa->dead) ||
+		    nfipsec_lft_expired(sa))
+			continue;
+		if (!READ_ONCE(sa->dying))
 			return sa;
+		if (!dying)
+			dying = sa;
 	}
-	return NULL;
+	return dying;
 }
 
 int nfipsec_sa_init(void)

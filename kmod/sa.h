@@ -65,8 +65,18 @@ struct nfipsec_sa {
 	u32 flags;			/* NFIPSEC_SA_F_* */
 	/* Changed in place by an update (sa.c): */
 	u32 smark, smask;		/* set-mark; smask 0: none */
-	struct nfipsec_lifetime lft;	/* under lock */
+	struct nfipsec_lifetime lft;	/* WRITE_ONCE, under cfg_lock */
 	u64 add_time;			/* ktime_get_real_seconds() */
+
+	/* Lifetime (lifetime.c); times in boot-time ns, to the tick. */
+	u64 add_ns;
+	u64 use_ns;			/* first use; 0: none yet */
+	u64 last_ns;			/* last use, to a second */
+	atomic64_t lft_bytes, lft_packets;	/* while "counted" */
+	bool counted;			/* lft has a byte or packet limit */
+	bool dying;			/* soft limit reached: not preferred */
+	bool soft_sent;			/* under cfg_lock */
+	u8 soft_limit, hard_limit;	/* enum nfipsec_limit that fired */
 
 	struct crypto_aead *aead;	/* behind its IV generator, if any */
 	u8 ivlen, align, icvlen;
@@ -104,6 +114,7 @@ struct nfipsec_sa_cfg {
 	union nfipsec_addr src, dst;
 	u32 reqid, flags, replay_window;
 	u32 smark, smask;
+	u64 seq_out;
 	struct nfipsec_lifetime lft;
 	struct nfipsec_sa_alg algs[3];
 };
@@ -118,6 +129,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     const union nfipsec_addr *dst,
 				     __be32 spi, u8 proto);
+void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
 		   const union nfipsec_addr *dst, __be32 spi, u8 proto);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);

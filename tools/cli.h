@@ -25,5 +25,8 @@ int do_policy(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 /* state count, policy count: "SAD count N" or "SPD count N". */
 int nfi_print_count(const char *cmd, int argc, char **argv, int info_type);
+/* An NFIPSEC_A_SA nest: parsed (-EPROTO when malformed), printed. */
+int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa);
+void nfi_print_sa(struct nlattr **sa);
 
 #endif

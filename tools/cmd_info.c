@@ -130,6 +130,8 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_ACQUIRE_SENT] = "acquire-sent",
 	[NFIPSEC_STAT_ACQUIRE_ERROR] = "acquire-error",
 	[NFIPSEC_STAT_IN_PMTU] = "in-pmtu",
+	[NFIPSEC_STAT_EXPIRE_SOFT] = "expire-soft",
+	[NFIPSEC_STAT_EXPIRE_HARD] = "expire-hard",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

@@ -79,24 +79,87 @@ static int print_acquire(struct nlattr **tb)
 	return 0;
 }
 
+static const char *const limit_names[] = {
+	[NFIPSEC_LIMIT_BYTES] = "bytes",
+	[NFIPSEC_LIMIT_PACKETS] = "packets",
+	[NFIPSEC_LIMIT_ADD_TIME] = "time-add",
+	[NFIPSEC_LIMIT_USE_TIME] = "time-use",
+	[NFIPSEC_LIMIT_SEQ] = "seq",
+};
+
+/*
+ * As ip xfrm monitor prints it, the SA as state list does, then:
+ * expire src 10.0.0.1 dst 10.0.0.2
+ *	proto esp spi 0x00001000 reqid 1 mode tunnel
+ *	...
+ *	hard 0 limit packets
+ */
+static int print_expire(struct nlattr **tb)
+{
+	static const struct nla_policy pol[NFIPSEC_EXPIRE_A_MAX + 1] = {
+		[NFIPSEC_EXPIRE_A_HARD] = { .type = NLA_U8 },
+		[NFIPSEC_EXPIRE_A_LIMIT] = { .type = NLA_U8 },
+	};
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	struct nlattr *ex[NFIPSEC_EXPIRE_A_MAX + 1];
+	char buf[16];
+
+	if (!tb[NFIPSEC_A_EXPIRE] || nfi_parse_sa(tb[NFIPSEC_A_SA], sa) ||
+	    nla_parse_nested(ex, NFIPSEC_EXPIRE_A_MAX, tb[NFIPSEC_A_EXPIRE],
+			     (struct nla_policy *)pol))
+		return -EPROTO;
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_string("event", "expire");
+	} else {
+		nfi_out_word("expire");
+	}
+	nfi_print_sa(sa);
+	nfi_out_line("\t");
+	nfi_out_u64("hard", nfi_u8(ex[NFIPSEC_EXPIRE_A_HARD], 0));
+	nfi_out_str("limit",
+		    nfi_name_of(limit_names, NFI_ARRAY_SIZE(limit_names),
+				nfi_u8(ex[NFIPSEC_EXPIRE_A_LIMIT], 0), buf,
+				sizeof(buf)));
+	if (nfi_json) {
+		jw_close_object();
+		jw_end();
+	} else {
+		nfi_out_line(NULL);
+	}
+	return 0;
+}
+
 static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlh);
+	const int *only = arg;
+	const char *which = NULL;
 
-	(void)arg;
+	if (*only && gh->cmd != *only)
+		return 0;
 	/* Events of later versions are skipped, as are malformed ones. */
 	if (gh->cmd == NFIPSEC_CMD_ACQUIRE && print_acquire(tb))
-		fprintf(stderr, "nfipsec: monitor: a malformed acquire event\n");
+		which = "acquire";
+	else if (gh->cmd == NFIPSEC_CMD_EXPIRE && print_expire(tb))
+		which = "expire";
+	if (which)
+		fprintf(stderr, "nfipsec: monitor: a malformed %s event\n",
+			which);
 	fflush(stdout);
 	return 0;
 }
 
-/* monitor [ all | acquire ] */
+/* monitor [ all | acquire | expire ] */
 int do_monitor(int argc, char **argv)
 {
-	int err;
+	int only = 0, err;
 
-	if (argc > 0 && strcmp(argv[0], "all") && strcmp(argv[0], "acquire"))
+	if (argc > 0 && !strcmp(argv[0], "acquire"))
+		only = NFIPSEC_CMD_ACQUIRE;
+	else if (argc > 0 && !strcmp(argv[0], "expire"))
+		only = NFIPSEC_CMD_EXPIRE;
+	else if (argc > 0 && strcmp(argv[0], "all"))
 		return nfi_usage_error("monitor: unexpected \"%s\"", argv[0]);
 	if (argc > 1)
 		return nfi_usage_error("monitor: unexpected \"%s\"", argv[1]);
@@ -106,7 +169,7 @@ int do_monitor(int argc, char **argv)
 			NFIPSEC_MCGRP_EVENTS);
 		return 0;
 	}
-	err = nfi_nl_listen(NFIPSEC_MCGRP_EVENTS, print_event, NULL);
+	err = nfi_nl_listen(NFIPSEC_MCGRP_EVENTS, print_event, &only);
 	if (err == -EPERM)
 		return nfi_nl_fail("monitor", err);
 	return err ? 2 : 0;

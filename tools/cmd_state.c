@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 
 #include "cli.h"
@@ -24,8 +25,9 @@ struct sa_alg {
 /* An SA as a command line gives it. */
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
-	bool has_mark, has_mask;
+	bool has_mark, has_mask, has_oseq;
 	uint32_t mark, mask;
+	uint64_t oseq;		/* replay-oseq, replay-oseq-hi */
 	struct nfi_addr src, dst;
 	uint8_t proto, mode;
 	uint32_t spi, reqid, window, flags;
@@ -73,7 +75,7 @@ static const char *const ip_state_flags[] = {
 static const char *const unsupported_words[] = {
 	"encap", "sel", "comp", "mark", "if_id", "offload",
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
-	"replay-seq", "replay-oseq", "replay-seq-hi", "replay-oseq-hi",
+	"replay-seq", "replay-seq-hi",
 };
 
 /* The ID words. 0: taken, 1: usage error, -1: not an ID word. */
@@ -214,6 +216,18 @@ static int take_option(struct nfi_args *a, struct sa_spec *s)
 		s->has_window = true;
 		return nfi_take_u32(a, &s->window);
 	}
+	if (!strcmp(kw, "replay-oseq") || !strcmp(kw, "replay-oseq-hi")) {
+		uint32_t v;
+
+		if (nfi_take_u32(a, &v))
+			return 1;
+		s->has_oseq = true;
+		if (kw[11])	/* -hi */
+			s->oseq = (s->oseq & 0xffffffffULL) | (uint64_t)v << 32;
+		else
+			s->oseq = (s->oseq & ~0xffffffffULL) | v;
+		return 0;
+	}
 	if (!strcmp(kw, "output-mark") || !strcmp(kw, "set-mark")) {
 		s->has_mark = true;
 		if (nfi_take_u32(a, &s->mark))
@@ -330,6 +344,7 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	    (s->has_window &&
 	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
 	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
+	    (s->has_oseq && nla_put_u64(msg, NFIPSEC_SA_A_SEQ_OUT, s->oseq)) ||
 	    /* As ip xfrm: output-mark 0 is no output-mark. */
 	    (s->has_mark && s->mark &&
 	     (nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK, s->mark) ||
@@ -444,6 +459,118 @@ static void print_lifetime(struct nlattr *nest)
 		nfi_out_close();
 }
 
+/* A time of CURRENT: seconds since the epoch; local time in text. */
+static void print_time(const char *key, struct nlattr *a)
+{
+	time_t t;
+	char buf[32];
+
+	if (!a || nla_len(a) != 8) {
+		if (!nfi_json)
+			nfi_out_str(key, "-");
+		return;
+	}
+	t = (time_t)nla_get_u64(a);
+	if (nfi_json) {
+		nfi_out_u64(key, (uint64_t)t);
+		return;
+	}
+	strftime(buf, sizeof(buf), "%Y-%m-%d %T", localtime(&t));
+	nfi_out_str(key, buf);
+}
+
+static uint64_t lft_get(struct nlattr *lft, int type)
+{
+	struct nlattr *a = lft ? nla_find(nla_data(lft), nla_len(lft), type) :
+				 NULL;
+
+	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
+}
+
+/*
+ * What is left of each limit: bytes, packets, seconds (a use-time limit
+ * not started yet: all of it).
+ */
+static void print_left(struct nlattr **cur, struct nlattr *lft)
+{
+	uint64_t now = (uint64_t)time(NULL), v, used, start;
+	bool open = false;
+	int t;
+
+	for (t = NFIPSEC_LFT_A_SOFT_BYTES; t <= NFIPSEC_LFT_A_HARD_USE_SECS;
+	     t++) {
+		v = lft_get(lft, t);
+		if (!v)
+			continue;
+		switch (t) {
+		case NFIPSEC_LFT_A_SOFT_BYTES:
+		case NFIPSEC_LFT_A_HARD_BYTES:
+			used = nfi_u64(cur[NFIPSEC_CUR_A_BYTES], 0);
+			break;
+		case NFIPSEC_LFT_A_SOFT_PACKETS:
+		case NFIPSEC_LFT_A_HARD_PACKETS:
+			used = nfi_u64(cur[NFIPSEC_CUR_A_PACKETS], 0);
+			break;
+		case NFIPSEC_LFT_A_SOFT_ADD_SECS:
+		case NFIPSEC_LFT_A_HARD_ADD_SECS:
+			start = nfi_u64(cur[NFIPSEC_CUR_A_ADD_TIME], now);
+			used = now > start ? now - start : 0;
+			break;
+		default:
+			start = nfi_u64(cur[NFIPSEC_CUR_A_USE_TIME], now);
+			used = now > start ? now - start : 0;
+			break;
+		}
+		if (!open) {
+			nfi_out_line("\t");
+			nfi_out_open("left", "lifetime left:");
+			open = true;
+		}
+		nfi_out_u64(lft_names[t], v > used ? v - used : 0);
+	}
+	if (open)
+		nfi_out_close();
+}
+
+/*
+ *	lifetime current: add 2026-11-28 05:01:02 use - last - bytes 0
+ *	packets 0 dying
+ *	lifetime left: packet-soft 5 packet-hard 10 time-hard 30
+ */
+static void print_current(struct nlattr *nest, struct nlattr *lft)
+{
+	static const struct nla_policy pol[NFIPSEC_CUR_A_MAX + 1] = {
+		[NFIPSEC_CUR_A_ADD_TIME] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_USE_TIME] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_LAST_USE] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_BYTES] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_PACKETS] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_DYING] = { .type = NLA_FLAG },
+	};
+	struct nlattr *cur[NFIPSEC_CUR_A_MAX + 1];
+
+	if (nla_parse_nested(cur, NFIPSEC_CUR_A_MAX, nest,
+			     (struct nla_policy *)pol))
+		return;
+	nfi_out_line("\t");
+	nfi_out_open("current", "lifetime current:");
+	print_time("add", cur[NFIPSEC_CUR_A_ADD_TIME]);
+	print_time("use", cur[NFIPSEC_CUR_A_USE_TIME]);
+	print_time("last", cur[NFIPSEC_CUR_A_LAST_USE]);
+	if (cur[NFIPSEC_CUR_A_BYTES])
+		nfi_out_u64("bytes", nfi_u64(cur[NFIPSEC_CUR_A_BYTES], 0));
+	if (cur[NFIPSEC_CUR_A_PACKETS])
+		nfi_out_u64("packets", nfi_u64(cur[NFIPSEC_CUR_A_PACKETS], 0));
+	if (cur[NFIPSEC_CUR_A_DYING]) {
+		if (nfi_json)
+			jw_u64("dying", 1);
+		else
+			nfi_out_word("dying");
+	}
+	nfi_out_close();
+	print_left(cur, lft);
+}
+
 static void print_sa_stats(struct nlattr **sa)
 {
 	struct nlattr *a, *stats = sa[NFIPSEC_SA_A_STATS];
@@ -509,7 +636,7 @@ static void print_flags(uint32_t flags)
 	nfi_out_close_list();
 }
 
-static int parse_sa(struct nlattr *nest, struct nlattr **sa)
+int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 {
 	static const struct nla_policy pol[NFIPSEC_SA_A_MAX + 1] = {
 		[NFIPSEC_SA_A_PROTO] = { .type = NLA_U8 },
@@ -527,6 +654,7 @@ static int parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_STATS] = { .type = NLA_NESTED },
 		[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_U64 },
 		[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_U64 },
+		[NFIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
 	};
 	static const int addrs[] = { NFIPSEC_SA_A_SRC, NFIPSEC_SA_A_DST };
 
@@ -544,15 +672,27 @@ static int parse_sa(struct nlattr *nest, struct nlattr **sa)
 static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
-	char buf[INET6_ADDRSTRLEN];
 	int *count = arg;
 
 	(void)nlh;
-	if (parse_sa(tb[NFIPSEC_A_SA], sa))
+	if (nfi_parse_sa(tb[NFIPSEC_A_SA], sa))
 		return -EPROTO;
 	(*count)++;
 	if (nfi_json)
 		jw_open_object(NULL);
+	nfi_print_sa(sa);
+	if (nfi_json)
+		jw_close_object();
+	else
+		nfi_out_line(NULL);
+	return 0;
+}
+
+/* The members of one SA (state list, monitor's expire). */
+void nfi_print_sa(struct nlattr **sa)
+{
+	char buf[INET6_ADDRSTRLEN];
+
 	nfi_print_addr("src", sa[NFIPSEC_SA_A_SRC]);
 	nfi_print_addr("dst", sa[NFIPSEC_SA_A_DST]);
 	nfi_out_line("\t");
@@ -586,13 +726,10 @@ static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		print_alg("auth", sa[NFIPSEC_SA_A_ALG_AUTH]);
 	if (sa[NFIPSEC_SA_A_LIFETIME])
 		print_lifetime(sa[NFIPSEC_SA_A_LIFETIME]);
+	if (nfi_stats_level && sa[NFIPSEC_SA_A_CURRENT])
+		print_current(sa[NFIPSEC_SA_A_CURRENT], sa[NFIPSEC_SA_A_LIFETIME]);
 	if (nfi_stats_level)
 		print_sa_stats(sa);
-	if (nfi_json)
-		jw_close_object();
-	else
-		nfi_out_line(NULL);
-	return 0;
 }
 
 /* Commands */

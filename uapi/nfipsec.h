@@ -54,7 +54,10 @@
  *   REPLAY_WINDOW, FLAGS, LIFETIME, SET_MARK and SET_MARK_MASK (ip xfrm's
  *   output-mark, as XFRM applies it: the outer packets the SA sends, and
  *   the packets it decrypts, get mark = (mark & ~MASK) | (SET_MARK & MASK);
- *   MASK defaults to 0xffffffff). SA_NEW fails with -EEXIST when the
+ *   MASK defaults to 0xffffffff), and, on SA_NEW only, SEQ_OUT (ip xfrm's
+ *   replay-oseq: the last sequence number sent; the next is one more; at
+ *   most 2^32 - 1 without ESN). The IV generator's salt is new with every
+ *   SA, so no SEQ_OUT makes an IV repeat. SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET updates an existing SA in place, as XFRM
  *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK
  *   when given; its sequence numbers, window and counters go on. SA_SET
@@ -74,7 +77,8 @@
  *   ALG_* nests carry no NFIPSEC_ALG_A_KEY.
  *   Reply: NFIPSEC_A_SA per SA, with everything given at creation plus
  *   NFIPSEC_SA_A_STATS (nest of NFIPSEC_SA_STAT_*), NFIPSEC_SA_A_SEQ_OUT and
- *   NFIPSEC_SA_A_REPLAY_TOP (u64, the highest authenticated inbound number).
+ *   NFIPSEC_SA_A_REPLAY_TOP (u64, the highest authenticated inbound number)
+ *   and NFIPSEC_SA_A_CURRENT (nest of NFIPSEC_CUR_A_*: times, counts, dying).
  *
  * NFIPSEC_CMD_SA_FLUSH (do)
  *   Request: optionally NFIPSEC_A_SA with PROTO: remove every SA (of proto).
@@ -123,6 +127,24 @@
  *   NFIPSEC_A_POLICY (POSITION, DIR, SEL, TMPL of the policy) and
  *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
  *   protocol and ports). Rate-limited per policy to one a second.
+ *
+ * NFIPSEC_CMD_EXPIRE
+ *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without
+ *   keys) and NFIPSEC_A_EXPIRE (HARD, LIMIT: which limit). Limits are
+ *   enforced, as XFRM does, with these differences: time runs on the
+ *   monotonic clock (boot time), and the first use and byte and packet
+ *   counts start at authenticated packets only, so forged packets cannot
+ *   age an SA.
+ *   - Soft (HARD 0), once per SA: the SA is marked dying (CURRENT's DYING)
+ *     and keeps working; outbound traffic moves to a newer SA of the same
+ *     template when one exists (rekeying without loss).
+ *   - Hard (HARD 1): the SA is removed, then the event is sent. The packet
+ *     that reaches a byte or packet limit is the last one it carries.
+ *   - Sequence numbers: an SA without ESN is soft-expired (LIMIT SEQ) when
+ *     2^32 - 2^24 numbers are used, and hard-expired when none is left;
+ *     with ESN at 2^64 - 2^32 and at the end. XFRM drops silently instead.
+ *   SA_SET with new limits makes an SA live again (no longer dying), as
+ *   XFRM's update does; its counts go on.
  */
 #ifndef _UAPI_NFIPSEC_H
 #define _UAPI_NFIPSEC_H
@@ -147,6 +169,7 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_POLICY_MOVE,
 	NFIPSEC_CMD_ACQUIRE,
 	NFIPSEC_CMD_SET_INFO,
+	NFIPSEC_CMD_EXPIRE,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1
@@ -161,6 +184,7 @@ enum nfipsec_attr {
 	NFIPSEC_A_STATS,	/* nest, enum nfipsec_stat */
 	NFIPSEC_A_SHOW_KEYS,	/* flag */
 	NFIPSEC_A_PACKET,	/* nest, NFIPSEC_SEL_A_* */
+	NFIPSEC_A_EXPIRE,	/* nest, NFIPSEC_EXPIRE_A_* */
 
 	__NFIPSEC_A_MAX,
 	NFIPSEC_A_MAX = __NFIPSEC_A_MAX - 1
@@ -221,11 +245,12 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_ALG_AUTH,		/* nest, NFIPSEC_ALG_A_* */
 	NFIPSEC_SA_A_LIFETIME,		/* nest, NFIPSEC_LFT_A_* */
 	NFIPSEC_SA_A_STATS,		/* nest, NFIPSEC_SA_STAT_* (reply) */
-	NFIPSEC_SA_A_SEQ_OUT,		/* u64 (reply) */
+	NFIPSEC_SA_A_SEQ_OUT,		/* u64 */
 	NFIPSEC_SA_A_REPLAY_TOP,	/* u64 (reply) */
 	NFIPSEC_SA_A_PAD,
 	NFIPSEC_SA_A_SET_MARK,		/* u32, see below */
 	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0xffffffff */
+	NFIPSEC_SA_A_CURRENT,		/* nest, NFIPSEC_CUR_A_* (reply) */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1
@@ -263,6 +288,49 @@ enum nfipsec_lft_attr {
 
 	__NFIPSEC_LFT_A_MAX,
 	NFIPSEC_LFT_A_MAX = __NFIPSEC_LFT_A_MAX - 1
+};
+
+/*
+ * Where an SA's lifetime stands (replies, events). Times are the wall
+ * clock's, in seconds since the epoch, computed from the monotonic clock
+ * nfipsec enforces limits with (setting the date changes no deadline).
+ * USE_TIME is the first use, LAST_USE the last one, to a second: a packet
+ * sent, or received and authenticated; absent when the SA was never used.
+ * BYTES and PACKETS are what the byte and packet limits count (present
+ * when the SA has such a limit): inner packets, as XFRM counts them, sent
+ * or authenticated. DYING: the soft limit was reached (see EXPIRE).
+ */
+enum nfipsec_cur_attr {
+	NFIPSEC_CUR_A_UNSPEC,
+	NFIPSEC_CUR_A_ADD_TIME,		/* u64 */
+	NFIPSEC_CUR_A_USE_TIME,		/* u64 */
+	NFIPSEC_CUR_A_LAST_USE,		/* u64 */
+	NFIPSEC_CUR_A_BYTES,		/* u64 */
+	NFIPSEC_CUR_A_PACKETS,		/* u64 */
+	NFIPSEC_CUR_A_DYING,		/* flag */
+	NFIPSEC_CUR_A_PAD,
+
+	__NFIPSEC_CUR_A_MAX,
+	NFIPSEC_CUR_A_MAX = __NFIPSEC_CUR_A_MAX - 1
+};
+
+/* Which limit ended an SA's life (NFIPSEC_EXPIRE_A_LIMIT). */
+enum nfipsec_limit {
+	NFIPSEC_LIMIT_UNSPEC,
+	NFIPSEC_LIMIT_BYTES,
+	NFIPSEC_LIMIT_PACKETS,
+	NFIPSEC_LIMIT_ADD_TIME,		/* seconds since it was added */
+	NFIPSEC_LIMIT_USE_TIME,		/* seconds since its first use */
+	NFIPSEC_LIMIT_SEQ,		/* outbound sequence numbers */
+};
+
+enum nfipsec_expire_attr {
+	NFIPSEC_EXPIRE_A_UNSPEC,
+	NFIPSEC_EXPIRE_A_HARD,		/* u8: 0 soft, 1 hard */
+	NFIPSEC_EXPIRE_A_LIMIT,		/* u8, enum nfipsec_limit */
+
+	__NFIPSEC_EXPIRE_A_MAX,
+	NFIPSEC_EXPIRE_A_MAX = __NFIPSEC_EXPIRE_A_MAX - 1
 };
 
 /* Counters of one SA (u64 each). */
@@ -407,6 +475,10 @@ enum nfipsec_stat {
 						 * an ESP packet of ours, applied
 						 * to the route to its peer
 						 */
+	NFIPSEC_STAT_EXPIRE_SOFT,		/* SAs that reached a soft
+						 * limit (EXPIRE, hard 0)
+						 */
+	NFIPSEC_STAT_EXPIRE_HARD,		/* SAs a hard limit removed */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

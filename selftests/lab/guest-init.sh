@@ -33,8 +33,12 @@ ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# The guest's own /tmp covers the host's: a checkout there (a clone in
+# /tmp) stays reachable under /run/host-tmp (paths rewritten below).
+mkdir -p /run/host-tmp
+mount --bind /tmp /run/host-tmp
+mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /run/netns /run/lock
@@ -47,6 +51,9 @@ cat /dev/kmsg > /mnt/kmsg.txt 2>/mnt/kmsg.err &
 kmsg_pid=$!
 # shellcheck disable=SC1091
 . /mnt/run.env
+TOP=${TOP/#\/tmp\//\/run\/host-tmp\/}
+KO_DIR=${KO_DIR/#\/tmp\//\/run\/host-tmp\/}
+SCRIPT=${SCRIPT/#\/tmp\//\/run\/host-tmp\/}
 # Scripts talk on hvc0 (shell mode keeps the serial console).
 if [ "$MODE" != shell ] && [ -c /dev/hvc0 ]; then
 	exec >/dev/hvc0 2>&1

@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=90
+# SA lifetimes, enforced (issue 8), on the standard topology with nfipsec on
+# both routers and short limits; EXPIRE events read from "nfipsec -j -s
+# monitor expire" on each router:
+#  - packets, outbound: soft at the 3rd packet, hard at the 5th; exactly 5
+#    pings pass, the SA is removed and the policy then drops (ACQUIRE, no
+#    cleartext on the wire); "lifetime left" counts down;
+#  - bytes, inbound: the byte limits count authenticated inner bytes;
+#    forged ESP (bad ICV) for the SA ages nothing (no use time, no count);
+#  - add time (soft 2 s, hard 4 s) and use time (soft 1 s, hard 2 s from
+#    the first packet, nothing before it): never early, at most a little
+#    late;
+#  - rekey without loss: a new SA added on the soft event takes the traffic
+#    of a continuous ping, which loses nothing; an update makes a dying SA
+#    live again;
+#  - sequence numbers: soft near the end, hard when used up (with the
+#    event), the last number sent being 2^32 - 1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+require_module
+tunnel_topology || { fail topology "setup failed"; finish; }
+
+GCM="aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128"
+MON_A=/tmp/lft-mon-a.txt MON_B=/tmp/lft-mon-b.txt
+
+# sa SRC DST SPI [WORDS...]: an ip-xfrm line adding a tunnel SA of reqid 1.
+sa() {
+	echo "state add src $1 dst $2 proto esp spi $3 reqid 1 mode tunnel replay-window 64 $GCM ${*:4}"
+}
+
+# The policies of both LANs, and the SAs from rb to ra (no limits); each
+# part below adds its own ra-to-rb pair.
+tunnel_conf a 4 "$GCM" | grep policy | tunnel_apply "$ra" nfipsec ||
+	fail config-a "nfipsec refused the configuration"
+tunnel_conf b 4 "$GCM" | grep policy | tunnel_apply "$rb" nfipsec ||
+	fail config-b "nfipsec refused the configuration"
+sa "$B4" "$A4" $SPI_BA | nfipsec -n "$ra" -b - || fail config-a-in refused
+sa "$B4" "$A4" $SPI_BA | nfipsec -n "$rb" -b - || fail config-b-out refused
+
+# event_line FILE SPI HARD: REPLY = the EXPIRE event (a JSON line) of SPI,
+# soft (HARD 0) or hard (1).
+event_line() {
+	local line
+	while IFS= read -r line; do
+		[[ $line == *"\"spi\":\"$2\""* && $line == *"\"hard\":$3,"* ]] &&
+			{ REPLY=$line; return 0; }
+	done < "$1"
+	return 1
+}
+
+# seen_at VAR FILE SPI HARD: wait (10 s) for the event; VAR = the time it
+# was seen, in ms since the epoch.
+seen_at() {
+	wait_until 10 event_line "$2" "$3" "$4" || return 1
+	printf -v "$1" '%s' $(( ${EPOCHREALTIME/./} / 1000 ))
+}
+
+now_ms() { REPLY=$(( ${EPOCHREALTIME/./} / 1000 )); }
+
+# The monitors print nothing until an event: each is ready once it shows
+# the hard expiry of a probe SA (time-hard 1), added again until seen.
+nfipsec -n "$ra" -j -s monitor expire > "$MON_A" 2>&1 </dev/null &
+bg_pids+=($!)
+nfipsec -n "$rb" -j -s monitor expire > "$MON_B" 2>&1 </dev/null &
+bg_pids+=($!)
+monitors_ready() {
+	event_line "$MON_A" 0x0000900$probe 1 &&
+		event_line "$MON_B" 0x0000900$probe 1 && return 0
+	probe=$((probe + 1))
+	[ $probe -lt 8 ] || return 1
+	sa 10.9.9.1 10.9.9.2 0x900$probe limit time-hard 1 | nfipsec -n "$ra" -b -
+	sa 10.9.9.1 10.9.9.2 0x900$probe limit time-hard 1 | nfipsec -n "$rb" -b -
+	wait_until 3 event_line "$MON_B" 0x0000900$probe 1
+	event_line "$MON_A" 0x0000900$probe 1 && event_line "$MON_B" 0x0000900$probe 1
+}
+probe=-1
+wait_until 25 monitors_ready && pass monitors-ready ||
+	fail monitors-ready "no probe EXPIRE seen: $(head -c 300 "$MON_A") / $(head -c 300 "$MON_B")"
+
+# ra_cur SPI: REPLY = "packets N" of ra's SA to rb, " dying" added when
+# it is (its lifetime current line, from state get -s).
+ra_cur() {
+	local out
+	out=$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi "$1" 2>&1)
+	out=${out//[$'\n\t']/ }
+	REPLY="none: $out"
+	[[ $out =~ lifetime\ current:.*\ packets\ ([0-9]+)(\ dying)?\ +lifetime\ left ]] &&
+		REPLY="packets ${BASH_REMATCH[1]}${BASH_REMATCH[2]}"
+}
+
+## Packets, outbound: soft 3, hard 5.
+{ sa "$A4" "$B4" 0x1100 limit packet-soft 3 limit packet-hard 5; } | nfipsec -n "$ra" -b - &&
+	sa "$A4" "$B4" 0x1100 | nfipsec -n "$rb" -b - || fail packets-config refused
+check_match packets-left-initial "lifetime left: packet-soft 3 packet-hard 5" \
+	"$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi 0x1100)"
+check packets-two ip netns exec "$h1" ping -c 2 -i 0.2 -W 2 192.168.186.10
+check_match packets-left-after-two "lifetime left: packet-soft 1 packet-hard 3" \
+	"$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi 0x1100)"
+nos0=$(ns_stat "$ra" out-no-states) xs0=$(ns_stat "$ra" expire-soft) xh0=$(ns_stat "$ra" expire-hard)
+cap=/tmp/lft-wire.pcap
+capture_start tpid "$wire" br0 "$cap" || fail packets-capture "tcpdump did not start"
+out=$(ip netns exec "$h1" ping -c 6 -i 0.3 -W 1 192.168.186.10 2>&1)
+capture_stop tpid
+check_match packets-three-more-pass ", 3 received" "$out"
+seen_at t_soft "$MON_A" 0x00001100 0 && pass packets-soft-event ||
+	fail packets-soft-event "$(cat "$MON_A" | tail -c 400)"
+check_match packets-soft-at-3 '"current":\{[^}]*"packets":3[,}].*"hard":0,"limit":"packets"' "$REPLY"
+seen_at t_hard "$MON_A" 0x00001100 1 && pass packets-hard-event ||
+	fail packets-hard-event "$(cat "$MON_A" | tail -c 400)"
+check_match packets-hard-at-5 '"current":\{[^}]*"packets":5[,}].*"hard":1,"limit":"packets"' "$REPLY"
+check_fail packets-sa-removed 2 "No such|no SA" nfipsec -n "$ra" state get dst "$B4" proto esp spi 0x1100
+check_eq packets-rb-got-5 5 "$(sa_stat "$rb" "$B4" 0x1100 packets)"
+check_eq packets-no-sa-drops $((nos0 + 3)) "$(ns_stat "$ra" out-no-states)"
+check_eq packets-expire-counted "$((xs0 + 1)) $((xh0 + 1))" "$(ns_stat "$ra" expire-soft) $(ns_stat "$ra" expire-hard)"
+wire_check packets "$cap" 6 "$A4" "$B4"
+
+## Bytes, inbound on rb: soft 200, hard 400 bytes of 84-byte pings: 5 pass.
+## First, forged ESP for the SA (a bad ICV) ages nothing.
+sa "$A4" "$B4" 0x1200 | nfipsec -n "$ra" -b - &&
+	sa "$A4" "$B4" 0x1200 limit byte-soft 200 limit byte-hard 400 | nfipsec -n "$rb" -b - ||
+	fail bytes-config refused
+ip netns exec "$ra" python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50)
+for i in range(1, 11):
+    s.sendto(struct.pack("!II", 0x1200, i) + bytes(64), ("'"$B4"'", 0))
+'
+wait_until 5 eval '[ "$(sa_stat "$rb" "$B4" 0x1200 integrity)" = 10 ]' &&
+	pass bytes-forged-refused ||
+	fail bytes-forged-refused "integrity $(sa_stat "$rb" "$B4" 0x1200 integrity)"
+check_match bytes-forged-ages-nothing "lifetime current: add [-0-9]+ [:0-9]+ use - last - bytes 0 packets 0 " \
+	"$(nfipsec -n "$rb" -s state get dst "$B4" proto esp spi 0x1200 | tr -s '\n\t' '  ')"
+out=$(ip netns exec "$h1" ping -c 7 -i 0.3 -W 1 192.168.186.10 2>&1)
+check_match bytes-five-pass ", 5 received" "$out"
+seen_at t "$MON_B" 0x00001200 0 && pass bytes-soft-event ||
+	fail bytes-soft-event "$(tail -c 400 "$MON_B")"
+check_match bytes-soft-at-252 '"current":\{[^}]*"bytes":252,"packets":3[,}].*"limit":"bytes"' "$REPLY"
+seen_at t "$MON_B" 0x00001200 1 && pass bytes-hard-event ||
+	fail bytes-hard-event "$(tail -c 400 "$MON_B")"
+check_match bytes-hard-at-420 '"current":\{[^}]*"bytes":420,"packets":5[,}].*"hard":1,"limit":"bytes"' "$REPLY"
+check_fail bytes-sa-removed 2 "No such|no SA" nfipsec -n "$rb" state get dst "$B4" proto esp spi 0x1200
+echo "state delete src $A4 dst $B4 proto esp spi 0x1200" | nfipsec -n "$ra" -b -
+
+## Add time: soft 2 s, hard 4 s, on ra's SA, idle. Never early; late by
+## at most 1.5 s (the work's tick and the lab's slowness).
+now_ms; t0=$REPLY
+sa "$A4" "$B4" 0x1400 limit time-soft 2 limit time-hard 4 | nfipsec -n "$ra" -b - ||
+	fail addtime-config refused
+now_ms; t1=$REPLY
+seen_at t_soft "$MON_A" 0x00001400 0 && pass addtime-soft-event ||
+	fail addtime-soft-event "$(tail -c 400 "$MON_A")"
+check_match addtime-soft-limit '"hard":0,"limit":"time-add"' "$REPLY"
+seen_at t_hard "$MON_A" 0x00001400 1 && pass addtime-hard-event ||
+	fail addtime-hard-event "$(tail -c 400 "$MON_A")"
+check_match addtime-hard-limit '"hard":1,"limit":"time-add"' "$REPLY"
+((t_soft - t0 >= 1900 && t_soft - t1 <= 3500)) && pass addtime-soft-on-time ||
+	fail addtime-soft-on-time "seen $((t_soft - t0)) ms after the add began, $((t_soft - t1)) ms after it ended"
+((t_hard - t0 >= 3900 && t_hard - t1 <= 5500)) && pass addtime-hard-on-time ||
+	fail addtime-hard-on-time "seen $((t_hard - t0)) ms after the add began, $((t_hard - t1)) ms after it ended"
+
+## Use time: soft 1 s, hard 2 s after the first packet; nothing before.
+{ sa "$A4" "$B4" 0x1500 limit time-use-soft 1 limit time-use-hard 2; } | nfipsec -n "$ra" -b - &&
+	sa "$A4" "$B4" 0x1500 | nfipsec -n "$rb" -b - || fail usetime-config refused
+nap 2.5
+event_line "$MON_A" 0x00001500 0 && fail usetime-nothing-unused "$REPLY" ||
+	pass usetime-nothing-unused
+check_match usetime-unused-shown "lifetime current: add [-0-9]+ [:0-9]+ use - last -" \
+	"$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi 0x1500)"
+now_ms; t0=$REPLY
+check usetime-ping ip netns exec "$h1" ping -c 1 -W 2 192.168.186.10
+now_ms; t1=$REPLY
+seen_at t_soft "$MON_A" 0x00001500 0 && pass usetime-soft-event ||
+	fail usetime-soft-event "$(tail -c 400 "$MON_A")"
+check_match usetime-soft-limit '"hard":0,"limit":"time-use"' "$REPLY"
+seen_at t_hard "$MON_A" 0x00001500 1 && pass usetime-hard-event ||
+	fail usetime-hard-event "$(tail -c 400 "$MON_A")"
+((t_soft - t0 >= 900 && t_soft - t1 <= 2500)) && pass usetime-soft-on-time ||
+	fail usetime-soft-on-time "seen $((t_soft - t0)) ms after the ping began, $((t_soft - t1)) ms after it ended"
+((t_hard - t0 >= 1900 && t_hard - t1 <= 3500)) && pass usetime-hard-on-time ||
+	fail usetime-hard-on-time "seen $((t_hard - t0)) ms after the ping began, $((t_hard - t1)) ms after it ended"
+
+## Rekey without loss: 0x1600 (soft at 20 packets, hard at 200) carries a
+## ping every 50 ms; on its soft event the next pair (0x1700) is added,
+## rb's inbound SA first. Not one echo is lost, and 0x1600 then carries
+## nothing: the newer SA is preferred to the dying one.
+sa "$A4" "$B4" 0x1600 | nfipsec -n "$rb" -b - &&
+	sa "$A4" "$B4" 0x1600 limit packet-soft 20 limit packet-hard 200 | nfipsec -n "$ra" -b - ||
+	fail rekey-config refused
+ip netns exec "$h1" ping -c 80 -i 0.05 -W 2 192.168.186.10 > /tmp/lft-ping.txt 2>&1 &
+ping_pid=$!
+bg_pids+=("$ping_pid")
+if seen_at t "$MON_A" 0x00001600 0; then
+	pass rekey-soft-event
+	sa "$A4" "$B4" 0x1700 | nfipsec -n "$rb" -b - &&
+		sa "$A4" "$B4" 0x1700 | nfipsec -n "$ra" -b - || fail rekey-new-sa refused
+else
+	fail rekey-soft-event "$(tail -c 400 "$MON_A")"
+fi
+wait "$ping_pid"
+check_match rekey-no-loss "80 packets transmitted, 80 received" "$(cat /tmp/lft-ping.txt)"
+ra_cur 0x1600; old=$REPLY
+[[ $old =~ ^packets\ ([0-9]+)\ dying$ ]] && ((BASH_REMATCH[1] >= 20 && BASH_REMATCH[1] < 80)) &&
+	pass rekey-old-dying || fail rekey-old-dying "0x1600: $old"
+check ping-after-rekey ip netns exec "$h1" ping -c 2 -i 0.2 -W 2 192.168.186.10
+ra_cur 0x1600; check_eq rekey-old-idle "$old" "$REPLY"
+[ "$(sa_stat "$rb" "$B4" 0x1700 packets)" -gt 2 ] 2>/dev/null && pass rekey-new-carries ||
+	fail rekey-new-carries "0x1700 on rb: $(sa_stat "$rb" "$B4" 0x1700 packets)"
+# An update (new limits) makes the dying SA live again, counts kept.
+sa "$A4" "$B4" 0x1600 limit packet-soft 1000 limit packet-hard 2000 |
+	sed 's/state add/state update/' | nfipsec -n "$ra" -b - || fail rekey-update refused
+ra_cur 0x1600
+check_eq rekey-update-revives "${old% dying}" "$REPLY"
+
+## Sequence numbers (no ESN): the SA starts at 0xfffffffc (replay-oseq);
+## it is soft-expired at once (less than 2^24 left), carries the last
+## three numbers, and is hard-expired when none is left: XFRM drops
+## silently there. (The rekey's SAs go first: the dying SA would lose its
+## traffic to them.)
+printf 'state delete src %s dst %s proto esp spi %s\n' "$A4" "$B4" 0x1600 "$A4" "$B4" 0x1700 |
+	nfipsec -n "$ra" -b - || fail seq-cleanup refused
+sa "$A4" "$B4" 0x1800 | nfipsec -n "$rb" -b - &&
+	sa "$A4" "$B4" 0x1800 replay-oseq 0xfffffffc | nfipsec -n "$ra" -b - ||
+	fail seq-config refused
+check_fail seq-update-refused 2 "update cannot change replay-oseq" \
+	nfipsec -n "$ra" state update src "$A4" dst "$B4" proto esp spi 0x1800 reqid 1 \
+	mode tunnel replay-window 64 aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128 \
+	replay-oseq 1
+se0=$(ns_stat "$ra" out-state-seq-error)
+out=$(ip netns exec "$h1" ping -c 5 -i 0.3 -W 1 192.168.186.10 2>&1)
+check_match seq-three-pass ", 3 received" "$out"
+seen_at t "$MON_A" 0x00001800 0 && check_match seq-soft-event '"hard":0,"limit":"seq"' "$REPLY" ||
+	fail seq-soft-event "$(tail -c 400 "$MON_A")"
+seen_at t "$MON_A" 0x00001800 1 && check_match seq-hard-event '"hard":1,"limit":"seq"' "$REPLY" ||
+	fail seq-hard-event "$(tail -c 400 "$MON_A")"
+check_eq seq-error-counted $((se0 + 1)) "$(ns_stat "$ra" out-state-seq-error)"
+check_eq seq-rb-top 4294967295 "$(sa_stat "$rb" "$B4" 0x1800 replay-top)"
+
+rm -f "$MON_A" "$MON_B" /tmp/lft-ping.txt "$cap" "$cap.err"
+finish
