@@ -14,7 +14,7 @@
 #    late;
 #  - rekey without loss: a new SA added on the soft event takes the traffic
 #    of a continuous ping, which loses nothing; an update makes a dying SA
-#    live again;
+#    live again; a dying SA is left for an older one that is not;
 #  - sequence numbers: soft near the end, hard when used up (with the
 #    event), the last number sent being 2^32 - 1.
 . "$(dirname "$0")/lib.sh"
@@ -214,12 +214,23 @@ sa "$A4" "$B4" 0x1600 limit packet-soft 1000 limit packet-hard 2000 |
 ra_cur 0x1600
 check_eq rekey-update-revives "${old% dying}" "$REPLY"
 
+## A dying SA is left for an older one that is not: 0x1a00, newer than
+## 0x1900, is dying after its 2nd packet; the next 3 take 0x1900.
+printf 'state delete src %s dst %s proto esp spi %s\n' "$A4" "$B4" 0x1600 "$A4" "$B4" 0x1700 |
+	nfipsec -n "$ra" -b - || fail dying-cleanup refused
+{ sa "$A4" "$B4" 0x1900; sa "$A4" "$B4" 0x1a00; } | nfipsec -n "$rb" -b - &&
+	{ sa "$A4" "$B4" 0x1900; sa "$A4" "$B4" 0x1a00 limit packet-soft 2; } |
+	nfipsec -n "$ra" -b - || fail dying-config refused
+check dying-pings ip netns exec "$h1" ping -c 5 -i 0.3 -W 2 192.168.186.10
+check_eq dying-newer-carried-2 2 "$(sa_stat "$rb" "$B4" 0x1a00 packets)"
+check_eq dying-older-carried-3 3 "$(sa_stat "$rb" "$B4" 0x1900 packets)"
+
 ## Sequence numbers (no ESN): the SA starts at 0xfffffffc (replay-oseq);
 ## it is soft-expired at once (less than 2^24 left), carries the last
 ## three numbers, and is hard-expired when none is left: XFRM drops
-## silently there. (The rekey's SAs go first: the dying SA would lose its
+## silently there. (The SAs above go first: the dying SA would lose its
 ## traffic to them.)
-printf 'state delete src %s dst %s proto esp spi %s\n' "$A4" "$B4" 0x1600 "$A4" "$B4" 0x1700 |
+printf 'state delete src %s dst %s proto esp spi %s\n' "$A4" "$B4" 0x1900 "$A4" "$B4" 0x1a00 |
 	nfipsec -n "$ra" -b - || fail seq-cleanup refused
 sa "$A4" "$B4" 0x1800 | nfipsec -n "$rb" -b - &&
 	sa "$A4" "$B4" 0x1800 replay-oseq 0xfffffffc | nfipsec -n "$ra" -b - ||
