@@ -4,7 +4,8 @@
 # Two sites joined by an ESP tunnel through nfipsec on both routers, on the
 # standard topology (lib_tunnel.sh): IPv4 and IPv6, inner and outer (4-in-4,
 # 6-in-4, 4-in-6, 6-in-6). Pings both ways, the wire carries only ESP, and
-# per-SA packet and byte counters equal the traffic; an inner packet larger
+# per-SA packet and byte counters equal the traffic; both directions keyed
+# alike, no IV on the wire twice; an inner packet larger
 # than the WAN MTU leaves as outer fragments and is reassembled before
 # decryption.
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +42,12 @@ for outer in 4 6; do
 	# carrying a LAN address in clear. (Router-to-router neighbour
 	# discovery and MLD are no leak and are not counted.)
 	wire_check "$t" "$cap" 12 "$me" "$peer"
+	# Both directions have the same key (tunnel_conf) and send sequence
+	# numbers 1 to 6: IVs made of sequence numbers alone would repeat
+	# 6 times; the IV generators' (seqiv) never do.
+	out=$(/usr/bin/python3 "$(dirname "$0")/iv_check.py" "$cap" 8)
+	check_eq "$t.wire-no-iv-twice" "esp 12 ivs 12 shared-seq 6" "$out" ||
+		keep_artifact "$cap"
 
 	# An inner packet of 1500 bytes without DF: the ESP packet leaves the
 	# router as outer fragments (1500-byte WAN MTU), reassembled before
