@@ -77,6 +77,57 @@ void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
 			  &nfipsec_genl_family, 0, cmd);
 }
 
+/*
+ * An event to the events group, in process context: a message with cmd's
+ * header, or NULL when no one listens (or no memory: events are best
+ * effort, as XFRM's). The caller adds attributes, then sends it or frees it.
+ */
+struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
+				       void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+		return NULL;
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &nfipsec_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
+			   void *hdr)
+{
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
+				GFP_KERNEL);
+}
+
+/* A flush (SA_FLUSH, POLICY_FLUSH): nest holds attr = value, if value >= 0. */
+void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
+			    int attr, int value)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
+	if (!msg)
+		return;
+	nest = nla_nest_start(msg, nest_type);
+	if (!nest || (value >= 0 && nla_put_u8(msg, attr, value))) {
+		nlmsg_free(msg);
+		return;
+	}
+	nla_nest_end(msg, nest);
+	nfipsec_nl_event_send(nn, msg, hdr);
+}
+
 static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));

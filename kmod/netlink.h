@@ -18,6 +18,13 @@ int nfipsec_nl_put_addr(struct sk_buff *skb, int type,
 void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
 			 u8 cmd);
 
+struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
+				       void **hdr);
+void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
+			   void *hdr);
+void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
+			    int attr, int value);
+
 /* nl_sa.c */
 int nfipsec_nl_sa_new(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_sa_set(struct sk_buff *skb, struct genl_info *info);
@@ -29,6 +36,7 @@ int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int nfipsec_nl_sa_dump_done(struct netlink_callback *cb);
 void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		       bool hard, u8 limit);
+void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa);
 
 /* nl_policy.c */
 int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info);
@@ -42,6 +50,8 @@ int nfipsec_nl_pol_dump(struct sk_buff *skb, struct netlink_callback *cb);
 struct nfipsec_policy;
 int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 				 const struct nfipsec_policy *pol, u32 pos);
+void nfipsec_nl_policy_event(struct nfipsec_net *nn, u8 cmd,
+			     const struct nfipsec_policy *pol);
 int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
 		       const struct nfipsec_flow *fl);
 

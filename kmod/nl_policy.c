@@ -308,6 +308,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	nfipsec_policy_insert(nn, pol, pos);
 	nfipsec_offload_policies_changed(nn);
+	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 
@@ -354,6 +355,7 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	if (old) {
 		pol_replace(old, pol);
 		nfipsec_offload_policies_changed(nn);
+		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_SET, pol);
 	}
 	mutex_unlock(&nn->cfg_lock);
 	if (!old) {
@@ -404,6 +406,7 @@ int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->cfg_lock);
 	pol = pol_lookup(nn, info, tb, &pos, &err);
 	if (pol) {
+		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_DEL, pol);
 		nfipsec_policy_unlink(nn, pol);
 		nfipsec_policy_free(pol);
 		nfipsec_offload_policies_changed(nn);
@@ -478,6 +481,37 @@ int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 	return 0;
 }
 
+/*
+ * POLICY_NEW, _SET, _DEL, _MOVE to the events group: the policy with its
+ * position, as it is (after a move: where it went) or was (delete).
+ */
+void nfipsec_nl_policy_event(struct nfipsec_net *nn, u8 cmd,
+			     const struct nfipsec_policy *pol)
+{
+	const struct nfipsec_policy *p;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	u32 pos = 0;
+	void *hdr;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
+	if (!msg)
+		return;
+	list_for_each_entry(p, &nn->policies, list) {
+		if (p == pol)
+			break;
+		pos++;
+	}
+	nest = nla_nest_start(msg, NFIPSEC_A_POLICY);
+	if (!nest || nfipsec_nl_fill_policy_attrs(msg, pol, pos)) {
+		nlmsg_free(msg);
+		return;
+	}
+	nla_nest_end(msg, nest);
+	nfipsec_nl_event_send(nn, msg, hdr);
+}
+
 static int pol_fill(struct sk_buff *skb, const struct nfipsec_policy *pol,
 		    u32 pos, u32 portid, u32 seq, int flags)
 {
@@ -544,6 +578,8 @@ int nfipsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
 	nfipsec_policy_flush(nn, dir);
 	nfipsec_offload_policies_changed(nn);
 	nfipsec_net_hooks_put(nn);
+	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_POLICY_FLUSH, NFIPSEC_A_POLICY,
+			       NFIPSEC_POLICY_A_DIR, dir);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -608,6 +644,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 		list_add_rcu(&copy->list, &anchor->list);
 	if (anchor)
 		nn->policy_count++;
+	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_MOVE, copy);
 	copy = NULL;
 	nfipsec_offload_policies_changed(nn);
 out:

@@ -409,26 +409,40 @@ void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
-		return;
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = nfipsec_nl_event_start(nn, NFIPSEC_CMD_EXPIRE, &hdr);
 	if (!msg)
 		return;
-	hdr = genlmsg_put(msg, 0, 0, &nfipsec_genl_family, 0,
-			  NFIPSEC_CMD_EXPIRE);
-	if (!hdr || sa_put(msg, sa, false))
+	if (sa_put(msg, sa, false))
 		goto err;
 	nest = nla_nest_start(msg, NFIPSEC_A_EXPIRE);
 	if (!nest || nla_put_u8(msg, NFIPSEC_EXPIRE_A_HARD, hard) ||
 	    nla_put_u8(msg, NFIPSEC_EXPIRE_A_LIMIT, limit))
 		goto err;
 	nla_nest_end(msg, nest);
-	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
-				GFP_KERNEL);
+	nfipsec_nl_event_send(nn, msg, hdr);
 	return;
 err:
 	nlmsg_free(msg);
+}
+
+/*
+ * SA_NEW, SA_SET, SA_DEL to the events group: the SA as it is, or as it
+ * was before its removal (under cfg_lock, so in the tables' order).
+ */
+void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
+	if (!msg)
+		return;
+	if (sa_put(msg, sa, false)) {
+		nlmsg_free(msg);
+		return;
+	}
+	nfipsec_nl_event_send(nn, msg, hdr);
 }
 
 int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
@@ -436,6 +450,7 @@ int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
 	struct nfipsec_sa_cfg id = {};
+	struct nfipsec_sa *sa;
 	int err;
 
 	err = sa_parse_attrs(info, tb, info->extack);
@@ -444,12 +459,18 @@ int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	mutex_lock(&nn->cfg_lock);
-	err = nfipsec_sa_del(nn, id.family, &id.dst, id.spi, id.proto);
-	nfipsec_net_hooks_put(nn);
+	sa = nfipsec_sa_lookup(nn, id.family, &id.dst, id.spi, id.proto);
+	if (sa) {
+		nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_DEL, sa);
+		nfipsec_sa_unlink(nn, sa);
+		nfipsec_net_hooks_put(nn);
+	}
 	mutex_unlock(&nn->cfg_lock);
-	if (err)
+	if (!sa) {
 		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
-	return err;
+		return -ENOENT;
+	}
+	return 0;
 }
 
 int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
@@ -503,6 +524,8 @@ int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_sa_flush(nn, proto);
 	nfipsec_net_hooks_put(nn);
+	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
+			       NFIPSEC_SA_A_PROTO, proto ?: -1);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }

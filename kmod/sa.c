@@ -22,6 +22,7 @@
 #include "nfipsec.h"
 #include "esp.h"
 #include "lifetime.h"
+#include "netlink.h"
 #include "policy.h"
 
 static struct workqueue_struct *nfipsec_sa_wq;
@@ -383,6 +384,7 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		WRITE_ONCE(sa->smask, cfg->smask);
 		WRITE_ONCE(sa->smark, cfg->smark);
 	}
+	nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_SET, sa);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -444,20 +446,8 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	list_add_tail(&sa->list, &nn->sa_list);
 	nn->sa_count++;
 	nfipsec_lft_start(sa);
+	nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_NEW, sa);
 	mutex_unlock(&nn->cfg_lock);
-	return 0;
-}
-
-int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
-		   const union nfipsec_addr *dst, __be32 spi, u8 proto)
-{
-	struct nfipsec_sa *sa;
-
-	lockdep_assert_held(&nn->cfg_lock);
-	sa = nfipsec_sa_lookup(nn, family, dst, spi, proto);
-	if (!sa)
-		return -ENOENT;
-	nfipsec_sa_unlink(nn, sa);
 	return 0;
 }
 

@@ -130,8 +130,6 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     const union nfipsec_addr *dst,
 				     __be32 spi, u8 proto);
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
-int nfipsec_sa_del(struct nfipsec_net *nn, u8 family,
-		   const union nfipsec_addr *dst, __be32 spi, u8 proto);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
 
 struct nfipsec_tmpl;

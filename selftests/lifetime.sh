@@ -16,7 +16,9 @@
 #    of a continuous ping, which loses nothing; an update makes a dying SA
 #    live again; a dying SA is left for an older one that is not;
 #  - sequence numbers: soft near the end, hard when used up (with the
-#    event), the last number sent being 2^32 - 1.
+#    event), the last number sent being 2^32 - 1;
+#  - the monitor's table changes (state and policy add, update, delete,
+#    move, flush): in order, without keys, none for a refused command.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -24,7 +26,7 @@ require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
 
 GCM="aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128"
-MON_A=/tmp/lft-mon-a.txt MON_B=/tmp/lft-mon-b.txt
+MON_A=/tmp/lft-mon-a.txt MON_B=/tmp/lft-mon-b.txt MON_C=/tmp/lft-mon-c.txt
 
 # sa SRC DST SPI [WORDS...]: an ip-xfrm line adding a tunnel SA of reqid 1.
 sa() {
@@ -66,15 +68,19 @@ nfipsec -n "$ra" -j -s monitor expire > "$MON_A" 2>&1 </dev/null &
 bg_pids+=($!)
 nfipsec -n "$rb" -j -s monitor expire > "$MON_B" 2>&1 </dev/null &
 bg_pids+=($!)
+nfipsec -n "$ra" -j monitor SA policy > "$MON_C" 2>&1 </dev/null &
+bg_pids+=($!)
 monitors_ready() {
 	event_line "$MON_A" 0x0000900$probe 1 &&
-		event_line "$MON_B" 0x0000900$probe 1 && return 0
+		event_line "$MON_B" 0x0000900$probe 1 &&
+		file_has "$MON_C" "\"spi\":\"0x0000900$probe\"" && return 0
 	probe=$((probe + 1))
 	[ $probe -lt 8 ] || return 1
 	sa 10.9.9.1 10.9.9.2 0x900$probe limit time-hard 1 | nfipsec -n "$ra" -b -
 	sa 10.9.9.1 10.9.9.2 0x900$probe limit time-hard 1 | nfipsec -n "$rb" -b -
 	wait_until 3 event_line "$MON_B" 0x0000900$probe 1
-	event_line "$MON_A" 0x0000900$probe 1 && event_line "$MON_B" 0x0000900$probe 1
+	event_line "$MON_A" 0x0000900$probe 1 && event_line "$MON_B" 0x0000900$probe 1 &&
+		file_has "$MON_C" "\"spi\":\"0x0000900$probe\""
 }
 probe=-1
 wait_until 25 monitors_ready && pass monitors-ready ||
@@ -249,5 +255,35 @@ seen_at t "$MON_A" 0x00001800 1 && check_match seq-hard-event '"hard":1,"limit":
 check_eq seq-error-counted $((se0 + 1)) "$(ns_stat "$ra" out-state-seq-error)"
 check_eq seq-rb-top 4294967295 "$(sa_stat "$rb" "$B4" 0x1800 replay-top)"
 
-rm -f "$MON_A" "$MON_B" /tmp/lft-ping.txt "$cap" "$cap.err"
+## The monitor shows every change of the tables, in order, as the
+## command that made it; a refused command shows nothing, keys never.
+mapfile -t lines < "$MON_C"; n0=${#lines[@]}
+check_fail changes-refused-delete 2 "no SA" \
+	nfipsec -n "$ra" state delete src "$A4" dst 10.9.9.9 proto esp spi 0x7778
+K7="aead 'rfc4106(gcm(aes))' 0x77777777777777777777777777777777aabbccdd 128"
+printf '%s\n' \
+	"policy add src 10.77.0.0/16 dst 10.78.0.0/16 dir out action block" \
+	"policy move index $(nfipsec -n "$ra" policy count | tr -dc 0-9) to 0" \
+	"policy update src 10.77.0.0/16 dst 10.78.0.0/16 dir out action allow" \
+	"policy delete src 10.77.0.0/16 dst 10.78.0.0/16 dir out" \
+	"state add src $A4 dst 10.9.9.9 proto esp spi 0x7777 reqid 7 mode tunnel $K7" \
+	"state update src $A4 dst 10.9.9.9 proto esp spi 0x7777 reqid 7 mode tunnel $K7 limit time-hard 999" \
+	"state delete src $A4 dst 10.9.9.9 proto esp spi 0x7777" \
+	"policy flush dir in" |
+	nfipsec -n "$ra" -b - || fail changes-batch refused
+wait_until 10 file_has "$MON_C" '"event":"policy-flush"' ||
+	fail changes-seen "$(tail -c 300 "$MON_C")"
+mapfile -t lines < "$MON_C"
+seen= keys=0
+for ((i = n0; i < ${#lines[@]}; i++)); do
+	[[ ${lines[i]} =~ \"event\":\"([a-z-]+)\" ]] && seen+="${seen:+ }${BASH_REMATCH[1]}"
+	[[ ${lines[i]} == *'"key"'* || ${lines[i]} == *7777777777* ]] && keys=$((keys + 1))
+done
+check_eq changes-in-order "policy-add policy-move policy-update policy-delete state-add state-update state-delete policy-flush" "$seen"
+check_eq changes-no-keys 0 "$keys"
+check_match changes-move-to-top '"event":"policy-move","index":0,"src":"10.77.0.0/16"' "$(cat "$MON_C")"
+check_match changes-update-shown '"event":"state-update".*"spi":"0x00007777".*"time-hard":999' "$(cat "$MON_C")"
+check_match changes-flush-dir '"event":"policy-flush","dir":"in"' "$(cat "$MON_C")"
+
+rm -f "$MON_A" "$MON_B" "$MON_C" /tmp/lft-ping.txt "$cap" "$cap.err"
 finish

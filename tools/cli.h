@@ -28,5 +28,7 @@ int nfi_print_count(const char *cmd, int argc, char **argv, int info_type);
 /* An NFIPSEC_A_SA nest: parsed (-EPROTO when malformed), printed. */
 int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa);
 void nfi_print_sa(struct nlattr **sa);
+/* An NFIPSEC_A_POLICY nest's members; -EPROTO when malformed. */
+int nfi_print_policy(struct nlattr *nest);
 
 #endif

@@ -130,19 +130,100 @@ static int print_expire(struct nlattr **tb)
 	return 0;
 }
 
+/* The table changes: their text words and JSON event names. */
+static const struct {
+	int cmd;
+	const char *object, *op, *json;
+} changes[] = {
+	{ NFIPSEC_CMD_SA_NEW, "state", "add", "state-add" },
+	{ NFIPSEC_CMD_SA_SET, "state", "update", "state-update" },
+	{ NFIPSEC_CMD_SA_DEL, "state", "delete", "state-delete" },
+	{ NFIPSEC_CMD_SA_FLUSH, "state", "flush", "state-flush" },
+	{ NFIPSEC_CMD_POLICY_NEW, "policy", "add", "policy-add" },
+	{ NFIPSEC_CMD_POLICY_SET, "policy", "update", "policy-update" },
+	{ NFIPSEC_CMD_POLICY_DEL, "policy", "delete", "policy-delete" },
+	{ NFIPSEC_CMD_POLICY_FLUSH, "policy", "flush", "policy-flush" },
+	{ NFIPSEC_CMD_POLICY_MOVE, "policy", "move", "policy-move" },
+};
+
+/* What a flush emptied: "state flush proto esp", "policy flush dir out". */
+static int print_flush(struct nlattr **tb, bool sa)
+{
+	struct nlattr *nest = tb[sa ? NFIPSEC_A_SA : NFIPSEC_A_POLICY], *a;
+	char buf[16];
+
+	if (!nest)
+		return -EPROTO;
+	a = nla_find(nla_data(nest), nla_len(nest),
+		     sa ? NFIPSEC_SA_A_PROTO : NFIPSEC_POLICY_A_DIR);
+	if (a && sa)
+		nfi_out_str("proto", nfi_xfrm_proto_name(nfi_u8(a, 0), buf,
+							 sizeof(buf)));
+	else if (a)
+		nfi_out_str("dir", nfi_name_of(nfi_dir_names,
+					       NFI_ARRAY_SIZE(nfi_dir_names),
+					       nfi_u8(a, 0), buf, sizeof(buf)));
+	return 0;
+}
+
+/*
+ * A change of the tables, as the command that made it reads and the
+ * object as list shows it:
+ * state add src 192.168.3.107 dst 192.168.3.111
+ *	proto esp spi 0x00001000 reqid 1 mode tunnel ...
+ * policy delete index 0 src 192.168.111.0/24 dst ... dir out ...
+ */
+static int print_change(int k, struct nlattr **tb)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	bool is_sa = changes[k].object[0] == 's';
+	int err = 0;
+
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_string("event", changes[k].json);
+	} else {
+		nfi_out_word(changes[k].object);
+		nfi_out_word(changes[k].op);
+	}
+	if (!strcmp(changes[k].op, "flush"))
+		err = print_flush(tb, is_sa);
+	else if (is_sa && !(err = nfi_parse_sa(tb[NFIPSEC_A_SA], sa)))
+		nfi_print_sa(sa);
+	else if (!is_sa)
+		err = nfi_print_policy(tb[NFIPSEC_A_POLICY]);
+	if (nfi_json) {
+		jw_close_object();
+		jw_end();
+	} else {
+		nfi_out_line(NULL);
+	}
+	return err;
+}
+
+/* Which events to print: a bit per command; 0: all. */
+static unsigned long event_bit(int cmd)
+{
+	return 1UL << cmd;
+}
+
 static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct genlmsghdr *gh = nlmsg_data(nlh);
-	const int *only = arg;
+	const unsigned long *only = arg;
 	const char *which = NULL;
+	size_t k;
 
-	if (*only && gh->cmd != *only)
+	if (*only && !(*only & event_bit(gh->cmd)))
 		return 0;
 	/* Events of later versions are skipped, as are malformed ones. */
 	if (gh->cmd == NFIPSEC_CMD_ACQUIRE && print_acquire(tb))
 		which = "acquire";
 	else if (gh->cmd == NFIPSEC_CMD_EXPIRE && print_expire(tb))
 		which = "expire";
+	for (k = 0; k < NFI_ARRAY_SIZE(changes); k++)
+		if (gh->cmd == changes[k].cmd && print_change(k, tb))
+			which = changes[k].json;
 	if (which)
 		fprintf(stderr, "nfipsec: monitor: a malformed %s event\n",
 			which);
@@ -150,19 +231,32 @@ static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-/* monitor [ all | acquire | expire ] */
+/* monitor [ all | acquire | expire | SA | policy ]... */
 int do_monitor(int argc, char **argv)
 {
-	int only = 0, err;
+	unsigned long only = 0;
+	size_t k;
+	int i, err;
 
-	if (argc > 0 && !strcmp(argv[0], "acquire"))
-		only = NFIPSEC_CMD_ACQUIRE;
-	else if (argc > 0 && !strcmp(argv[0], "expire"))
-		only = NFIPSEC_CMD_EXPIRE;
-	else if (argc > 0 && strcmp(argv[0], "all"))
-		return nfi_usage_error("monitor: unexpected \"%s\"", argv[0]);
-	if (argc > 1)
-		return nfi_usage_error("monitor: unexpected \"%s\"", argv[1]);
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "all"))
+			only = 0;
+		else if (!strcmp(argv[i], "acquire"))
+			only |= event_bit(NFIPSEC_CMD_ACQUIRE);
+		else if (!strcmp(argv[i], "expire"))
+			only |= event_bit(NFIPSEC_CMD_EXPIRE);
+		else if (!strcmp(argv[i], "SA") || !strcmp(argv[i], "sa") ||
+			 !strcmp(argv[i], "policy")) {
+			for (k = 0; k < NFI_ARRAY_SIZE(changes); k++)
+				if ((argv[i][0] == 'p') ==
+				    (changes[k].object[0] == 'p'))
+					only |= event_bit(changes[k].cmd);
+		} else
+			return nfi_usage_error("monitor: unexpected \"%s\"",
+					       argv[i]);
+		if (!strcmp(argv[i], "all") && argc > 1)
+			return nfi_usage_error("monitor: \"all\" goes alone");
+	}
 	if (nfi_nl_dump_mode()) {
 		fprintf(stderr,
 			"nfipsec: monitor sends no request; it joins multicast group \"%s\"\n",

@@ -363,19 +363,32 @@ static void print_policy_stats(struct nlattr *stats)
  */
 static int print_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
-	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
-	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
-	char buf[16];
 	int *count = arg;
 
 	(void)nlh;
-	if (nfi_parse_policy(tb[NFIPSEC_A_POLICY], pol) ||
-	    (pol[NFIPSEC_POLICY_A_SEL] &&
-	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
+	if (nfi_json)
+		jw_open_object(NULL);
+	if (nfi_print_policy(tb[NFIPSEC_A_POLICY]))
 		return -EPROTO;
 	(*count)++;
 	if (nfi_json)
-		jw_open_object(NULL);
+		jw_close_object();
+	else
+		nfi_out_line(NULL);
+	return 0;
+}
+
+/* The members of one policy (policy list, monitor); -EPROTO: malformed. */
+int nfi_print_policy(struct nlattr *nest)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+	char buf[16];
+
+	if (nfi_parse_policy(nest, pol) ||
+	    (pol[NFIPSEC_POLICY_A_SEL] &&
+	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
+		return -EPROTO;
 	if (pol[NFIPSEC_POLICY_A_POSITION])
 		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]));
 	if (pol[NFIPSEC_POLICY_A_SEL])
@@ -396,10 +409,6 @@ static int print_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		print_tmpl(pol[NFIPSEC_POLICY_A_TMPL]);
 	if (nfi_stats_level && pol[NFIPSEC_POLICY_A_STATS])
 		print_policy_stats(pol[NFIPSEC_POLICY_A_STATS]);
-	if (nfi_json)
-		jw_close_object();
-	else
-		nfi_out_line(NULL);
 	return 0;
 }
 

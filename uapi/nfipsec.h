@@ -145,6 +145,18 @@
  *     with ESN at 2^64 - 2^32 and at the end. XFRM drops silently instead.
  *   SA_SET with new limits makes an SA live again (no longer dying), as
  *   XFRM's update does; its counts go on.
+ *
+ * NFIPSEC_CMD_SA_NEW, _SA_SET, _SA_DEL, _SA_FLUSH, _POLICY_NEW, _POLICY_SET,
+ * _POLICY_DEL, _POLICY_FLUSH, _POLICY_MOVE
+ *   A command changed the tables (as XFRM's NEWSA, UPDSA, DELSA, ...):
+ *   NFIPSEC_A_SA (as SA_GET replies, without keys) or NFIPSEC_A_POLICY (as
+ *   POLICY_GET replies, without STATS, POSITION where it is now), as the
+ *   object is after the change, or was before its removal; a flush carries
+ *   the nest with only PROTO or DIR, when the flush was limited to one.
+ *   Sent in the order of the changes. An SA a hard limit removes gives
+ *   EXPIRE only, as in XFRM.
+ *
+ * Events are best effort: one that cannot be allocated is lost.
  */
 #ifndef _UAPI_NFIPSEC_H
 #define _UAPI_NFIPSEC_H
