@@ -13,11 +13,13 @@
  * which (soft_limit, hard_limit: set once, by cmpxchg) and kicks the
  * namespace's expiry work; from a hard limit on, the SA carries nothing.
  *
- * The expiry work, in process context under cfg_lock, does the rest for
- * every SA of the namespace: times (boot-time clock, so setting the date
- * moves no deadline), then soft expiry (marked dying, one EXPIRE event)
- * and hard expiry (removed, then an EXPIRE event). It runs when kicked
- * and at the next deadline, never otherwise.
+ * A scan of the namespace's SAs, in process context under cfg_lock, does
+ * the rest: times (CLOCK_BOOTTIME, so setting the date moves no
+ * deadline), then soft expiry (marked dying, one EXPIRE event) and hard
+ * expiry (removed, then an EXPIRE event). Two work items run it: one the
+ * datapath kicks, and a delayed one armed (under cfg_lock) for the
+ * nearest deadline; adding an SA only re-arms it when its own deadline is
+ * nearer, so adding many SAs scans none.
  */
 
 #include <linux/timekeeping.h>
@@ -31,35 +33,28 @@
 #define LFT_SEQ_SOFT	(BIT_ULL(32) - BIT_ULL(24))
 #define LFT_SEQ_SOFT_ESN	(U64_MAX - U32_MAX)
 
+/* From the datapath: a limit fired, or a use-time deadline started. */
 static void lft_kick(struct nfipsec_sa *sa)
 {
-	mod_delayed_work(system_wq, &sa->nn->lft_work, 0);
+	queue_work(system_wq, &sa->nn->lft_kick);
 }
 
 /* Record the limit that fired, first one only; kick the work then. */
-static void lft_fire(struct nfipsec_sa *sa, u8 *slot, u8 limit)
+static void lft_fire(struct nfipsec_sa *sa, u32 *slot, u32 limit)
 {
 	if (!READ_ONCE(*slot) && !cmpxchg(slot, 0, limit))
 		lft_kick(sa);
 }
 
-bool nfipsec_lft_use(struct nfipsec_sa *sa, unsigned int len)
+/*
+ * The counts (after a packet of len, or 0: none) against the limits; soft
+ * and hard recorded when reached. False: that packet is over a hard one.
+ */
+static bool lft_check(struct nfipsec_sa *sa, u64 packets, u64 bytes,
+		      unsigned int len)
 {
-	u64 now = ktime_get_coarse_boottime_ns(), bytes, packets, soft, hard;
+	u64 soft, hard;
 
-	if (unlikely(nfipsec_lft_expired(sa)))
-		return false;
-	if (unlikely(!READ_ONCE(sa->use_ns)) && !cmpxchg64(&sa->use_ns, 0, now) &&
-	    (READ_ONCE(sa->lft.soft_use) || READ_ONCE(sa->lft.hard_use)))
-		lft_kick(sa);	/* the use-time deadlines start now */
-	/* One write a second at most: the line stays shared. */
-	if (now - READ_ONCE(sa->last_ns) >= NSEC_PER_SEC)
-		WRITE_ONCE(sa->last_ns, now);
-	if (likely(!READ_ONCE(sa->counted)))
-		return true;
-
-	packets = atomic64_inc_return(&sa->lft_packets);
-	bytes = atomic64_add_return(len, &sa->lft_bytes);
 	/* A packet passes when the counts before it are under the limits. */
 	hard = READ_ONCE(sa->lft.hard_packets);
 	if (hard && packets >= hard) {
@@ -78,6 +73,32 @@ bool nfipsec_lft_use(struct nfipsec_sa *sa, unsigned int len)
 	if (soft && bytes >= soft)
 		lft_fire(sa, &sa->soft_limit, NFIPSEC_LIMIT_BYTES);
 	return true;
+}
+
+static bool lft_count(struct nfipsec_sa *sa, unsigned int len)
+{
+	u64 packets = atomic64_inc_return(&sa->lft_packets);
+	u64 bytes = atomic64_add_return(len, &sa->lft_bytes);
+
+	return lft_check(sa, packets, bytes, len);
+}
+
+bool nfipsec_lft_use(struct nfipsec_sa *sa, unsigned int len)
+{
+	u64 now = ktime_get_coarse_boottime_ns();
+
+	if (unlikely(nfipsec_lft_expired(sa)))
+		return false;
+	if (unlikely(!atomic64_read(&sa->use_ns)) &&
+	    !atomic64_cmpxchg(&sa->use_ns, 0, now) &&
+	    (READ_ONCE(sa->lft.soft_use) || READ_ONCE(sa->lft.hard_use)))
+		lft_kick(sa);	/* the use-time deadlines start now */
+	/* One write a second at most: the line stays shared. */
+	if (now - atomic64_read(&sa->last_ns) >= NSEC_PER_SEC)
+		atomic64_set(&sa->last_ns, now);
+	if (likely(!READ_ONCE(sa->counted)))
+		return true;
+	return lft_count(sa, len);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_lft_use);
 
@@ -104,44 +125,8 @@ static bool lft_counted(const struct nfipsec_lifetime *lft)
 void nfipsec_lft_init_sa(struct nfipsec_sa *sa)
 {
 	sa->add_ns = ktime_get_coarse_boottime_ns();
-	sa->last_ns = 0;
 	sa->counted = lft_counted(&sa->lft);
 }
-
-void nfipsec_lft_start(struct nfipsec_sa *sa)
-{
-	const struct nfipsec_lifetime *lft = &sa->lft;
-
-	lockdep_assert_held(&sa->nn->cfg_lock);
-	if (lft->soft_add || lft->hard_add || lft->soft_use || lft->hard_use)
-		lft_kick(sa);
-}
-
-/*
- * As XFRM's update: new limits, counts kept, and no longer dying (a soft
- * limit fires again when reached). A hard limit that fired stays fired.
- */
-void nfipsec_lft_update(struct nfipsec_sa *sa,
-			const struct nfipsec_lifetime *lft)
-{
-	struct nfipsec_lifetime *l = &sa->lft;
-
-	lockdep_assert_held(&sa->nn->cfg_lock);
-	WRITE_ONCE(l->soft_bytes, lft->soft_bytes);
-	WRITE_ONCE(l->hard_bytes, lft->hard_bytes);
-	WRITE_ONCE(l->soft_packets, lft->soft_packets);
-	WRITE_ONCE(l->hard_packets, lft->hard_packets);
-	WRITE_ONCE(l->soft_add, lft->soft_add);
-	WRITE_ONCE(l->hard_add, lft->hard_add);
-	WRITE_ONCE(l->soft_use, lft->soft_use);
-	WRITE_ONCE(l->hard_use, lft->hard_use);
-	WRITE_ONCE(sa->counted, lft_counted(lft));
-	sa->soft_sent = false;
-	WRITE_ONCE(sa->soft_limit, 0);
-	WRITE_ONCE(sa->dying, false);
-	lft_kick(sa);
-}
-EXPORT_SYMBOL_IF_KUNIT(nfipsec_lft_update);
 
 /* start + secs, in ns; U64_MAX: no such limit (or beyond any time). */
 static u64 lft_deadline(u64 start, u64 secs)
@@ -151,15 +136,89 @@ static u64 lft_deadline(u64 start, u64 secs)
 	return start + secs * NSEC_PER_SEC;
 }
 
+/* Arm the timed scan for deadline, unless it runs earlier. Under cfg_lock. */
+static void lft_arm(struct nfipsec_net *nn, u64 deadline)
+{
+	u64 now = ktime_get_coarse_boottime_ns();
+
+	lockdep_assert_held(&nn->cfg_lock);
+	if (deadline >= nn->lft_armed)
+		return;
+	nn->lft_armed = deadline;
+	/* Rechecked at least daily. */
+	mod_delayed_work(system_wq, &nn->lft_work,
+			 deadline <= now ? 0 :
+			 min_t(u64, nsecs_to_jiffies64(deadline - now) + 1,
+			       24 * 3600 * HZ));
+}
+
+/* The SA's nearest time deadline known now (a use time once used). */
+static u64 lft_next_deadline(const struct nfipsec_sa *sa)
+{
+	const struct nfipsec_lifetime *l = &sa->lft;
+	u64 use = atomic64_read(&sa->use_ns);
+
+	return min(min(lft_deadline(sa->add_ns, l->soft_add),
+		       lft_deadline(sa->add_ns, l->hard_add)),
+		   min(lft_deadline(use, l->soft_use),
+		       lft_deadline(use, l->hard_use)));
+}
+
+void nfipsec_lft_start(struct nfipsec_sa *sa)
+{
+	lft_arm(sa->nn, lft_next_deadline(sa));
+}
+
+/*
+ * As XFRM's update: the limits replaced (none given: none), no longer
+ * dying (a soft limit fires again when reached), counts kept, and limits
+ * already reached fire now. A hard limit that fired stays fired. Counts
+ * start with the first byte or packet limit: an SA that had none takes
+ * its carried totals (sa->stats) as its counts.
+ */
+void nfipsec_lft_update(struct nfipsec_sa *sa,
+			const struct nfipsec_lifetime *lft)
+{
+	struct nfipsec_lifetime *l = &sa->lft;
+	bool counted = lft_counted(lft);
+
+	lockdep_assert_held(&sa->nn->cfg_lock);
+	if (counted && !sa->counted) {
+		atomic64_set(&sa->lft_packets,
+			     nfipsec_counters_read(sa->stats,
+						   NFIPSEC_SA_STAT_PACKETS));
+		atomic64_set(&sa->lft_bytes,
+			     nfipsec_counters_read(sa->stats,
+						   NFIPSEC_SA_STAT_BYTES));
+	}
+	WRITE_ONCE(l->soft_bytes, lft->soft_bytes);
+	WRITE_ONCE(l->hard_bytes, lft->hard_bytes);
+	WRITE_ONCE(l->soft_packets, lft->soft_packets);
+	WRITE_ONCE(l->hard_packets, lft->hard_packets);
+	WRITE_ONCE(l->soft_add, lft->soft_add);
+	WRITE_ONCE(l->hard_add, lft->hard_add);
+	WRITE_ONCE(l->soft_use, lft->soft_use);
+	WRITE_ONCE(l->hard_use, lft->hard_use);
+	WRITE_ONCE(sa->counted, counted);
+	sa->soft_sent = false;
+	WRITE_ONCE(sa->soft_limit, 0);
+	WRITE_ONCE(sa->dying, false);
+	if (counted)
+		lft_check(sa, atomic64_read(&sa->lft_packets),
+			  atomic64_read(&sa->lft_bytes), 0);
+	lft_arm(sa->nn, lft_next_deadline(sa));
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_lft_update);
+
 /*
  * The time limit of add (seconds since added) or use (since first use)
  * that has passed, or 0; *next: the nearest deadline still ahead.
  */
-static u8 lft_time_due(const struct nfipsec_sa *sa, u64 add, u64 use,
-		       u64 now, u64 *next)
+static u32 lft_time_due(const struct nfipsec_sa *sa, u64 add, u64 use,
+			u64 now, u64 *next)
 {
 	u64 d_add = lft_deadline(sa->add_ns, add);
-	u64 d_use = lft_deadline(READ_ONCE(sa->use_ns), use);
+	u64 d_use = lft_deadline(atomic64_read(&sa->use_ns), use);
 
 	if (now >= d_add)
 		return NFIPSEC_LIMIT_ADD_TIME;
@@ -170,7 +229,7 @@ static u8 lft_time_due(const struct nfipsec_sa *sa, u64 add, u64 use,
 }
 
 static void lft_expire_soft(struct nfipsec_net *nn, struct nfipsec_sa *sa,
-			    u8 limit)
+			    u32 limit)
 {
 	sa->soft_sent = true;
 	WRITE_ONCE(sa->dying, true);
@@ -180,7 +239,7 @@ static void lft_expire_soft(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 
 /* Removed first, then told: the key manager never sees it back. */
 static void lft_expire_hard(struct nfipsec_net *nn, struct nfipsec_sa *sa,
-			    u8 limit)
+			    u32 limit)
 {
 	refcount_inc(&sa->refcnt);	/* the tables' reference goes */
 	nfipsec_sa_unlink(nn, sa);
@@ -189,14 +248,16 @@ static void lft_expire_hard(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	nfipsec_sa_put(sa);
 }
 
-static void lft_work(struct work_struct *work)
+/*
+ * Every SA of the namespace: limits the datapath recorded and times
+ * passed are acted on; the timed scan is armed for the next deadline.
+ */
+static void lft_scan(struct nfipsec_net *nn)
 {
-	struct nfipsec_net *nn = container_of(to_delayed_work(work),
-					      struct nfipsec_net, lft_work);
 	struct nfipsec_sa *sa, *tmp;
 	bool removed = false;
 	u64 now, next;
-	u8 limit;
+	u32 limit;
 
 	mutex_lock(&nn->cfg_lock);
 	now = ktime_get_coarse_boottime_ns();
@@ -224,23 +285,38 @@ static void lft_work(struct work_struct *work)
 	}
 	if (removed)
 		nfipsec_net_hooks_put(nn);
-	/* The nearest deadline, rechecked at least daily. */
+	nn->lft_armed = U64_MAX;
 	if (next != U64_MAX)
-		queue_delayed_work(system_wq, &nn->lft_work,
-				   min_t(u64, nsecs_to_jiffies64(next - now) + 1,
-					 24 * 3600 * HZ));
+		lft_arm(nn, next);
 	mutex_unlock(&nn->cfg_lock);
+}
+
+static void lft_timed_work(struct work_struct *work)
+{
+	lft_scan(container_of(to_delayed_work(work), struct nfipsec_net,
+			      lft_work));
+}
+
+static void lft_kick_work(struct work_struct *work)
+{
+	lft_scan(container_of(work, struct nfipsec_net, lft_kick));
 }
 
 void nfipsec_lft_net_init(struct nfipsec_net *nn)
 {
-	INIT_DELAYED_WORK(&nn->lft_work, lft_work);
+	INIT_DELAYED_WORK(&nn->lft_work, lft_timed_work);
+	INIT_WORK(&nn->lft_kick, lft_kick_work);
+	nn->lft_armed = U64_MAX;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_lft_net_init);
 
-/* After the namespace's SAs are gone: nothing kicks the work again. */
+/*
+ * After the namespace's SAs are gone: nothing queues them again (the
+ * scans remove no SA, so they queue no hooks work either).
+ */
 void nfipsec_lft_net_exit(struct nfipsec_net *nn)
 {
+	cancel_work_sync(&nn->lft_kick);
 	cancel_delayed_work_sync(&nn->lft_work);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_lft_net_exit);

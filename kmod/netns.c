@@ -133,8 +133,6 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 {
 	struct nfipsec_net *nn = nfipsec_net(net);
 
-	/* The idle work takes cfg_lock: stopped before it is taken here. */
-	cancel_delayed_work_sync(&nn->hooks_idle_work);
 	mutex_lock(&nn->cfg_lock);
 	if (nn->hooks_on) {
 		hooks_off(nn);
@@ -148,8 +146,14 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 	nfipsec_policy_flush(nn, -1);
 	nfipsec_sa_flush(nn, 0);
 	mutex_unlock(&nn->cfg_lock);
-	/* Takes cfg_lock; with no SA left, nothing queues it again. */
+	/*
+	 * The works take cfg_lock: stopped after it is released. The
+	 * lifetime scans can queue the hooks' idle work (an SA expired): they
+	 * are stopped first. With no SA or policy left, nothing queues
+	 * either again.
+	 */
 	nfipsec_lft_net_exit(nn);
+	cancel_delayed_work_sync(&nn->hooks_idle_work);
 	nfipsec_offload_exit(nn);
 	nfipsec_counters_free(nn->stats);
 	mutex_destroy(&nn->cfg_lock);

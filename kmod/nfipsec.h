@@ -53,8 +53,12 @@ struct nfipsec_net {
 	/* The hooks are registered: there are SAs or policies (netns.c). */
 	bool hooks_on;
 	struct delayed_work hooks_idle_work;
-	/* Enforces the SAs' lifetimes (lifetime.c). */
+	/* Enforce the SAs' lifetimes (lifetime.c): at the next deadline
+	 * (lft_armed, under cfg_lock), and when the datapath kicks.
+	 */
 	struct delayed_work lft_work;
+	struct work_struct lft_kick;
+	u64 lft_armed;
 	/* Removes conntrack entries the policies now protect (offload.c). */
 	struct work_struct offload_work;
 };

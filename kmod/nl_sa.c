@@ -313,13 +313,13 @@ static int sa_put_lifetime(struct sk_buff *skb, const struct nfipsec_lifetime *l
 /* Where the SA's lifetime stands: NFIPSEC_SA_A_CURRENT. */
 static int sa_put_current(struct sk_buff *skb, const struct nfipsec_sa *sa)
 {
-	u64 use = READ_ONCE(sa->use_ns), last = READ_ONCE(sa->last_ns);
+	u64 use = atomic64_read(&sa->use_ns), last = atomic64_read(&sa->last_ns);
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, NFIPSEC_SA_A_CURRENT);
 	if (!nest ||
-	    nla_put_u64_64bit(skb, NFIPSEC_CUR_A_ADD_TIME, sa->add_time,
-			      NFIPSEC_CUR_A_PAD) ||
+	    nla_put_u64_64bit(skb, NFIPSEC_CUR_A_ADD_TIME,
+			      nfipsec_lft_wall(sa->add_ns), NFIPSEC_CUR_A_PAD) ||
 	    (use && nla_put_u64_64bit(skb, NFIPSEC_CUR_A_USE_TIME,
 				      nfipsec_lft_wall(use),
 				      NFIPSEC_CUR_A_PAD)) ||
@@ -340,7 +340,7 @@ static int sa_put_current(struct sk_buff *skb, const struct nfipsec_sa *sa)
 }
 
 /* NFIPSEC_A_SA: everything about the SA, the keys only when asked. */
-static int sa_put(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
+static int sa_put_attrs(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 {
 	struct nlattr *nest;
 	u64 replay_top;
@@ -390,7 +390,7 @@ static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
 			  NFIPSEC_CMD_SA_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (sa_put(skb, sa, keys)) {
+	if (sa_put_attrs(skb, sa, keys)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -412,7 +412,7 @@ void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	msg = nfipsec_nl_event_start(nn, NFIPSEC_CMD_EXPIRE, &hdr);
 	if (!msg)
 		return;
-	if (sa_put(msg, sa, false))
+	if (sa_put_attrs(msg, sa, false))
 		goto err;
 	nest = nla_nest_start(msg, NFIPSEC_A_EXPIRE);
 	if (!nest || nla_put_u8(msg, NFIPSEC_EXPIRE_A_HARD, hard) ||
@@ -438,7 +438,7 @@ void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa)
 	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
 	if (!msg)
 		return;
-	if (sa_put(msg, sa, false)) {
+	if (sa_put_attrs(msg, sa, false)) {
 		nlmsg_free(msg);
 		return;
 	}

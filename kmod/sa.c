@@ -264,7 +264,6 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->smark = cfg->smark;
 	sa->smask = cfg->smask;
 	sa->lft = cfg->lft;
-	sa->add_time = ktime_get_real_seconds();
 	nfipsec_lft_init_sa(sa);
 	memcpy(sa->algs, cfg->algs, sizeof(sa->algs));
 	nfipsec_replay_init(&sa->replay, cfg->replay_window);

@@ -66,17 +66,16 @@ struct nfipsec_sa {
 	/* Changed in place by an update (sa.c): */
 	u32 smark, smask;		/* set-mark; smask 0: none */
 	struct nfipsec_lifetime lft;	/* WRITE_ONCE, under cfg_lock */
-	u64 add_time;			/* ktime_get_real_seconds() */
 
-	/* Lifetime (lifetime.c); times in boot-time ns, to the tick. */
+	/* Lifetime (lifetime.c); times in CLOCK_BOOTTIME ns, to the tick. */
 	u64 add_ns;
-	u64 use_ns;			/* first use; 0: none yet */
-	u64 last_ns;			/* last use, to a second */
+	atomic64_t use_ns;		/* first use; 0: none yet */
+	atomic64_t last_ns;		/* last use, to a second */
 	atomic64_t lft_bytes, lft_packets;	/* while "counted" */
 	bool counted;			/* lft has a byte or packet limit */
 	bool dying;			/* soft limit reached: not preferred */
 	bool soft_sent;			/* under cfg_lock */
-	u8 soft_limit, hard_limit;	/* enum nfipsec_limit that fired */
+	u32 soft_limit, hard_limit;	/* enum nfipsec_limit that fired */
 
 	struct crypto_aead *aead;	/* behind its IV generator, if any */
 	u8 ivlen, align, icvlen;

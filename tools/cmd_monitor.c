@@ -202,9 +202,10 @@ static int print_change(int k, struct nlattr **tb)
 }
 
 /* Which events to print: a bit per command; 0: all. */
-static unsigned long event_bit(int cmd)
+static unsigned long event_bit(unsigned int cmd)
 {
-	return 1UL << cmd;
+	/* A later module's commands are beyond: never chosen. */
+	return cmd < 8 * sizeof(unsigned long) ? 1UL << cmd : 0;
 }
 
 static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

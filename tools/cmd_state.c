@@ -462,8 +462,9 @@ static void print_lifetime(struct nlattr *nest)
 /* A time of CURRENT: seconds since the epoch; local time in text. */
 static void print_time(const char *key, struct nlattr *a)
 {
-	time_t t;
 	char buf[32];
+	struct tm *tm;
+	time_t t;
 
 	if (!a || nla_len(a) != 8) {
 		if (!nfi_json)
@@ -475,7 +476,9 @@ static void print_time(const char *key, struct nlattr *a)
 		nfi_out_u64(key, (uint64_t)t);
 		return;
 	}
-	strftime(buf, sizeof(buf), "%Y-%m-%d %T", localtime(&t));
+	tm = localtime(&t);
+	if (!tm || !strftime(buf, sizeof(buf), "%Y-%m-%d %T", tm))
+		snprintf(buf, sizeof(buf), "%lld", (long long)t);
 	nfi_out_str(key, buf);
 }
 

@@ -131,10 +131,12 @@
  * NFIPSEC_CMD_EXPIRE
  *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without
  *   keys) and NFIPSEC_A_EXPIRE (HARD, LIMIT: which limit). Limits are
- *   enforced, as XFRM does, with these differences: time runs on the
- *   monotonic clock (boot time), and the first use and byte and packet
- *   counts start at authenticated packets only, so forged packets cannot
- *   age an SA.
+ *   enforced, as XFRM does, with these differences: time runs on
+ *   CLOCK_BOOTTIME (setting the date moves no deadline); the first use and
+ *   byte and packet counts start at authenticated packets only, so forged
+ *   packets cannot age an SA (a packet sent counts before encryption, as
+ *   in XFRM, even if it is then lost); a byte or packet limit fires when
+ *   the count reaches it (XFRM: at the next packet).
  *   - Soft (HARD 0), once per SA: the SA is marked dying (CURRENT's DYING)
  *     and keeps working; outbound traffic moves to a newer SA of the same
  *     template when one exists (rekeying without loss).
@@ -143,8 +145,10 @@
  *   - Sequence numbers: an SA without ESN is soft-expired (LIMIT SEQ) when
  *     2^32 - 2^24 numbers are used, and hard-expired when none is left;
  *     with ESN at 2^64 - 2^32 and at the end. XFRM drops silently instead.
- *   SA_SET with new limits makes an SA live again (no longer dying), as
- *   XFRM's update does; its counts go on.
+ *   SA_SET replaces the limits (LIFETIME absent: none) and makes the SA
+ *   live again (no longer dying), as XFRM's update does; its counts go on
+ *   (an SA that had no byte or packet limit takes what it carried as its
+ *   counts), and a limit they already reach fires at once.
  *
  * NFIPSEC_CMD_SA_NEW, _SA_SET, _SA_DEL, _SA_FLUSH, _POLICY_NEW, _POLICY_SET,
  * _POLICY_DEL, _POLICY_FLUSH, _POLICY_MOVE

@@ -5,7 +5,8 @@
  * a hard byte limit passes the packet that starts under it; soft limits
  * fire when reached, not before; an SA without byte or packet limits
  * counts nothing shared; the sequence numbers' soft and hard limits; an
- * update makes a dying SA live again but does not undo a hard limit.
+ * update makes a dying SA live again but does not undo a hard limit, and
+ * limits it gives that the SA's totals already reach fire at once.
  * The namespace here is a bare one: its expiry work runs (kicked) and
  * finds no SA in its list, so only what the datapath recorded is seen.
  */
@@ -80,8 +81,8 @@ static void nfipsec_test_lft_packets(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, nfipsec_lft_use(sa, 100));
 	KUNIT_EXPECT_TRUE(test, nfipsec_lft_expired(sa));
-	KUNIT_EXPECT_NE(test, sa->use_ns, 0ULL);
-	KUNIT_EXPECT_NE(test, sa->last_ns, 0ULL);
+	KUNIT_EXPECT_NE(test, atomic64_read(&sa->use_ns), 0);
+	KUNIT_EXPECT_NE(test, atomic64_read(&sa->last_ns), 0);
 }
 
 static void nfipsec_test_lft_bytes(struct kunit *test)
@@ -111,13 +112,13 @@ static void nfipsec_test_lft_uncounted(struct kunit *test)
 	int i;
 
 	KUNIT_EXPECT_FALSE(test, sa->counted);
-	KUNIT_EXPECT_EQ(test, sa->use_ns, 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&sa->use_ns), 0);
 	for (i = 0; i < 1000; i++)
 		KUNIT_ASSERT_TRUE(test, nfipsec_lft_use(sa, 1500));
 	KUNIT_EXPECT_EQ(test, atomic64_read(&sa->lft_packets), 0);
 	KUNIT_EXPECT_EQ(test, sa->soft_limit, 0);
 	KUNIT_EXPECT_EQ(test, sa->hard_limit, 0);
-	KUNIT_EXPECT_NE(test, sa->use_ns, 0ULL);
+	KUNIT_EXPECT_NE(test, atomic64_read(&sa->use_ns), 0);
 }
 
 static void nfipsec_test_lft_seq(struct kunit *test)
@@ -169,12 +170,45 @@ static void nfipsec_test_lft_update(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, nfipsec_lft_use(sa, 100));
 }
 
+/*
+ * Limits given by an update to an SA that had none: its carried totals
+ * are its counts, and a limit they already reach fires at once.
+ */
+static void nfipsec_test_lft_update_reached(struct kunit *test)
+{
+	struct nfipsec_lifetime none = {};
+	struct nfipsec_lifetime lft = { .soft_packets = 3, .hard_packets = 5 };
+	struct nfipsec_sa *sa = lft_sa(test, &none, 0);
+
+	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 4);
+	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, 400);
+	mutex_lock(&sa->nn->cfg_lock);
+	nfipsec_lft_update(sa, &lft);
+	mutex_unlock(&sa->nn->cfg_lock);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&sa->lft_packets), 4);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&sa->lft_bytes), 400);
+	KUNIT_EXPECT_EQ(test, sa->soft_limit, NFIPSEC_LIMIT_PACKETS);
+	KUNIT_EXPECT_EQ(test, sa->hard_limit, 0);
+	KUNIT_EXPECT_TRUE(test, nfipsec_lft_use(sa, 100));	/* the 5th */
+	KUNIT_EXPECT_FALSE(test, nfipsec_lft_use(sa, 100));
+
+	lft.hard_packets = 2;
+	sa = lft_sa(test, &none, 0);
+	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 2);
+	mutex_lock(&sa->nn->cfg_lock);
+	nfipsec_lft_update(sa, &lft);
+	mutex_unlock(&sa->nn->cfg_lock);
+	KUNIT_EXPECT_EQ(test, sa->hard_limit, NFIPSEC_LIMIT_PACKETS);
+	KUNIT_EXPECT_FALSE(test, nfipsec_lft_use(sa, 100));
+}
+
 static struct kunit_case nfipsec_lifetime_cases[] = {
 	KUNIT_CASE(nfipsec_test_lft_packets),
 	KUNIT_CASE(nfipsec_test_lft_bytes),
 	KUNIT_CASE(nfipsec_test_lft_uncounted),
 	KUNIT_CASE(nfipsec_test_lft_seq),
 	KUNIT_CASE(nfipsec_test_lft_update),
+	KUNIT_CASE(nfipsec_test_lft_update_reached),
 	{}
 };
 
