@@ -77,7 +77,7 @@ check_match policy-get-sel "^index 1 src 192.168.1.0/24 dst 192.168.2.0/24 dir o
 # The JSON: exactly the fields and values added; keys only with -k,
 # counters only with -s.
 JSON_CHECK='
-import json, subprocess, sys
+import json, subprocess, sys, time
 ns, keys = sys.argv[1], dict(a.split("=") for a in sys.argv[2:])
 run = lambda *a: json.loads(subprocess.check_output(["nfipsec", "-n", ns, "-j", *a]))
 def sas(k):
@@ -134,6 +134,13 @@ def split_stats(l, what):
             sys.exit("%s: no stats in %s" % (what, json.dumps(x)))
     return [x.pop("stats") for x in l], l
 st, rest = split_stats(run("-s", "state", "list"), "-s state list")
+# -s adds each SA lifetime: added within the last minute, never used,
+# no byte or packet count (no such limit), not dying, nothing "left".
+now = int(time.time())
+for x in rest:
+    cur = x.pop("current", None)
+    if not cur or set(cur) != {"add"} or not now - 60 <= cur["add"] <= now + 1:
+        sys.exit("-s state list: current %s, now %d" % (json.dumps(cur), now))
 same("-s state list without stats", sas(False), bykey(rest))
 for s in st:
     for c in ("packets", "bytes", "replay", "outside-window", "integrity",
