@@ -9,6 +9,30 @@
 #include "names.h"
 #include "print.h"
 
+/* One event: a JSON object with its name, or a text line of words. */
+static void event_open(const char *json_name, const char *word,
+		       const char *word2)
+{
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_string("event", json_name);
+		return;
+	}
+	nfi_out_word(word);
+	if (word2)
+		nfi_out_word(word2);
+}
+
+static void event_close(void)
+{
+	if (nfi_json) {
+		jw_close_object();
+		jw_end();
+	} else {
+		nfi_out_line(NULL);
+	}
+}
+
 /* The SA wanted: the template of the policy. */
 static void print_wanted(struct nlattr **t)
 {
@@ -48,12 +72,7 @@ static int print_acquire(struct nlattr **tb)
 	    (pol[NFIPSEC_POLICY_A_SEL] &&
 	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
 		return -EPROTO;
-	if (nfi_json) {
-		jw_open_object(NULL);
-		jw_string("event", "acquire");
-	} else {
-		nfi_out_word("acquire");
-	}
+	event_open("acquire", "acquire", NULL);
 	print_wanted(tmpl);
 	nfi_out_open("policy", "policy");
 	if (pol[NFIPSEC_POLICY_A_POSITION])
@@ -70,12 +89,7 @@ static int print_acquire(struct nlattr **tb)
 	nfi_out_open("packet", "packet");
 	nfi_print_sel(pkt, false);
 	nfi_out_close();
-	if (nfi_json) {
-		jw_close_object();
-		jw_end();
-	} else {
-		nfi_out_line(NULL);
-	}
+	event_close();
 	return 0;
 }
 
@@ -108,12 +122,7 @@ static int print_expire(struct nlattr **tb)
 	    nla_parse_nested(ex, NFIPSEC_EXPIRE_A_MAX, tb[NFIPSEC_A_EXPIRE],
 			     (struct nla_policy *)pol))
 		return -EPROTO;
-	if (nfi_json) {
-		jw_open_object(NULL);
-		jw_string("event", "expire");
-	} else {
-		nfi_out_word("expire");
-	}
+	event_open("expire", "expire", NULL);
 	nfi_print_sa(sa);
 	nfi_out_line("\t");
 	nfi_out_u64("hard", nfi_u8(ex[NFIPSEC_EXPIRE_A_HARD], 0));
@@ -121,12 +130,7 @@ static int print_expire(struct nlattr **tb)
 		    nfi_name_of(limit_names, NFI_ARRAY_SIZE(limit_names),
 				nfi_u8(ex[NFIPSEC_EXPIRE_A_LIMIT], 0), buf,
 				sizeof(buf)));
-	if (nfi_json) {
-		jw_close_object();
-		jw_end();
-	} else {
-		nfi_out_line(NULL);
-	}
+	event_close();
 	return 0;
 }
 
@@ -179,25 +183,14 @@ static int print_change(int k, struct nlattr **tb)
 	bool is_sa = changes[k].object[0] == 's';
 	int err = 0;
 
-	if (nfi_json) {
-		jw_open_object(NULL);
-		jw_string("event", changes[k].json);
-	} else {
-		nfi_out_word(changes[k].object);
-		nfi_out_word(changes[k].op);
-	}
+	event_open(changes[k].json, changes[k].object, changes[k].op);
 	if (!strcmp(changes[k].op, "flush"))
 		err = print_flush(tb, is_sa);
 	else if (is_sa && !(err = nfi_parse_sa(tb[NFIPSEC_A_SA], sa)))
 		nfi_print_sa(sa);
 	else if (!is_sa)
 		err = nfi_print_policy(tb[NFIPSEC_A_POLICY]);
-	if (nfi_json) {
-		jw_close_object();
-		jw_end();
-	} else {
-		nfi_out_line(NULL);
-	}
+	event_close();
 	return err;
 }
 
