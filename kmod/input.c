@@ -46,6 +46,8 @@
 struct nfipsec_rcv_cb {
 	struct nfipsec_esp_cb esp;
 	struct net_device *dev;
+	u16 hlen;		/* transport: the headers in front of ESP */
+	u16 nhoff;		/* transport: the next-header field naming ESP */
 	u8 outer_ds;		/* the outer header's DS field */
 };
 
@@ -142,6 +144,30 @@ static bool rcv_ecn(struct sk_buff *skb, const struct nfipsec_sa *sa,
 	return INET_ECN_decapsulate(skb, RCV_CB(skb)->outer_ds, inner) != 2;
 }
 
+/*
+ * Transport mode: the headers that were in front of ESP go back in front
+ * of the payload, the field that named ESP names what ESP carried, and
+ * the lengths (and IPv4's checksum) are fixed. skb->data is the payload.
+ */
+static void rcv_transport(struct sk_buff *skb, const struct nfipsec_sa *sa,
+			  u8 nexthdr)
+{
+	unsigned int hlen = RCV_CB(skb)->hlen;
+
+	memmove(skb->data - hlen, skb_network_header(skb), hlen);
+	__skb_push(skb, hlen);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, hlen);
+	skb->data[RCV_CB(skb)->nhoff] = nexthdr;
+	if (sa->family == AF_INET) {
+		ip_hdr(skb)->tot_len = htons(skb->len);
+		ip_send_check(ip_hdr(skb));
+	} else {
+		ipv6_hdr(skb)->payload_len = htons(skb->len -
+						   sizeof(struct ipv6hdr));
+	}
+}
+
 static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			  u64 seq, int err)
 {
@@ -179,6 +205,11 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;
 	}
 
+	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
+		rcv_transport(skb, sa, nexthdr);
+		family = sa->family;
+		goto parse;
+	}
 	/* Tunnel mode: the payload is an IP packet. */
 	skb_reset_network_header(skb);
 	if (nexthdr == IPPROTO_IPIP && pskb_may_pull(skb, sizeof(struct iphdr)) &&
@@ -195,14 +226,21 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			 NFIPSEC_SA_STAT_BAD_HEADER);
 		return;
 	}
+parse:
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff)) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
 			 NFIPSEC_SA_STAT_BAD_HEADER);
 		return;
 	}
-	if (!rcv_ecn(skb, sa, family)) {
+	if (sa->mode == NFIPSEC_MODE_TUNNEL && !rcv_ecn(skb, sa, family)) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
 			 NFIPSEC_SA_STAT_ECN);
+		return;
+	}
+	/* What the SA may carry: its selector, its endpoints (transport). */
+	if (!nfipsec_sa_match_flow(sa, &fl)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
+			 NFIPSEC_SA_STAT_POLICY);
 		return;
 	}
 	if (!check_decrypted(nn, skb, sa, &fl)) {
@@ -230,6 +268,54 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 	dev_put(dev);
 }
 
+/*
+ * Transport mode, before decryption: the packet must come from the SA's
+ * peer (the IP header is not authenticated: a packet whose source was
+ * rewritten on the way moves no state), and the headers in front of ESP
+ * are noted for rcv_transport(): their length, and the offset of the
+ * next-header field that names ESP (IPv4's protocol; IPv6: the header
+ * before ESP, found with the walk ipv6_skip_exthdr() makes). A fragment
+ * header among them (a datagram netfilter did not reassemble) or AH
+ * (bundles are not supported) refuses the packet.
+ */
+static bool rcv_transport_hdrs(const struct sk_buff *skb,
+			       const struct nfipsec_sa *sa,
+			       const struct nfipsec_flow *fl, int thoff,
+			       u16 *hlen, u16 *nhoffp)
+{
+	int noff = skb_network_offset(skb), off, nhoff;
+	struct ipv6_opt_hdr _hp;
+	const struct ipv6_opt_hdr *hp;
+	u8 nexthdr;
+
+	if (!nfipsec_addr_equal(&fl->src, &sa->src, sa->family))
+		return false;
+	if (sa->family == AF_INET) {
+		*nhoffp = offsetof(struct iphdr, protocol);
+		*hlen = thoff - noff;
+		return true;
+	}
+	nexthdr = ipv6_hdr(skb)->nexthdr;
+	nhoff = offsetof(struct ipv6hdr, nexthdr);
+	off = sizeof(struct ipv6hdr);
+	while (nexthdr != IPPROTO_ESP) {
+		if (nexthdr != NEXTHDR_HOP && nexthdr != NEXTHDR_ROUTING &&
+		    nexthdr != NEXTHDR_DEST)
+			return false;
+		hp = skb_header_pointer(skb, noff + off, sizeof(_hp), &_hp);
+		if (!hp)
+			return false;
+		nhoff = off;
+		off += ipv6_optlen(hp);
+		nexthdr = hp->nexthdr;
+	}
+	if (noff + off != thoff)
+		return false;
+	*nhoffp = nhoff;
+	*hlen = off;
+	return true;
+}
+
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state,
 			    const struct nfipsec_flow *fl, int thoff)
@@ -238,6 +324,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	const struct ip_esp_hdr *esph;
 	struct net_device *dev;
 	struct nfipsec_sa *sa;
+	u16 hlen = 0, nhoff = 0;
 	int reason;
 	u64 seq;
 
@@ -254,6 +341,14 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
+	if (sa->mode == NFIPSEC_MODE_TRANSPORT &&
+	    !rcv_transport_hdrs(skb, sa, fl, thoff, &hlen, &nhoff)) {
+		/* Not from the SA's peer, or headers we cannot place. */
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_POLICY, 1);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_TMPL_MISMATCH);
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
 	if (unlikely(nfipsec_lft_expired(sa))) {
 		/* A hard limit ended it: it is being removed. */
 		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_EXPIRED, 1);
@@ -285,6 +380,8 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	/* Untracked, as XFRM's per-packet hold: the tracker costs a lot. */
 	dev_hold(dev);
 	RCV_CB(skb)->dev = dev;
+	RCV_CB(skb)->hlen = hlen;
+	RCV_CB(skb)->nhoff = nhoff;
 	RCV_CB(skb)->outer_ds = fl->family == AF_INET ?
 				ipv4_get_dsfield(ip_hdr(skb)) :
 				ipv6_get_dsfield(ipv6_hdr(skb));

@@ -320,7 +320,7 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	if (!nest || nfipsec_nl_fill_policy_attrs(msg, pol, pos))
 		goto err_free;
 	nla_nest_end(msg, nest);
-	if (nfipsec_nl_put_sel(msg, NFIPSEC_A_PACKET, fl))
+	if (nfipsec_nl_put_flow(msg, NFIPSEC_A_PACKET, fl))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,

@@ -52,7 +52,12 @@ int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 				 const struct nfipsec_policy *pol, u32 pos);
 void nfipsec_nl_policy_event(struct nfipsec_net *nn, u8 cmd,
 			     const struct nfipsec_policy *pol);
+int nfipsec_nl_put_flow(struct sk_buff *skb, int type,
+			const struct nfipsec_flow *fl);
+extern const struct nla_policy nfipsec_sel_nl_policy[NFIPSEC_SEL_A_MAX + 1];
+int nfipsec_nl_parse_sel(struct nlattr *attr, struct nfipsec_sel *sel,
+			 struct netlink_ext_ack *extack);
 int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
-		       const struct nfipsec_flow *fl);
+		       const struct nfipsec_sel *s);
 
 #endif /* _NFIPSEC_NETLINK_H */

@@ -11,7 +11,7 @@
 #include "netlink.h"
 #include "policy.h"
 
-static const struct nla_policy nfipsec_sel_nl_policy[NFIPSEC_SEL_A_MAX + 1] = {
+const struct nla_policy nfipsec_sel_nl_policy[NFIPSEC_SEL_A_MAX + 1] = {
 	[NFIPSEC_SEL_A_SRC] = { .type = NLA_BINARY, .len = 16 },
 	[NFIPSEC_SEL_A_SRC_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[NFIPSEC_SEL_A_DST] = { .type = NLA_BINARY, .len = 16 },
@@ -85,8 +85,9 @@ static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
 	return 0;
 }
 
-static int sel_parse(struct nlattr *attr, struct nfipsec_sel *sel,
-		     struct netlink_ext_ack *extack)
+/* A selector nest (a policy's, an SA's "sel"). */
+int nfipsec_nl_parse_sel(struct nlattr *attr, struct nfipsec_sel *sel,
+			 struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[NFIPSEC_SEL_A_MAX + 1];
 	int err;
@@ -154,17 +155,16 @@ static int tmpl_parse(struct nlattr *attr, struct nfipsec_tmpl *t,
 	}
 	t->mode = tb[NFIPSEC_TMPL_A_MODE] ?
 		  nla_get_u8(tb[NFIPSEC_TMPL_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
-	if (t->mode != NFIPSEC_MODE_TUNNEL) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "transport mode is not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (!tb[NFIPSEC_TMPL_A_SRC] || !tb[NFIPSEC_TMPL_A_DST]) {
+	if (t->mode == NFIPSEC_MODE_TUNNEL &&
+	    (!tb[NFIPSEC_TMPL_A_SRC] || !tb[NFIPSEC_TMPL_A_DST])) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "a tunnel template needs src and dst");
 		return -EINVAL;
 	}
-	err = nfipsec_nl_get_addr(tb[NFIPSEC_TMPL_A_SRC], &t->src, &t->family,
-				  extack);
-	if (!err)
+	/* Transport mode: optional, shown back, not compared (as XFRM). */
+	if (tb[NFIPSEC_TMPL_A_SRC])
+		err = nfipsec_nl_get_addr(tb[NFIPSEC_TMPL_A_SRC], &t->src,
+					  &t->family, extack);
+	if (!err && tb[NFIPSEC_TMPL_A_DST])
 		err = nfipsec_nl_get_addr(tb[NFIPSEC_TMPL_A_DST], &t->dst,
 					  &t->family, extack);
 	if (err)
@@ -200,7 +200,7 @@ static int pol_parse_id(struct genl_info *info, struct nlattr **tb, u8 *dir,
 		return -EINVAL;
 	}
 	*dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
-	return sel_parse(tb[NFIPSEC_POLICY_A_SEL], sel, info->extack);
+	return nfipsec_nl_parse_sel(tb[NFIPSEC_POLICY_A_SEL], sel, info->extack);
 }
 
 static int pol_parse(struct genl_info *info, struct nlattr **tb,
@@ -224,6 +224,19 @@ static int pol_parse(struct genl_info *info, struct nlattr **tb,
 				 info->extack);
 		if (err)
 			return err;
+		/*
+		 * Transport mode protects the packet itself: its SA is of
+		 * the selector's family (tunnel mode may carry the other).
+		 */
+		if (pol->tmpl.mode == NFIPSEC_MODE_TRANSPORT) {
+			if (pol->tmpl.family && pol->tmpl.family != pol->sel.family) {
+				NL_SET_ERR_MSG_ATTR(info->extack,
+						    tb[NFIPSEC_POLICY_A_TMPL],
+						    "a transport template's addresses must be of the selector's family");
+				return -EINVAL;
+			}
+			pol->tmpl.family = pol->sel.family;
+		}
 		pol->has_tmpl = true;
 	}
 	return 0;
@@ -416,7 +429,8 @@ int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int sel_put(struct sk_buff *skb, int type, const struct nfipsec_sel *s)
+int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
+		       const struct nfipsec_sel *s)
 {
 	struct nlattr *nest = nla_nest_start(skb, type);
 
@@ -434,8 +448,8 @@ static int sel_put(struct sk_buff *skb, int type, const struct nfipsec_sel *s)
 }
 
 /* A packet's fields as a selector (ACQUIRE). */
-int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
-		       const struct nfipsec_flow *fl)
+int nfipsec_nl_put_flow(struct sk_buff *skb, int type,
+			const struct nfipsec_flow *fl)
 {
 	struct nfipsec_sel s = {
 		.family = fl->family,
@@ -448,7 +462,7 @@ int nfipsec_nl_put_sel(struct sk_buff *skb, int type,
 		.dport = fl->dport,
 	};
 
-	return sel_put(skb, type, &s);
+	return nfipsec_nl_put_sel(skb, type, &s);
 }
 
 static int tmpl_put(struct sk_buff *skb, const struct nfipsec_tmpl *t)
@@ -475,7 +489,7 @@ int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_DIR, pol->dir) ||
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_ACTION, pol->action) ||
 	    nla_put_u32(skb, NFIPSEC_POLICY_A_PRIORITY, pol->priority) ||
-	    sel_put(skb, NFIPSEC_POLICY_A_SEL, &pol->sel) ||
+	    nfipsec_nl_put_sel(skb, NFIPSEC_POLICY_A_SEL, &pol->sel) ||
 	    (pol->has_tmpl && tmpl_put(skb, &pol->tmpl)))
 		return -EMSGSIZE;
 	return 0;

@@ -46,6 +46,7 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_SET_MARK] = { .type = NLA_U32 },
 	[NFIPSEC_SA_A_SET_MARK_MASK] = { .type = NLA_U32 },
 	[NFIPSEC_SA_A_CURRENT] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(nfipsec_sel_nl_policy),
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -183,9 +184,18 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 
 	cfg->mode = tb[NFIPSEC_SA_A_MODE] ?
 		    nla_get_u8(tb[NFIPSEC_SA_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
-	if (cfg->mode != NFIPSEC_MODE_TUNNEL) {
-		NL_SET_ERR_MSG(extack, "transport mode is not supported yet");
-		return -EOPNOTSUPP;
+	if (tb[NFIPSEC_SA_A_SEL]) {
+		err = nfipsec_nl_parse_sel(tb[NFIPSEC_SA_A_SEL], &cfg->sel,
+					   extack);
+		if (err)
+			return err;
+		/* Only a tunnel may carry the other family, as in XFRM. */
+		if (cfg->mode == NFIPSEC_MODE_TRANSPORT &&
+		    cfg->sel.family != cfg->family) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SEL],
+					    "a transport SA's selector must be of its family");
+			return -EINVAL;
+		}
 	}
 	if (tb[NFIPSEC_SA_A_REQID])
 		cfg->reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
@@ -356,6 +366,8 @@ static int sa_put_attrs(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 	    nfipsec_nl_put_addr(skb, NFIPSEC_SA_A_SRC, &sa->src, sa->family) ||
 	    nfipsec_nl_put_addr(skb, NFIPSEC_SA_A_DST, &sa->dst, sa->family) ||
 	    nla_put_u8(skb, NFIPSEC_SA_A_MODE, sa->mode) ||
+	    (sa->sel.family &&
+	     nfipsec_nl_put_sel(skb, NFIPSEC_SA_A_SEL, &sa->sel)) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REQID, sa->reqid) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, sa->replay.window) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, sa->flags) ||

@@ -51,6 +51,7 @@ struct nfipsec_xmit_cb {
 	struct net_device *dev;
 	unsigned int inner_len;
 	__be32 flowlabel;	/* the outer IPv6 header's */
+	u16 hlen;		/* transport: the headers kept in front */
 	u8 dsfield;		/* the outer header's */
 	bool df;		/* the outer IPv4 header's */
 };
@@ -62,29 +63,110 @@ static unsigned int outer_hlen(u8 family)
 	return family == AF_INET ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
 }
 
-/* The largest inner packet whose ESP packet fits mtu. */
-static int esp_inner_mtu(const struct nfipsec_sa *sa, unsigned int mtu)
+static bool sa_transport(const struct nfipsec_sa *sa)
 {
-	int room = mtu - outer_hlen(sa->family) - sizeof(struct ip_esp_hdr) -
-		   sa->ivlen - sa->icvlen;
-
-	return max_t(int, round_down(room, sa->align) - 2, 0);
+	return sa->mode == NFIPSEC_MODE_TRANSPORT;
 }
 
-/* The length of the ESP packet of a len-byte inner packet. */
-static unsigned int esp_outer_len(const struct nfipsec_sa *sa, unsigned int len)
+/*
+ * The IP header in front of the ESP header: tunnel mode's new one, or in
+ * transport mode the packet's own (hlen: with IPv4 options, or IPv6's
+ * extension headers that stay before ESP).
+ */
+static unsigned int esp_hlen(const struct nfipsec_sa *sa, unsigned int hlen)
 {
-	return outer_hlen(sa->family) + sizeof(struct ip_esp_hdr) + sa->ivlen +
-	       ALIGN(len + 2, sa->align) + sa->icvlen;
+	return sa_transport(sa) ? hlen : outer_hlen(sa->family);
+}
+
+/* The largest packet (headers hlen) whose ESP packet fits mtu. */
+static int esp_inner_mtu(const struct nfipsec_sa *sa, unsigned int mtu,
+			 unsigned int hlen)
+{
+	int room = mtu - esp_hlen(sa, hlen) - sizeof(struct ip_esp_hdr) -
+		   sa->ivlen - sa->icvlen;
+
+	room = max_t(int, round_down(room, sa->align) - 2, 0);
+	return sa_transport(sa) ? room + hlen : room;
+}
+
+/* The length of the ESP packet of a len-byte packet (headers hlen). */
+static unsigned int esp_outer_len(const struct nfipsec_sa *sa, unsigned int len,
+				  unsigned int hlen)
+{
+	unsigned int plen = sa_transport(sa) ? len - hlen : len;
+
+	return esp_hlen(sa, hlen) + sizeof(struct ip_esp_hdr) + sa->ivlen +
+	       ALIGN(plen + 2, sa->align) + sa->icvlen;
 }
 
 /* Can the outer header's length field hold an ESP packet of len? */
-static bool esp_outer_fits(const struct nfipsec_sa *sa, unsigned int len)
+static bool esp_outer_fits(const struct nfipsec_sa *sa, unsigned int len,
+			   unsigned int hlen)
 {
 	unsigned int max = sa->family == AF_INET ? IP_MAX_MTU :
 			   IPV6_MAXPLEN + sizeof(struct ipv6hdr);
 
-	return esp_outer_len(sa, len) <= max;
+	return esp_outer_len(sa, len, hlen) <= max;
+}
+
+/*
+ * The largest ESP packet the path to sa's peer takes. Tunnel mode: the
+ * MTU of the route to the peer, PMTU exceptions included (pmtu.c lowers
+ * them). Transport mode: the route's own MTU (its mtu attribute, or the
+ * device's), and what an ICMP error said of this SA's packets (pmtu.c),
+ * but not the route's PMTU exception. That route is also the sockets' to
+ * the peer, and its exception their view, which xmit_too_big() lowers to
+ * the MTU left after ESP: if it also bounded ESP packets, each frag-needed
+ * would shrink it again. (XFRM keeps the two apart in a bundle dst.)
+ */
+static unsigned int esp_path_mtu(const struct nfipsec_sa *sa,
+				 const struct dst_entry *dst)
+{
+	unsigned int mtu, pmtu;
+
+	if (!sa_transport(sa))
+		return dst_mtu(dst);
+	if (sa->family == AF_INET)
+		mtu = dst_metric_raw(dst, RTAX_MTU) ?: READ_ONCE(dst->dev->mtu);
+	else
+		mtu = ip6_dst_mtu_maybe_forward(dst, true);
+	pmtu = READ_ONCE(sa->pmtu);
+	if (pmtu && time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
+		mtu = min(mtu, pmtu);
+	return mtu;
+}
+
+/*
+ * Transport mode: where ESP goes. hlen: the length of the headers that
+ * stay in front of it, as XFRM places it (IPv6: ip6_find_1stfragopt(),
+ * after hop-by-hop, routing and the destination options before a routing
+ * header), all in the linear part; nhoff: the offset of the next-header
+ * field that will say ESP. -EINVAL: not a packet transport mode can take
+ * (a fragment: only whole datagrams are, RFC 4303 3.3).
+ */
+struct xmit_hdrs {
+	u16 hlen, nhoff;
+};
+
+static int transport_hdrs(struct sk_buff *skb, u8 family,
+			  struct xmit_hdrs *h)
+{
+	u8 *prevhdr;
+	int hlen;
+
+	if (family == AF_INET) {
+		if (ip_is_fragment(ip_hdr(skb)))
+			return -EINVAL;
+		h->hlen = ip_hdrlen(skb);
+		h->nhoff = offsetof(struct iphdr, protocol);
+		return 0;
+	}
+	hlen = ip6_find_1stfragopt(skb, &prevhdr);
+	if (hlen < 0 || *prevhdr == NEXTHDR_FRAGMENT)
+		return -EINVAL;
+	h->hlen = hlen;
+	h->nhoff = prevhdr - skb_network_header(skb);
+	return 0;
 }
 
 static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
@@ -162,7 +244,34 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	nfipsec_stat_inc(sa->nn, NFIPSEC_STAT_OUT_PACKETS);
 	nf_reset_ct(skb);
 
-	if (sa->family == AF_INET) {
+	if (sa_transport(sa)) {
+		/* The packet's own header, right before ESP (xmit_one). */
+		skb_push(skb, XMIT_CB(skb)->hlen);
+		skb_reset_network_header(skb);
+		if (sa->family == AF_INET) {
+			memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+			/*
+			 * Sized by the route's own MTU, not its PMTU
+			 * exception (esp_path_mtu()): ip_finish_output()
+			 * uses that for forwarded packets.
+			 */
+			IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED |
+					    IPSKB_FORWARDED;
+			skb->ignore_df = 1;	/* xmit_fit() allowed it */
+			ip_local_out(net, skb->sk, skb);	/* sets the length */
+		} else {
+			memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+			IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
+			/*
+			 * Allowed by xmit_fit(); also fragmented when over
+			 * the PMTU exception of the route (local sockets
+			 * were told the MTU after ESP): ip6_finish_output()
+			 * has no way around it.
+			 */
+			skb->ignore_df = 1;
+			ip6_local_out(net, skb->sk, skb);
+		}
+	} else if (sa->family == AF_INET) {
 		struct iphdr *iph;
 
 		skb_push(skb, sizeof(*iph));
@@ -226,15 +335,48 @@ enum xmit_fit {
 };
 
 /*
+ * Transport mode takes whole datagrams only: one too big (a GSO packet:
+ * its segments) is refused when its sender must not have it fragmented
+ * (IPv4 DF, as ip_fragment(); IPv6 from a socket that does not let the
+ * stack fragment, or forwarded, as ip6_fragment(), but never below 1280),
+ * and otherwise encrypted whole and the ESP packet fragmented.
+ */
+static enum xmit_fit xmit_fit_transport(struct sk_buff *skb, u8 family,
+					int inner_mtu)
+{
+	unsigned int max;
+
+	if (family == AF_INET) {
+		max = IPCB(skb)->frag_max_size;
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)) || inner_mtu < 68)
+			return XMIT_WHOLE;
+		if (max ? max > inner_mtu : !skb->ignore_df)
+			return XMIT_TOO_BIG;
+		return XMIT_WHOLE;
+	}
+	inner_mtu = xmit_mtu6(inner_mtu);
+	max = IP6CB(skb)->frag_max_size;
+	if (max)
+		return max > inner_mtu ? XMIT_TOO_BIG : XMIT_WHOLE;
+	if (skb->ignore_df || (skb_is_gso(skb) ?
+			       skb_gso_validate_network_len(skb, inner_mtu) :
+			       skb->len <= inner_mtu))
+		return XMIT_WHOLE;
+	return XMIT_TOO_BIG;
+}
+
+/*
  * An inner packet too big for the tunnel (inner_mtu): what the stack would
  * do with it on a link of that MTU (ip_forward(), ip_fragment(),
  * ip6_fragment()). A GSO packet is segmented later; its segments fit.
  */
 static enum xmit_fit xmit_fit(struct sk_buff *skb, const struct nfipsec_sa *sa,
-			      u8 family, int inner_mtu)
+			      u8 family, int inner_mtu, unsigned int hlen)
 {
 	unsigned int max;
 
+	if (sa_transport(sa))
+		return xmit_fit_transport(skb, family, inner_mtu);
 	if (family == AF_INET) {
 		max = IPCB(skb)->frag_max_size;
 		if (ip_hdr(skb)->frag_off & htons(IP_DF)) {
@@ -244,7 +386,7 @@ static enum xmit_fit xmit_fit(struct sk_buff *skb, const struct nfipsec_sa *sa,
 			if (max && !skb_is_gso(skb))
 				return XMIT_FRAGMENT;
 		}
-		if (skb_is_gso(skb) || esp_outer_fits(sa, skb->len))
+		if (skb_is_gso(skb) || esp_outer_fits(sa, skb->len, hlen))
 			return XMIT_WHOLE;	/* the outer packet is fragmented */
 		IPCB(skb)->frag_max_size = max_t(int, inner_mtu, 68);
 		return XMIT_FRAGMENT;
@@ -259,7 +401,7 @@ static enum xmit_fit xmit_fit(struct sk_buff *skb, const struct nfipsec_sa *sa,
 		return XMIT_TOO_BIG;
 	if (skb_is_gso(skb))
 		return XMIT_WHOLE;
-	if (max || skb->len > inner_mtu || !esp_outer_fits(sa, skb->len)) {
+	if (max || skb->len > inner_mtu || !esp_outer_fits(sa, skb->len, hlen)) {
 		/* Fragments no larger than those that arrived. */
 		IP6CB(skb)->frag_max_size = min_not_zero(max, (unsigned int)inner_mtu);
 		return XMIT_FRAGMENT;
@@ -279,21 +421,44 @@ static void xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
 }
 
 /*
+ * Transport mode: move the packet's headers (hlen) forward by the ESP
+ * header and IV, so that ESP goes between them and the payload; the
+ * protocol they name becomes ESP's next header. skb->data is left at the
+ * payload, the headers right before the gap (xmit_encrypted() takes them
+ * back). The caller made the headroom and the headers writable.
+ */
+static u8 xmit_transport_split(struct sk_buff *skb, const struct nfipsec_sa *sa,
+			       const struct xmit_hdrs *h)
+{
+	unsigned int gap = sizeof(struct ip_esp_hdr) + sa->ivlen;
+	u8 nexthdr;
+
+	__skb_push(skb, gap);
+	memmove(skb->data, skb->data + gap, h->hlen);
+	skb_reset_network_header(skb);
+	nexthdr = skb->data[h->nhoff];
+	skb->data[h->nhoff] = IPPROTO_ESP;
+	__skb_pull(skb, h->hlen + gap);
+	return nexthdr;
+}
+
+/*
  * One (non-GSO) packet: resolve its checksum, encapsulate, send. Consumes
- * skb and one reference on sa.
+ * skb and one reference on sa. h: transport mode's headers.
  */
 static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
-		     struct dst_entry *dst, u8 family)
+		     struct dst_entry *dst, u8 family,
+		     const struct xmit_hdrs *h)
 {
 	struct net_device *dev;
 	unsigned int headroom;
-	u8 inner_ds;
+	u8 inner_ds, nexthdr;
 
 	BUILD_BUG_ON(sizeof(struct nfipsec_xmit_cb) > sizeof_field(struct sk_buff, cb));
 	dev = rcu_dereference(sa->nn->dev);
 	if (unlikely(!dev))
 		goto drop;	/* nfipsec0 is going, with the namespace */
-	if (unlikely(!esp_outer_fits(sa, skb->len))) {
+	if (unlikely(!esp_outer_fits(sa, skb->len, h->hlen))) {
 		/* No length field could say how long it is. */
 		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
 			  NFIPSEC_SA_STAT_TOO_BIG);
@@ -311,12 +476,19 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;
 	}
 	headroom = LL_RESERVED_SPACE(dst->dev) + dst->header_len +
-		   outer_hlen(sa->family) + sizeof(struct ip_esp_hdr) +
-		   sa->ivlen;
+		   esp_hlen(sa, 0) + sizeof(struct ip_esp_hdr) + sa->ivlen;
 	if (skb_cow_head(skb, headroom))
 		goto drop;
 
 	XMIT_CB(skb)->inner_len = skb->len;
+	if (sa_transport(sa)) {
+		/* The packet's own header stays: DS field, DF and all. */
+		if (!pskb_may_pull(skb, h->hlen))
+			goto drop;
+		nexthdr = xmit_transport_split(skb, sa, h);
+		XMIT_CB(skb)->hlen = h->hlen;
+		goto encrypt;
+	}
 	if (family == AF_INET) {
 		inner_ds = ipv4_get_dsfield(ip_hdr(skb));
 		XMIT_CB(skb)->df = ip_hdr(skb)->frag_off & htons(IP_DF) &&
@@ -334,13 +506,14 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (sa->flags & NFIPSEC_SA_F_NOECN)
 		inner_ds &= ~INET_ECN_MASK;
 	XMIT_CB(skb)->dsfield = inner_ds;
+	nexthdr = family == AF_INET ? IPPROTO_IPIP : IPPROTO_IPV6;
+encrypt:
 	skb_dst_drop(skb);
 	skb_dst_set(skb, dst_clone(dst));
 	XMIT_CB(skb)->dev = dev;
 	/* Untracked, as XFRM's per-packet hold: the tracker costs a lot. */
 	dev_hold(dev);
-	nfipsec_esp_output(skb, sa, family == AF_INET ? IPPROTO_IPIP :
-							IPPROTO_IPV6, xmit_done);
+	nfipsec_esp_output(skb, sa, nexthdr, xmit_done);
 	return;
 drop:
 	xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR, NFIPSEC_SA_STAT_ERROR);
@@ -373,6 +546,7 @@ static int frag_collect(struct net *net, struct sock *sk, struct sk_buff *skb)
 static void xmit_fragments(struct nfipsec_sa *sa, struct sk_buff *skb,
 			   struct dst_entry *dst, u8 family)
 {
+	static const struct xmit_hdrs tunnel_hdrs;
 	struct sk_buff_head q, *prev;
 	const struct nf_ipv6_ops *v6ops;
 	int err;
@@ -404,7 +578,7 @@ static void xmit_fragments(struct nfipsec_sa *sa, struct sk_buff *skb,
 	}
 	while ((skb = __skb_dequeue(&q))) {
 		if (nfipsec_sa_hold(sa))
-			xmit_one(skb, sa, dst, family);
+			xmit_one(skb, sa, dst, family, &tunnel_hdrs);
 		else
 			kfree_skb(skb);
 	}
@@ -414,10 +588,17 @@ static void xmit_fragments(struct nfipsec_sa *sa, struct sk_buff *skb,
 static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 			 struct sk_buff *skb, u8 family)
 {
+	struct xmit_hdrs h = {};
 	struct sk_buff *segs, *next;
 	struct dst_entry *dst;
 	int inner_mtu;
 
+	if (sa_transport(sa) && transport_hdrs(skb, family, &h)) {
+		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR,
+			  NFIPSEC_SA_STAT_BAD_HEADER);
+		nfipsec_sa_put(sa);
+		return;
+	}
 	skb->mark = (skb->mark & ~READ_ONCE(sa->smask)) | READ_ONCE(sa->smark);
 	dst = esp_route(nn->net, sa, skb);
 	if (IS_ERR(dst)) {
@@ -426,10 +607,10 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		return;
 	}
 
-	inner_mtu = esp_inner_mtu(sa, dst_mtu(dst));
+	inner_mtu = esp_inner_mtu(sa, esp_path_mtu(sa, dst), h.hlen);
 	if (skb_is_gso(skb) ? !skb_gso_validate_network_len(skb, inner_mtu) :
 			      skb->len > inner_mtu) {
-		switch (xmit_fit(skb, sa, family, inner_mtu)) {
+		switch (xmit_fit(skb, sa, family, inner_mtu, h.hlen)) {
 		case XMIT_TOO_BIG:
 			xmit_too_big(skb, family, family == AF_INET ? inner_mtu :
 					      xmit_mtu6(inner_mtu));
@@ -446,7 +627,7 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 
 	if (!skb_is_gso(skb)) {
 		if (nfipsec_sa_hold(sa))
-			xmit_one(skb, sa, dst, family);
+			xmit_one(skb, sa, dst, family, &h);
 		else
 			kfree_skb(skb);
 		goto out;
@@ -461,7 +642,7 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
 		if (nfipsec_sa_hold(sa))
-			xmit_one(skb, sa, dst, family);
+			xmit_one(skb, sa, dst, family, &h);
 		else
 			kfree_skb(skb);
 	}
@@ -525,7 +706,7 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	if (!pol->has_tmpl)
 		return NF_ACCEPT;
 
-	sa = nfipsec_sa_find_out(nn, &pol->tmpl);
+	sa = nfipsec_sa_find_out(nn, &pol->tmpl, &fl);
 	if (!sa || !nfipsec_sa_hold(sa)) {
 		if (pol->tmpl.level == NFIPSEC_LEVEL_USE)
 			return NF_ACCEPT;

@@ -19,6 +19,11 @@
  * (mtu_expires), as for any ICMP. The error is left to the stack either
  * way. The route updated is the one looked up without the SA's mark for
  * IPv4 (as XFRM's esp4_err()), with it for IPv6.
+ *
+ * A transport mode SA keeps the value itself instead (sa->pmtu, for
+ * ip_rt_mtu_expires' default of 10 minutes): its packets share the route
+ * with the sockets they carry, whose PMTU exception says the MTU left after
+ * ESP (output.c's esp_path_mtu()).
  */
 
 #include <linux/icmp.h>
@@ -41,6 +46,17 @@ static struct nfipsec_sa *quoted_sa(struct nfipsec_net *nn, u8 family,
 						  IPPROTO_ESP);
 
 	return sa && nfipsec_addr_equal(&sa->src, src, family) ? sa : NULL;
+}
+
+#define NFIPSEC_PMTU_EXPIRES (10 * 60 * HZ)
+
+/* A transport SA learns its path MTU, at least min (as the kernel's). */
+static void pmtu_learn(struct nfipsec_net *nn, struct nfipsec_sa *sa, u32 mtu,
+		       u32 min)
+{
+	WRITE_ONCE(sa->pmtu, max(mtu, min));
+	WRITE_ONCE(sa->pmtu_expires, jiffies + NFIPSEC_PMTU_EXPIRES);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
 
 /* skb->data at off (linear up to off + len) while update() runs. */
@@ -85,6 +101,11 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMP, AF_INET))
 		return;
 	mtu = ntohs(q->icmp.un.frag.mtu);	/* q is gone after the pull */
+	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
+		/* ip_rt_min_pmtu's default, 512 + 20 + 20 */
+		pmtu_learn(nn, sa, mtu, 552);
+		return;
+	}
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
 	if (!pull_quoted(skb, qoff, sizeof(struct iphdr)))
 		return;
@@ -108,7 +129,10 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	u32 mark;
 
 	q = skb_header_pointer(skb, thoff, sizeof(_q), &_q);
-	/* Our ESP packets carry no extension headers. */
+	/*
+	 * Our tunnel ESP packets carry no extension headers (transport
+	 * mode's may: errors quoting those are not recognised).
+	 */
 	if (!q || q->icmp.icmp6_type != ICMPV6_PKT_TOOBIG ||
 	    q->ip.version != 6 || q->ip.nexthdr != IPPROTO_ESP)
 		return;
@@ -120,6 +144,10 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 		return;
 	mark = READ_ONCE(sa->smark);
 	mtu = q->icmp.icmp6_mtu;
+	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
+		pmtu_learn(nn, sa, ntohl(mtu), IPV6_MIN_MTU);
+		return;
+	}
 	qoff = thoff + sizeof(struct icmp6hdr);
 	/* ip6_update_pmtu() reads the quoted header at skb->data. */
 	if (!pull_quoted(skb, qoff, sizeof(struct ipv6hdr)))

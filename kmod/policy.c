@@ -56,16 +56,43 @@ struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_lookup);
 
+/*
+ * Does sa satisfy the template? As XFRM's xfrm_state_ok(): a transport
+ * mode template's addresses, if any, are not compared (the SA's endpoints
+ * are the packet's addresses: nfipsec_sa_match_flow()).
+ */
 bool nfipsec_tmpl_match_sa(const struct nfipsec_tmpl *t,
 			   const struct nfipsec_sa *sa)
 {
-	return t->family == sa->family && t->proto == sa->proto &&
-	       t->mode == sa->mode &&
-	       (!t->reqid || t->reqid == sa->reqid) &&
-	       (!t->spi || t->spi == sa->spi) &&
-	       nfipsec_addr_equal(&t->dst, &sa->dst, t->family) &&
-	       nfipsec_addr_equal(&t->src, &sa->src, t->family);
+	if (t->family != sa->family || t->proto != sa->proto ||
+	    t->mode != sa->mode || (t->reqid && t->reqid != sa->reqid) ||
+	    (t->spi && t->spi != sa->spi))
+		return false;
+	return t->mode == NFIPSEC_MODE_TRANSPORT ||
+	       (nfipsec_addr_equal(&t->dst, &sa->dst, t->family) &&
+		nfipsec_addr_equal(&t->src, &sa->src, t->family));
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_tmpl_match_sa);
+
+/*
+ * May sa carry the packet fl (the cleartext one: before encryption, after
+ * decryption)? Its selector (ip xfrm's "sel") must match, as XFRM checks
+ * it both ways; in transport mode the packet's addresses must be the SA's
+ * endpoints, in its direction: ESP leaves the IP header unauthenticated,
+ * so a packet of the SA whose source was rewritten on the way is refused,
+ * not delivered as if that source had sent it.
+ */
+bool nfipsec_sa_match_flow(const struct nfipsec_sa *sa,
+			   const struct nfipsec_flow *fl)
+{
+	if (sa->mode == NFIPSEC_MODE_TRANSPORT &&
+	    (fl->family != sa->family ||
+	     !nfipsec_addr_equal(&fl->src, &sa->src, sa->family) ||
+	     !nfipsec_addr_equal(&fl->dst, &sa->dst, sa->family)))
+		return false;
+	return !sa->sel.family || nfipsec_sel_match(&sa->sel, fl);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_match_flow);
 
 struct nfipsec_policy *nfipsec_policy_alloc(void)
 {

@@ -9,23 +9,6 @@
 
 struct nfipsec_net;
 
-/* A traffic selector: prefixes, protocol, ports. */
-struct nfipsec_sel {
-	u8 family;
-	u8 src_plen, dst_plen;
-	u8 proto;			/* 0: any */
-	union nfipsec_addr src, dst;	/* masked to their prefix length */
-	__be16 sport, dport;		/* 0: any */
-};
-
-/* The fields of a packet a selector looks at. */
-struct nfipsec_flow {
-	u8 family;
-	u8 proto;
-	union nfipsec_addr src, dst;
-	__be16 sport, dport;
-};
-
 struct nfipsec_tmpl {
 	u8 family;			/* of the endpoints */
 	u8 proto, mode, level;
@@ -67,6 +50,8 @@ struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
 					     const struct nfipsec_flow *fl);
 bool nfipsec_tmpl_match_sa(const struct nfipsec_tmpl *t,
 			   const struct nfipsec_sa *sa);
+bool nfipsec_sa_match_flow(const struct nfipsec_sa *sa,
+			   const struct nfipsec_flow *fl);
 
 /* Configuration, under nn->cfg_lock. */
 struct nfipsec_policy *nfipsec_policy_alloc(void);

@@ -261,6 +261,7 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->dst = cfg->dst;
 	sa->reqid = cfg->reqid;
 	sa->flags = cfg->flags;
+	sa->sel = cfg->sel;
 	sa->smark = cfg->smark;
 	sa->smask = cfg->smask;
 	sa->lft = cfg->lft;
@@ -337,6 +338,8 @@ static const char *sa_update_conflict(const struct nfipsec_sa *sa,
 		return "mode";
 	if (cfg->reqid != sa->reqid)
 		return "reqid";
+	if (memcmp(&cfg->sel, &sa->sel, sizeof(cfg->sel)))
+		return "sel";
 	if (cfg->flags != sa->flags)
 		return "flags";
 	if (min(cfg->replay_window, NFIPSEC_REPLAY_MAX) != sa->replay.window)
@@ -462,21 +465,27 @@ void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto)
 }
 
 /*
- * The SA that carries packets of a policy's template: same endpoints,
- * protocol and mode, reqid and SPI when the template names them. As XFRM
- * chooses: one not dying (past a soft limit) before one dying, the newest
- * first (after a rekey both exist for a while: buckets hold the newest
- * first); never one a hard limit ended. Under rcu_read_lock(); takes no
- * reference.
+ * The SA that carries the packet fl for a policy's template: same
+ * endpoints (in transport mode the packet's addresses), protocol and mode,
+ * reqid and SPI when the template names them, a selector that takes fl. As
+ * XFRM chooses: one not dying (past a soft limit) before one dying, the
+ * newest first (after a rekey both exist for a while: buckets hold the
+ * newest first); never one a hard limit ended. Under rcu_read_lock();
+ * takes no reference.
  */
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
-				       const struct nfipsec_tmpl *t)
+				       const struct nfipsec_tmpl *t,
+				       const struct nfipsec_flow *fl)
 {
+	const union nfipsec_addr *dst = &t->dst;
 	struct nfipsec_sa *sa, *dying = NULL;
 
+	if (t->mode == NFIPSEC_MODE_TRANSPORT)
+		dst = &fl->dst;
 	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
-				   sa_dst_hash(t->family, &t->dst, t->proto)) {
-		if (!nfipsec_tmpl_match_sa(t, sa) || READ_ONCE(sa->dead) ||
+				   sa_dst_hash(t->family, dst, t->proto)) {
+		if (!nfipsec_tmpl_match_sa(t, sa) ||
+		    !nfipsec_sa_match_flow(sa, fl) || READ_ONCE(sa->dead) ||
 		    nfipsec_lft_expired(sa))
 			continue;
 		if (!READ_ONCE(sa->dying))

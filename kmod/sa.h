@@ -29,6 +29,23 @@ static inline bool nfipsec_addr_equal(const union nfipsec_addr *a,
 	return ipv6_addr_equal(&a->a6, &b->a6);
 }
 
+/* A traffic selector: prefixes, protocol, ports. */
+struct nfipsec_sel {
+	u8 family;
+	u8 src_plen, dst_plen;
+	u8 proto;			/* 0: any */
+	union nfipsec_addr src, dst;	/* masked to their prefix length */
+	__be16 sport, dport;		/* 0: any */
+};
+
+/* The fields of a packet a selector looks at. */
+struct nfipsec_flow {
+	u8 family;
+	u8 proto;
+	union nfipsec_addr src, dst;
+	__be16 sport, dport;
+};
+
 /* What was configured for one algorithm, kept to show it back. */
 struct nfipsec_sa_alg {
 	const struct nfipsec_alg *alg;	/* NULL: not configured */
@@ -63,6 +80,11 @@ struct nfipsec_sa {
 	union nfipsec_addr src, dst;
 	u32 reqid;
 	u32 flags;			/* NFIPSEC_SA_F_* */
+	/*
+	 * What the SA may carry (ip xfrm's "sel"), checked on output before
+	 * it is chosen and on input after decryption; family 0: anything.
+	 */
+	struct nfipsec_sel sel;
 	/* Changed in place by an update (sa.c): */
 	u32 smark, smask;		/* set-mark; smask 0: none */
 	struct nfipsec_lifetime lft;	/* WRITE_ONCE, under cfg_lock */
@@ -76,6 +98,13 @@ struct nfipsec_sa {
 	bool dying;			/* soft limit reached: not preferred */
 	bool soft_sent;			/* under cfg_lock */
 	u32 soft_limit, hard_limit;	/* enum nfipsec_limit that fired */
+
+	/*
+	 * Transport mode: the ESP path MTU an ICMP error about this SA's
+	 * packets gave (pmtu.c), until pmtu_expires (jiffies); 0: none.
+	 */
+	u32 pmtu;
+	unsigned long pmtu_expires;
 
 	struct crypto_aead *aead;	/* behind its IV generator, if any */
 	u8 ivlen, align, icvlen;
@@ -112,6 +141,7 @@ struct nfipsec_sa_cfg {
 	__be32 spi;
 	union nfipsec_addr src, dst;
 	u32 reqid, flags, replay_window;
+	struct nfipsec_sel sel;
 	u32 smark, smask;
 	u64 seq_out;
 	struct nfipsec_lifetime lft;
@@ -133,7 +163,8 @@ void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
 
 struct nfipsec_tmpl;
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
-				       const struct nfipsec_tmpl *t);
+				       const struct nfipsec_tmpl *t,
+				       const struct nfipsec_flow *fl);
 
 int nfipsec_sa_init(void);
 void nfipsec_sa_exit(void);

@@ -170,9 +170,9 @@ check_fail refused-duplicate-spi 2 'an SA with this dst, spi and proto exists' \
 check_fail refused-update-key-length 2 'rfc4106\(gcm\(aes\)\): key must be 128\.\.256 bits \+ salt, not 120' \
 	tn state update src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1001 reqid 1 mode tunnel \
 	replay-window 64 aead 'rfc4106(gcm(aes))' 0xffeeddccbbaa99887766554433221100ffeedd 128
-check_fail refused-transport 2 'transport mode is not supported yet' \
+check_fail refused-transport-sel-family 2 'a transport SA.s selector must be of its family' \
 	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1004 mode transport \
-	aead 'rfc4106(gcm(aes))' $KG 128
+	aead 'rfc4106(gcm(aes))' $KG 128 sel src fd00::1 dst fd00::2
 check_fail refused-ah 2 'AH is not supported yet' \
 	tn state add src 10.0.1.1 dst 10.0.1.2 proto ah spi 0x1005 mode tunnel auth 'hmac(sha1)' $KS
 check_fail refused-duplicate-policy 2 'a policy with this dir and selector exists' \

@@ -11,14 +11,7 @@
 #include "names.h"
 #include "parse.h"
 #include "print.h"
-
-/* A selector as a command line gives it. */
-struct sel_spec {
-	bool has_src, has_dst, has_proto, has_sport, has_dport;
-	struct nfi_addr src, dst;
-	uint8_t proto;
-	uint16_t sport, dport;
-};
+#include "sel.h"
 
 struct tmpl_spec {
 	bool set, has_src, has_dst, has_proto, has_spi, has_reqid, has_mode,
@@ -29,7 +22,7 @@ struct tmpl_spec {
 };
 
 struct pol_spec {
-	struct sel_spec sel;
+	struct nfi_sel_spec sel;
 	bool has_dir, has_priority, has_action;
 	uint8_t dir, action;
 	uint32_t priority;
@@ -65,46 +58,6 @@ static int once(const struct nfi_args *a, bool *given)
 	if (*given)
 		return nfi_duplicate(a);
 	*given = true;
-	return 0;
-}
-
-/* src PREFIX, dst PREFIX, proto P, sport N, dport N; -1: none of them. */
-static int take_sel(struct nfi_args *a, struct sel_spec *s)
-{
-	const char *kw = nfi_kw(a);
-
-	if (!strcmp(kw, "src"))
-		return once(a, &s->has_src) ?: nfi_take_prefix(a, &s->src);
-	if (!strcmp(kw, "dst"))
-		return once(a, &s->has_dst) ?: nfi_take_prefix(a, &s->dst);
-	if (!strcmp(kw, "proto"))
-		return once(a, &s->has_proto) ?: nfi_take_proto(a, &s->proto);
-	if (!strcmp(kw, "sport"))
-		return once(a, &s->has_sport) ?: nfi_take_u16(a, &s->sport);
-	if (!strcmp(kw, "dport"))
-		return once(a, &s->has_dport) ?: nfi_take_u16(a, &s->dport);
-	return -1;
-}
-
-static int check_sel(const char *cmd, const struct sel_spec *s)
-{
-	if (!s->has_src && !s->has_dst)
-		return nfi_usage_error("%s: the selector needs src or dst (0.0.0.0/0 or ::/0 for any)",
-				       cmd);
-	if (nfi_same_family(cmd, &s->src, &s->dst))
-		return 1;
-	if (s->has_sport || s->has_dport) {
-		switch (s->proto) {
-		case IPPROTO_TCP:
-		case IPPROTO_UDP:
-		case IPPROTO_SCTP:
-		case IPPROTO_DCCP:
-			break;
-		default:
-			return nfi_usage_error("%s: sport and dport need proto tcp, udp, sctp or dccp",
-					       cmd);
-		}
-	}
 	return 0;
 }
 
@@ -183,7 +136,7 @@ static int take_where(struct nfi_args *a, struct pol_spec *p, int type)
 static int take_policy_word(struct nfi_args *a, struct pol_spec *p)
 {
 	const char *kw = nfi_kw(a);
-	int err = take_sel(a, &p->sel);
+	int err = nfi_take_sel_word(a, &p->sel);
 
 	if (err >= 0)
 		return err;
@@ -206,38 +159,6 @@ static int take_policy_word(struct nfi_args *a, struct pol_spec *p)
 	if (!strcmp(kw, "ptype"))
 		return take_ptype(a);
 	return -1;
-}
-
-static int put_addr(struct nl_msg *msg, int type, int plen_type,
-		    const struct nfi_addr *addr, bool given, int family)
-{
-	struct nfi_addr any = { .len = family == AF_INET6 ? 16 : 4 };
-
-	/* An address not given is the family's /0, as in ip-xfrm. */
-	if (!given)
-		addr = &any;
-	return nla_put(msg, type, addr->len, addr->bytes) ||
-	       nla_put_u8(msg, plen_type, addr->plen);
-}
-
-static int put_sel(struct nl_msg *msg, const struct sel_spec *s)
-{
-	int family = s->has_src ? s->src.family : s->dst.family;
-	struct nlattr *nest = nfi_nest_start(msg, NFIPSEC_POLICY_A_SEL);
-
-	if (!nest || nla_put_u16(msg, NFIPSEC_SEL_A_FAMILY, (uint16_t)family) ||
-	    put_addr(msg, NFIPSEC_SEL_A_SRC, NFIPSEC_SEL_A_SRC_PLEN, &s->src,
-		     s->has_src, family) ||
-	    put_addr(msg, NFIPSEC_SEL_A_DST, NFIPSEC_SEL_A_DST_PLEN, &s->dst,
-		     s->has_dst, family) ||
-	    (s->proto && nla_put_u8(msg, NFIPSEC_SEL_A_PROTO, s->proto)) ||
-	    (s->sport &&
-	     nla_put_u16(msg, NFIPSEC_SEL_A_SPORT, htons(s->sport))) ||
-	    (s->dport &&
-	     nla_put_u16(msg, NFIPSEC_SEL_A_DPORT, htons(s->dport))))
-		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
-	return 0;
 }
 
 static int put_tmpl(struct nl_msg *msg, const struct tmpl_spec *t)
@@ -276,7 +197,7 @@ static struct nl_msg *policy_msg(uint8_t cmd, int flags,
 	nest = nfi_nest_start(msg, NFIPSEC_A_POLICY);
 	if (!nest ||
 	    (p->has_dir && nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, p->dir)) ||
-	    (sel && put_sel(msg, &p->sel)) ||
+	    (sel && nfi_put_sel(msg, NFIPSEC_POLICY_A_SEL, &p->sel, 0)) ||
 	    (p->has_action &&
 	     nla_put_u8(msg, NFIPSEC_POLICY_A_ACTION, p->action)) ||
 	    (p->has_priority &&
@@ -433,7 +354,7 @@ static int policy_modify(int argc, char **argv, bool update)
 		return err;
 	if (!p.has_dir)
 		return nfi_usage_error("%s: dir in|out|fwd is required", a.cmd);
-	if (check_sel(a.cmd, &p.sel))
+	if (nfi_check_sel(a.cmd, &p.sel, true))
 		return 1;
 	if (update && p.where_kw)
 		return nfi_usage_error("%s: %s is for add only: update replaces the policy in place (see policy move)",
@@ -448,14 +369,14 @@ static int policy_get_delete(int argc, char **argv, bool get)
 	struct nfi_args a = { get ? "policy get" : "policy delete",
 			      argc, argv };
 	struct pol_spec p = { 0 };
-	struct sel_spec *s = &p.sel;
+	struct nfi_sel_spec *s = &p.sel;
 	struct nl_msg *msg;
 	int count = 0, err = 0;
 
 	while (a.argc > 0 && !err) {
 		const char *kw = nfi_kw(&a);
 
-		err = take_sel(&a, s);
+		err = nfi_take_sel_word(&a, s);
 		if (err >= 0)
 			continue;
 		if (!strcmp(kw, "dir"))
@@ -479,7 +400,7 @@ static int policy_get_delete(int argc, char **argv, bool get)
 		if (!p.has_dir)
 			return nfi_usage_error("%s: dir DIR and a selector, or index N, are required",
 					       a.cmd);
-		if (check_sel(a.cmd, s))
+		if (nfi_check_sel(a.cmd, s, true))
 			return 1;
 	}
 	msg = policy_msg(get ? NFIPSEC_CMD_POLICY_GET : NFIPSEC_CMD_POLICY_DEL,

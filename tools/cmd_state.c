@@ -13,6 +13,7 @@
 #include "names.h"
 #include "parse.h"
 #include "print.h"
+#include "sel.h"
 
 struct sa_alg {
 	bool set;
@@ -25,7 +26,8 @@ struct sa_alg {
 /* An SA as a command line gives it. */
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
-	bool has_mark, has_mask, has_oseq;
+	bool has_mark, has_mask, has_oseq, has_sel;
+	struct nfi_sel_spec sel;
 	uint32_t mark, mask;
 	uint64_t oseq;		/* replay-oseq, replay-oseq-hi */
 	struct nfi_addr src, dst;
@@ -73,7 +75,7 @@ static const char *const ip_state_flags[] = {
 
 /* ip-xfrm state words that nfipsec does not carry yet. */
 static const char *const unsupported_words[] = {
-	"encap", "sel", "comp", "mark", "if_id", "offload",
+	"encap", "comp", "mark", "if_id", "offload",
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
 	"replay-seq", "replay-seq-hi",
 };
@@ -201,11 +203,38 @@ static int take_limit(struct nfi_args *a, struct sa_spec *s)
 	return nfi_take_u64(a, &s->lft[t]);
 }
 
-/* mode, reqid, replay-window, flag, limit; -1: none of them. */
+/*
+ * sel SELECTOR: as ip xfrm, the selector words that follow (src and dst
+ * among them: the SA's own come before sel).
+ */
+static int take_sa_sel(struct nfi_args *a, struct sa_spec *s)
+{
+	int err = 0;
+
+	if (s->has_sel)
+		return nfi_duplicate(a);
+	s->has_sel = true;
+	nfi_shift(a, 1);
+	while (a->argc > 0 && !err) {
+		err = nfi_take_sel_word(a, &s->sel);
+		if (err < 0) {
+			if (!strcmp(nfi_kw(a), "dev"))
+				return nfi_usage_error("%s: sel dev is not supported yet",
+						       a->cmd);
+			err = 0;
+			break;
+		}
+	}
+	return err ?: nfi_check_sel(a->cmd, &s->sel, false);
+}
+
+/* mode, reqid, replay-window, flag, limit, sel; -1: none of them. */
 static int take_option(struct nfi_args *a, struct sa_spec *s)
 {
 	const char *kw = nfi_kw(a);
 
+	if (!strcmp(kw, "sel"))
+		return take_sa_sel(a, s);
 	if (!strcmp(kw, "mode"))
 		return nfi_take_mode(a, &s->mode);
 	if (!strcmp(kw, "reqid")) {
@@ -353,7 +382,10 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	    put_alg(msg, NFIPSEC_SA_A_ALG_AEAD, &s->aead) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_CRYPT, &s->enc) ||
 	    put_alg(msg, NFIPSEC_SA_A_ALG_AUTH, &s->auth) ||
-	    put_lifetime(msg, s))
+	    put_lifetime(msg, s) ||
+	    (s->has_sel &&
+	     nfi_put_sel(msg, NFIPSEC_SA_A_SEL, &s->sel,
+			 s->has_dst ? s->dst.family : s->src.family)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -658,6 +690,7 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_U64 },
 		[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_U64 },
 		[NFIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_SEL] = { .type = NLA_NESTED },
 	};
 	static const int addrs[] = { NFIPSEC_SA_A_SRC, NFIPSEC_SA_A_DST };
 
@@ -689,6 +722,19 @@ static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	else
 		nfi_out_line(NULL);
 	return 0;
+}
+
+/* As ip xfrm: sel src 10.0.0.1/32 dst 10.0.0.2/32 proto tcp dport 22 */
+static void print_sa_sel(struct nlattr *nest)
+{
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+
+	if (nfi_parse_sel(nest, sel))
+		return;
+	nfi_out_line("\t");
+	nfi_out_open("sel", "sel");
+	nfi_print_sel(sel, true);
+	nfi_out_close();
 }
 
 /* The members of one SA (state list, monitor's expire). */
@@ -727,6 +773,8 @@ void nfi_print_sa(struct nlattr **sa)
 		print_alg("enc", sa[NFIPSEC_SA_A_ALG_CRYPT]);
 	if (sa[NFIPSEC_SA_A_ALG_AUTH])
 		print_alg("auth", sa[NFIPSEC_SA_A_ALG_AUTH]);
+	if (sa[NFIPSEC_SA_A_SEL])
+		print_sa_sel(sa[NFIPSEC_SA_A_SEL]);
 	if (sa[NFIPSEC_SA_A_LIFETIME])
 		print_lifetime(sa[NFIPSEC_SA_A_LIFETIME]);
 	if (nfi_stats_level && sa[NFIPSEC_SA_A_CURRENT])

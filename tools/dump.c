@@ -48,17 +48,6 @@ static const struct field lft_fields[NFIPSEC_LFT_A_MAX + 1] = {
 
 static const struct nest lft = { lft_fields, NFIPSEC_LFT_A_MAX };
 
-static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
-	F(SA, PROTO, K_U8), F(SA, SPI, K_BE32), F(SA, SRC, K_ADDR),
-	F(SA, DST, K_ADDR), F(SA, MODE, K_U8), F(SA, REQID, K_U32),
-	F(SA, REPLAY_WINDOW, K_U32), F(SA, FLAGS, K_U32),
-	N(SA, ALG_AEAD, alg), N(SA, ALG_CRYPT, alg), N(SA, ALG_AUTH, alg),
-	N(SA, LIFETIME, lft), F(SA, STATS, K_NEST), F(SA, SEQ_OUT, K_U64),
-	F(SA, REPLAY_TOP, K_U64), F(SA, PAD, K_BIN),
-};
-
-static const struct nest sa = { sa_fields, NFIPSEC_SA_A_MAX };
-
 static const struct field sel_fields[NFIPSEC_SEL_A_MAX + 1] = {
 	F(SEL, SRC, K_ADDR), F(SEL, SRC_PLEN, K_U8), F(SEL, DST, K_ADDR),
 	F(SEL, DST_PLEN, K_U8), F(SEL, PROTO, K_U8), F(SEL, SPORT, K_BE16),
@@ -66,6 +55,18 @@ static const struct field sel_fields[NFIPSEC_SEL_A_MAX + 1] = {
 };
 
 static const struct nest sel = { sel_fields, NFIPSEC_SEL_A_MAX };
+
+static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
+	F(SA, PROTO, K_U8), F(SA, SPI, K_BE32), F(SA, SRC, K_ADDR),
+	F(SA, DST, K_ADDR), F(SA, MODE, K_U8), F(SA, REQID, K_U32),
+	F(SA, REPLAY_WINDOW, K_U32), F(SA, FLAGS, K_U32),
+	N(SA, ALG_AEAD, alg), N(SA, ALG_CRYPT, alg), N(SA, ALG_AUTH, alg),
+	N(SA, LIFETIME, lft), F(SA, STATS, K_NEST), F(SA, SEQ_OUT, K_U64),
+	F(SA, REPLAY_TOP, K_U64), F(SA, PAD, K_BIN), F(SA, SET_MARK, K_U32),
+	F(SA, SET_MARK_MASK, K_U32), F(SA, CURRENT, K_NEST), N(SA, SEL, sel),
+};
+
+static const struct nest sa = { sa_fields, NFIPSEC_SA_A_MAX };
 
 static const struct field tmpl_fields[NFIPSEC_TMPL_A_MAX + 1] = {
 	F(TMPL, SRC, K_ADDR), F(TMPL, DST, K_ADDR), F(TMPL, PROTO, K_U8),

@@ -64,7 +64,17 @@
  *   must repeat SRC, MODE, REQID, FLAGS, REPLAY_WINDOW and the algorithms
  *   and keys unchanged: a change fails with -EINVAL (to rekey, add a new
  *   SA and delete the old one; a new key under the old sequence numbers
- *   would repeat nonces).
+ *   would repeat nonces), and SEL.
+ *   MODE: TUNNEL carries whole IP packets in a new outer header from SRC
+ *   to DST; TRANSPORT (the default, as in ip xfrm) protects the payload of
+ *   packets whose own addresses are SRC and DST, their IP header left in
+ *   place (IPv6: ESP after hop-by-hop, routing and the destination options
+ *   before a routing header); a decrypted transport packet whose addresses
+ *   are not the SA's is dropped. SEL (ip xfrm's "sel": a nest of
+ *   NFIPSEC_SEL_A_*, as a policy's selector) limits what the SA carries:
+ *   it is chosen for a packet only if the cleartext packet matches, and a
+ *   decrypted packet that does not match is dropped (both counted
+ *   "policy"); without SEL, any packet.
  *
  * NFIPSEC_CMD_SA_DEL (do)
  *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
@@ -267,6 +277,7 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_SET_MARK,		/* u32, see below */
 	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0xffffffff */
 	NFIPSEC_SA_A_CURRENT,		/* nest, NFIPSEC_CUR_A_* (reply) */
+	NFIPSEC_SA_A_SEL,		/* nest, NFIPSEC_SEL_A_*, see below */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1

@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=150
+# Transport mode ESP between hosts a (10.0.1.1, fd00:1::1) and b (10.0.2.2,
+# fd00:2::2), through router r, whose link to b has MTU 1400:
+#   a --(1500)-- r --(1400)-- b
+# SAs with a selector ("sel src A dst B"), host-to-host policies with
+# transport templates, IPv4 and IPv6. First nfipsec on both hosts, then b on
+# Linux XFRM (ip xfrm, the same lines): pings both ways, TCP both ways
+# (the hosts' own sockets learn the MTU left after ESP and after r's
+# smaller link), per-SA counters, nothing but ESP between a and b on the
+# wire, no IPv4 ESP fragments. IPv6 with hop-by-hop and destination options
+# both ways: ESP goes after them, as XFRM puts it, and they arrive. Then what
+# must fail: a packet of b's SA whose source was rewritten on the way, and
+# one its SA's selector does not take, are dropped and counted.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+require_module
+
+A4=10.0.1.1 B4=10.0.2.2 A6=fd00:1::1 B6=fd00:2::2
+KAB=0x00112233445566778899aabbccddeeff01020304
+KBA=0x8f3e21d4c07a59b6e1d2c3b4a5968778a1b2c3d4
+GCM="aead 'rfc4106(gcm(aes))'"
+
+topology() {
+	local n
+	setup_ns a r b || return 1
+	for n in "$a" "$r" "$b"; do
+		ns_sysctl "$n" net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.default.accept_ra=0 || return 1
+	done
+	ns_sysctl "$r" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 ||
+		return 1
+	ip -n "$a" link add eth0 type veth peer name eth0a netns "$r" || return 1
+	ip -n "$b" link add eth0 type veth peer name eth0b netns "$r" || return 1
+	ip -n "$a" -b - <<-EOF || return 1
+	addr add $A4/24 dev eth0
+	addr add $A6/64 dev eth0 nodad
+	link set eth0 up
+	route add default via 10.0.1.254
+	route add default via fd00:1::fe
+	EOF
+	ip -n "$r" -b - <<-EOF || return 1
+	addr add 10.0.1.254/24 dev eth0a
+	addr add fd00:1::fe/64 dev eth0a nodad
+	addr add 10.0.2.254/24 dev eth0b
+	addr add fd00:2::fe/64 dev eth0b nodad
+	link set eth0a up
+	link set eth0b mtu 1400 up
+	EOF
+	ip -n "$b" -b - <<-EOF || return 1
+	addr add $B4/24 dev eth0
+	addr add $B6/64 dev eth0 nodad
+	link set eth0 mtu 1400 up
+	route add default via 10.0.2.254
+	route add default via fd00:2::fe
+	EOF
+}
+
+# conf SIDE [WORDS]: ip-xfrm lines for host SIDE (a or b), both families:
+# SPI 0x401/0x601 from a to b, 0x402/0x602 back. WORDS: more selector
+# words for the IPv4 SA from b to a.
+conf() {
+	local side=$1 more=${2:-} f me peer
+	for f in 4 6; do
+		eval "me=\$A$f peer=\$B$f"
+		[ $f = 6 ] && more=
+		echo "state add src $me dst $peer proto esp spi 0x${f}01 reqid $f mode transport $GCM $KAB 128 sel src $me dst $peer"
+		echo "state add src $peer dst $me proto esp spi 0x${f}02 reqid $f mode transport $GCM $KBA 128 sel src $peer dst $me $more"
+		if [ "$side" = a ]; then
+			echo "policy add src $me dst $peer dir out tmpl proto esp reqid $f mode transport"
+			echo "policy add src $peer dst $me dir in tmpl proto esp reqid $f mode transport"
+		else
+			echo "policy add src $peer dst $me dir out tmpl proto esp reqid $f mode transport"
+			echo "policy add src $me dst $peer dir in tmpl proto esp reqid $f mode transport"
+		fi
+	done
+}
+
+# tcp NAME NS SERVER-NS ADDR [-R]: 300 KB of TCP, within 60 s.
+tcp() {
+	local name=$1 ns=$2 srv=$3 addr=$4
+	shift 4
+	if ! iperf3_server "$srv" 5201; then
+		fail "$name" "iperf3 server did not start"
+		return
+	fi
+	check "$name" ip netns exec "$ns" timeout 60 iperf3 -c "$addr" -p 5201 -n 300K "$@"
+}
+
+# UDP with IPv6 hop-by-hop and destination options (PadN), as sticky
+# socket options: udp6_opts NAME FROM-NS TO-NS TO-ADDR. The receiver must
+# get the datagram with both options.
+RECV6='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPOPTS, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVDSTOPTS, 1)
+s.bind(("::", 7777))
+open(sys.argv[1], "w").write("ready")
+s.settimeout(20)
+data, anc, flags, addr = s.recvmsg(100, 200)
+print(data.decode(), sorted(t for _, t, _ in anc))
+'
+SEND6='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+pad = bytes([0, 0, 1, 4, 0, 0, 0, 0])	# next header, length, PadN
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, pad)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DSTOPTS, pad)
+s.sendto(b"hello", (sys.argv[1], 7777))
+'
+udp6_opts() {
+	local name=$1 from=$2 to=$3 addr=$4 out ready=/tmp/transport-ready-$1
+	rm -f "$ready"
+	ip netns exec "$to" python3 -c "$RECV6" "$ready" > "/tmp/transport-$name.out" 2>&1 &
+	local pid=$!
+	if ! wait_until 30 test -e "$ready"; then
+		fail "$name" "receiver did not start: $(cat "/tmp/transport-$name.out")"
+		return
+	fi
+	ip netns exec "$from" python3 -c "$SEND6" "$addr"
+	wait "$pid"
+	out=$(cat "/tmp/transport-$name.out")
+	# 54: IPV6_HOPOPTS, 59: IPV6_DSTOPTS (ancillary data types)
+	check_eq "$name" "hello [54, 59]" "$out"
+}
+
+topology || { fail topology "setup failed"; finish; }
+
+for peer in nfipsec xfrm; do
+	t=$peer
+	tunnel_clear "$b"
+	conf a | tunnel_apply "$a" nfipsec ||
+		{ fail "$t.config-a" "nfipsec refused the configuration"; continue; }
+	conf b | tunnel_apply "$b" "$peer" ||
+		{ fail "$t.config-b" "$peer refused the configuration"; continue; }
+
+	cap=/tmp/transport-$t.pcap
+	capture_start tpid "$r" eth0a "$cap" || { fail "$t.capture" "tcpdump did not start"; continue; }
+	check "$t.ping4" ip netns exec "$a" ping -c 3 -i 0.3 -W 3 $B4
+	check "$t.ping6" ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 3 $B6
+	# 3 requests out, 3 replies in, per family: 84 bytes (IPv4), 104 (IPv6).
+	check_eq "$t.a-out4" "packets 3 bytes 252" "$(sa_stats "$a" $B4 0x401 packets bytes)"
+	check_eq "$t.a-in4" "packets 3 bytes 252" "$(sa_stats "$a" $A4 0x402 packets bytes)"
+	check_eq "$t.a-out6" "packets 3 bytes 312" "$(sa_stats "$a" $B6 0x601 packets bytes)"
+	check_eq "$t.a-in6" "packets 3 bytes 312" "$(sa_stats "$a" $A6 0x602 packets bytes)"
+	if [ $peer = nfipsec ]; then
+		check_eq "$t.b-in4" "packets 3 bytes 252" "$(sa_stats "$b" $B4 0x401 packets bytes)"
+		check_eq "$t.b-out6" "packets 3 bytes 312" "$(sa_stats "$b" $A6 0x602 packets bytes)"
+	fi
+
+	# Full-size TCP: the senders learn the MTU after ESP (and r's 1400).
+	tcp "$t.tcp4-a-to-b" "$a" "$b" $B4
+	tcp "$t.tcp4-b-to-a" "$a" "$b" $B4 -R
+	tcp "$t.tcp6-a-to-b" "$a" "$b" $B6
+	tcp "$t.tcp6-b-to-a" "$a" "$b" $B6 -R
+	stat_of "$a" out-frag-needed
+	check_match "$t.a-told-its-sockets" '^[1-9]' "$REPLY"
+	stat_of "$a" in-pmtu
+	check_match "$t.a-learned-path-mtu" '^[1-9]' "$REPLY"
+
+	udp6_opts "$t.ext6-a-to-b" "$a" "$b" $B6
+	udp6_opts "$t.ext6-b-to-a" "$b" "$a" $A6
+	capture_stop tpid
+
+	pcap_count "$t.wire-nothing-in-clear4" 0 "$cap" "host $A4 and host $B4 and not esp"
+	pcap_count "$t.wire-nothing-in-clear6" 0 "$cap" \
+		"host $A6 and host $B6 and not ip6 protochain 50"
+	pcap_count "$t.wire-no-esp-fragments4" 0 "$cap" "ip and esp and ip[6:2] & 0x3fff != 0"
+	# ESP after hop-by-hop (8 bytes) and destination options, both ways.
+	pcap_count "$t.wire-hbh-dst-esp-a" 1 "$cap" \
+		"src host $A6 and ip6[6] == 0 and ip6[40] == 60 and ip6[48] == 50"
+	pcap_count "$t.wire-hbh-dst-esp-b" 1 "$cap" \
+		"src host $B6 and ip6[6] == 0 and ip6[40] == 60 and ip6[48] == 50"
+done
+
+# b on XFRM still. A packet of b's SA whose source is rewritten on the way
+# (SNAT on b) is dropped before decryption, counted against the SA.
+t=spoof
+ip netns exec "$b" nft -f - <<-EOF || fail "$t.nft" "cannot set up SNAT"
+	table ip nfipsec_spoof {
+		chain post {
+			type nat hook postrouting priority 100;
+			ip protocol esp snat to 10.0.2.3
+		}
+	}
+EOF
+read -r _ n _ p <<< "$(sa_stats "$a" $A4 0x402 packets policy)"
+check_fail "$t.not-delivered" 1 "$PING_LOST" ip netns exec "$b" ping -c 3 -i 0.3 -W 1 $A4
+check_eq "$t.counted" "packets $n policy $((p + 3))" "$(sa_stats "$a" $A4 0x402 packets policy)"
+ip netns exec "$b" nft delete table ip nfipsec_spoof
+
+# a takes only UDP from b by its IPv4 SA's selector: b's pings, encrypted
+# by XFRM, are dropped after decryption and counted; UDP still passes.
+t=sel
+conf a "proto udp" | tunnel_apply "$a" nfipsec ||
+	fail "$t.config-a" "nfipsec refused the configuration"
+check_fail "$t.ping-dropped" 1 "$PING_LOST" ip netns exec "$b" ping -c 3 -i 0.3 -W 1 $A4
+check_eq "$t.ping-counted" "packets 0 policy 3" "$(sa_stats "$a" $A4 0x402 packets policy)"
+check "$t.udp-sent" ip netns exec "$b" bash -c "echo hello > /dev/udp/$A4/9"
+wait_until 5 eval '[ "$(sa_stat "$a" $A4 0x402 packets)" = 1 ]'
+check_eq "$t.udp-taken" "packets 1 policy 3" "$(sa_stats "$a" $A4 0x402 packets policy)"
+check_match "$t.sel-shown" "sel src $B4/32 dst $A4/32 proto udp" \
+	"$(nfipsec -n "$a" state get dst $A4 proto esp spi 0x402)"
+
+finish
