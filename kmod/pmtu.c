@@ -50,11 +50,19 @@ static struct nfipsec_sa *quoted_sa(struct nfipsec_net *nn, u8 family,
 
 #define NFIPSEC_PMTU_EXPIRES (10 * 60 * HZ)
 
-/* A transport SA learns its path MTU, at least min (as the kernel's). */
+/*
+ * A transport SA learns its path MTU, as the kernel a route's: at least
+ * min, and only lower than the value it has until that expires.
+ */
 static void pmtu_learn(struct nfipsec_net *nn, struct nfipsec_sa *sa, u32 mtu,
 		       u32 min)
 {
-	WRITE_ONCE(sa->pmtu, max(mtu, min));
+	u32 old = READ_ONCE(sa->pmtu);
+
+	mtu = max(mtu, min);
+	if (old && old <= mtu && time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
+		return;
+	WRITE_ONCE(sa->pmtu, mtu);
 	WRITE_ONCE(sa->pmtu_expires, jiffies + NFIPSEC_PMTU_EXPIRES);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
@@ -119,26 +127,38 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	struct {
 		struct icmp6hdr icmp;
 		struct ipv6hdr ip;
-		__be32 spi;
 	} _q;
 	const typeof(_q) *q;
 	union nfipsec_addr src, dst;
 	struct nfipsec_sa *sa;
 	unsigned int qoff;
-	__be32 mtu;
+	__be32 mtu, _spi;
+	const __be32 *spi;
+	__be16 frag_off;
+	int espoff;
 	u32 mark;
+	u8 nexthdr;
 
 	q = skb_header_pointer(skb, thoff, sizeof(_q), &_q);
+	if (!q || q->icmp.icmp6_type != ICMPV6_PKT_TOOBIG || q->ip.version != 6)
+		return;
 	/*
-	 * Our tunnel ESP packets carry no extension headers (transport
-	 * mode's may: errors quoting those are not recognised).
+	 * Tunnel mode's ESP follows the IPv6 header; transport mode's may
+	 * follow extension headers, or a fragment header (the stack
+	 * fragments what is over the route's PMTU exception, output.c).
 	 */
-	if (!q || q->icmp.icmp6_type != ICMPV6_PKT_TOOBIG ||
-	    q->ip.version != 6 || q->ip.nexthdr != IPPROTO_ESP)
+	qoff = thoff + sizeof(struct icmp6hdr);
+	nexthdr = q->ip.nexthdr;
+	espoff = ipv6_skip_exthdr(skb, qoff + sizeof(struct ipv6hdr), &nexthdr,
+				  &frag_off);
+	if (espoff < 0 || nexthdr != IPPROTO_ESP || frag_off & htons(IP6_OFFSET))
+		return;
+	spi = skb_header_pointer(skb, espoff, sizeof(_spi), &_spi);
+	if (!spi)
 		return;
 	src.a6 = q->ip.saddr;
 	dst.a6 = q->ip.daddr;
-	sa = quoted_sa(nn, AF_INET6, &src, &dst, q->spi);
+	sa = quoted_sa(nn, AF_INET6, &src, &dst, *spi);
 	if (!sa || nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6,
 			       AF_INET6))
 		return;
@@ -148,7 +168,6 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 		pmtu_learn(nn, sa, ntohl(mtu), IPV6_MIN_MTU);
 		return;
 	}
-	qoff = thoff + sizeof(struct icmp6hdr);
 	/* ip6_update_pmtu() reads the quoted header at skb->data. */
 	if (!pull_quoted(skb, qoff, sizeof(struct ipv6hdr)))
 		return;
