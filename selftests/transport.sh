@@ -215,9 +215,11 @@ ip netns exec "$b" nft -f - <<-EOF || fail "$t.nft" "cannot set up SNAT"
 		}
 	}
 EOF
-read -r _ n _ p <<< "$(sa_stats "$a" $A4 0x402 packets policy)"
+read -r _ n _ p _ top <<< "$(sa_stats "$a" $A4 0x402 packets policy replay-top)"
 check_fail "$t.not-delivered" 1 "$PING_LOST" ip netns exec "$b" ping -c 3 -i 0.3 -W 1 $A4
-check_eq "$t.counted" "packets $n policy $((p + 3))" "$(sa_stats "$a" $A4 0x402 packets policy)"
+# Refused before decryption: the replay window did not move.
+check_eq "$t.counted" "packets $n policy $((p + 3)) replay-top $top" \
+	"$(sa_stats "$a" $A4 0x402 packets policy replay-top)"
 ip netns exec "$b" nft delete table ip nfipsec_spoof
 
 # a takes only UDP from b by its IPv4 SA's selector: b's pings, encrypted
