@@ -81,6 +81,82 @@ static void nfipsec_test_sel_match(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&v6, &fl));
 }
 
+/*
+ * Which SA a template takes and which packets an SA may carry: tunnel mode
+ * compares the template's endpoints; transport mode does not (as XFRM's
+ * xfrm_state_ok()), but its SA carries only packets between its own
+ * endpoints, in its direction; the SA's selector applies in both modes.
+ */
+static void nfipsec_test_sa_match(struct kunit *test)
+{
+	struct nfipsec_sa *sa = kunit_kzalloc(test, sizeof(*sa), GFP_KERNEL);
+	struct nfipsec_tmpl t = {
+		.family = AF_INET, .proto = IPPROTO_ESP,
+		.mode = NFIPSEC_MODE_TRANSPORT, .reqid = 7,
+	};
+	struct nfipsec_flow fl = flow4("10.0.1.1", "10.0.2.2", IPPROTO_TCP,
+				       40000, 22);
+
+	KUNIT_ASSERT_NOT_NULL(test, sa);
+	sa->family = AF_INET;
+	sa->proto = IPPROTO_ESP;
+	sa->mode = NFIPSEC_MODE_TRANSPORT;
+	sa->reqid = 7;
+	sa->src = a4("10.0.1.1");
+	sa->dst = a4("10.0.2.2");
+
+	/* Transport: template addresses (none, or others) not compared. */
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_sa(&t, sa));
+	t.src = a4("192.0.2.1");
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_sa(&t, sa));
+	t.reqid = 8;
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	t.reqid = 0;
+	t.mode = NFIPSEC_MODE_TUNNEL;
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	t.family = AF_INET6;
+	t.mode = NFIPSEC_MODE_TRANSPORT;
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+
+	/* Transport: the packet's addresses are the SA's endpoints. */
+	KUNIT_EXPECT_TRUE(test, nfipsec_sa_match_flow(sa, &fl));
+	fl.src = a4("10.0.1.9");	/* rewritten on the way */
+	KUNIT_EXPECT_FALSE(test, nfipsec_sa_match_flow(sa, &fl));
+	fl = flow4("10.0.2.2", "10.0.1.1", IPPROTO_TCP, 22, 40000);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sa_match_flow(sa, &fl));
+
+	/* The selector narrows it: only TCP to port 22. */
+	fl = flow4("10.0.1.1", "10.0.2.2", IPPROTO_TCP, 40000, 22);
+	sa->sel = sel4("10.0.1.1", 32, "10.0.2.2", 32, IPPROTO_TCP, 22);
+	KUNIT_EXPECT_TRUE(test, nfipsec_sa_match_flow(sa, &fl));
+	fl.dport = htons(23);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sa_match_flow(sa, &fl));
+	fl.dport = htons(22);
+	fl.proto = IPPROTO_UDP;
+	KUNIT_EXPECT_FALSE(test, nfipsec_sa_match_flow(sa, &fl));
+
+	/* Tunnel: endpoints in the template; any inner packet the selector takes. */
+	sa->mode = NFIPSEC_MODE_TUNNEL;
+	t = (struct nfipsec_tmpl){
+		.family = AF_INET, .proto = IPPROTO_ESP,
+		.mode = NFIPSEC_MODE_TUNNEL,
+		.src = a4("10.0.1.1"), .dst = a4("10.0.2.2"),
+	};
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_sa(&t, sa));
+	t.dst = a4("10.0.2.3");
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	sa->sel = sel4("192.168.111.0", 24, "192.168.186.0", 24, 0, 0);
+	fl = flow4("192.168.111.5", "192.168.186.7", IPPROTO_UDP, 1, 2);
+	KUNIT_EXPECT_TRUE(test, nfipsec_sa_match_flow(sa, &fl));
+	fl.dst = a4("192.168.187.7");
+	KUNIT_EXPECT_FALSE(test, nfipsec_sa_match_flow(sa, &fl));
+	/* No selector: anything, of either family. */
+	memset(&sa->sel, 0, sizeof(sa->sel));
+	fl.family = AF_INET6;
+	fl.src = a6("fd00::1");
+	KUNIT_EXPECT_TRUE(test, nfipsec_sa_match_flow(sa, &fl));
+}
+
 static void policy_net_free(void *data)
 {
 	struct nfipsec_net *nn = data;
@@ -174,6 +250,7 @@ static void nfipsec_test_first_match(struct kunit *test)
 static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_sel_match),
 	KUNIT_CASE(nfipsec_test_first_match),
+	KUNIT_CASE(nfipsec_test_sa_match),
 	{}
 };
 
