@@ -101,8 +101,10 @@ static void nfipsec_dev_setup(struct net_device *dev)
 /*
  * Receive a decrypted packet (skb->protocol and the network header set) on
  * nn's device. Consumes skb. Returns false when it was dropped.
+ * csum_ok: its transport checksum is not to be checked (NAT-T transport
+ * mode: the NAT changed the addresses it covers).
  */
-bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb)
+bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb, bool csum_ok)
 {
 	struct net_device *dev;
 	unsigned int len;
@@ -121,7 +123,7 @@ bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb)
 	skb_reset_mac_header(skb);
 	skb->mac_len = 0;
 	memset(skb->cb, 0, sizeof(skb->cb));
-	skb->ip_summed = CHECKSUM_NONE;
+	skb->ip_summed = csum_ok ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
 	skb_clear_hash(skb);
 	skb_set_queue_mapping(skb, 0);
 	len = skb->len;

@@ -135,6 +135,17 @@ bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn,
 }
 
 /*
+ * Where NAT-T's ESP in UDP may arrive: UDP to a port of the IKE port set
+ * but 500 (IKE's own there has no non-ESP marker to tell it from ESP).
+ */
+bool nfipsec_flow_is_encap(const struct nfipsec_net *nn,
+			   const struct nfipsec_flow *fl)
+{
+	return fl->proto == IPPROTO_UDP && fl->dport != htons(500) &&
+	       ike_port(nn, fl->dport);
+}
+
+/*
  * IKE from this host: UDP generated here, from a port of the IKE port set,
  * by a socket opened with CAP_NET_ADMIN in the namespace (as xt_owner, the
  * socket and its file are RCU-freed: readable in the hook).

@@ -25,6 +25,7 @@
  */
 
 #include <linux/netdevice.h>
+#include <linux/udp.h>
 #include <net/addrconf.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
@@ -175,6 +176,7 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	struct nfipsec_net *nn = sa->nn;
 	struct nfipsec_flow fl;
 	int reason, thoff;
+	bool sa_csum_ok;
 	u8 family;
 
 	if (unlikely(err)) {
@@ -251,10 +253,12 @@ parse:
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
+	/* NAT-T transport mode: as XFRM, the checksum is not checked again. */
+	sa_csum_ok = sa->encap_type && sa->mode == NFIPSEC_MODE_TRANSPORT;
 	/* output-mark, as XFRM applies it on input: bits outside the mask stay. */
 	skb->mark = (skb->mark & ~READ_ONCE(sa->smask)) | READ_ONCE(sa->smark);
 	nfipsec_sa_put(sa);
-	if (!nfipsec_dev_rx(nn, skb))
+	if (!nfipsec_dev_rx(nn, skb, sa_csum_ok))
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_ERROR);
 }
 
@@ -273,8 +277,9 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
  * peer (the IP header is not authenticated: a packet whose source was
  * rewritten on the way moves no state), and the headers in front of ESP
  * are noted for rcv_transport(): their length, and the offset of the
- * next-header field that names ESP (IPv4's protocol; IPv6: the header
- * before ESP, found with the walk ipv6_skip_exthdr() makes). A fragment
+ * next-header field that names ESP, or NAT-T's UDP (IPv4's protocol;
+ * IPv6: the header before it, found with the walk ipv6_skip_exthdr()
+ * makes). A fragment
  * header among them (a datagram netfilter did not reassemble) or AH
  * (bundles are not supported) refuses the packet.
  */
@@ -283,6 +288,7 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 			       const struct nfipsec_flow *fl, int thoff,
 			       u16 *hlen, u16 *nhoffp)
 {
+	u8 proto = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
 	int noff = skb_network_offset(skb), off, nhoff;
 	struct ipv6_opt_hdr _hp;
 	const struct ipv6_opt_hdr *hp;
@@ -298,7 +304,7 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 	nexthdr = ipv6_hdr(skb)->nexthdr;
 	nhoff = offsetof(struct ipv6hdr, nexthdr);
 	off = sizeof(struct ipv6hdr);
-	while (nexthdr != IPPROTO_ESP) {
+	while (nexthdr != proto) {
 		if (nexthdr != NEXTHDR_HOP && nexthdr != NEXTHDR_ROUTING &&
 		    nexthdr != NEXTHDR_DEST)
 			return false;
@@ -316,9 +322,23 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 	return true;
 }
 
+static bool udp_hdr_csum_zero(const struct sk_buff *skb, int thoff)
+{
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	return uh && !uh->check;
+}
+
+/*
+ * ESP at espoff: right after the IP headers (thoff), or after NAT-T's UDP
+ * header (encap). NF_ACCEPT: not an SA of ours, the stack's to deliver.
+ */
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state,
-			    const struct nfipsec_flow *fl, int thoff)
+			    const struct nfipsec_flow *fl, int thoff,
+			    int espoff, bool encap)
 {
 	struct ip_esp_hdr _esph;
 	const struct ip_esp_hdr *esph;
@@ -330,7 +350,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 
 	BUILD_BUG_ON(sizeof(struct nfipsec_rcv_cb) > sizeof_field(struct sk_buff, cb));
 
-	esph = skb_header_pointer(skb, thoff, sizeof(_esph), &_esph);
+	esph = skb_header_pointer(skb, espoff, sizeof(_esph), &_esph);
 	if (!esph)
 		return NF_ACCEPT;
 	sa = nfipsec_sa_lookup(nn, fl->family, &fl->dst, esph->spi,
@@ -341,6 +361,22 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 
+	if (encap != !!sa->encap_type) {
+		/* In UDP for a plain SA, or plain for a NAT-T one. */
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_ENCAP, 1);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_STATE_MISMATCH);
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
+	if (encap && ((fl->family == AF_INET &&
+		       !udp_hdr_csum_zero(skb, thoff)) ||
+		      fl->family == AF_INET6) &&
+	    nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, fl->family)) {
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BAD_HEADER, 1);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_HDR_ERROR);
+		nfipsec_sa_put(sa);
+		return NF_DROP;
+	}
 	if (sa->mode == NFIPSEC_MODE_TRANSPORT &&
 	    !rcv_transport_hdrs(skb, sa, fl, thoff, &hlen, &nhoff)) {
 		/* Not from the SA's peer, or headers we cannot place. */
@@ -386,8 +422,35 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 				ipv4_get_dsfield(ip_hdr(skb)) :
 				ipv6_get_dsfield(ipv6_hdr(skb));
 	skb->dev = dev;
-	nfipsec_esp_input(skb, sa, thoff, seq, rcv_done);
+	nfipsec_esp_input(skb, sa, espoff, seq, rcv_done);
 	return NF_STOLEN;
+}
+
+/*
+ * NAT-T (RFC 3948): a UDP datagram to an encapsulation port (the IKE port
+ * set but 500), classified as XFRM's xfrm4_udp_encap_rcv() does: the
+ * 1-byte keepalive, and IKE behind its zero non-ESP marker, are the
+ * daemon's; a datagram whose first four bytes are the SPI of one of our
+ * SAs is ESP. true: taken, *verdict is the hook's; false: not ours.
+ */
+static bool encap_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
+		      const struct nf_hook_state *state,
+		      const struct nfipsec_flow *fl, int thoff,
+		      unsigned int *verdict)
+{
+	struct {
+		struct udphdr uh;
+		__be32 marker;
+	} _h;
+	const typeof(_h) *h;
+
+	h = skb_header_pointer(skb, thoff, sizeof(_h), &_h);
+	if (!h || !h->marker || ntohs(h->uh.len) != skb->len - thoff ||
+	    skb->pkt_type != PACKET_HOST)
+		return false;
+	*verdict = esp_rcv(nn, skb, state, fl, thoff,
+			   thoff + sizeof(struct udphdr), true);
+	return *verdict != NF_ACCEPT;
 }
 
 /*
@@ -431,12 +494,16 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	struct nfipsec_flow fl;
+	unsigned int verdict;
 	int thoff;
 
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
 		return rcv_unparsable(nn);
 	if (fl.proto == IPPROTO_ESP && thoff >= 0)
-		return esp_rcv(nn, skb, state, &fl, thoff);
+		return esp_rcv(nn, skb, state, &fl, thoff, thoff, false);
+	if (thoff >= 0 && nfipsec_flow_is_encap(nn, &fl) &&
+	    encap_rcv(nn, skb, state, &fl, thoff, &verdict))
+		return verdict;
 	if (!list_empty(&nn->policies) &&
 	    clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl) != NF_ACCEPT)
 		return NF_DROP;

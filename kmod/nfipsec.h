@@ -79,7 +79,7 @@ static inline void nfipsec_stat_inc(struct nfipsec_net *nn,
 /* device.c */
 int nfipsec_dev_init(void);
 void nfipsec_dev_exit(void);
-bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb);
+bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb, bool csum_ok);
 
 /* Did skb arrive on nn's nfipsec0 from the decrypt path (not looped back)? */
 static inline bool nfipsec_from_dev(struct nfipsec_net *nn,

@@ -25,6 +25,14 @@ static const struct nla_policy nfipsec_lft_nl_policy[NFIPSEC_LFT_A_MAX + 1] = {
 	[NFIPSEC_LFT_A_PAD] = { .type = NLA_REJECT },
 };
 
+static const struct nla_policy nfipsec_encap_nl_policy[NFIPSEC_ENCAP_A_MAX + 1] = {
+	[NFIPSEC_ENCAP_A_TYPE] = NLA_POLICY_RANGE(NLA_U16, NFIPSEC_ENCAP_ESPINUDP,
+						  NFIPSEC_ENCAP_ESPINUDP),
+	[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_BE16 },
+	[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_BE16 },
+	[NFIPSEC_ENCAP_A_OA] = { .type = NLA_BINARY, .len = 16 },
+};
+
 const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_PROTO] = { .type = NLA_U8 },
 	[NFIPSEC_SA_A_SPI] = { .type = NLA_BE32 },
@@ -47,6 +55,7 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_SET_MARK_MASK] = { .type = NLA_U32 },
 	[NFIPSEC_SA_A_CURRENT] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(nfipsec_sel_nl_policy),
+	[NFIPSEC_SA_A_ENCAP] = NLA_POLICY_NESTED(nfipsec_encap_nl_policy),
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -149,6 +158,37 @@ static int sa_parse_attrs(struct genl_info *info, struct nlattr **tb,
 				extack);
 }
 
+/* NAT-T: type, both ports (not 0), and the original address, optional. */
+static int sa_parse_encap(struct nlattr *attr, struct nfipsec_sa_cfg *cfg,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[NFIPSEC_ENCAP_A_MAX + 1];
+	u8 family = cfg->family;
+	int err;
+
+	err = nla_parse_nested(tb, NFIPSEC_ENCAP_A_MAX, attr,
+			       nfipsec_encap_nl_policy, extack);
+	if (err)
+		return err;
+	if (!tb[NFIPSEC_ENCAP_A_TYPE] || !tb[NFIPSEC_ENCAP_A_SPORT] ||
+	    !tb[NFIPSEC_ENCAP_A_DPORT]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "encap needs type, sport and dport");
+		return -EINVAL;
+	}
+	cfg->encap_type = nla_get_u16(tb[NFIPSEC_ENCAP_A_TYPE]);
+	cfg->encap_sport = nla_get_be16(tb[NFIPSEC_ENCAP_A_SPORT]);
+	cfg->encap_dport = nla_get_be16(tb[NFIPSEC_ENCAP_A_DPORT]);
+	if (!cfg->encap_sport || !cfg->encap_dport) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "encap ports cannot be 0");
+		return -EINVAL;
+	}
+	/* Of the SA's family (0.0.0.0 or :: when unknown, as strongSwan). */
+	if (tb[NFIPSEC_ENCAP_A_OA])
+		return nfipsec_nl_get_addr(tb[NFIPSEC_ENCAP_A_OA],
+					   &cfg->encap_oa, &family, extack);
+	return 0;
+}
+
 static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 			bool update)
 {
@@ -184,6 +224,11 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 
 	cfg->mode = tb[NFIPSEC_SA_A_MODE] ?
 		    nla_get_u8(tb[NFIPSEC_SA_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
+	if (tb[NFIPSEC_SA_A_ENCAP]) {
+		err = sa_parse_encap(tb[NFIPSEC_SA_A_ENCAP], cfg, extack);
+		if (err)
+			return err;
+	}
 	if (tb[NFIPSEC_SA_A_SEL]) {
 		err = nfipsec_nl_parse_sel(tb[NFIPSEC_SA_A_SEL], &cfg->sel,
 					   extack);
@@ -349,6 +394,23 @@ static int sa_put_current(struct sk_buff *skb, const struct nfipsec_sa *sa)
 	return 0;
 }
 
+static int sa_put_encap(struct sk_buff *skb, const struct nfipsec_sa *sa)
+{
+	struct nlattr *nest;
+
+	if (!sa->encap_type)
+		return 0;
+	nest = nla_nest_start(skb, NFIPSEC_SA_A_ENCAP);
+	if (!nest || nla_put_u16(skb, NFIPSEC_ENCAP_A_TYPE, sa->encap_type) ||
+	    nla_put_be16(skb, NFIPSEC_ENCAP_A_SPORT, READ_ONCE(sa->encap_sport)) ||
+	    nla_put_be16(skb, NFIPSEC_ENCAP_A_DPORT, READ_ONCE(sa->encap_dport)) ||
+	    nfipsec_nl_put_addr(skb, NFIPSEC_ENCAP_A_OA, &sa->encap_oa,
+				sa->family))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 /* NFIPSEC_A_SA: everything about the SA, the keys only when asked. */
 static int sa_put_attrs(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 {
@@ -368,6 +430,7 @@ static int sa_put_attrs(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 	    nla_put_u8(skb, NFIPSEC_SA_A_MODE, sa->mode) ||
 	    (sa->sel.family &&
 	     nfipsec_nl_put_sel(skb, NFIPSEC_SA_A_SEL, &sa->sel)) ||
+	    sa_put_encap(skb, sa) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REQID, sa->reqid) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, sa->replay.window) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, sa->flags) ||

@@ -31,6 +31,7 @@
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
@@ -69,13 +70,14 @@ static bool sa_transport(const struct nfipsec_sa *sa)
 }
 
 /*
- * The IP header in front of the ESP header: tunnel mode's new one, or in
- * transport mode the packet's own (hlen: with IPv4 options, or IPv6's
- * extension headers that stay before ESP).
+ * The headers in front of the ESP header: tunnel mode's new IP header, or
+ * in transport mode the packet's own (hlen: with IPv4 options, or IPv6's
+ * extension headers that stay before ESP); and NAT-T's UDP header.
  */
 static unsigned int esp_hlen(const struct nfipsec_sa *sa, unsigned int hlen)
 {
-	return sa_transport(sa) ? hlen : outer_hlen(sa->family);
+	return (sa_transport(sa) ? hlen : outer_hlen(sa->family)) +
+	       nfipsec_sa_encap_len(sa);
 }
 
 /* The largest packet (headers hlen) whose ESP packet fits mtu. */
@@ -213,6 +215,25 @@ static void xmit_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
 	kfree_skb(skb);
 }
 
+/* NAT-T: the UDP header in front of ESP (at skb->data), from the SA's ports. */
+static void xmit_encap_push(struct sk_buff *skb, const struct nfipsec_sa *sa)
+{
+	struct udphdr *uh = skb_push(skb, sizeof(*uh));
+
+	uh->source = READ_ONCE(sa->encap_sport);
+	uh->dest = READ_ONCE(sa->encap_dport);
+	uh->len = htons(skb->len);
+	uh->check = 0;		/* IPv4: none (RFC 3948 2.1) */
+	skb_reset_transport_header(skb);
+}
+
+/* IPv6 needs the UDP checksum: the device's to compute where it can. */
+static void xmit_encap_csum6(struct sk_buff *skb)
+{
+	udp6_set_csum(false, skb, &ipv6_hdr(skb)->saddr,
+		      &ipv6_hdr(skb)->daddr, ntohs(udp_hdr(skb)->len));
+}
+
 /* Encryption is done: put the outer header on and send. */
 static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			   u64 seq, int err)
@@ -244,10 +265,14 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	nfipsec_stat_inc(sa->nn, NFIPSEC_STAT_OUT_PACKETS);
 	nf_reset_ct(skb);
 
+	if (sa->encap_type)
+		xmit_encap_push(skb, sa);
 	if (sa_transport(sa)) {
 		/* The packet's own header, right before ESP (xmit_one). */
 		skb_push(skb, XMIT_CB(skb)->hlen);
 		skb_reset_network_header(skb);
+		if (sa->family == AF_INET6 && sa->encap_type)
+			xmit_encap_csum6(skb);
 		if (sa->family == AF_INET) {
 			memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 			/*
@@ -283,7 +308,7 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		iph->tot_len = htons(skb->len);
 		iph->frag_off = XMIT_CB(skb)->df ? htons(IP_DF) : 0;
 		iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
-		iph->protocol = IPPROTO_ESP;
+		iph->protocol = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
 		iph->saddr = sa->src.a4;
 		iph->daddr = sa->dst.a4;
 		ip_select_ident(net, skb, NULL);
@@ -299,10 +324,12 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		ip6h = ipv6_hdr(skb);
 		ip6_flow_hdr(ip6h, dsfield, XMIT_CB(skb)->flowlabel);
 		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-		ip6h->nexthdr = IPPROTO_ESP;
+		ip6h->nexthdr = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
 		ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
 		ip6h->saddr = sa->src.a6;
 		ip6h->daddr = sa->dst.a6;
+		if (sa->encap_type)
+			xmit_encap_csum6(skb);
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 		IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
 		skb->protocol = htons(ETH_P_IPV6);
@@ -422,22 +449,23 @@ static void xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
 
 /*
  * Transport mode: move the packet's headers (hlen) forward by the ESP
- * header and IV, so that ESP goes between them and the payload; the
- * protocol they name becomes ESP's next header. skb->data is left at the
+ * header and IV (and NAT-T's UDP header), so that ESP goes between them
+ * and the payload; the protocol they name becomes ESP's next header. skb->data is left at the
  * payload, the headers right before the gap (xmit_encrypted() takes them
  * back). The caller made the headroom and the headers writable.
  */
 static u8 xmit_transport_split(struct sk_buff *skb, const struct nfipsec_sa *sa,
 			       const struct xmit_hdrs *h)
 {
-	unsigned int gap = sizeof(struct ip_esp_hdr) + sa->ivlen;
+	unsigned int gap = nfipsec_sa_encap_len(sa) + sizeof(struct ip_esp_hdr) +
+			   sa->ivlen;
 	u8 nexthdr;
 
 	__skb_push(skb, gap);
 	memmove(skb->data, skb->data + gap, h->hlen);
 	skb_reset_network_header(skb);
 	nexthdr = skb->data[h->nhoff];
-	skb->data[h->nhoff] = IPPROTO_ESP;
+	skb->data[h->nhoff] = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
 	__skb_pull(skb, h->hlen + gap);
 	return nexthdr;
 }

@@ -93,19 +93,25 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	q = skb_header_pointer(skb, thoff, sizeof(_q), &_q);
 	if (!q || q->icmp.type != ICMP_DEST_UNREACH ||
 	    q->icmp.code != ICMP_FRAG_NEEDED || q->ip.version != 4 ||
-	    q->ip.ihl < 5 || q->ip.protocol != IPPROTO_ESP ||
+	    q->ip.ihl < 5 ||
+	    (q->ip.protocol != IPPROTO_ESP && q->ip.protocol != IPPROTO_UDP) ||
 	    (q->ip.frag_off & htons(IP_OFFSET | IP_DF)) != htons(IP_DF))
 		return;
 	if (READ_ONCE(nn->net->ipv4.sysctl_ip_no_pmtu_disc))
 		return;
 	qoff = thoff + sizeof(struct icmphdr);
-	spi = skb_header_pointer(skb, qoff + q->ip.ihl * 4, sizeof(_spi), &_spi);
+	/* NAT-T: the SPI follows the UDP header (the SA must have encap). */
+	spi = skb_header_pointer(skb, qoff + q->ip.ihl * 4 +
+				 (q->ip.protocol == IPPROTO_UDP ?
+				  sizeof(struct udphdr) : 0),
+				 sizeof(_spi), &_spi);
 	if (!spi)
 		return;
 	src.a4 = q->ip.saddr;
 	dst.a4 = q->ip.daddr;
 	sa = quoted_sa(nn, AF_INET, &src, &dst, *spi);
-	if (!sa || sa->flags & NFIPSEC_SA_F_NOPMTUDISC ||
+	if (!sa || !sa->encap_type != (q->ip.protocol == IPPROTO_ESP) ||
+	    sa->flags & NFIPSEC_SA_F_NOPMTUDISC ||
 	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMP, AF_INET))
 		return;
 	mtu = ntohs(q->icmp.un.frag.mtu);	/* q is gone after the pull */
@@ -151,15 +157,18 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	nexthdr = q->ip.nexthdr;
 	espoff = ipv6_skip_exthdr(skb, qoff + sizeof(struct ipv6hdr), &nexthdr,
 				  &frag_off);
-	if (espoff < 0 || nexthdr != IPPROTO_ESP || frag_off & htons(IP6_OFFSET))
+	if (espoff < 0 || (nexthdr != IPPROTO_ESP && nexthdr != IPPROTO_UDP) ||
+	    frag_off & htons(IP6_OFFSET))
 		return;
+	if (nexthdr == IPPROTO_UDP)	/* NAT-T */
+		espoff += sizeof(struct udphdr);
 	spi = skb_header_pointer(skb, espoff, sizeof(_spi), &_spi);
 	if (!spi)
 		return;
 	src.a6 = q->ip.saddr;
 	dst.a6 = q->ip.daddr;
 	sa = quoted_sa(nn, AF_INET6, &src, &dst, *spi);
-	if (!sa || nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6,
+	if (!sa || !sa->encap_type != (nexthdr == IPPROTO_ESP) || nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6,
 			       AF_INET6))
 		return;
 	mark = READ_ONCE(sa->smark);

@@ -41,6 +41,8 @@ int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 bool nfipsec_flow_prenat(const struct sk_buff *skb, struct nfipsec_flow *fl);
 bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn,
 			    const struct nfipsec_flow *fl);
+bool nfipsec_flow_is_encap(const struct nfipsec_net *nn,
+			   const struct nfipsec_flow *fl);
 bool nfipsec_flow_is_ike_out(const struct nfipsec_net *nn,
 			     const struct sk_buff *skb,
 			     const struct nfipsec_flow *fl);

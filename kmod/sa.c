@@ -262,6 +262,10 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->reqid = cfg->reqid;
 	sa->flags = cfg->flags;
 	sa->sel = cfg->sel;
+	sa->encap_type = cfg->encap_type;
+	sa->encap_sport = cfg->encap_sport;
+	sa->encap_dport = cfg->encap_dport;
+	sa->encap_oa = cfg->encap_oa;
 	sa->smark = cfg->smark;
 	sa->smask = cfg->smask;
 	sa->lft = cfg->lft;
@@ -340,6 +344,9 @@ static const char *sa_update_conflict(const struct nfipsec_sa *sa,
 		return "reqid";
 	if (memcmp(&cfg->sel, &sa->sel, sizeof(cfg->sel)))
 		return "sel";
+	if (cfg->encap_type != sa->encap_type ||
+	    memcmp(&cfg->encap_oa, &sa->encap_oa, sizeof(cfg->encap_oa)))
+		return "encap type or address";
 	if (cfg->flags != sa->flags)
 		return "flags";
 	if (min(cfg->replay_window, NFIPSEC_REPLAY_MAX) != sa->replay.window)
@@ -382,6 +389,9 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		return -EINVAL;
 	}
 	nfipsec_lft_update(sa, &cfg->lft);
+	/* A NAT mapping changed: the key manager moves the ports. */
+	WRITE_ONCE(sa->encap_sport, cfg->encap_sport);
+	WRITE_ONCE(sa->encap_dport, cfg->encap_dport);
 	if (cfg->smask) {
 		WRITE_ONCE(sa->smask, cfg->smask);
 		WRITE_ONCE(sa->smark, cfg->smark);

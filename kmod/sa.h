@@ -3,6 +3,7 @@
 #define _NFIPSEC_SA_H
 
 #include <linux/in6.h>
+#include <linux/udp.h>
 #include <net/ipv6.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
@@ -61,8 +62,8 @@ struct nfipsec_lifetime {
 
 /*
  * A security association. Everything above "lock" is fixed once the SA is
- * published in the tables, but smark, smask and lft (an update changes them
- * in place); the datapath reads it under RCU, and holds a reference across
+ * published in the tables, but the encap ports, smark, smask and lft (an
+ * update changes them in place); the datapath reads it under RCU, and holds a reference across
  * asynchronous crypto.
  */
 struct nfipsec_sa {
@@ -85,7 +86,11 @@ struct nfipsec_sa {
 	 * it is chosen and on input after decryption; family 0: anything.
 	 */
 	struct nfipsec_sel sel;
+	/* NAT-T: type 0 (none) or NFIPSEC_ENCAP_ESPINUDP; the original address */
+	u16 encap_type;
+	union nfipsec_addr encap_oa;
 	/* Changed in place by an update (sa.c): */
+	__be16 encap_sport, encap_dport;
 	u32 smark, smask;		/* set-mark; smask 0: none */
 	struct nfipsec_lifetime lft;	/* WRITE_ONCE, under cfg_lock */
 
@@ -117,6 +122,12 @@ struct nfipsec_sa {
 	struct nfipsec_counters __percpu *stats;	/* nfipsec_sa_stat */
 };
 
+/* The UDP header in front of ESP, if any (NAT-T). */
+static inline unsigned int nfipsec_sa_encap_len(const struct nfipsec_sa *sa)
+{
+	return sa->encap_type ? sizeof(struct udphdr) : 0;
+}
+
 static inline bool nfipsec_sa_esn(const struct nfipsec_sa *sa)
 {
 	return sa->flags & NFIPSEC_SA_F_ESN;
@@ -142,6 +153,9 @@ struct nfipsec_sa_cfg {
 	union nfipsec_addr src, dst;
 	u32 reqid, flags, replay_window;
 	struct nfipsec_sel sel;
+	u16 encap_type;
+	__be16 encap_sport, encap_dport;
+	union nfipsec_addr encap_oa;
 	u32 smark, smask;
 	u64 seq_out;
 	struct nfipsec_lifetime lft;

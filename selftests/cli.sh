@@ -177,9 +177,9 @@ check_fail refused-ah 2 'AH is not supported yet' \
 	tn state add src 10.0.1.1 dst 10.0.1.2 proto ah spi 0x1005 mode tunnel auth 'hmac(sha1)' $KS
 check_fail refused-duplicate-policy 2 'a policy with this dir and selector exists' \
 	tn policy add src 192.168.1.0/24 dst 192.168.2.0/24 dir out action block
-check_fail refused-usage-encap 1 'encap is not supported yet' \
+check_fail refused-usage-encap 1 'encap espintcp is not supported yet' \
 	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1006 mode tunnel \
-	aead 'rfc4106(gcm(aes))' $KG 128 encap espinudp 4500 4500 0.0.0.0
+	aead 'rfc4106(gcm(aes))' $KG 128 encap espintcp 4500 4500 0.0.0.0
 check_fail refused-delete-unknown 2 'state delete: .*No such file or directory' tn state delete dst 10.0.1.2 proto esp spi 0x9999
 check_fail refused-policy-delete-unknown 2 'policy delete: .*No such file or directory' tn policy delete index 9
 check_eq refused-left-tables-unchanged "$before" "$(tn -j -k state list; tn -j policy list)"

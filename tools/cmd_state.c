@@ -26,8 +26,10 @@ struct sa_alg {
 /* An SA as a command line gives it. */
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
-	bool has_mark, has_mask, has_oseq, has_sel;
+	bool has_mark, has_mask, has_oseq, has_sel, has_encap;
 	struct nfi_sel_spec sel;
+	uint16_t encap_sport, encap_dport;
+	struct nfi_addr encap_oa;
 	uint32_t mark, mask;
 	uint64_t oseq;		/* replay-oseq, replay-oseq-hi */
 	struct nfi_addr src, dst;
@@ -65,6 +67,7 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 	[NFIPSEC_SA_STAT_CRYPTO_BUSY] = "crypto-busy",
 	[NFIPSEC_SA_STAT_ECN] = "ecn",
 	[NFIPSEC_SA_STAT_TOO_BIG] = "too-big",
+	[NFIPSEC_SA_STAT_ENCAP] = "encap",
 };
 
 /* ip-xfrm's state flags; nfipsec carries noecn, nopmtudisc and esn. */
@@ -75,7 +78,7 @@ static const char *const ip_state_flags[] = {
 
 /* ip-xfrm state words that nfipsec does not carry yet. */
 static const char *const unsupported_words[] = {
-	"encap", "comp", "mark", "if_id", "offload",
+	"comp", "mark", "if_id", "offload",
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
 	"replay-seq", "replay-seq-hi",
 };
@@ -228,13 +231,47 @@ static int take_sa_sel(struct nfi_args *a, struct sa_spec *s)
 	return err ?: nfi_check_sel(a->cmd, &s->sel, false);
 }
 
-/* mode, reqid, replay-window, flag, limit, sel; -1: none of them. */
+/* encap espinudp SPORT DPORT OADDR, as ip xfrm (NAT-T, RFC 3948). */
+static int take_encap(struct nfi_args *a, struct sa_spec *s)
+{
+	const char *type;
+	uint64_t port[2];
+	int i;
+
+	if (s->has_encap)
+		return nfi_duplicate(a);
+	s->has_encap = true;
+	if (nfi_need(a, 4, "TYPE SPORT DPORT OADDR"))
+		return 1;
+	type = a->argv[1];
+	if (strcmp(type, "espinudp")) {
+		if (!strcmp(type, "espinudp-nonike") || !strcmp(type, "espintcp"))
+			return nfi_usage_error("%s: encap %s is not supported yet",
+					       a->cmd, type);
+		return nfi_usage_error("encap: \"%s\" is not espinudp", type);
+	}
+	for (i = 0; i < 2; i++)
+		if (nfi_parse_u64(a->argv[2 + i], 65535, &port[i]) || !port[i])
+			return nfi_usage_error("encap: \"%s\" is not a port (1..65535)",
+					       a->argv[2 + i]);
+	if (nfi_parse_addr(a->argv[4], &s->encap_oa))
+		return nfi_usage_error("encap: \"%s\" is not an address",
+				       a->argv[4]);
+	s->encap_sport = (uint16_t)port[0];
+	s->encap_dport = (uint16_t)port[1];
+	nfi_shift(a, 5);
+	return 0;
+}
+
+/* mode, reqid, replay-window, flag, limit, sel, encap; -1: none of them. */
 static int take_option(struct nfi_args *a, struct sa_spec *s)
 {
 	const char *kw = nfi_kw(a);
 
 	if (!strcmp(kw, "sel"))
 		return take_sa_sel(a, s);
+	if (!strcmp(kw, "encap"))
+		return take_encap(a, s);
 	if (!strcmp(kw, "mode"))
 		return nfi_take_mode(a, &s->mode);
 	if (!strcmp(kw, "reqid")) {
@@ -363,6 +400,24 @@ static int put_lifetime(struct nl_msg *msg, const struct sa_spec *s)
 	return 0;
 }
 
+static int put_encap(struct nl_msg *msg, const struct sa_spec *s)
+{
+	struct nlattr *nest;
+
+	if (!s->has_encap)
+		return 0;
+	nest = nfi_nest_start(msg, NFIPSEC_SA_A_ENCAP);
+	if (!nest ||
+	    nla_put_u16(msg, NFIPSEC_ENCAP_A_TYPE, NFIPSEC_ENCAP_ESPINUDP) ||
+	    nla_put_u16(msg, NFIPSEC_ENCAP_A_SPORT, htons(s->encap_sport)) ||
+	    nla_put_u16(msg, NFIPSEC_ENCAP_A_DPORT, htons(s->encap_dport)) ||
+	    nla_put(msg, NFIPSEC_ENCAP_A_OA, s->encap_oa.len,
+		    s->encap_oa.bytes))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 {
 	struct nlattr *nest = nfi_nest_start(msg, NFIPSEC_A_SA);
@@ -385,7 +440,8 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	    put_lifetime(msg, s) ||
 	    (s->has_sel &&
 	     nfi_put_sel(msg, NFIPSEC_SA_A_SEL, &s->sel,
-			 s->has_dst ? s->dst.family : s->src.family)))
+			 s->has_dst ? s->dst.family : s->src.family)) ||
+	    put_encap(msg, s))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -691,6 +747,7 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_U64 },
 		[NFIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
 		[NFIPSEC_SA_A_SEL] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_ENCAP] = { .type = NLA_NESTED },
 	};
 	static const int addrs[] = { NFIPSEC_SA_A_SRC, NFIPSEC_SA_A_DST };
 
@@ -737,6 +794,30 @@ static void print_sa_sel(struct nlattr *nest)
 	nfi_out_close();
 }
 
+/* As ip xfrm: encap type espinudp sport 4500 dport 4500 addr 0.0.0.0 */
+static void print_sa_encap(struct nlattr *nest)
+{
+	static struct nla_policy pol[NFIPSEC_ENCAP_A_MAX + 1] = {
+		[NFIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_U16 },
+	};
+	struct nlattr *e[NFIPSEC_ENCAP_A_MAX + 1];
+	static const int addrs[] = { NFIPSEC_ENCAP_A_OA };
+
+	if (nla_parse_nested(e, NFIPSEC_ENCAP_A_MAX, nest, pol) ||
+	    nfi_check_addrs(e, addrs, 1))
+		return;
+	nfi_out_line("\t");
+	nfi_out_open("encap", "encap");
+	nfi_out_str("type", "espinudp");
+	nfi_out_u64("sport", ntohs(e[NFIPSEC_ENCAP_A_SPORT] ? nla_get_u16(e[NFIPSEC_ENCAP_A_SPORT]) : 0));
+	nfi_out_u64("dport", ntohs(e[NFIPSEC_ENCAP_A_DPORT] ? nla_get_u16(e[NFIPSEC_ENCAP_A_DPORT]) : 0));
+	if (e[NFIPSEC_ENCAP_A_OA])
+		nfi_print_addr("addr", e[NFIPSEC_ENCAP_A_OA]);
+	nfi_out_close();
+}
+
 /* The members of one SA (state list, monitor's expire). */
 void nfi_print_sa(struct nlattr **sa)
 {
@@ -775,6 +856,8 @@ void nfi_print_sa(struct nlattr **sa)
 		print_alg("auth", sa[NFIPSEC_SA_A_ALG_AUTH]);
 	if (sa[NFIPSEC_SA_A_SEL])
 		print_sa_sel(sa[NFIPSEC_SA_A_SEL]);
+	if (sa[NFIPSEC_SA_A_ENCAP])
+		print_sa_encap(sa[NFIPSEC_SA_A_ENCAP]);
 	if (sa[NFIPSEC_SA_A_LIFETIME])
 		print_lifetime(sa[NFIPSEC_SA_A_LIFETIME]);
 	if (nfi_stats_level && sa[NFIPSEC_SA_A_CURRENT])

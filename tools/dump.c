@@ -56,6 +56,13 @@ static const struct field sel_fields[NFIPSEC_SEL_A_MAX + 1] = {
 
 static const struct nest sel = { sel_fields, NFIPSEC_SEL_A_MAX };
 
+static const struct field encap_fields[NFIPSEC_ENCAP_A_MAX + 1] = {
+	F(ENCAP, TYPE, K_U16), F(ENCAP, SPORT, K_BE16), F(ENCAP, DPORT, K_BE16),
+	F(ENCAP, OA, K_ADDR),
+};
+
+static const struct nest encap = { encap_fields, NFIPSEC_ENCAP_A_MAX };
+
 static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
 	F(SA, PROTO, K_U8), F(SA, SPI, K_BE32), F(SA, SRC, K_ADDR),
 	F(SA, DST, K_ADDR), F(SA, MODE, K_U8), F(SA, REQID, K_U32),
@@ -64,6 +71,7 @@ static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
 	N(SA, LIFETIME, lft), F(SA, STATS, K_NEST), F(SA, SEQ_OUT, K_U64),
 	F(SA, REPLAY_TOP, K_U64), F(SA, PAD, K_BIN), F(SA, SET_MARK, K_U32),
 	F(SA, SET_MARK_MASK, K_U32), F(SA, CURRENT, K_NEST), N(SA, SEL, sel),
+	N(SA, ENCAP, encap),
 };
 
 static const struct nest sa = { sa_fields, NFIPSEC_SA_A_MAX };

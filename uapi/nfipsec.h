@@ -278,6 +278,7 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0xffffffff */
 	NFIPSEC_SA_A_CURRENT,		/* nest, NFIPSEC_CUR_A_* (reply) */
 	NFIPSEC_SA_A_SEL,		/* nest, NFIPSEC_SEL_A_*, see below */
+	NFIPSEC_SA_A_ENCAP,		/* nest, NFIPSEC_ENCAP_A_*, see below */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1
@@ -315,6 +316,36 @@ enum nfipsec_lft_attr {
 
 	__NFIPSEC_LFT_A_MAX,
 	NFIPSEC_LFT_A_MAX = __NFIPSEC_LFT_A_MAX - 1
+};
+
+/*
+ * NAT traversal (RFC 3948, ip xfrm's "encap espinudp SPORT DPORT OA"):
+ * the SA's ESP packets travel in UDP from SPORT to DPORT (normally the
+ * IKE daemon's port 4500 and the peer's, as the NAT maps it). TYPE is
+ * NFIPSEC_ENCAP_ESPINUDP, the only one. OA, the original address, is kept
+ * and shown, not used. Inbound, a UDP datagram to a local address and to a
+ * port of the namespace's IKE port set but 500 whose first four bytes are
+ * not zero (not IKE's non-ESP marker) is ESP when they are the SPI of an
+ * SA with ENCAP, and is left to the stack (the IKE daemon, XFRM)
+ * otherwise; ESP in UDP for an SA without ENCAP, and plain ESP for one
+ * with it, is dropped (counted "encap"). The UDP checksum is verified when
+ * it is not zero (IPv4) and always over IPv6; sent, it is zero over IPv4.
+ * Transport mode: the decrypted TCP or UDP packet's checksum is not
+ * checked again (the NAT changed the addresses it covers; the ICV
+ * authenticated the payload), as in Linux XFRM. SA_SET may change the
+ * ports, not ENCAP's presence or TYPE.
+ */
+#define NFIPSEC_ENCAP_ESPINUDP	2	/* = UDP_ENCAP_ESPINUDP */
+
+enum nfipsec_encap_attr {
+	NFIPSEC_ENCAP_A_UNSPEC,
+	NFIPSEC_ENCAP_A_TYPE,		/* u16 */
+	NFIPSEC_ENCAP_A_SPORT,		/* be16 */
+	NFIPSEC_ENCAP_A_DPORT,		/* be16 */
+	NFIPSEC_ENCAP_A_OA,		/* binary, 4 or 16 bytes */
+
+	__NFIPSEC_ENCAP_A_MAX,
+	NFIPSEC_ENCAP_A_MAX = __NFIPSEC_ENCAP_A_MAX - 1
 };
 
 /*
@@ -385,6 +416,9 @@ enum nfipsec_sa_stat {
 	NFIPSEC_SA_STAT_TOO_BIG,	/* dropped: no outer packet over
 					 * 65535 bytes, or the inner packet
 					 * could not be fragmented
+					 */
+	NFIPSEC_SA_STAT_ENCAP,		/* dropped: in UDP for an SA without
+					 * encap, or plain for one with it
 					 */
 
 	__NFIPSEC_SA_STAT_MAX,
@@ -506,6 +540,10 @@ enum nfipsec_stat {
 						 * limit (EXPIRE, hard 0)
 						 */
 	NFIPSEC_STAT_EXPIRE_HARD,		/* SAs a hard limit removed */
+	NFIPSEC_STAT_IN_STATE_MISMATCH,		/* XfrmInStateMismatch: ESP
+						 * in UDP or not, as its SA
+						 * is not
+						 */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1
