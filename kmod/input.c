@@ -363,7 +363,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 
 	if (encap != !!sa->encap_type) {
 		/* In UDP for a plain SA, or plain for a NAT-T one. */
-		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_ENCAP, 1);
+		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_ENCAP_MISMATCH, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_STATE_MISMATCH);
 		nfipsec_sa_put(sa);
 		return NF_DROP;

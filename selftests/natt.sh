@@ -81,17 +81,18 @@ topology() {
 conf() {
 	local side=$1 me4=$A4 peer4=$B4
 	local o=0x501 i=0x502 o4=0x511 i4=0x512 o6=0x611 i6=0x612 me6=$A6 peer6=$B6
+	local ko=$KAB ki=$KBA
 	if [ "$side" = b ]; then
-		me4=$B4 peer4=$N4
+		me4=$B4 peer4=$N4 ko=$KBA ki=$KAB
 		o=0x502 i=0x501 o4=0x512 i4=0x511 o6=0x612 i6=0x611 me6=$B6 peer6=$A6
 	fi
 	cat <<-EOF
-	state add src $me4 dst $peer4 proto esp spi $o reqid 5 mode tunnel $GCM $KAB 128 $ENC 0.0.0.0
-	state add src $peer4 dst $me4 proto esp spi $i reqid 5 mode tunnel $GCM $KBA 128 $ENC 0.0.0.0
-	state add src $me4 dst $peer4 proto esp spi $o4 reqid 6 mode transport $GCM $KAB 128 $ENC 0.0.0.0
-	state add src $peer4 dst $me4 proto esp spi $i4 reqid 6 mode transport $GCM $KBA 128 $ENC 0.0.0.0
-	state add src $me6 dst $peer6 proto esp spi $o6 reqid 7 mode transport $GCM $KAB 128 $ENC ::
-	state add src $peer6 dst $me6 proto esp spi $i6 reqid 7 mode transport $GCM $KBA 128 $ENC ::
+	state add src $me4 dst $peer4 proto esp spi $o reqid 5 mode tunnel $GCM $ko 128 $ENC 0.0.0.0
+	state add src $peer4 dst $me4 proto esp spi $i reqid 5 mode tunnel $GCM $ki 128 $ENC 0.0.0.0
+	state add src $me4 dst $peer4 proto esp spi $o4 reqid 6 mode transport $GCM $ko 128 $ENC 0.0.0.0
+	state add src $peer4 dst $me4 proto esp spi $i4 reqid 6 mode transport $GCM $ki 128 $ENC 0.0.0.0
+	state add src $me6 dst $peer6 proto esp spi $o6 reqid 7 mode transport $GCM $ko 128 $ENC ::
+	state add src $peer6 dst $me6 proto esp spi $i6 reqid 7 mode transport $GCM $ki 128 $ENC ::
 	policy add src $me4 dst $peer4 proto tcp dir out tmpl proto esp reqid 6 mode transport
 	policy add src $peer4 dst $me4 proto tcp dir in tmpl proto esp reqid 6 mode transport
 	policy add src $me6 dst $peer6 proto ipv6-icmp dir out tmpl proto esp reqid 7 mode transport
@@ -165,7 +166,7 @@ for peer in nfipsec xfrm; do
 
 	pcap_count "$t.wire-no-plain-esp" 0 "$cap" "esp"
 	pcap_count "$t.wire-nothing-in-clear" 0 "$cap" \
-		"(host $N4 and host $B4 and not (udp port 4500)) or net 172.16.0.0/16 or (host $A6 and host $B6 and not udp port 4500)"
+		"(ip and host $N4 and host $B4 and not udp port 4500) or net 172.16.0.0/16 or (ip6 and host $A6 and host $B6 and not udp port 4500)"
 	pcap_count "$t.wire-udp4-from-nat" 3 "$cap" \
 		"src host $N4 and udp src port 4500 and dst port 4500 and udp[8:4] == 0x501"
 	pcap_count "$t.wire-udp6" 3 "$cap" \
@@ -181,7 +182,7 @@ conf a | sed '/spi 0x501 /s/ encap espinudp 4500 4500 0.0.0.0//' |
 conf b | tunnel_apply "$b" nfipsec || fail "$t.config-b" "nfipsec refused the configuration"
 check_fail "$t.not-delivered" 1 "$PING_LOST" \
 	ip netns exec "$a" ping -c 3 -i 0.3 -W 1 -I 172.16.0.1 172.16.9.1
-check_eq "$t.counted" "packets 0 encap 3" "$(sa_stats "$b" $B4 0x501 packets encap)"
+check_eq "$t.counted" "packets 0 encap-mismatch 3" "$(sa_stats "$b" $B4 0x501 packets encap-mismatch)"
 stat_of "$b" in-state-mismatch
 check_eq "$t.ns-counted" 3 "$REPLY"
 

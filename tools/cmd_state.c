@@ -67,7 +67,7 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 	[NFIPSEC_SA_STAT_CRYPTO_BUSY] = "crypto-busy",
 	[NFIPSEC_SA_STAT_ECN] = "ecn",
 	[NFIPSEC_SA_STAT_TOO_BIG] = "too-big",
-	[NFIPSEC_SA_STAT_ENCAP] = "encap",
+	[NFIPSEC_SA_STAT_ENCAP_MISMATCH] = "encap-mismatch",
 };
 
 /* ip-xfrm's state flags; nfipsec carries noecn, nopmtudisc and esn. */

@@ -328,7 +328,7 @@ enum nfipsec_lft_attr {
  * not zero (not IKE's non-ESP marker) is ESP when they are the SPI of an
  * SA with ENCAP, and is left to the stack (the IKE daemon, XFRM)
  * otherwise; ESP in UDP for an SA without ENCAP, and plain ESP for one
- * with it, is dropped (counted "encap"). The UDP checksum is verified when
+ * with it, is dropped (counted "encap-mismatch"). The UDP checksum is verified when
  * it is not zero (IPv4) and always over IPv6; sent, it is zero over IPv4.
  * Transport mode: the decrypted TCP or UDP packet's checksum is not
  * checked again (the NAT changed the addresses it covers; the ICV
@@ -417,7 +417,7 @@ enum nfipsec_sa_stat {
 					 * 65535 bytes, or the inner packet
 					 * could not be fragmented
 					 */
-	NFIPSEC_SA_STAT_ENCAP,		/* dropped: in UDP for an SA without
+	NFIPSEC_SA_STAT_ENCAP_MISMATCH,	/* dropped: in UDP for an SA without
 					 * encap, or plain for one with it
 					 */
 
