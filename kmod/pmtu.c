@@ -67,6 +67,12 @@ static void pmtu_learn(struct nfipsec_net *nn, struct nfipsec_sa *sa, u32 mtu,
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
 
+/* The quoted packet is ESP in UDP (proto) exactly when the SA has encap. */
+static bool quoted_encap_ok(const struct nfipsec_sa *sa, u8 proto)
+{
+	return !!sa->encap_type == (proto == IPPROTO_UDP);
+}
+
 /* skb->data at off (linear up to off + len) while update() runs. */
 static bool pull_quoted(struct sk_buff *skb, unsigned int off, unsigned int len)
 {
@@ -110,7 +116,7 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	src.a4 = q->ip.saddr;
 	dst.a4 = q->ip.daddr;
 	sa = quoted_sa(nn, AF_INET, &src, &dst, *spi);
-	if (!sa || !sa->encap_type != (q->ip.protocol == IPPROTO_ESP) ||
+	if (!sa || !quoted_encap_ok(sa, q->ip.protocol) ||
 	    sa->flags & NFIPSEC_SA_F_NOPMTUDISC ||
 	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMP, AF_INET))
 		return;
@@ -168,8 +174,8 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	src.a6 = q->ip.saddr;
 	dst.a6 = q->ip.daddr;
 	sa = quoted_sa(nn, AF_INET6, &src, &dst, *spi);
-	if (!sa || !sa->encap_type != (nexthdr == IPPROTO_ESP) || nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6,
-			       AF_INET6))
+	if (!sa || !quoted_encap_ok(sa, nexthdr) ||
+	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6, AF_INET6))
 		return;
 	mark = READ_ONCE(sa->smark);
 	mtu = q->icmp.icmp6_mtu;
