@@ -169,6 +169,17 @@ ns_sysctl() {
 	ip netns exec "$ns" sh -ec "$script"
 }
 
+# ns_quiet_ipv6 NS...: IPv6 without DAD, router solicitations or RA for
+# the devices made after this in each NS.
+ns_quiet_ipv6() {
+	local n
+	for n in "$@"; do
+		ns_sysctl "$n" net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0 \
+			net.ipv6.conf.default.accept_ra=0 || return 1
+	done
+}
+
 # Join two namespaces with a veth pair carrying 10.0.1.{1,2}/24 and
 # fd00:1::{1,2}/64: veth_pair NS1 NS2. IPv6 is quiet: no DAD, no router
 # solicitations.

@@ -25,13 +25,8 @@ GCM="aead 'rfc4106(gcm(aes))'"
 ENC="encap espinudp 4500 4500"
 
 topology() {
-	local n
 	setup_ns a r b || return 1
-	for n in "$a" "$r" "$b"; do
-		ns_sysctl "$n" net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.default.accept_ra=0 || return 1
-	done
+	ns_quiet_ipv6 "$a" "$r" "$b" || return 1
 	ns_sysctl "$r" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 ||
 		return 1
 	ip -n "$a" link add eth0 type veth peer name eth0a netns "$r" || return 1

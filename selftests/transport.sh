@@ -27,11 +27,7 @@ GCM="aead 'rfc4106(gcm(aes))'"
 topology() {
 	local n
 	setup_ns a r1 r2 b || return 1
-	for n in "$a" "$r1" "$r2" "$b"; do
-		ns_sysctl "$n" net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.default.router_solicitations=0 \
-			net.ipv6.conf.default.accept_ra=0 || return 1
-	done
+	ns_quiet_ipv6 "$a" "$r1" "$r2" "$b" || return 1
 	for n in "$r1" "$r2"; do
 		ns_sysctl "$n" net.ipv4.ip_forward=1 \
 			net.ipv6.conf.all.forwarding=1 || return 1
