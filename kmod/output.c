@@ -450,9 +450,10 @@ static void xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
 /*
  * Transport mode: move the packet's headers (hlen) forward by the ESP
  * header and IV (and NAT-T's UDP header), so that ESP goes between them
- * and the payload; the protocol they name becomes ESP's next header. skb->data is left at the
- * payload, the headers right before the gap (xmit_encrypted() takes them
- * back). The caller made the headroom and the headers writable.
+ * and the payload; the protocol they name becomes ESP's next header.
+ * skb->data is left at the payload, the headers right before the gap
+ * (xmit_encrypted() takes them back). The caller made the headroom and the
+ * headers writable.
  */
 static u8 xmit_transport_split(struct sk_buff *skb, const struct nfipsec_sa *sa,
 			       const struct xmit_hdrs *h)
