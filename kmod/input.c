@@ -292,7 +292,8 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 	int noff = skb_network_offset(skb), off, nhoff;
 	struct ipv6_opt_hdr _hp;
 	const struct ipv6_opt_hdr *hp;
-	u8 nexthdr;
+	const u8 *sl;
+	u8 nexthdr, _sl;
 
 	if (!nfipsec_addr_equal(&fl->src, &sa->src, sa->family))
 		return false;
@@ -311,6 +312,18 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 		hp = skb_header_pointer(skb, noff + off, sizeof(_hp), &_hp);
 		if (!hp)
 			return false;
+		/*
+		 * A routing header with segments left: this host is not the
+		 * final destination (XFRM forwards it still encrypted).
+		 */
+		if (nexthdr == NEXTHDR_ROUTING) {
+			sl = skb_header_pointer(skb, noff + off +
+						offsetof(struct ipv6_rt_hdr,
+							 segments_left),
+						sizeof(_sl), &_sl);
+			if (!sl || *sl)
+				return false;
+		}
 		nhoff = off;
 		off += ipv6_optlen(hp);
 		nexthdr = hp->nexthdr;
