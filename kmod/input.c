@@ -169,6 +169,21 @@ static void rcv_transport(struct sk_buff *skb, const struct nfipsec_sa *sa,
 	}
 }
 
+/*
+ * Transport mode carries whole datagrams (RFC 4303 3.3): a fragment
+ * header after ESP would put authenticated fragments in the reassembly
+ * queue that cleartext ones share (nf_defrag_ipv6 keys it on addresses
+ * and ID, not on the device). XFRM would take them; no peer sends them.
+ */
+static bool rcv_transport_whole6(struct sk_buff *skb)
+{
+	unsigned int off = 0;
+	int flags = 0;
+
+	return ipv6_find_hdr(skb, &off, -1, NULL, &flags) >= 0 &&
+	       !(flags & IP6_FH_F_FRAG);
+}
+
 static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			  u64 seq, int err)
 {
@@ -210,6 +225,11 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
 		rcv_transport(skb, sa, nexthdr);
 		family = sa->family;
+		if (family == AF_INET6 && !rcv_transport_whole6(skb)) {
+			rcv_drop(skb, sa, NFIPSEC_STAT_IN_HDR_ERROR,
+				 NFIPSEC_SA_STAT_BAD_HEADER);
+			return;
+		}
 		goto parse;
 	}
 	/* Tunnel mode: the payload is an IP packet. */

@@ -112,29 +112,54 @@ static bool esp_outer_fits(const struct nfipsec_sa *sa, unsigned int len,
 }
 
 /*
+ * The MTU of an IPv6 route itself (its mtu attribute, or the device's),
+ * not of a PMTU exception: the route a lookup returns may be one, whose
+ * metric is the exception's value.
+ */
+static unsigned int esp_route6_own_mtu(const struct dst_entry *dst)
+{
+	const struct rt6_info *rt = container_of(dst, struct rt6_info, dst);
+	unsigned int mtu = ip6_dst_mtu_maybe_forward(dst, true);
+	const struct fib6_info *from;
+
+	rcu_read_lock();
+	from = rcu_dereference(rt->from);
+	if (from && from->fib6_pmtu)
+		mtu = min(mtu, from->fib6_pmtu);
+	rcu_read_unlock();
+	return mtu;
+}
+
+/*
  * The largest ESP packet the path to sa's peer takes. Tunnel mode: the
  * MTU of the route to the peer, PMTU exceptions included (pmtu.c lowers
  * them). Transport mode: the route's own MTU (its mtu attribute, or the
- * device's), and what an ICMP error said of this SA's packets (pmtu.c),
- * but not the route's PMTU exception. That route is also the sockets' to
- * the peer, and its exception their view, which xmit_too_big() lowers to
- * the MTU left after ESP: if it also bounded ESP packets, each frag-needed
- * would shrink it again. (XFRM keeps the two apart in a bundle dst.)
+ * device's, as the output path sizes forwarded packets), and what an ICMP
+ * error said of this SA's packets (pmtu.c), but not the route's PMTU
+ * exception. That route is also the sockets' to the peer, and its
+ * exception their view, which xmit_too_big() lowers to the MTU left after
+ * ESP: if it also bounded ESP packets, each frag-needed would shrink it
+ * again. (XFRM keeps the two apart in a bundle dst.)
  */
-static unsigned int esp_path_mtu(const struct nfipsec_sa *sa,
+static unsigned int esp_path_mtu(struct nfipsec_sa *sa,
 				 const struct dst_entry *dst)
 {
-	unsigned int mtu, pmtu;
+	unsigned int mtu;
+	u32 pmtu;
 
 	if (!sa_transport(sa))
 		return dst_mtu(dst);
 	if (sa->family == AF_INET)
-		mtu = dst_metric_raw(dst, RTAX_MTU) ?: READ_ONCE(dst->dev->mtu);
+		mtu = ip_dst_mtu_maybe_forward(dst, true);
 	else
-		mtu = ip6_dst_mtu_maybe_forward(dst, true);
-	pmtu = READ_ONCE(sa->pmtu);
-	if (pmtu && time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
-		mtu = min(mtu, pmtu);
+		mtu = esp_route6_own_mtu(dst);
+	pmtu = smp_load_acquire(&sa->pmtu);	/* then its expiry: pmtu.c */
+	if (pmtu) {
+		if (time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
+			mtu = min(mtu, pmtu);
+		else	/* expired: forgotten before jiffies can wrap */
+			cmpxchg(&sa->pmtu, pmtu, 0);
+	}
 	return mtu;
 }
 
@@ -240,6 +265,7 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 {
 	struct net *net = sa->nn->net;
 	u8 dsfield = XMIT_CB(skb)->dsfield;
+	unsigned int mtu;
 
 	/*
 	 * The device the packet had may be gone after asynchronous crypto;
@@ -278,22 +304,36 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			/*
 			 * Sized by the route's own MTU, not its PMTU
 			 * exception (esp_path_mtu()): ip_finish_output()
-			 * uses that for forwarded packets.
+			 * uses that for forwarded packets. One over the SA's
+			 * path MTU (from a sender that lets the stack
+			 * fragment, as UDP by default: xmit_fit() allowed
+			 * it) is fragmented at that MTU; left whole, with
+			 * the sender's DF, the smaller hop would drop it
+			 * every time.
 			 */
 			IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED |
 					    IPSKB_FORWARDED;
-			skb->ignore_df = 1;	/* xmit_fit() allowed it */
+			skb->ignore_df = 1;
+			mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
+				    ip_skb_dst_mtu(skb->sk, skb));
+			if (skb->len > mtu)
+				IPCB(skb)->frag_max_size = mtu;
 			ip_local_out(net, skb->sk, skb);	/* sets the length */
 		} else {
 			memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 			IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
 			/*
-			 * Allowed by xmit_fit(); also fragmented when over
-			 * the PMTU exception of the route (local sockets
-			 * were told the MTU after ESP): ip6_finish_output()
-			 * has no way around it.
+			 * Allowed by xmit_fit(), and fragmented at the SA's
+			 * path MTU as IPv4; also when over the PMTU
+			 * exception of the route (local sockets were told
+			 * the MTU after ESP): ip6_finish_output() has no way
+			 * around it.
 			 */
 			skb->ignore_df = 1;
+			mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
+				    ip6_skb_dst_mtu(skb));
+			if (skb->len > mtu)
+				IP6CB(skb)->frag_max_size = mtu;
 			ip6_local_out(net, skb->sk, skb);
 		}
 	} else if (sa->family == AF_INET) {

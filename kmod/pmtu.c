@@ -52,18 +52,23 @@ static struct nfipsec_sa *quoted_sa(struct nfipsec_net *nn, u8 family,
 
 /*
  * A transport SA learns its path MTU, as the kernel a route's: at least
- * min, and only lower than the value it has until that expires.
+ * min, and only lower than the value it has until that expires. Errors
+ * may come on several CPUs at once: the lowest stays.
  */
 static void pmtu_learn(struct nfipsec_net *nn, struct nfipsec_sa *sa, u32 mtu,
 		       u32 min)
 {
-	u32 old = READ_ONCE(sa->pmtu);
+	u32 old;
 
 	mtu = max(mtu, min);
-	if (old && old <= mtu && time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
-		return;
-	WRITE_ONCE(sa->pmtu, mtu);
-	WRITE_ONCE(sa->pmtu_expires, jiffies + NFIPSEC_PMTU_EXPIRES);
+	do {
+		old = READ_ONCE(sa->pmtu);
+		if (old && old <= mtu &&
+		    time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
+			return;
+		/* Before the value: a reader never sees it expired. */
+		WRITE_ONCE(sa->pmtu_expires, jiffies + NFIPSEC_PMTU_EXPIRES);
+	} while (cmpxchg(&sa->pmtu, old, mtu) != old);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
 
@@ -122,8 +127,8 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 		return;
 	mtu = ntohs(q->icmp.un.frag.mtu);	/* q is gone after the pull */
 	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
-		/* ip_rt_min_pmtu's default, 512 + 20 + 20 */
-		pmtu_learn(nn, sa, mtu, 552);
+		pmtu_learn(nn, sa, mtu,
+			   READ_ONCE(nn->net->ipv4.ip_rt_min_pmtu));
 		return;
 	}
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=150
+# nfipsec-test: cost=190
 # Transport mode ESP between hosts a (10.0.1.1, fd00:1::1) and b (10.0.2.2,
 # fd00:2::2), through routers r1 and r2, whose link has MTU 1400:
 #   a --(1500)-- r1 --(1400)-- r2 --(1500)-- b
@@ -11,9 +11,11 @@
 # then, from the routers' ICMP errors, after the 1400-byte link), per-SA
 # counters, nothing but ESP between a and b on the wire, no IPv4 ESP
 # fragments. IPv6 with hop-by-hop and destination options both ways: ESP
-# goes after them, as XFRM puts it, and they arrive. Then what must fail: a
-# packet of b's SA whose source was rewritten on the way, and one its SA's
-# selector does not take, are dropped and counted.
+# goes after them, as XFRM puts it, and they arrive. Large UDP from
+# sockets that let the stack fragment: ESP fragmented at the 1400-byte
+# path, not lost there. Then what must fail: a packet of b's SA whose
+# source was rewritten on the way, one its SA's selector does not take,
+# and an IPv6 fragment inside ESP are dropped and counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -140,6 +142,52 @@ udp6_opts() {
 	check_eq "$name" "hello [54, 59]" "$out"
 }
 
+# Large UDP from sockets that let the stack fragment (UDP's default):
+# big_udp NAME FROM-NS TO-NS TO-ADDR. A datagram whose ESP packet fits the
+# first link but not r's 1400-byte one leaves with DF (IPv4) or whole
+# (IPv6): after r's error the SA knows the path MTU, and the next ones must
+# be fragmented after ESP, not lost at r again. Three must arrive.
+BIGRECV='
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((sys.argv[2], 7778))
+open(sys.argv[1], "w").write("ready")
+s.settimeout(6)
+n = 0
+try:
+    while n < 3:
+        data = s.recv(2000)
+        n += len(data) == 1400 and data[0] == 1
+except socket.timeout:
+    pass
+print(n)
+'
+BIGSEND='
+import socket, sys, time
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.sendto(bytes(1400), (sys.argv[1], 7778))	# the probe r answers
+time.sleep(1)
+for i in range(3):
+    s.sendto(bytes([1]) + bytes(1399), (sys.argv[1], 7778))
+    time.sleep(0.2)
+'
+big_udp() {
+	local name=$1 from=$2 to=$3 addr=$4 ready=/tmp/transport-ready-$1
+	rm -f "$ready"
+	ip netns exec "$to" python3 -c "$BIGRECV" "$ready" "$addr" \
+		> "/tmp/transport-$name.out" 2>&1 &
+	local pid=$!
+	if ! wait_until 30 test -e "$ready"; then
+		fail "$name" "receiver did not start: $(cat "/tmp/transport-$name.out")"
+		return
+	fi
+	ip netns exec "$from" python3 -c "$BIGSEND" "$addr"
+	wait "$pid"
+	check_eq "$name" 3 "$(cat "/tmp/transport-$name.out")"
+}
+
 topology || { fail topology "setup failed"; finish; }
 
 for peer in nfipsec xfrm; do
@@ -189,6 +237,24 @@ for peer in nfipsec xfrm; do
 	udp6_opts "$t.ext6-b-to-a" "$b" "$a" $A6
 	capture_stop tpid
 
+	# Large UDP, fragmented after ESP: a capture of its own. Without the
+	# exceptions TCP left (IPv6 would fragment at them).
+	for n in "$a" "$b"; do
+		ip -n "$n" route flush cache
+		ip -n "$n" -6 route flush cache
+	done
+	bigcap=/tmp/transport-$t-big.pcap
+	capture_start bpid "$r1" eth0a "$bigcap" ||
+		fail "$t.big-capture" "tcpdump did not start"
+	for f in 4 6; do
+		eval "big_udp \"\$t.big-udp$f-a-to-b\" \"\$a\" \"\$b\" \$B$f"
+		eval "big_udp \"\$t.big-udp$f-b-to-a\" \"\$b\" \"\$a\" \$A$f"
+	done
+	capture_stop bpid
+	pcap_count "$t.big-nothing-in-clear4" 0 "$bigcap" "host $A4 and host $B4 and not esp"
+	pcap_count "$t.big-nothing-in-clear6" 0 "$bigcap" \
+		"host $A6 and host $B6 and not ip6 protochain 50"
+
 	pcap_count "$t.wire-nothing-in-clear4" 0 "$cap" "host $A4 and host $B4 and not esp"
 	pcap_count "$t.wire-nothing-in-clear6" 0 "$cap" \
 		"host $A6 and host $B6 and not ip6 protochain 50"
@@ -230,5 +296,48 @@ wait_until 5 eval '[ "$(sa_stat "$a" $A4 0x402 packets)" = 1 ]'
 check_eq "$t.udp-taken" "packets 1 policy 3" "$(sa_stats "$a" $A4 0x402 packets policy)"
 check_match "$t.sel-shown" "sel src $B4/32 dst $A4/32 proto udp" \
 	"$(nfipsec -n "$a" state get dst $A4 proto esp spi 0x402)"
+
+# Whole datagrams only: b's raw socket sends a fragment header (an atomic
+# fragment carrying UDP), which XFRM puts after ESP. a drops it after
+# decryption, counted as a bad header; nothing reaches a's socket.
+t=frag6
+FRAGSEND='
+import socket, struct, sys
+src, dst = (socket.inet_pton(socket.AF_INET6, a) for a in sys.argv[1:3])
+udp = struct.pack("!HHHH", 9999, 7779, 13, 0) + b"frag!"
+s = sum(struct.unpack("!27H", src + dst + struct.pack("!IxxxB", 13, 17)
+    + udp + b"\0"))
+while s >> 16:
+    s = (s & 0xffff) + (s >> 16)
+udp = udp[:6] + struct.pack("!H", ~s & 0xffff) + udp[8:]
+frag = struct.pack("!BBHI", 17, 0, 0, 0x7e57)	# offset 0, no more
+sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 44)
+sock.sendto(frag + udp, (sys.argv[2], 0))
+'
+FRAGRECV='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((sys.argv[2], 7779))
+open(sys.argv[1], "w").write("ready")
+s.settimeout(3)
+try:
+    print(s.recv(100).decode())
+except socket.timeout:
+    print("nothing")
+'
+ready=/tmp/transport-ready-frag6
+rm -f "$ready"
+ip netns exec "$a" python3 -c "$FRAGRECV" "$ready" $A6 > /tmp/transport-frag6.out 2>&1 &
+pid=$!
+read -r _ n _ bad <<< "$(sa_stats "$a" $A6 0x602 packets bad-header)"
+if wait_until 30 test -e "$ready"; then
+	check "$t.sent" ip netns exec "$b" python3 -c "$FRAGSEND" $B6 $A6
+	wait "$pid"
+	check_eq "$t.not-delivered" nothing "$(cat /tmp/transport-frag6.out)"
+	check_eq "$t.counted" "packets $n bad-header $((bad + 1))" \
+		"$(sa_stats "$a" $A6 0x602 packets bad-header)"
+else
+	fail "$t.receiver" "did not start: $(cat /tmp/transport-frag6.out)"
+fi
 
 finish
