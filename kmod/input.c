@@ -35,6 +35,7 @@
 #include "nfipsec.h"
 #include "esp.h"
 #include "lifetime.h"
+#include "netlink.h"
 #include "policy.h"
 
 /*
@@ -50,6 +51,8 @@ struct nfipsec_rcv_cb {
 	u16 hlen;		/* transport: the headers in front of ESP */
 	u16 nhoff;		/* transport: the next-header field naming ESP */
 	u8 outer_ds;		/* the outer header's DS field */
+	__be16 sport;		/* NAT-T: the UDP source port */
+	union nfipsec_addr src;	/* NAT-T: the outer source address */
 };
 
 #define RCV_CB(skb) ((struct nfipsec_rcv_cb *)(skb)->cb)
@@ -170,6 +173,25 @@ static void rcv_transport(struct sk_buff *skb, const struct nfipsec_sa *sa,
 }
 
 /*
+ * NAT-T: an authenticated, new packet from another address or port than
+ * the SA's peer means the NAT between moved the flow (or the peer moved):
+ * the key manager is told (MAPPING), as by XFRM's esp_input_done2(), and
+ * updates the SAs. A tunnel's packet goes on; false: a transport packet
+ * from another address, to be dropped (its source is its inner one).
+ */
+static bool rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
+{
+	const union nfipsec_addr *src = &RCV_CB(skb)->src;
+	__be16 sport = RCV_CB(skb)->sport;
+	bool moved = !nfipsec_addr_equal(src, &sa->src, sa->family);
+
+	if (!moved && sport == READ_ONCE(sa->encap_sport))
+		return true;
+	nfipsec_nl_mapping(sa->nn, sa, src, sport);
+	return !moved || sa->mode == NFIPSEC_MODE_TUNNEL;
+}
+
+/*
  * Transport mode carries whole datagrams (RFC 4303 3.3): a fragment
  * header after ESP would put authenticated fragments in the reassembly
  * queue that cleartext ones share (nf_defrag_ipv6 keys it on addresses
@@ -219,6 +241,11 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	if (unlikely(!nfipsec_lft_use(sa, skb->len))) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_EXPIRED,
 			 NFIPSEC_SA_STAT_EXPIRED);
+		return;
+	}
+	if (sa->encap_type && !rcv_nat(skb, sa)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
+			 NFIPSEC_SA_STAT_POLICY);
 		return;
 	}
 
@@ -315,7 +342,9 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 	const u8 *sl;
 	u8 nexthdr, _sl;
 
-	if (!nfipsec_addr_equal(&fl->src, &sa->src, sa->family))
+	/* NAT-T: a new source is a new mapping, seen after ICV (rcv_nat). */
+	if (!sa->encap_type &&
+	    !nfipsec_addr_equal(&fl->src, &sa->src, sa->family))
 		return false;
 	if (sa->family == AF_INET) {
 		*nhoffp = offsetof(struct iphdr, protocol);
@@ -451,6 +480,10 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	RCV_CB(skb)->dev = dev;
 	RCV_CB(skb)->hlen = hlen;
 	RCV_CB(skb)->nhoff = nhoff;
+	if (encap) {
+		RCV_CB(skb)->src = fl->src;
+		RCV_CB(skb)->sport = fl->sport;
+	}
 	RCV_CB(skb)->outer_ds = fl->family == AF_INET ?
 				ipv4_get_dsfield(ip_hdr(skb)) :
 				ipv6_get_dsfield(ipv6_hdr(skb));

@@ -78,18 +78,19 @@ void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
 }
 
 /*
- * An event to the events group, in process context: a message with cmd's
- * header, or NULL when no one listens (or no memory: events are best
- * effort, as XFRM's). The caller adds attributes, then sends it or frees it.
+ * An event to the events group (GFP_KERNEL in process context): a message
+ * with cmd's header, or NULL when no one listens (or no memory: events are
+ * best effort, as XFRM's). The caller adds attributes, then sends it (with
+ * the same gfp) or frees it.
  */
 struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
-				       void **hdr)
+				       void **hdr, gfp_t gfp)
 {
 	struct sk_buff *msg;
 
 	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
 		return NULL;
-	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
 	if (!msg)
 		return NULL;
 	*hdr = genlmsg_put(msg, 0, 0, &nfipsec_genl_family, 0, cmd);
@@ -101,11 +102,10 @@ struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
 }
 
 void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
-			   void *hdr)
+			   void *hdr, gfp_t gfp)
 {
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
-				GFP_KERNEL);
+	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0, gfp);
 }
 
 /* A flush (SA_FLUSH, POLICY_FLUSH): nest holds attr = value, if value >= 0. */
@@ -116,7 +116,7 @@ void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
+	msg = nfipsec_nl_event_start(nn, cmd, &hdr, GFP_KERNEL);
 	if (!msg)
 		return;
 	nest = nla_nest_start(msg, nest_type);
@@ -125,7 +125,7 @@ void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
 		return;
 	}
 	nla_nest_end(msg, nest);
-	nfipsec_nl_event_send(nn, msg, hdr);
+	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
 }
 
 static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)

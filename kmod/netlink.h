@@ -19,9 +19,9 @@ void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
 			 u8 cmd);
 
 struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
-				       void **hdr);
+				       void **hdr, gfp_t gfp);
 void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
-			   void *hdr);
+			   void *hdr, gfp_t gfp);
 void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
 			    int attr, int value);
 
@@ -36,6 +36,8 @@ int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int nfipsec_nl_sa_dump_done(struct netlink_callback *cb);
 void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		       bool hard, u8 limit);
+void nfipsec_nl_mapping(struct nfipsec_net *nn, struct nfipsec_sa *sa,
+			const union nfipsec_addr *src, __be16 sport);
 void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa);
 
 /* nl_policy.c */

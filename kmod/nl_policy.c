@@ -509,7 +509,7 @@ void nfipsec_nl_policy_event(struct nfipsec_net *nn, u8 cmd,
 	void *hdr;
 
 	lockdep_assert_held(&nn->cfg_lock);
-	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
+	msg = nfipsec_nl_event_start(nn, cmd, &hdr, GFP_KERNEL);
 	if (!msg)
 		return;
 	list_for_each_entry(p, &nn->policies, list) {
@@ -523,7 +523,7 @@ void nfipsec_nl_policy_event(struct nfipsec_net *nn, u8 cmd,
 		return;
 	}
 	nla_nest_end(msg, nest);
-	nfipsec_nl_event_send(nn, msg, hdr);
+	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
 }
 
 static int pol_fill(struct sk_buff *skb, const struct nfipsec_policy *pol,

@@ -484,7 +484,7 @@ void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	struct sk_buff *msg;
 	void *hdr;
 
-	msg = nfipsec_nl_event_start(nn, NFIPSEC_CMD_EXPIRE, &hdr);
+	msg = nfipsec_nl_event_start(nn, NFIPSEC_CMD_EXPIRE, &hdr, GFP_KERNEL);
 	if (!msg)
 		return;
 	if (sa_put_attrs(msg, sa, false))
@@ -494,7 +494,42 @@ void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 	    nla_put_u8(msg, NFIPSEC_EXPIRE_A_LIMIT, limit))
 		goto err;
 	nla_nest_end(msg, nest);
-	nfipsec_nl_event_send(nn, msg, hdr);
+	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
+	return;
+err:
+	nlmsg_free(msg);
+}
+
+/*
+ * MAPPING: an authenticated packet of sa came from src, sport (input.c),
+ * in softirq. At most one a second per SA, as ACQUIRE per policy.
+ */
+void nfipsec_nl_mapping(struct nfipsec_net *nn, struct nfipsec_sa *sa,
+			const union nfipsec_addr *src, __be16 sport)
+{
+	unsigned long last = READ_ONCE(sa->mapping_time);
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (last && time_before(jiffies, last + HZ))
+		return;
+	if (cmpxchg(&sa->mapping_time, last, jiffies ?: 1) != last)
+		return;
+	msg = nfipsec_nl_event_start(nn, NFIPSEC_CMD_MAPPING, &hdr,
+				     GFP_ATOMIC);
+	if (!msg)
+		return;
+	if (sa_put_attrs(msg, sa, false))
+		goto err;
+	nest = nla_nest_start(msg, NFIPSEC_A_MAPPING);
+	if (!nest ||
+	    nfipsec_nl_put_addr(msg, NFIPSEC_MAPPING_A_SRC, src, sa->family) ||
+	    nla_put_be16(msg, NFIPSEC_MAPPING_A_SPORT, sport))
+		goto err;
+	nla_nest_end(msg, nest);
+	nfipsec_nl_event_send(nn, msg, hdr, GFP_ATOMIC);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_MAPPING);
 	return;
 err:
 	nlmsg_free(msg);
@@ -510,14 +545,14 @@ void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa)
 	void *hdr;
 
 	lockdep_assert_held(&nn->cfg_lock);
-	msg = nfipsec_nl_event_start(nn, cmd, &hdr);
+	msg = nfipsec_nl_event_start(nn, cmd, &hdr, GFP_KERNEL);
 	if (!msg)
 		return;
 	if (sa_put_attrs(msg, sa, false)) {
 		nlmsg_free(msg);
 		return;
 	}
-	nfipsec_nl_event_send(nn, msg, hdr);
+	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
 }
 
 int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)

@@ -110,6 +110,7 @@ struct nfipsec_sa {
 	 */
 	u32 pmtu;
 	unsigned long pmtu_expires;
+	unsigned long mapping_time;	/* NAT-T: the last MAPPING event */
 
 	struct crypto_aead *aead;	/* behind its IV generator, if any */
 	u8 ivlen, align, icvlen;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=120
+# nfipsec-test: cost=140
 # NAT traversal (RFC 3948, ESP in UDP 4500). Host a (192.168.1.2) sits
 # behind router r, which masquerades it as 10.0.2.1 towards host b
 # (10.0.2.2); IPv6 (fd00:1::2 to fd00:2::2) is routed, not translated, and
@@ -12,7 +12,7 @@
 # nfipsec on both hosts, then b on Linux XFRM (ip xfrm, the same lines, and
 # a UDP_ENCAP socket on 4500). Nothing leaves r but UDP 4500 between the
 # hosts; SA counters. Then plain ESP for an SA that expects UDP is dropped
-# and counted.
+# and counted, and a NAT rebinding raises MAPPING events.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -180,5 +180,58 @@ check_fail "$t.not-delivered" 1 "$PING_LOST" \
 check_eq "$t.counted" "packets 0 encap-mismatch 3" "$(sa_stats "$b" $B4 0x501 packets encap-mismatch)"
 stat_of "$b" in-state-mismatch
 check_eq "$t.ns-counted" 3 "$REPLY"
+
+
+# NAT rebinding: r gives a's flows a new mapping (conntrack flushed, a new
+# source port; then a new address). b's inbound SAs see authenticated
+# packets from it: MAPPING events in nfipsec monitor, at most one a second
+# per SA. The tunnel's packets are still delivered; transport mode's, from
+# another address, are dropped and counted.
+t=mapping
+MON=/tmp/natt-mapping.mon
+conf a | tunnel_apply "$a" nfipsec || fail "$t.config-a" "nfipsec refused the configuration"
+conf b | tunnel_apply "$b" nfipsec || fail "$t.config-b" "nfipsec refused the configuration"
+ip netns exec "$r" conntrack -F >/dev/null 2>&1
+nfipsec -n "$b" -j monitor mapping SA > "$MON" 2>&1 </dev/null &
+bg_pids+=($!)
+# Ready once it shows a probe SA's addition.
+probe=0
+mon_ready() {
+	probe=$((probe + 1))
+	echo "state add src 10.9.9.1 dst 10.9.9.2 proto esp spi 0x990$probe $GCM $KAB 128" |
+		nfipsec -n "$b" -b - 2>/dev/null
+	wait_until 2 file_has "$MON" "\"spi\":\"0x0000990$probe\""
+}
+wait_until 20 mon_ready || fail "$t.monitor" "no event seen: $(head -c 300 "$MON")"
+conf b | tunnel_apply "$b" nfipsec
+check "$t.ping-before" ip netns exec "$a" ping -c 1 -W 3 -I 172.16.0.1 172.16.9.1
+
+remap() {
+	ip netns exec "$r" nft flush chain ip nat post &&
+		ip netns exec "$r" nft add rule ip nat post oifname eth0b \
+			ip saddr 192.168.1.0/24 ip protocol udp "$@" &&
+		ip netns exec "$r" conntrack -F >/dev/null 2>&1
+}
+remap masquerade to :5000 || fail "$t.remap-port" "nft refused"
+read -r _ n <<< "$(sa_stats "$b" $B4 0x501 packets)"
+# b's replies go to the old mapping: lost.
+ip netns exec "$a" ping -c 3 -i 0.3 -W 1 -I 172.16.0.1 172.16.9.1 >/dev/null
+check_eq "$t.tunnel-delivered" "packets $((n + 3))" "$(sa_stats "$b" $B4 0x501 packets)"
+wait_until 5 file_has "$MON" '"new-sport":5000'
+check_eq "$t.tunnel-event" 1 \
+	"$(grep -c '"event":"mapping".*"spi":"0x00000501".*"new-src":"10.0.2.1","new-sport":5000' "$MON")"
+
+ip -n "$r" addr add 10.0.2.3/24 dev eth0b
+remap snat to 10.0.2.3:5001 || fail "$t.remap-addr" "nft refused"
+read -r _ n _ p <<< "$(sa_stats "$b" $B4 0x511 packets policy)"
+ip netns exec "$a" timeout 2 bash -c "echo > /dev/tcp/$B4/5201" 2>/dev/null
+wait_until 5 file_has "$MON" '"new-sport":5001'
+check_match "$t.transport-event" '^[1-9]' \
+	"$(grep -c '"event":"mapping".*"spi":"0x00000511".*"new-src":"10.0.2.3","new-sport":5001' "$MON")"
+read -r _ n2 _ p2 <<< "$(sa_stats "$b" $B4 0x511 packets policy)"
+check_eq "$t.transport-dropped" "packets $n more" \
+	"packets $n2 $( ((p2 > p)) && echo more || echo "policy $p2, was $p")"
+stat_of "$b" mapping
+check_eq "$t.ns-counted" "$(grep -c '"event":"mapping"' "$MON")" "$REPLY"
 
 finish

@@ -133,6 +133,7 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_EXPIRE_SOFT] = "expire-soft",
 	[NFIPSEC_STAT_EXPIRE_HARD] = "expire-hard",
 	[NFIPSEC_STAT_IN_STATE_MISMATCH] = "in-state-mismatch",
+	[NFIPSEC_STAT_MAPPING] = "mapping",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

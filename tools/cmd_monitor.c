@@ -134,6 +134,34 @@ static int print_expire(struct nlattr **tb)
 	return 0;
 }
 
+/*
+ * NAT-T: where an inbound SA's packet came from, the SA as state list
+ * shows it (its src and encap: the mapping it had), then:
+ *	new-src 192.0.2.9 new-sport 1024
+ */
+static int print_mapping(struct nlattr **tb)
+{
+	static const struct nla_policy pol[NFIPSEC_MAPPING_A_MAX + 1] = {
+		[NFIPSEC_MAPPING_A_SRC] = { .type = NLA_UNSPEC },
+		[NFIPSEC_MAPPING_A_SPORT] = { .type = NLA_U16 },
+	};
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	struct nlattr *m[NFIPSEC_MAPPING_A_MAX + 1];
+
+	if (!tb[NFIPSEC_A_MAPPING] || nfi_parse_sa(tb[NFIPSEC_A_SA], sa) ||
+	    nla_parse_nested(m, NFIPSEC_MAPPING_A_MAX, tb[NFIPSEC_A_MAPPING],
+			     (struct nla_policy *)pol) ||
+	    !m[NFIPSEC_MAPPING_A_SRC] || !m[NFIPSEC_MAPPING_A_SPORT])
+		return -EPROTO;
+	event_open("mapping", "mapping", NULL);
+	nfi_print_sa(sa);
+	nfi_out_line("\t");
+	nfi_print_addr("new-src", m[NFIPSEC_MAPPING_A_SRC]);
+	nfi_out_u64("new-sport", ntohs(nla_get_u16(m[NFIPSEC_MAPPING_A_SPORT])));
+	event_close();
+	return 0;
+}
+
 /* The table changes: their text words and JSON event names. */
 static const struct {
 	int cmd;
@@ -215,6 +243,8 @@ static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		which = "acquire";
 	else if (gh->cmd == NFIPSEC_CMD_EXPIRE && print_expire(tb))
 		which = "expire";
+	else if (gh->cmd == NFIPSEC_CMD_MAPPING && print_mapping(tb))
+		which = "mapping";
 	for (k = 0; k < NFI_ARRAY_SIZE(changes); k++)
 		if (gh->cmd == changes[k].cmd && print_change(k, tb))
 			which = changes[k].json;
@@ -225,7 +255,7 @@ static int print_event(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	return 0;
 }
 
-/* monitor [ all | acquire | expire | SA | policy ]... */
+/* monitor [ all | acquire | expire | mapping | SA | policy ]... */
 int do_monitor(int argc, char **argv)
 {
 	unsigned long only = 0;
@@ -239,6 +269,8 @@ int do_monitor(int argc, char **argv)
 			only |= event_bit(NFIPSEC_CMD_ACQUIRE);
 		else if (!strcmp(argv[i], "expire"))
 			only |= event_bit(NFIPSEC_CMD_EXPIRE);
+		else if (!strcmp(argv[i], "mapping"))
+			only |= event_bit(NFIPSEC_CMD_MAPPING);
 		else if (!strcmp(argv[i], "SA") || !strcmp(argv[i], "sa") ||
 			 !strcmp(argv[i], "policy")) {
 			for (k = 0; k < NFI_ARRAY_SIZE(changes); k++)

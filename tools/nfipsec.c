@@ -73,7 +73,7 @@ static void usage(FILE *f)
 		"  policy move index POSITION { to POSITION | before POSITION |\n"
 		"        after POSITION }\n"
 		"  policy count\n"
-		"  monitor                      print ACQUIRE events until killed\n"
+		"  monitor                      print events until killed\n"
 		"  stats                        counters of the namespace\n"
 		"  ike-ports [ set { PORT... | none } ]\n"
 		"                               UDP ports IKE passes in clear on\n"

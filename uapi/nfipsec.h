@@ -160,7 +160,18 @@
  *   (an SA that had no byte or packet limit takes what it carried as its
  *   counts), and a limit they already reach fires at once.
  *
- * NFIPSEC_CMD_SA_NEW, _SA_SET, _SA_DEL, _SA_FLUSH, _POLICY_NEW, _POLICY_SET,
+ * NFIPSEC_CMD_MAPPING
+ *   NAT-T: an inbound SA with ENCAP received an authenticated packet, not a
+ *   replay, from another source address or UDP port than the SA's SRC and
+ *   ENCAP SPORT (a NAT between the peers gave the flow a new mapping):
+ *   NFIPSEC_A_SA (the inbound SA, without keys) and NFIPSEC_A_MAPPING
+ *   (SRC, SPORT: where the packet came from). As XFRM's MAPPING, which it
+ *   sends from the same point but before the replay check. The key manager
+ *   decides what follows (it updates the SAs); a tunnel mode packet is
+ *   delivered, a transport mode one from another address is dropped and
+ *   counted (POLICY): its source would be the inner one. At most one a
+ *   second per SA.
+ *
  * _POLICY_DEL, _POLICY_FLUSH, _POLICY_MOVE
  *   A command changed the tables (as XFRM's NEWSA, UPDSA, DELSA, ...):
  *   NFIPSEC_A_SA (as SA_GET replies, without keys) or NFIPSEC_A_POLICY (as
@@ -196,6 +207,7 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_ACQUIRE,
 	NFIPSEC_CMD_SET_INFO,
 	NFIPSEC_CMD_EXPIRE,
+	NFIPSEC_CMD_MAPPING,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1
@@ -211,6 +223,7 @@ enum nfipsec_attr {
 	NFIPSEC_A_SHOW_KEYS,	/* flag */
 	NFIPSEC_A_PACKET,	/* nest, NFIPSEC_SEL_A_* */
 	NFIPSEC_A_EXPIRE,	/* nest, NFIPSEC_EXPIRE_A_* */
+	NFIPSEC_A_MAPPING,	/* nest, NFIPSEC_MAPPING_A_* */
 
 	__NFIPSEC_A_MAX,
 	NFIPSEC_A_MAX = __NFIPSEC_A_MAX - 1
@@ -544,12 +557,23 @@ enum nfipsec_stat {
 						 * in UDP or not, as its SA
 						 * is not
 						 */
+	NFIPSEC_STAT_MAPPING,			/* MAPPING events sent */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1
 };
 
-/* Multicast group for events (ACQUIRE, EXPIRE) to a key manager. */
+/* NFIPSEC_A_MAPPING (NFIPSEC_CMD_MAPPING) */
+enum nfipsec_mapping_attr {
+	NFIPSEC_MAPPING_A_UNSPEC,
+	NFIPSEC_MAPPING_A_SRC,		/* binary, 4 or 16 bytes */
+	NFIPSEC_MAPPING_A_SPORT,	/* be16 */
+
+	__NFIPSEC_MAPPING_A_MAX,
+	NFIPSEC_MAPPING_A_MAX = __NFIPSEC_MAPPING_A_MAX - 1
+};
+
+/* Multicast group for events (ACQUIRE, EXPIRE, MAPPING, changes). */
 #define NFIPSEC_MCGRP_EVENTS	"events"
 
 #endif /* _UAPI_NFIPSEC_H */
