@@ -124,6 +124,7 @@ bool nfipsec_dev_rx(struct nfipsec_net *nn, struct sk_buff *skb, bool csum_ok)
 	skb->mac_len = 0;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	skb->ip_summed = csum_ok ? CHECKSUM_UNNECESSARY : CHECKSUM_NONE;
+	skb->csum_level = 0;	/* not the outer UDP's */
 	skb_clear_hash(skb);
 	skb_set_queue_mapping(skb, 0);
 	len = skb->len;

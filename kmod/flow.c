@@ -34,9 +34,52 @@ static void flow_ports(const struct sk_buff *skb, int thoff,
 }
 
 /*
+ * ipv6_skip_exthdr(), but AH ends the walk as ESP does: it is IPsec's
+ * (input.c), not a header to look through.
+ */
+static int flow_skip6(const struct sk_buff *skb, int start, u8 *nexthdrp,
+		      __be16 *frag_offp)
+{
+	u8 nexthdr = *nexthdrp;
+
+	*frag_offp = 0;
+	while (ipv6_ext_hdr(nexthdr) && nexthdr != NEXTHDR_AUTH) {
+		struct ipv6_opt_hdr _hdr;
+		const struct ipv6_opt_hdr *hp;
+		__be16 _fo;
+		const __be16 *fo;
+		int hdrlen;
+
+		if (nexthdr == NEXTHDR_NONE)
+			return -1;
+		hp = skb_header_pointer(skb, start, sizeof(_hdr), &_hdr);
+		if (!hp)
+			return -1;
+		if (nexthdr == NEXTHDR_FRAGMENT) {
+			fo = skb_header_pointer(skb, start +
+						offsetof(struct frag_hdr, frag_off),
+						sizeof(_fo), &_fo);
+			if (!fo)
+				return -1;
+			*frag_offp = *fo;
+			if (ntohs(*fo) & ~0x7)
+				break;
+			hdrlen = 8;
+		} else {
+			hdrlen = ipv6_optlen(hp);
+		}
+		nexthdr = hp->nexthdr;
+		start += hdrlen;
+	}
+	*nexthdrp = nexthdr;
+	return start;
+}
+
+/*
  * Fill fl from the IP packet at skb's network header; *thoff gets the
- * offset of the transport header (after IPv6 extension headers), or -1.
- * Ports are read from first fragments and unfragmented packets only.
+ * offset of the transport header (after IPv6 extension headers; of AH,
+ * for AH), or -1. Ports are read from first fragments and unfragmented
+ * packets only.
  */
 int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 		       struct nfipsec_flow *fl, int *thoff)
@@ -62,8 +105,8 @@ int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 
 		fl->src.a6 = ip6h->saddr;
 		fl->dst.a6 = ip6h->daddr;
-		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
-				       sizeof(*ip6h), &nexthdr, &frag_off);
+		off = flow_skip6(skb, skb_network_offset(skb) + sizeof(*ip6h),
+				 &nexthdr, &frag_off);
 		if (off < 0)
 			return -EINVAL;
 		fl->proto = nexthdr;

@@ -33,6 +33,7 @@
 #include <net/xfrm.h>
 
 #include "nfipsec.h"
+#include "ah.h"
 #include "esp.h"
 #include "lifetime.h"
 #include "netlink.h"
@@ -176,19 +177,18 @@ static void rcv_transport(struct sk_buff *skb, const struct nfipsec_sa *sa,
  * NAT-T: an authenticated, new packet from another address or port than
  * the SA's peer means the NAT between moved the flow (or the peer moved):
  * the key manager is told (MAPPING), as by XFRM's esp_input_done2(), and
- * updates the SAs. A tunnel's packet goes on; false: a transport packet
- * from another address, to be dropped (its source is its inner one).
+ * updates the SAs. A tunnel's packet goes on; a transport packet from
+ * another address is dropped by nfipsec_sa_match_flow() (its source is
+ * the one its socket would see).
  */
-static bool rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
+static void rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
 {
 	const union nfipsec_addr *src = &RCV_CB(skb)->src;
 	__be16 sport = RCV_CB(skb)->sport;
-	bool moved = !nfipsec_addr_equal(src, &sa->src, sa->family);
 
-	if (!moved && sport == READ_ONCE(sa->encap_sport))
-		return true;
-	nfipsec_nl_mapping(sa->nn, sa, src, sport);
-	return !moved || sa->mode == NFIPSEC_MODE_TUNNEL;
+	if (!nfipsec_addr_equal(src, &sa->src, sa->family) ||
+	    sport != READ_ONCE(sa->encap_sport))
+		nfipsec_nl_mapping(sa->nn, sa, src, sport);
 }
 
 /*
@@ -243,11 +243,8 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			 NFIPSEC_SA_STAT_EXPIRED);
 		return;
 	}
-	if (sa->encap_type && !rcv_nat(skb, sa)) {
-		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
-			 NFIPSEC_SA_STAT_POLICY);
-		return;
-	}
+	if (sa->encap_type)
+		rcv_nat(skb, sa);
 
 	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
 		rcv_transport(skb, sa, nexthdr);
@@ -335,7 +332,8 @@ static bool rcv_transport_hdrs(const struct sk_buff *skb,
 			       const struct nfipsec_flow *fl, int thoff,
 			       u16 *hlen, u16 *nhoffp)
 {
-	u8 proto = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
+	u8 proto = sa->proto == IPPROTO_AH ? IPPROTO_AH :
+		   sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
 	int noff = skb_network_offset(skb), off, nhoff;
 	struct ipv6_opt_hdr _hp;
 	const struct ipv6_opt_hdr *hp;
@@ -394,29 +392,64 @@ static bool udp_hdr_csum_zero(const struct sk_buff *skb, int thoff)
 }
 
 /*
- * ESP at espoff: right after the IP headers (thoff), or after NAT-T's UDP
- * header (encap). NF_ACCEPT: not an SA of ours, the stack's to deliver.
+ * NAT-T's UDP checksum: none (zero) or right over IPv4 (RFC 3948 2.1),
+ * right over IPv6, where zero is refused as udpv6_rcv() does.
+ */
+static bool encap_csum_bad(struct sk_buff *skb,
+			   const struct nf_hook_state *state, u8 family,
+			   int thoff)
+{
+	bool zero = udp_hdr_csum_zero(skb, thoff);
+
+	if (zero)
+		return family == AF_INET6;
+	return nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family);
+}
+
+/*
+ * The SPI and sequence number of the ESP or AH header (proto) at off, or
+ * false when the packet is too short for it.
+ */
+static bool rcv_spi_seq(const struct sk_buff *skb, int off, u8 proto,
+			__be32 *spi, u32 *seq)
+{
+	__be32 _w[2];
+	const __be32 *w;
+
+	/* ESP: SPI, sequence number; AH: 4 bytes, SPI, sequence number. */
+	if (proto == IPPROTO_AH)
+		off += 4;
+	w = skb_header_pointer(skb, off, sizeof(_w), _w);
+	if (!w)
+		return false;
+	*spi = w[0];
+	*seq = ntohl(w[1]);
+	return true;
+}
+
+/*
+ * ESP (proto) at espoff: right after the IP headers (thoff), or after
+ * NAT-T's UDP header (encap); or AH (proto) at espoff = thoff.
+ * NF_ACCEPT: not an SA of ours, the stack's to deliver.
  */
 static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state,
 			    const struct nfipsec_flow *fl, int thoff,
-			    int espoff, bool encap)
+			    int espoff, bool encap, u8 proto)
 {
-	struct ip_esp_hdr _esph;
-	const struct ip_esp_hdr *esph;
 	struct net_device *dev;
 	struct nfipsec_sa *sa;
 	u16 hlen = 0, nhoff = 0;
+	__be32 spi;
 	int reason;
+	u32 seq32;
 	u64 seq;
 
 	BUILD_BUG_ON(sizeof(struct nfipsec_rcv_cb) > sizeof_field(struct sk_buff, cb));
 
-	esph = skb_header_pointer(skb, espoff, sizeof(_esph), &_esph);
-	if (!esph)
+	if (!rcv_spi_seq(skb, espoff, proto, &spi, &seq32))
 		return NF_ACCEPT;
-	sa = nfipsec_sa_lookup(nn, fl->family, &fl->dst, esph->spi,
-			       IPPROTO_ESP);
+	sa = nfipsec_sa_lookup(nn, fl->family, &fl->dst, spi, proto);
 	if (!sa || !nfipsec_sa_hold(sa)) {
 		/* Not ours: XFRM may know it. */
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_NO_STATES);
@@ -430,10 +463,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}
-	if (encap && ((fl->family == AF_INET &&
-		       !udp_hdr_csum_zero(skb, thoff)) ||
-		      fl->family == AF_INET6) &&
-	    nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, fl->family)) {
+	if (encap && encap_csum_bad(skb, state, fl->family, thoff)) {
 		nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BAD_HEADER, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_HDR_ERROR);
 		nfipsec_sa_put(sa);
@@ -454,8 +484,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_sa_put(sa);
 		return NF_DROP;
 	}
-	seq = nfipsec_replay_infer(&sa->replay, ntohl(esph->seq_no),
-				   nfipsec_sa_esn(sa));
+	seq = nfipsec_replay_infer(&sa->replay, seq32, nfipsec_sa_esn(sa));
 	reason = replay_verdict(sa, seq, false);
 	if (reason) {
 		nfipsec_sa_stat_add(sa, reason, 1);
@@ -488,7 +517,10 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 				ipv4_get_dsfield(ip_hdr(skb)) :
 				ipv6_get_dsfield(ipv6_hdr(skb));
 	skb->dev = dev;
-	nfipsec_esp_input(skb, sa, espoff, seq, rcv_done);
+	if (proto == IPPROTO_AH)
+		nfipsec_ah_input(skb, sa, espoff, seq, rcv_done);
+	else
+		nfipsec_esp_input(skb, sa, espoff, seq, rcv_done);
 	return NF_STOLEN;
 }
 
@@ -515,8 +547,49 @@ static bool encap_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	    skb->pkt_type != PACKET_HOST)
 		return false;
 	*verdict = esp_rcv(nn, skb, state, fl, thoff,
-			   thoff + sizeof(struct udphdr), true);
+			   thoff + sizeof(struct udphdr), true, IPPROTO_ESP);
 	return *verdict != NF_ACCEPT;
+}
+
+/*
+ * A bundle of datagrams GRO made (fraglist GRO, a socket with UDP_GRO,
+ * UDP GRO forwarding) is one skb whose UDP length covers them all: split
+ * it, as udp_rcv_segment() does before a socket's encap_rcv, and take or
+ * leave each datagram on its own. The ones not ours go on to the stack
+ * (ip_local_deliver_finish(), ip6_input_finish()), confirmed as the ones
+ * we steal are.
+ */
+static unsigned int encap_rcv_gso(struct nfipsec_net *nn, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct sk_buff *segs, *next;
+	struct nfipsec_flow fl;
+	unsigned int verdict;
+	int thoff;
+
+	segs = __skb_gso_segment(skb, NETIF_F_SG, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_ERROR);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_ENCAP_GSO);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		if (!nfipsec_flow_parse(skb, family, &fl, &thoff) &&
+		    thoff >= 0 && nfipsec_flow_is_encap(nn, &fl) &&
+		    encap_rcv(nn, skb, state, &fl, thoff, &verdict)) {
+			if (verdict != NF_STOLEN)
+				kfree_skb(skb);
+			continue;
+		}
+		if (nfipsec_ct_confirm(skb, state) == NF_ACCEPT)
+			state->okfn(state->net, state->sk, skb);
+		else
+			kfree_skb(skb);
+	}
+	return NF_STOLEN;
 }
 
 /*
@@ -565,11 +638,15 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
 		return rcv_unparsable(nn);
-	if (fl.proto == IPPROTO_ESP && thoff >= 0)
-		return esp_rcv(nn, skb, state, &fl, thoff, thoff, false);
-	if (thoff >= 0 && nfipsec_flow_is_encap(nn, &fl) &&
-	    encap_rcv(nn, skb, state, &fl, thoff, &verdict))
-		return verdict;
+	if ((fl.proto == IPPROTO_ESP || fl.proto == IPPROTO_AH) && thoff >= 0)
+		return esp_rcv(nn, skb, state, &fl, thoff, thoff, false,
+			       fl.proto);
+	if (thoff >= 0 && nfipsec_flow_is_encap(nn, &fl)) {
+		if (skb_is_gso(skb) && !list_empty(&nn->sa_list))
+			return encap_rcv_gso(nn, skb, state);
+		if (encap_rcv(nn, skb, state, &fl, thoff, &verdict))
+			return verdict;
+	}
 	if (!list_empty(&nn->policies) &&
 	    clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl) != NF_ACCEPT)
 		return NF_DROP;

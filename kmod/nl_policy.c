@@ -149,9 +149,9 @@ static int tmpl_parse(struct nlattr *attr, struct nfipsec_tmpl *t,
 		return err;
 	t->proto = tb[NFIPSEC_TMPL_A_PROTO] ?
 		   nla_get_u8(tb[NFIPSEC_TMPL_A_PROTO]) : IPPROTO_ESP;
-	if (t->proto != IPPROTO_ESP) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "template proto must be esp (AH comes later)");
-		return -EOPNOTSUPP;
+	if (t->proto != IPPROTO_ESP && t->proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "template proto must be esp or ah");
+		return -EINVAL;
 	}
 	t->mode = tb[NFIPSEC_TMPL_A_MODE] ?
 		  nla_get_u8(tb[NFIPSEC_TMPL_A_MODE]) : NFIPSEC_MODE_TRANSPORT;

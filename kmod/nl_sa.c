@@ -189,6 +189,28 @@ static int sa_parse_encap(struct nlattr *attr, struct nfipsec_sa_cfg *cfg,
 	return 0;
 }
 
+/* AH: an authentication algorithm alone, and no NAT traversal. */
+static int sa_check_ah(const struct nfipsec_sa_cfg *cfg, struct nlattr **tb,
+		       struct netlink_ext_ack *extack)
+{
+	const struct nfipsec_alg *auth = cfg->algs[NFIPSEC_ALG_AUTH].alg;
+
+	if (cfg->algs[NFIPSEC_ALG_AEAD].alg || cfg->algs[NFIPSEC_ALG_CRYPT].alg) {
+		NL_SET_ERR_MSG(extack, "AH takes auth or auth-trunc only");
+		return -EINVAL;
+	}
+	if (!auth || !strcmp(auth->name, "digest_null")) {
+		NL_SET_ERR_MSG(extack, "AH needs auth or auth-trunc");
+		return -EINVAL;
+	}
+	if (cfg->encap_type) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "AH cannot cross a NAT: no encap");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 			bool update)
 {
@@ -208,11 +230,6 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 	err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], cfg, extack);
 	if (err)
 		return err;
-	if (cfg->proto == IPPROTO_AH) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_PROTO],
-				    "AH is not supported yet: use esp");
-		return -EOPNOTSUPP;
-	}
 	if (!tb[NFIPSEC_SA_A_SRC]) {
 		NL_SET_ERR_MSG(extack, "an SA needs src");
 		return -EINVAL;
@@ -291,9 +308,16 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "aead cannot be combined with enc or auth");
 		return -EINVAL;
 	}
+	if (cfg->proto == IPPROTO_AH)
+		return sa_check_ah(cfg, tb, extack);
 	if (!cfg->algs[NFIPSEC_ALG_AEAD].alg &&
 	    !cfg->algs[NFIPSEC_ALG_CRYPT].alg && !cfg->algs[NFIPSEC_ALG_AUTH].alg) {
 		NL_SET_ERR_MSG(extack, "ESP needs aead, enc or auth");
+		return -EINVAL;
+	}
+	if (cfg->flags & NFIPSEC_SA_F_ALIGN8) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_FLAGS],
+				    "flag align8 is for AH");
 		return -EINVAL;
 	}
 	return 0;

@@ -38,6 +38,7 @@
 #include <net/xfrm.h>
 
 #include "nfipsec.h"
+#include "ah.h"
 #include "esp.h"
 #include "lifetime.h"
 #include "policy.h"
@@ -80,24 +81,37 @@ static unsigned int esp_hlen(const struct nfipsec_sa *sa, unsigned int hlen)
 	       nfipsec_sa_encap_len(sa);
 }
 
-/* The largest packet (headers hlen) whose ESP packet fits mtu. */
+/* The ESP header and IV, or AH (its header, ICV and padding). */
+static unsigned int xfrm_hlen(const struct nfipsec_sa *sa)
+{
+	if (sa->proto == IPPROTO_AH)
+		return nfipsec_ah_len(sa);
+	return sizeof(struct ip_esp_hdr) + sa->ivlen;
+}
+
+/* The largest packet (headers hlen) whose ESP or AH packet fits mtu. */
 static int esp_inner_mtu(const struct nfipsec_sa *sa, unsigned int mtu,
 			 unsigned int hlen)
 {
-	int room = mtu - esp_hlen(sa, hlen) - sizeof(struct ip_esp_hdr) -
-		   sa->ivlen - sa->icvlen;
+	int room = mtu - esp_hlen(sa, hlen) - xfrm_hlen(sa);
 
-	room = max_t(int, round_down(room, sa->align) - 2, 0);
+	if (sa->proto == IPPROTO_AH)
+		room = max_t(int, room, 0);
+	else
+		room = max_t(int, round_down(room - sa->icvlen, sa->align) - 2,
+			     0);
 	return sa_transport(sa) ? room + hlen : room;
 }
 
-/* The length of the ESP packet of a len-byte packet (headers hlen). */
+/* The length of the ESP or AH packet of a len-byte packet (headers hlen). */
 static unsigned int esp_outer_len(const struct nfipsec_sa *sa, unsigned int len,
 				  unsigned int hlen)
 {
 	unsigned int plen = sa_transport(sa) ? len - hlen : len;
 
-	return esp_hlen(sa, hlen) + sizeof(struct ip_esp_hdr) + sa->ivlen +
+	if (sa->proto == IPPROTO_AH)
+		return esp_hlen(sa, hlen) + xfrm_hlen(sa) + plen;
+	return esp_hlen(sa, hlen) + xfrm_hlen(sa) +
 	       ALIGN(plen + 2, sa->align) + sa->icvlen;
 }
 
@@ -141,7 +155,7 @@ static unsigned int esp_route6_own_mtu(const struct dst_entry *dst)
  * ESP: if it also bounded ESP packets, each frag-needed would shrink it
  * again. (XFRM keeps the two apart in a bundle dst.)
  */
-static unsigned int esp_path_mtu(struct nfipsec_sa *sa,
+static unsigned int esp_path_mtu(const struct nfipsec_sa *sa,
 				 const struct dst_entry *dst)
 {
 	unsigned int mtu;
@@ -149,17 +163,20 @@ static unsigned int esp_path_mtu(struct nfipsec_sa *sa,
 
 	if (!sa_transport(sa))
 		return dst_mtu(dst);
-	if (sa->family == AF_INET)
-		mtu = ip_dst_mtu_maybe_forward(dst, true);
-	else
+	if (sa->family == AF_INET) {
+		/*
+		 * Not ip_dst_mtu_maybe_forward(): with ip_forward_use_pmtu,
+		 * or a locked MTU, it gives the exception.
+		 */
+		mtu = dst_metric_raw(dst, RTAX_MTU) ?: READ_ONCE(dst->dev->mtu);
+		mtu = min_t(unsigned int, mtu, IP_MAX_MTU);
+		mtu -= lwtunnel_headroom(dst->lwtstate, mtu);
+	} else {
 		mtu = esp_route6_own_mtu(dst);
-	pmtu = smp_load_acquire(&sa->pmtu);	/* then its expiry: pmtu.c */
-	if (pmtu) {
-		if (time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
-			mtu = min(mtu, pmtu);
-		else	/* expired: forgotten before jiffies can wrap */
-			cmpxchg(&sa->pmtu, pmtu, 0);
 	}
+	pmtu = smp_load_acquire(&sa->pmtu);	/* then its expiry: pmtu.c */
+	if (pmtu && time_before64(get_jiffies_64(), READ_ONCE(sa->pmtu_expires)))
+		mtu = min(mtu, pmtu);
 	return mtu;
 }
 
@@ -202,11 +219,18 @@ static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
 	struct flowi6 fl6 = {
 		.daddr = sa->dst.a6,
 		.saddr = sa->src.a6,
-		.flowi6_proto = IPPROTO_ESP,
+		.flowi6_proto = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP,
 		.flowi6_mark = skb->mark,
 	};
-	struct dst_entry *dst = ip6_route_output(net, NULL, &fl6);
-	int err = dst->error;
+	struct dst_entry *dst;
+	int err;
+
+	if (sa->encap_type) {	/* routed as the IKE daemon's UDP is */
+		fl6.fl6_sport = READ_ONCE(sa->encap_sport);
+		fl6.fl6_dport = READ_ONCE(sa->encap_dport);
+	}
+	dst = ip6_route_output(net, NULL, &fl6);
+	err = dst->error;
 
 	if (err) {
 		dst_release(dst);
@@ -222,10 +246,16 @@ static struct dst_entry *esp_route(struct net *net, struct nfipsec_sa *sa,
 		struct flowi4 fl4 = {
 			.daddr = sa->dst.a4,
 			.saddr = sa->src.a4,
-			.flowi4_proto = IPPROTO_ESP,
+			.flowi4_proto = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP,
 			.flowi4_mark = skb->mark,
 		};
-		struct rtable *rt = __ip_route_output_key(net, &fl4);
+		struct rtable *rt;
+
+		if (sa->encap_type) {	/* as the IKE daemon's UDP */
+			fl4.fl4_sport = READ_ONCE(sa->encap_sport);
+			fl4.fl4_dport = READ_ONCE(sa->encap_dport);
+		}
+		rt = __ip_route_output_key(net, &fl4);
 
 		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 	}
@@ -259,14 +289,122 @@ static void xmit_encap_csum6(struct sk_buff *skb)
 		      &ipv6_hdr(skb)->daddr, ntohs(udp_hdr(skb)->len));
 }
 
-/* Encryption is done: put the outer header on and send. */
+/* What ESP or AH follows: the field in front of it names this. */
+static u8 xmit_proto(const struct nfipsec_sa *sa)
+{
+	if (sa->proto == IPPROTO_AH)
+		return IPPROTO_AH;
+	return sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
+}
+
+/*
+ * The headers in front of ESP (after encryption) or AH (before its ICV is
+ * computed, which covers them): tunnel mode's new IP header, or transport
+ * mode's own, right before the gap xmit_transport_split() left, with its
+ * length set. skb->data becomes the network header.
+ */
+static void xmit_headers(struct sk_buff *skb, struct nfipsec_sa *sa)
+{
+	u8 dsfield = XMIT_CB(skb)->dsfield;
+
+	if (sa_transport(sa)) {
+		skb_push(skb, XMIT_CB(skb)->hlen);
+		skb_reset_network_header(skb);
+		if (sa->family == AF_INET)
+			ip_hdr(skb)->tot_len = htons(skb->len);
+		else
+			ipv6_hdr(skb)->payload_len =
+				htons(skb->len - sizeof(struct ipv6hdr));
+	} else if (sa->family == AF_INET) {
+		struct iphdr *iph;
+
+		skb_push(skb, sizeof(*iph));
+		skb_reset_network_header(skb);
+		iph = ip_hdr(skb);
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tos = dsfield;
+		iph->tot_len = htons(skb->len);
+		iph->frag_off = XMIT_CB(skb)->df ? htons(IP_DF) : 0;
+		iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
+		iph->protocol = xmit_proto(sa);
+		iph->saddr = sa->src.a4;
+		iph->daddr = sa->dst.a4;
+		ip_select_ident(sa->nn->net, skb, NULL);
+	} else {
+		struct ipv6hdr *ip6h;
+
+		skb_push(skb, sizeof(*ip6h));
+		skb_reset_network_header(skb);
+		ip6h = ipv6_hdr(skb);
+		ip6_flow_hdr(ip6h, dsfield, XMIT_CB(skb)->flowlabel);
+		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
+		ip6h->nexthdr = xmit_proto(sa);
+		ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
+		ip6h->saddr = sa->src.a6;
+		ip6h->daddr = sa->dst.a6;
+	}
+	if (sa->family == AF_INET6 && sa->encap_type)
+		xmit_encap_csum6(skb);
+}
+
+/* The finished packet, at its network header: out. */
+static void xmit_send(struct sk_buff *skb, struct nfipsec_sa *sa)
+{
+	struct net *net = sa->nn->net;
+	unsigned int mtu;
+
+	if (sa->family == AF_INET) {
+		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
+		skb->protocol = htons(ETH_P_IP);
+		if (sa_transport(sa)) {
+			/*
+			 * Sized by the route's own MTU, not its PMTU
+			 * exception (esp_path_mtu()): ip_finish_output()
+			 * uses that for forwarded packets. One over the
+			 * SA's path MTU (from a sender that lets the stack
+			 * fragment, as UDP by default: xmit_fit() allowed
+			 * it) is fragmented at that MTU; left whole, with
+			 * the sender's DF, the smaller hop would drop it
+			 * every time.
+			 */
+			IPCB(skb)->flags |= IPSKB_FORWARDED;
+			skb->ignore_df = 1;
+			mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
+				    ip_skb_dst_mtu(skb->sk, skb));
+			if (skb->len > mtu)
+				IPCB(skb)->frag_max_size = mtu;
+		}
+		ip_local_out(net, skb->sk, skb);	/* the checksum */
+		return;
+	}
+	memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
+	IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
+	skb->protocol = htons(ETH_P_IPV6);
+	/* We are its source: it may be fragmented (xmit_fit() allowed it). */
+	skb->ignore_df = 1;
+	if (sa_transport(sa)) {
+		/*
+		 * At the SA's path MTU, as IPv4; also when over the PMTU
+		 * exception of the route (local sockets were told the MTU
+		 * after ESP): ip6_finish_output() has no way around it.
+		 */
+		mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
+			    ip6_skb_dst_mtu(skb));
+		if (skb->len > mtu)
+			IP6CB(skb)->frag_max_size = mtu;
+	}
+	ip6_local_out(net, skb->sk, skb);
+}
+
+/*
+ * Encryption (ESP) or the ICV (AH) is done: ESP's headers go on; send.
+ * AH's were put on before (xmit_one()).
+ */
 static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 			   u64 seq, int err)
 {
-	struct net *net = sa->nn->net;
-	u8 dsfield = XMIT_CB(skb)->dsfield;
-	unsigned int mtu;
-
 	/*
 	 * The device the packet had may be gone after asynchronous crypto;
 	 * the route's is held by the route (or is the blackhole device).
@@ -291,91 +429,12 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 	nfipsec_stat_inc(sa->nn, NFIPSEC_STAT_OUT_PACKETS);
 	nf_reset_ct(skb);
 
-	if (sa->encap_type)
-		xmit_encap_push(skb, sa);
-	if (sa_transport(sa)) {
-		/* The packet's own header, right before ESP (xmit_one). */
-		skb_push(skb, XMIT_CB(skb)->hlen);
-		skb_reset_network_header(skb);
-		if (sa->family == AF_INET6 && sa->encap_type)
-			xmit_encap_csum6(skb);
-		if (sa->family == AF_INET) {
-			memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-			/*
-			 * Sized by the route's own MTU, not its PMTU
-			 * exception (esp_path_mtu()): ip_finish_output()
-			 * uses that for forwarded packets. One over the SA's
-			 * path MTU (from a sender that lets the stack
-			 * fragment, as UDP by default: xmit_fit() allowed
-			 * it) is fragmented at that MTU; left whole, with
-			 * the sender's DF, the smaller hop would drop it
-			 * every time.
-			 */
-			IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED |
-					    IPSKB_FORWARDED;
-			skb->ignore_df = 1;
-			mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
-				    ip_skb_dst_mtu(skb->sk, skb));
-			if (skb->len > mtu)
-				IPCB(skb)->frag_max_size = mtu;
-			ip_local_out(net, skb->sk, skb);	/* sets the length */
-		} else {
-			memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-			IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
-			/*
-			 * Allowed by xmit_fit(), and fragmented at the SA's
-			 * path MTU as IPv4; also when over the PMTU
-			 * exception of the route (local sockets were told
-			 * the MTU after ESP): ip6_finish_output() has no way
-			 * around it.
-			 */
-			skb->ignore_df = 1;
-			mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
-				    ip6_skb_dst_mtu(skb));
-			if (skb->len > mtu)
-				IP6CB(skb)->frag_max_size = mtu;
-			ip6_local_out(net, skb->sk, skb);
-		}
-	} else if (sa->family == AF_INET) {
-		struct iphdr *iph;
-
-		skb_push(skb, sizeof(*iph));
-		skb_reset_network_header(skb);
-		iph = ip_hdr(skb);
-		iph->version = 4;
-		iph->ihl = 5;
-		iph->tos = dsfield;
-		iph->tot_len = htons(skb->len);
-		iph->frag_off = XMIT_CB(skb)->df ? htons(IP_DF) : 0;
-		iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
-		iph->protocol = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
-		iph->saddr = sa->src.a4;
-		iph->daddr = sa->dst.a4;
-		ip_select_ident(net, skb, NULL);
-		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
-		skb->protocol = htons(ETH_P_IP);
-		ip_local_out(net, skb->sk, skb);
-	} else {
-		struct ipv6hdr *ip6h;
-
-		skb_push(skb, sizeof(*ip6h));
-		skb_reset_network_header(skb);
-		ip6h = ipv6_hdr(skb);
-		ip6_flow_hdr(ip6h, dsfield, XMIT_CB(skb)->flowlabel);
-		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-		ip6h->nexthdr = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
-		ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
-		ip6h->saddr = sa->src.a6;
-		ip6h->daddr = sa->dst.a6;
+	if (sa->proto == IPPROTO_ESP) {
 		if (sa->encap_type)
-			xmit_encap_csum6(skb);
-		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
-		IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
-		skb->protocol = htons(ETH_P_IPV6);
-		skb->ignore_df = 1;	/* we are its source: may fragment */
-		ip6_local_out(net, skb->sk, skb);
+			xmit_encap_push(skb, sa);
+		xmit_headers(skb, sa);
 	}
+	xmit_send(skb, sa);
 out:
 	nfipsec_sa_put(sa);
 }
@@ -498,15 +557,14 @@ static void xmit_too_big(struct sk_buff *skb, u8 family, int inner_mtu)
 static u8 xmit_transport_split(struct sk_buff *skb, const struct nfipsec_sa *sa,
 			       const struct xmit_hdrs *h)
 {
-	unsigned int gap = nfipsec_sa_encap_len(sa) + sizeof(struct ip_esp_hdr) +
-			   sa->ivlen;
+	unsigned int gap = nfipsec_sa_encap_len(sa) + xfrm_hlen(sa);
 	u8 nexthdr;
 
 	__skb_push(skb, gap);
 	memmove(skb->data, skb->data + gap, h->hlen);
 	skb_reset_network_header(skb);
 	nexthdr = skb->data[h->nhoff];
-	skb->data[h->nhoff] = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP;
+	skb->data[h->nhoff] = xmit_proto(sa);
 	__skb_pull(skb, h->hlen + gap);
 	return nexthdr;
 }
@@ -545,7 +603,7 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;
 	}
 	headroom = LL_RESERVED_SPACE(dst->dev) + dst->header_len +
-		   esp_hlen(sa, 0) + sizeof(struct ip_esp_hdr) + sa->ivlen;
+		   esp_hlen(sa, 0) + xfrm_hlen(sa);
 	if (skb_cow_head(skb, headroom))
 		goto drop;
 
@@ -582,6 +640,15 @@ encrypt:
 	XMIT_CB(skb)->dev = dev;
 	/* Untracked, as XFRM's per-packet hold: the tracker costs a lot. */
 	dev_hold(dev);
+	if (sa->proto == IPPROTO_AH) {
+		/* The ICV covers the headers: they go on first. */
+		__skb_push(skb, nfipsec_ah_len(sa));
+		xmit_headers(skb, sa);
+		nfipsec_ah_output(skb, sa, sa_transport(sa) ? h->hlen :
+					   outer_hlen(sa->family),
+				  nexthdr, xmit_done);
+		return;
+	}
 	nfipsec_esp_output(skb, sa, nexthdr, xmit_done);
 	return;
 drop:

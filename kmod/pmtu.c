@@ -64,18 +64,34 @@ static void pmtu_learn(struct nfipsec_net *nn, struct nfipsec_sa *sa, u32 mtu,
 	do {
 		old = READ_ONCE(sa->pmtu);
 		if (old && old <= mtu &&
-		    time_before(jiffies, READ_ONCE(sa->pmtu_expires)))
+		    time_before64(get_jiffies_64(),
+				  READ_ONCE(sa->pmtu_expires)))
 			return;
 		/* Before the value: a reader never sees it expired. */
-		WRITE_ONCE(sa->pmtu_expires, jiffies + NFIPSEC_PMTU_EXPIRES);
+		WRITE_ONCE(sa->pmtu_expires,
+			   get_jiffies_64() + NFIPSEC_PMTU_EXPIRES);
 	} while (cmpxchg(&sa->pmtu, old, mtu) != old);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
 
-/* The quoted packet is ESP in UDP (proto) exactly when the SA has encap. */
-static bool quoted_encap_ok(const struct nfipsec_sa *sa, u8 proto)
+/*
+ * The quoted packet is ESP in UDP (proto; its UDP header at uoff) exactly
+ * when the SA has encap, and then from the SA's ports: a local user's own
+ * UDP to the peer quotes whatever it put where the SPI would be.
+ */
+static bool quoted_encap_ok(const struct sk_buff *skb,
+			    const struct nfipsec_sa *sa, u8 proto, int uoff)
 {
-	return !!sa->encap_type == (proto == IPPROTO_UDP);
+	struct udphdr _uh;
+	const struct udphdr *uh;
+
+	if (!sa->encap_type)
+		return proto != IPPROTO_UDP;
+	if (proto != IPPROTO_UDP)
+		return false;
+	uh = skb_header_pointer(skb, uoff, sizeof(_uh), &_uh);
+	return uh && uh->source == READ_ONCE(sa->encap_sport) &&
+	       uh->dest == READ_ONCE(sa->encap_dport);
 }
 
 /* skb->data at off (linear up to off + len) while update() runs. */
@@ -121,7 +137,8 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	src.a4 = q->ip.saddr;
 	dst.a4 = q->ip.daddr;
 	sa = quoted_sa(nn, AF_INET, &src, &dst, *spi);
-	if (!sa || !quoted_encap_ok(sa, q->ip.protocol) ||
+	if (!sa ||
+	    !quoted_encap_ok(skb, sa, q->ip.protocol, qoff + q->ip.ihl * 4) ||
 	    sa->flags & NFIPSEC_SA_F_NOPMTUDISC ||
 	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMP, AF_INET))
 		return;
@@ -149,6 +166,7 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	union nfipsec_addr src, dst;
 	struct nfipsec_sa *sa;
 	unsigned int qoff;
+	int uoff;
 	__be32 mtu, _spi;
 	const __be32 *spi;
 	__be16 frag_off;
@@ -171,6 +189,7 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	if (espoff < 0 || (nexthdr != IPPROTO_ESP && nexthdr != IPPROTO_UDP) ||
 	    frag_off & htons(IP6_OFFSET))
 		return;
+	uoff = espoff;
 	if (nexthdr == IPPROTO_UDP)	/* NAT-T */
 		espoff += sizeof(struct udphdr);
 	spi = skb_header_pointer(skb, espoff, sizeof(_spi), &_spi);
@@ -179,7 +198,7 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	src.a6 = q->ip.saddr;
 	dst.a6 = q->ip.daddr;
 	sa = quoted_sa(nn, AF_INET6, &src, &dst, *spi);
-	if (!sa || !quoted_encap_ok(sa, nexthdr) ||
+	if (!sa || !quoted_encap_ok(skb, sa, nexthdr, uoff) ||
 	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6, AF_INET6))
 		return;
 	mark = READ_ONCE(sa->smark);
@@ -200,8 +219,13 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 void nfipsec_pmtu_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		      const struct nfipsec_flow *fl, int thoff)
 {
-	/* icmp_rcv() takes no error sent to a broadcast or multicast. */
-	if (thoff < 0 || skb->pkt_type != PACKET_HOST)
+	/*
+	 * icmp_rcv() takes no error sent to a broadcast or multicast. One
+	 * this host sent itself (output.c's, to a local sender whose packet
+	 * was too big) says nothing of the path.
+	 */
+	if (thoff < 0 || skb->pkt_type != PACKET_HOST ||
+	    (skb->dev && skb->dev->flags & IFF_LOOPBACK))
 		return;
 	if (fl->family == AF_INET && fl->proto == IPPROTO_ICMP)
 		pmtu_icmp4(nn, skb, thoff);

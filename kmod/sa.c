@@ -12,6 +12,7 @@
 
 #include <crypto/algapi.h>
 #include <crypto/authenc.h>
+#include <crypto/hash.h>
 #include <linux/hash.h>
 #include <linux/jhash.h>
 #include <linux/moduleparam.h>
@@ -20,6 +21,7 @@
 #include <linux/timekeeping.h>
 
 #include "nfipsec.h"
+#include "ah.h"
 #include "esp.h"
 #include "lifetime.h"
 #include "netlink.h"
@@ -64,6 +66,8 @@ static void nfipsec_sa_free_work(struct work_struct *work)
 
 	if (!IS_ERR_OR_NULL(sa->aead))
 		crypto_free_aead(sa->aead);
+	if (!IS_ERR_OR_NULL(sa->ahash))
+		crypto_free_ahash(sa->ahash);
 	nfipsec_counters_free(sa->stats);
 	/* Keys live in sa->algs and in the transform's context. */
 	kfree_sensitive(sa);
@@ -217,8 +221,40 @@ struct crypto_aead *nfipsec_sa_alloc_bare_aead(const struct nfipsec_sa *sa)
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_alloc_bare_aead);
 #endif
 
+/* AH: the authentication algorithm's keyed hash, its ICV truncated. */
+static int sa_init_ah(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
+{
+	const struct nfipsec_sa_alg *auth = &sa->algs[NFIPSEC_ALG_AUTH];
+	unsigned int icv_bits = auth->icv_bits ?: auth->alg->icv_default;
+	int err;
+
+	sa->ahash = crypto_alloc_ahash(auth->alg->name, 0, 0);
+	if (IS_ERR(sa->ahash)) {
+		nfipsec_extack_fmt(extack, "algorithm not available in this kernel",
+				   "%s: not available in this kernel (%ld)",
+				   auth->alg->name, PTR_ERR(sa->ahash));
+		return PTR_ERR(sa->ahash);
+	}
+	err = crypto_ahash_setkey(sa->ahash, auth->key, auth->key_len);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "the crypto API refused the key");
+		return err;
+	}
+	sa->icvlen = icv_bits / 8;
+	if (sa->icvlen > crypto_ahash_digestsize(sa->ahash) ||
+	    sa->icvlen > NFIPSEC_AH_MAX_ICV) {
+		NL_SET_ERR_MSG(extack, "ICV longer than the digest");
+		return -EINVAL;
+	}
+	sa->ivlen = 0;
+	sa->align = 4;
+	return 0;
+}
+
 static int sa_init_crypto(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 {
+	if (sa->proto == IPPROTO_AH)
+		return sa_init_ah(sa, extack);
 	sa->aead = sa_alloc_aead(sa, true, extack);
 	if (IS_ERR(sa->aead))
 		return PTR_ERR(sa->aead);

@@ -75,7 +75,7 @@ struct nfipsec_sa {
 	struct rcu_work free_work;
 
 	u8 family;			/* of src and dst: AF_INET, AF_INET6 */
-	u8 proto;			/* IPPROTO_ESP */
+	u8 proto;			/* IPPROTO_ESP or IPPROTO_AH */
 	u8 mode;			/* NFIPSEC_MODE_* */
 	__be32 spi;
 	union nfipsec_addr src, dst;
@@ -109,10 +109,11 @@ struct nfipsec_sa {
 	 * packets gave (pmtu.c), until pmtu_expires (jiffies); 0: none.
 	 */
 	u32 pmtu;
-	unsigned long pmtu_expires;
+	u64 pmtu_expires;		/* jiffies_64: never wraps */
 	unsigned long mapping_time;	/* NAT-T: the last MAPPING event */
 
-	struct crypto_aead *aead;	/* behind its IV generator, if any */
+	struct crypto_aead *aead;	/* ESP: behind its IV generator */
+	struct crypto_ahash *ahash;	/* AH: the keyed hash */
 	u8 ivlen, align, icvlen;
 	struct nfipsec_sa_alg algs[3];	/* by enum nfipsec_alg_kind */
 

@@ -173,8 +173,12 @@ check_fail refused-update-key-length 2 'rfc4106\(gcm\(aes\)\): key must be 128\.
 check_fail refused-transport-sel-family 2 'a transport SA.s selector must be of its family' \
 	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1004 mode transport \
 	aead 'rfc4106(gcm(aes))' $KG 128 sel src fd00::1 dst fd00::2
-check_fail refused-ah 2 'AH is not supported yet' \
-	tn state add src 10.0.1.1 dst 10.0.1.2 proto ah spi 0x1005 mode tunnel auth 'hmac(sha1)' $KS
+check_fail refused-ah-encap 2 'AH cannot cross a NAT: no encap' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto ah spi 0x1005 mode tunnel auth 'hmac(sha1)' $KS \
+	encap espinudp 4500 4500 0.0.0.0
+check_fail refused-esp-align8 2 'flag align8 is for AH' \
+	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1007 mode tunnel \
+	aead 'rfc4106(gcm(aes))' $KG 128 flag align8
 check_fail refused-duplicate-policy 2 'a policy with this dir and selector exists' \
 	tn policy add src 192.168.1.0/24 dst 192.168.2.0/24 dir out action block
 check_fail refused-usage-encap 1 'encap espintcp is not supported yet' \

@@ -12,7 +12,8 @@
 # nfipsec on both hosts, then b on Linux XFRM (ip xfrm, the same lines, and
 # a UDP_ENCAP socket on 4500). Nothing leaves r but UDP 4500 between the
 # hosts; SA counters. Then plain ESP for an SA that expects UDP is dropped
-# and counted, and a NAT rebinding raises MAPPING events.
+# and counted, and a NAT rebinding raises MAPPING events. With GRO on,
+# bundles of ESP in UDP are split and each decrypted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -166,6 +167,23 @@ for peer in nfipsec xfrm; do
 		"src host $N4 and udp src port 4500 and dst port 4500 and udp[8:4] == 0x501"
 	pcap_count "$t.wire-udp6" 3 "$cap" \
 		"src host $A6 and udp dst port 4500 and ip6[48:4] == 0x611"
+
+	# GRO on b's link, fraglist included: bursts of ESP in UDP (IPv6: a
+	# real checksum, which UDP GRO needs) arrive as bundles, split and
+	# each decrypted. All 40 echoes come back.
+	[ $peer = nfipsec ] || continue
+	if ip netns exec "$b" ethtool -K eth0 gro on rx-gro-list on; then
+		stat_of "$b" in-encap-gso; bundles=$REPLY
+		read -r _ n <<< "$(sa_stats "$a" $A6 0x612 packets)"
+		check "$t.gro-ping6" ip netns exec "$a" ping -6 -q -c 40 -l 40 -W 5 -s 1000 $B6
+		check_eq "$t.gro-a-in6" "packets $((n + 40))" "$(sa_stats "$a" $A6 0x612 packets)"
+		stat_of "$b" in-encap-gso
+		check_eq "$t.gro-bundles-split" more \
+			"$( ((REPLY > bundles)) && echo more || echo "$REPLY, was $bundles")"
+		ip netns exec "$b" ethtool -K eth0 gro off rx-gro-list off
+	else
+		fail "$t.gro" "ethtool cannot turn GRO on"
+	fi
 done
 
 # Plain ESP for an SA that expects it in UDP: a sends its tunnel packets
@@ -222,6 +240,10 @@ check_eq "$t.tunnel-event" 1 \
 	"$(grep -c '"event":"mapping".*"spi":"0x00000501".*"new-src":"10.0.2.1","new-sport":5000' "$MON")"
 
 ip -n "$r" addr add 10.0.2.3/24 dev eth0b
+# A policy that would take TCP from anywhere through the transport SA, as
+# a road warrior's: the drop is the SA's own.
+nfipsec -n "$b" policy add src 0.0.0.0/0 dst $B4 proto tcp dir in \
+	tmpl proto esp reqid 6 mode transport
 remap snat to 10.0.2.3:5001 || fail "$t.remap-addr" "nft refused"
 read -r _ n _ p <<< "$(sa_stats "$b" $B4 0x511 packets policy)"
 ip netns exec "$a" timeout 2 bash -c "echo > /dev/tcp/$B4/5201" 2>/dev/null

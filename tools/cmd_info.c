@@ -134,6 +134,7 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_EXPIRE_HARD] = "expire-hard",
 	[NFIPSEC_STAT_IN_STATE_MISMATCH] = "in-state-mismatch",
 	[NFIPSEC_STAT_MAPPING] = "mapping",
+	[NFIPSEC_STAT_IN_ENCAP_GSO] = "in-encap-gso",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

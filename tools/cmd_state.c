@@ -70,10 +70,13 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 	[NFIPSEC_SA_STAT_ENCAP_MISMATCH] = "encap-mismatch",
 };
 
-/* ip-xfrm's state flags; nfipsec carries noecn, nopmtudisc and esn. */
+/*
+ * ip-xfrm's state flags, and nfipsec's align8; nfipsec carries noecn,
+ * nopmtudisc, esn, align4 (its AH's default) and align8.
+ */
 static const char *const ip_state_flags[] = {
 	"noecn", "decap-dscp", "nopmtudisc", "wildrecv", "icmp", "af-unspec",
-	"align4", "esn",
+	"align4", "esn", "align8",
 };
 
 /* ip-xfrm state words that nfipsec does not carry yet. */
@@ -179,6 +182,10 @@ static int take_flags(struct nfi_args *a, struct sa_spec *s)
 			s->flags |= NFIPSEC_SA_F_NOECN;
 		else if (!strcmp(nfi_kw(a), "nopmtudisc"))
 			s->flags |= NFIPSEC_SA_F_NOPMTUDISC;
+		else if (!strcmp(nfi_kw(a), "align8"))
+			s->flags |= NFIPSEC_SA_F_ALIGN8;
+		else if (!strcmp(nfi_kw(a), "align4"))
+			s->flags &= ~NFIPSEC_SA_F_ALIGN8;	/* the default */
 		else
 			return nfi_usage_error("%s: flag %s is not supported yet",
 					       a->cmd, nfi_kw(a));
@@ -718,8 +725,10 @@ static void print_flags(uint32_t flags)
 		nfi_out_item("nopmtudisc");
 	if (flags & NFIPSEC_SA_F_ESN)
 		nfi_out_item("esn");
+	if (flags & NFIPSEC_SA_F_ALIGN8)
+		nfi_out_item("align8");
 	flags &= ~(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN |
-		   NFIPSEC_SA_F_NOPMTUDISC);
+		   NFIPSEC_SA_F_NOPMTUDISC | NFIPSEC_SA_F_ALIGN8);
 	if (flags) {
 		snprintf(buf, sizeof(buf), "0x%x", flags);
 		nfi_out_item(buf);

@@ -89,7 +89,7 @@ static void usage(FILE *f)
 		"ALGO-KEYMAT := 0xHEX | STRING\n"
 		"MODE := transport | tunnel\n"
 		"FLAG-LIST := [ FLAG-LIST ] FLAG\n"
-		"FLAG := esn | noecn | nopmtudisc\n"
+		"FLAG := esn | noecn | nopmtudisc | align4 | align8\n"
 		"LIMIT-LIST := [ LIMIT-LIST ] limit LIMIT\n"
 		"LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |\n"
 		"         { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT\n"

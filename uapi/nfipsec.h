@@ -266,8 +266,14 @@ enum nfipsec_mode {
  * the inner packet's DF (XFRM's default).
  */
 #define NFIPSEC_SA_F_NOPMTUDISC	(1U << 2)
+/*
+ * AH over IPv4: pad the ICV to 8 bytes, as plain ip xfrm does (without its
+ * "flag align4"). Without it, to 4 bytes as RFC 4302 2.2 says. Received
+ * AH is taken in either length; IPv6 is always 8.
+ */
+#define NFIPSEC_SA_F_ALIGN8	(1U << 3)
 #define NFIPSEC_SA_F_ALL	(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN | \
-				 NFIPSEC_SA_F_NOPMTUDISC)
+				 NFIPSEC_SA_F_NOPMTUDISC | NFIPSEC_SA_F_ALIGN8)
 
 enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_UNSPEC,
@@ -558,6 +564,9 @@ enum nfipsec_stat {
 						 * is not
 						 */
 	NFIPSEC_STAT_MAPPING,			/* MAPPING events sent */
+	NFIPSEC_STAT_IN_ENCAP_GSO,		/* NAT-T: bundles of UDP
+						 * datagrams (GRO) split
+						 */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

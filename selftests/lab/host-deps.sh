@@ -14,7 +14,7 @@ pkgs="build-essential bc flex bison libelf-dev libssl-dev dwarves rsync kmod cpi
 xz-utils zstd pkg-config qemu-system-x86 linux-source-6.12 linux-headers-amd64
 libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tcpdump iperf3 nftables
 iptables socat python3 python3-scapy tshark busybox-static procps psmisc
-conntrack lftp vsftpd"
+conntrack lftp vsftpd ethtool"
 
 missing=
 for p in $pkgs; do

@@ -80,8 +80,47 @@ plant_offload_unguarded() {
 		$'static bool offloadable(const struct nf_conn *ct)\n{\n\treturn false;\n'
 }
 
+desc_udp_blackhole="transport ESP over the SA's path MTU leaves whole, with the sender's DF"
+tests_udp_blackhole=transport
+plant_udp_blackhole() {
+	replace "$1/kmod/output.c" $'\t\t\t\tIPCB(skb)->frag_max_size = mtu;' $'\t\t\t\t(void)0;'
+}
+
+desc_frag_inside_esp="a fragment header inside transport ESP is delivered"
+tests_frag_inside_esp=transport
+plant_frag_inside_esp() {
+	replace "$1/kmod/input.c" '!rcv_transport_whole6(skb)) {' '!rcv_transport_whole6(skb) && 0) {'
+}
+
+desc_mapping_flood="MAPPING events are not rate-limited"
+tests_mapping_flood=natt
+plant_mapping_flood() {
+	replace "$1/kmod/nl_sa.c" $'\tif (cmpxchg(&sa->mapping_time, last, jiffies ?: 1) != last)\n\t\treturn;\n' ''
+	replace "$1/kmod/nl_sa.c" $'\tif (last && time_before(jiffies, last + HZ))\n\t\treturn;\n' ''
+	replace "$1/kmod/nl_sa.c" $'\tunsigned long last = READ_ONCE(sa->mapping_time);\n' ''
+}
+
+desc_nat_moved_kept="a NAT-T transport packet from another address is delivered"
+tests_nat_moved_kept=natt
+plant_nat_moved_kept() {
+	replace "$1/kmod/policy.c" 'if (sa->mode == NFIPSEC_MODE_TRANSPORT &&' 'if (0 && sa->mode == NFIPSEC_MODE_TRANSPORT &&'
+}
+
+desc_ah_icv_unchecked="AH's ICV is computed but not compared"
+tests_ah_icv_unchecked=ah
+plant_ah_icv_unchecked() {
+	replace "$1/kmod/ah.c" 'if (crypto_memneq(ctx->icv, ctx->rcv_icv, ctx->sa->icvlen))' 'if (0)'
+}
+
+desc_gro_unsplit="a GRO bundle of ESP in UDP is decrypted as one packet"
+tests_gro_unsplit=natt
+plant_gro_unsplit() {
+	replace "$1/kmod/input.c" 'if (skb_is_gso(skb) && !list_empty(&nn->sa_list))' 'if (0)'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
-all="$all offload_unguarded"
+all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
+all="$all nat_moved_kept ah_icv_unchecked gro_unsplit"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1

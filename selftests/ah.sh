@@ -1,0 +1,212 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=120
+# AH (RFC 4302) between hosts a (10.0.0.1, fd00::1) and b (10.0.0.2,
+# fd00::2), one link; each has a LAN (a: 172.16.0.1, fd01::1; b:
+# 172.16.9.1, fd09::1):
+#  - IPv4 tunnel LAN to LAN, HMAC-SHA-256 truncated to 128 bits (28 bytes
+#    of AH: its padding differs by alignment), ESN;
+#  - IPv4 transport host to host, HMAC-SHA-1-96;
+#  - IPv6 tunnel LAN to LAN and transport host to host, HMAC-SHA-256-128.
+# First nfipsec on both hosts, then b on Linux XFRM with the same ip xfrm
+# lines ("flag align4": RFC 4302's 4-byte IPv4 alignment, nfipsec's
+# default), then a with "flag align8" against plain XFRM lines (8 bytes, as
+# ip xfrm pads without align4). Pings with exact counters, TCP over
+# transport, on the wire nothing but AH between the hosts and AH's length
+# as the alignment says. Then what must fail, against XFRM: a wrong key
+# (integrity), a shorter ICV (bad header) and replayed packets, each
+# dropped and counted, the replay window unmoved by the forged ones.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+require_module
+
+A4=10.0.0.1 B4=10.0.0.2 A6=fd00::1 B6=fd00::2
+K256=0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+K256B=0x8f3e21d4c07a59b6e1d2c3b4a59687788f3e21d4c07a59b6e1d2c3b4a5968778
+K160=0x00112233445566778899aabbccddeeff01020304
+K160B=0x8f3e21d4c07a59b6e1d2c3b4a5968778a1b2c3d4
+SHA256="auth-trunc 'hmac(sha256)'"
+SHA1="auth-trunc 'hmac(sha1)'"
+
+topology() {
+	setup_ns a b || return 1
+	ns_quiet_ipv6 "$a" "$b" || return 1
+	ip -n "$a" link add eth0 type veth peer name eth0 netns "$b" || return 1
+	ip -n "$a" link add lan type dummy || return 1
+	ip -n "$b" link add lan type dummy || return 1
+	ip -n "$a" -b - <<-EOF || return 1
+	addr add $A4/24 dev eth0
+	addr add $A6/64 dev eth0 nodad
+	addr add 172.16.0.1/32 dev lan
+	addr add fd01::1/128 dev lan nodad
+	link set eth0 up
+	link set lan up
+	route add 172.16.9.0/24 via $B4
+	route add fd09::/64 via $B6
+	EOF
+	ip -n "$b" -b - <<-EOF || return 1
+	addr add $B4/24 dev eth0
+	addr add $B6/64 dev eth0 nodad
+	addr add 172.16.9.1/24 dev lan
+	addr add fd09::1/64 dev lan nodad
+	link set eth0 up
+	link set lan up
+	route add 172.16.0.0/24 via $A4
+	route add fd01::/64 via $A6
+	EOF
+	# Neighbour discovery between A6 and B6 would itself need AH (the
+	# host-to-host policies): static neighbours instead.
+	local maca macb
+	maca=$(ip netns exec "$a" cat /sys/class/net/eth0/address) || return 1
+	macb=$(ip netns exec "$b" cat /sys/class/net/eth0/address) || return 1
+	ip -n "$a" neigh add $B6 lladdr "$macb" dev eth0 nud permanent || return 1
+	ip -n "$b" neigh add $A6 lladdr "$maca" dev eth0 nud permanent
+}
+
+# conf SIDE [FLAG] [BKEY4]: ip-xfrm lines for SIDE (a or b). SPIs: IPv4
+# tunnel 0x701/0x702 (odd: a to b), IPv4 transport 0x711/0x712, IPv6 tunnel
+# 0x721/0x722, IPv6 transport 0x731/0x732. FLAG: the IPv4 SAs' alignment
+# flag words. BKEY4: what b keys its IPv4 tunnel SA to a with (default
+# right).
+conf() {
+	local side=$1 flag=${2:-} bkey4=${3:-"$SHA256 $K256B 128"}
+	local me4=$A4 peer4=$B4 me6=$A6 peer6=$B6 l4=172.16.0.1/32 r4=172.16.9.0/24
+	local l6=fd01::1/128 r6=fd09::/64 o=1 i=2
+	if [ "$side" = b ]; then
+		me4=$B4 peer4=$A4 me6=$B6 peer6=$A6 l4=172.16.9.0/24 r4=172.16.0.1/32
+		l6=fd09::/64 r6=fd01::1/128 o=2 i=1
+	fi
+	cat <<-EOF
+	state add src $A4 dst $B4 proto ah spi 0x701 reqid 1 mode tunnel $SHA256 $K256 128 replay-window 64 flag esn $flag
+	state add src $B4 dst $A4 proto ah spi 0x702 reqid 1 mode tunnel $bkey4 replay-window 64 flag esn $flag
+	state add src $A4 dst $B4 proto ah spi 0x711 reqid 2 mode transport $SHA1 $K160 96 replay-window 32 ${flag:+flag $flag}
+	state add src $B4 dst $A4 proto ah spi 0x712 reqid 2 mode transport $SHA1 $K160B 96 replay-window 32 ${flag:+flag $flag}
+	state add src $A6 dst $B6 proto ah spi 0x721 reqid 3 mode tunnel $SHA256 $K256 128 replay-window 32
+	state add src $B6 dst $A6 proto ah spi 0x722 reqid 3 mode tunnel $SHA256 $K256B 128 replay-window 32
+	state add src $A6 dst $B6 proto ah spi 0x731 reqid 4 mode transport $SHA256 $K256 128 replay-window 32
+	state add src $B6 dst $A6 proto ah spi 0x732 reqid 4 mode transport $SHA256 $K256B 128 replay-window 32
+	policy add src $l4 dst $r4 dir out tmpl src $me4 dst $peer4 proto ah reqid 1 mode tunnel
+	policy add src $r4 dst $l4 dir in tmpl src $peer4 dst $me4 proto ah reqid 1 mode tunnel
+	policy add src $me4 dst $peer4 dir out tmpl proto ah reqid 2 mode transport
+	policy add src $peer4 dst $me4 dir in tmpl proto ah reqid 2 mode transport
+	policy add src $l6 dst $r6 dir out tmpl src $me6 dst $peer6 proto ah reqid 3 mode tunnel
+	policy add src $r6 dst $l6 dir in tmpl src $peer6 dst $me6 proto ah reqid 3 mode tunnel
+	policy add src $me6 dst $peer6 dir out tmpl proto ah reqid 4 mode transport
+	policy add src $peer6 dst $me6 dir in tmpl proto ah reqid 4 mode transport
+	EOF
+}
+
+# ah_stats NS DST SPI WORD...: as sa_stats, for an AH SA.
+ah_stats() {
+	local ns=$1 dst=$2 spi=$3 words
+	shift 3
+	read -rd '' -a words < <(nfipsec -n "$ns" -s state get dst "$dst" proto ah spi "$spi")
+	words_after "$@"
+	echo "$REPLY"
+}
+
+# pings NAME: 3 pings over each SA pair from a, with exact counters on a.
+pings() {
+	local t=$1
+	check "$t.tunnel4" ip netns exec "$a" ping -c 3 -i 0.3 -W 3 -I 172.16.0.1 172.16.9.1
+	check "$t.transport4" ip netns exec "$a" ping -c 3 -i 0.3 -W 3 $B4
+	check "$t.tunnel6" ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 3 -I fd01::1 fd09::1
+	check "$t.transport6" ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 3 $B6
+	# 84 bytes an IPv4 echo, 104 an IPv6 one.
+	check_eq "$t.a-out-tunnel4" "packets 3 bytes 252" "$(ah_stats "$a" $B4 0x701 packets bytes)"
+	check_eq "$t.a-in-tunnel4" "packets 3 bytes 252" "$(ah_stats "$a" $A4 0x702 packets bytes)"
+	check_eq "$t.a-in-transport4" "packets 3 bytes 252" "$(ah_stats "$a" $A4 0x712 packets bytes)"
+	check_eq "$t.a-in-tunnel6" "packets 3 bytes 312" "$(ah_stats "$a" $A6 0x722 packets bytes)"
+	check_eq "$t.a-in-transport6" "packets 3 bytes 312" "$(ah_stats "$a" $A6 0x732 packets bytes)"
+}
+
+topology || { fail topology "setup failed"; finish; }
+
+# peer: b's implementation; flag: the IPv4 SAs' alignment words on a (and
+# on b when it is nfipsec); xflag: on b when it is XFRM; ahlen: AH's
+# length word (32-bit words minus 2) on the wire for the IPv4 tunnel.
+for round in nfipsec:: xfrm::align4:5 xfrm8:align8::6; do
+	IFS=: read -r t flag xflag ahlen <<< "$round"
+	peer=${t%8}
+	ahlen=${ahlen:-5}
+	tunnel_clear "$a"
+	tunnel_clear "$b"
+	conf a "$flag" | tunnel_apply "$a" nfipsec ||
+		{ fail "$t.config-a" "nfipsec refused the configuration"; continue; }
+	if [ $peer = nfipsec ]; then
+		conf b "$flag" | tunnel_apply "$b" nfipsec
+	else
+		conf b "$xflag" | tunnel_apply "$b" xfrm
+	fi || { fail "$t.config-b" "$peer refused the configuration"; continue; }
+
+	cap=/tmp/ah-$t.pcap
+	capture_start tpid "$a" eth0 "$cap" || { fail "$t.capture" "tcpdump did not start"; continue; }
+	pings "$t"
+	# iperf3's server takes one test.
+	if iperf3_server "$b" 5201; then
+		check "$t.tcp4" ip netns exec "$a" timeout 60 iperf3 -c $B4 -p 5201 -n 200K
+	else
+		fail "$t.tcp4" "iperf3 server did not start"
+	fi
+	if iperf3_server "$b" 5201; then
+		check "$t.tcp6" ip netns exec "$a" timeout 60 iperf3 -c $B6 -p 5201 -n 200K -R
+	else
+		fail "$t.tcp6" "iperf3 server did not start"
+	fi
+	capture_stop tpid
+	pcap_count "$t.wire-only-ah4" 0 "$cap" "ip and not ip proto 51"
+	pcap_count "$t.wire-only-ah6" 0 "$cap" "ip6 and not ip6 proto 51 and not icmp6"
+	# Each way: 3 echoes and their replies, AH's length as aligned.
+	pcap_count "$t.wire-tunnel4-ahlen" 6 "$cap" \
+		"ip proto 51 and ip[20] == 4 and ip[21] == $ahlen"
+	pcap_count "$t.wire-tunnel6" 6 "$cap" "ip6 proto 51 and ip6[40] == 41"
+done
+
+# b on XFRM ("flag align8" on a, none on b) still. What must fail.
+# A wrong key on b's IPv4 tunnel SA: a drops the packets after the ICV
+# (integrity), delivers nothing, and its replay window does not move.
+t=wrong-key
+conf a align8 | tunnel_apply "$a" nfipsec
+conf b "" "$SHA256 $K256 128" | tunnel_apply "$b" xfrm
+check_fail "$t.not-delivered" 1 "$PING_LOST" \
+	ip netns exec "$b" ping -c 3 -i 0.3 -W 1 -I 172.16.9.1 172.16.0.1
+check_eq "$t.counted" "packets 0 integrity 3 replay-top 0" \
+	"$(ah_stats "$a" $A4 0x702 packets integrity replay-top)"
+
+# b's ICV 96 bits where a's SA says 128: AH of the wrong length, dropped
+# before the ICV is computed (bad-header).
+t=short-icv
+conf b "" "$SHA256 $K256B 96" | tunnel_apply "$b" xfrm
+check_fail "$t.not-delivered" 1 "$PING_LOST" \
+	ip netns exec "$b" ping -c 3 -i 0.3 -W 1 -I 172.16.9.1 172.16.0.1
+check_eq "$t.counted" "packets 0 bad-header 3" \
+	"$(ah_stats "$a" $A4 0x702 packets bad-header)"
+
+# Replays: b's right packets, captured and sent again to a, are dropped
+# (replay) and nothing more is delivered.
+t=replay
+conf a align8 | tunnel_apply "$a" nfipsec
+conf b | tunnel_apply "$b" xfrm
+cap=/tmp/ah-replay.pcap
+capture_start rpid "$b" eth0 "$cap" "ip proto 51 and src host $B4"
+check "$t.pings" ip netns exec "$b" ping -c 3 -i 0.3 -W 3 -I 172.16.9.1 172.16.0.1
+capture_stop rpid
+REPLAY='
+import socket, struct, sys
+data = open(sys.argv[1], "rb").read()
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[2], 0))
+off, n = 24, 0
+while off + 16 <= len(data):
+    incl = struct.unpack("<IIII", data[off:off + 16])[2]
+    s.send(data[off + 16:off + 16 + incl])
+    off += 16 + incl
+    n += 1
+print(n)
+'
+check_eq "$t.sent" 3 "$(ip netns exec "$b" python3 -c "$REPLAY" "$cap" eth0)"
+wait_until 3 eval '[ "$(ah_stats "$a" $A4 0x702 replay)" = "replay 3" ]'
+check_eq "$t.counted" "packets 3 replay 3" "$(ah_stats "$a" $A4 0x702 packets replay)"
+
+finish
