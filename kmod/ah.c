@@ -123,6 +123,7 @@ static int ah_clear_options4(struct iphdr *iph, __be32 *daddr)
 		case 0x85:		/* extended security */
 		case IPOPT_CIPSO:	/* commercial security, 0x86 */
 		case IPOPT_RA:
+		case 0x95:		/* RFC 1770 */
 			break;		/* immutable */
 		case IPOPT_LSRR:
 		case IPOPT_SSRR:

@@ -37,8 +37,8 @@ static void flow_ports(const struct sk_buff *skb, int thoff,
  * ipv6_skip_exthdr(), but AH ends the walk as ESP does: it is IPsec's
  * (input.c), not a header to look through.
  */
-static int flow_skip6(const struct sk_buff *skb, int start, u8 *nexthdrp,
-		      __be16 *frag_offp)
+int nfipsec_flow_skip6(const struct sk_buff *skb, int start, u8 *nexthdrp,
+		       __be16 *frag_offp)
 {
 	u8 nexthdr = *nexthdrp;
 
@@ -105,8 +105,8 @@ int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 
 		fl->src.a6 = ip6h->saddr;
 		fl->dst.a6 = ip6h->daddr;
-		off = flow_skip6(skb, skb_network_offset(skb) + sizeof(*ip6h),
-				 &nexthdr, &frag_off);
+		off = nfipsec_flow_skip6(skb, skb_network_offset(skb) +
+					 sizeof(*ip6h), &nexthdr, &frag_off);
 		if (off < 0)
 			return -EINVAL;
 		fl->proto = nexthdr;

@@ -552,12 +552,36 @@ static bool encap_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 }
 
 /*
+ * Is the first datagram of a GRO bundle (UDP at thoff) ESP of one of our
+ * NAT-T SAs? Only such bundles are ours to split.
+ */
+static bool encap_gso_ours(struct nfipsec_net *nn, const struct sk_buff *skb,
+			   const struct nfipsec_flow *fl, int thoff)
+{
+	struct nfipsec_sa *sa;
+	__be32 _spi;
+	const __be32 *spi;
+
+	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_UDP_L4) ||
+	    skb->pkt_type != PACKET_HOST)
+		return false;
+	spi = skb_header_pointer(skb, thoff + sizeof(struct udphdr),
+				 sizeof(_spi), &_spi);
+	if (!spi || !*spi)
+		return false;
+	sa = nfipsec_sa_lookup(nn, fl->family, &fl->dst, *spi, IPPROTO_ESP);
+	return sa && sa->encap_type;
+}
+
+/*
  * A bundle of datagrams GRO made (fraglist GRO, a socket with UDP_GRO,
- * UDP GRO forwarding) is one skb whose UDP length covers them all: split
- * it, as udp_rcv_segment() does before a socket's encap_rcv, and take or
- * leave each datagram on its own. The ones not ours go on to the stack
- * (ip_local_deliver_finish(), ip6_input_finish()), confirmed as the ones
- * we steal are.
+ * UDP GRO forwarding) is one skb whose UDP length covers them all. One
+ * whose first datagram is ESP of ours is split, as udp_rcv_segment() does
+ * before a socket's encap_rcv, and each datagram taken on its own; one in
+ * it that is not ours (it could only be handed to the stack past the
+ * LOCAL_IN hooks after ours) is dropped and counted. Other bundles, and
+ * UFO ones (whose pieces would be IP fragments), are left to the stack,
+ * which splits them for the socket.
  */
 static unsigned int encap_rcv_gso(struct nfipsec_net *nn, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
@@ -584,10 +608,8 @@ static unsigned int encap_rcv_gso(struct nfipsec_net *nn, struct sk_buff *skb,
 				kfree_skb(skb);
 			continue;
 		}
-		if (nfipsec_ct_confirm(skb, state) == NF_ACCEPT)
-			state->okfn(state->net, state->sk, skb);
-		else
-			kfree_skb(skb);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_HDR_ERROR);
+		kfree_skb(skb);
 	}
 	return NF_STOLEN;
 }
@@ -642,10 +664,12 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 		return esp_rcv(nn, skb, state, &fl, thoff, thoff, false,
 			       fl.proto);
 	if (thoff >= 0 && nfipsec_flow_is_encap(nn, &fl)) {
-		if (skb_is_gso(skb) && !list_empty(&nn->sa_list))
+		if (!skb_is_gso(skb)) {
+			if (encap_rcv(nn, skb, state, &fl, thoff, &verdict))
+				return verdict;
+		} else if (encap_gso_ours(nn, skb, &fl, thoff)) {
 			return encap_rcv_gso(nn, skb, state);
-		if (encap_rcv(nn, skb, state, &fl, thoff, &verdict))
-			return verdict;
+		}
 	}
 	if (!list_empty(&nn->policies) &&
 	    clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl) != NF_ACCEPT)

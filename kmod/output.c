@@ -219,7 +219,7 @@ static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
 	struct flowi6 fl6 = {
 		.daddr = sa->dst.a6,
 		.saddr = sa->src.a6,
-		.flowi6_proto = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP,
+		.flowi6_proto = sa->encap_type ? IPPROTO_UDP : sa->proto,
 		.flowi6_mark = skb->mark,
 	};
 	struct dst_entry *dst;
@@ -246,7 +246,7 @@ static struct dst_entry *esp_route(struct net *net, struct nfipsec_sa *sa,
 		struct flowi4 fl4 = {
 			.daddr = sa->dst.a4,
 			.saddr = sa->src.a4,
-			.flowi4_proto = sa->encap_type ? IPPROTO_UDP : IPPROTO_ESP,
+			.flowi4_proto = sa->encap_type ? IPPROTO_UDP : sa->proto,
 			.flowi4_mark = skb->mark,
 		};
 		struct rtable *rt;

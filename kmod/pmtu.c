@@ -37,13 +37,19 @@
 #include "nfipsec.h"
 #include "policy.h"
 
-/* The SA whose ESP packet (from its source) the error quotes, or NULL. */
+/*
+ * The SA whose ESP or AH packet (proto; ESP for UDP) from its source the
+ * error quotes, or NULL.
+ */
 static struct nfipsec_sa *quoted_sa(struct nfipsec_net *nn, u8 family,
 				    const union nfipsec_addr *src,
-				    const union nfipsec_addr *dst, __be32 spi)
+				    const union nfipsec_addr *dst, __be32 spi,
+				    u8 proto)
 {
-	struct nfipsec_sa *sa = nfipsec_sa_lookup(nn, family, dst, spi,
-						  IPPROTO_ESP);
+	struct nfipsec_sa *sa;
+
+	sa = nfipsec_sa_lookup(nn, family, dst, spi,
+			       proto == IPPROTO_AH ? IPPROTO_AH : IPPROTO_ESP);
 
 	return sa && nfipsec_addr_equal(&sa->src, src, family) ? sa : NULL;
 }
@@ -72,6 +78,14 @@ static void pmtu_learn(struct nfipsec_net *nn, struct nfipsec_sa *sa, u32 mtu,
 			   get_jiffies_64() + NFIPSEC_PMTU_EXPIRES);
 	} while (cmpxchg(&sa->pmtu, old, mtu) != old);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
+}
+
+/* Where the SPI is in the quoted ESP, ESP in UDP, or AH (proto) header. */
+static unsigned int quoted_spi_off(u8 proto)
+{
+	if (proto == IPPROTO_UDP)
+		return sizeof(struct udphdr);
+	return proto == IPPROTO_AH ? 4 : 0;
 }
 
 /*
@@ -121,7 +135,8 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	if (!q || q->icmp.type != ICMP_DEST_UNREACH ||
 	    q->icmp.code != ICMP_FRAG_NEEDED || q->ip.version != 4 ||
 	    q->ip.ihl < 5 ||
-	    (q->ip.protocol != IPPROTO_ESP && q->ip.protocol != IPPROTO_UDP) ||
+	    (q->ip.protocol != IPPROTO_ESP && q->ip.protocol != IPPROTO_UDP &&
+	     q->ip.protocol != IPPROTO_AH) ||
 	    (q->ip.frag_off & htons(IP_OFFSET | IP_DF)) != htons(IP_DF))
 		return;
 	if (READ_ONCE(nn->net->ipv4.sysctl_ip_no_pmtu_disc))
@@ -129,14 +144,13 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	qoff = thoff + sizeof(struct icmphdr);
 	/* NAT-T: the SPI follows the UDP header (the SA must have encap). */
 	spi = skb_header_pointer(skb, qoff + q->ip.ihl * 4 +
-				 (q->ip.protocol == IPPROTO_UDP ?
-				  sizeof(struct udphdr) : 0),
+				 quoted_spi_off(q->ip.protocol),
 				 sizeof(_spi), &_spi);
 	if (!spi)
 		return;
 	src.a4 = q->ip.saddr;
 	dst.a4 = q->ip.daddr;
-	sa = quoted_sa(nn, AF_INET, &src, &dst, *spi);
+	sa = quoted_sa(nn, AF_INET, &src, &dst, *spi, q->ip.protocol);
 	if (!sa ||
 	    !quoted_encap_ok(skb, sa, q->ip.protocol, qoff + q->ip.ihl * 4) ||
 	    sa->flags & NFIPSEC_SA_F_NOPMTUDISC ||
@@ -151,7 +165,7 @@ static void pmtu_icmp4(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
 	if (!pull_quoted(skb, qoff, sizeof(struct iphdr)))
 		return;
-	ipv4_update_pmtu(skb, nn->net, mtu, 0, IPPROTO_ESP);
+	ipv4_update_pmtu(skb, nn->net, mtu, 0, sa->proto);
 	__skb_push(skb, qoff);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PMTU);
 }
@@ -184,20 +198,20 @@ static void pmtu_icmp6(struct nfipsec_net *nn, struct sk_buff *skb, int thoff)
 	 */
 	qoff = thoff + sizeof(struct icmp6hdr);
 	nexthdr = q->ip.nexthdr;
-	espoff = ipv6_skip_exthdr(skb, qoff + sizeof(struct ipv6hdr), &nexthdr,
-				  &frag_off);
-	if (espoff < 0 || (nexthdr != IPPROTO_ESP && nexthdr != IPPROTO_UDP) ||
+	espoff = nfipsec_flow_skip6(skb, qoff + sizeof(struct ipv6hdr),
+				    &nexthdr, &frag_off);
+	if (espoff < 0 || (nexthdr != IPPROTO_ESP && nexthdr != IPPROTO_UDP &&
+			   nexthdr != IPPROTO_AH) ||
 	    frag_off & htons(IP6_OFFSET))
 		return;
 	uoff = espoff;
-	if (nexthdr == IPPROTO_UDP)	/* NAT-T */
-		espoff += sizeof(struct udphdr);
+	espoff += quoted_spi_off(nexthdr);
 	spi = skb_header_pointer(skb, espoff, sizeof(_spi), &_spi);
 	if (!spi)
 		return;
 	src.a6 = q->ip.saddr;
 	dst.a6 = q->ip.daddr;
-	sa = quoted_sa(nn, AF_INET6, &src, &dst, *spi);
+	sa = quoted_sa(nn, AF_INET6, &src, &dst, *spi, nexthdr);
 	if (!sa || !quoted_encap_ok(skb, sa, nexthdr, uoff) ||
 	    nf_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_ICMPV6, AF_INET6))
 		return;

@@ -36,6 +36,8 @@ static inline void nfipsec_pol_stat_add(struct nfipsec_policy *pol,
 	nfipsec_counters_add(pol->stats, idx, n);
 }
 
+int nfipsec_flow_skip6(const struct sk_buff *skb, int start, u8 *nexthdrp,
+		       __be16 *frag_offp);
 int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 		       struct nfipsec_flow *fl, int *thoff);
 bool nfipsec_flow_prenat(const struct sk_buff *skb, struct nfipsec_flow *fl);

@@ -241,8 +241,9 @@ static int sa_init_ah(struct nfipsec_sa *sa, struct netlink_ext_ack *extack)
 		return err;
 	}
 	sa->icvlen = icv_bits / 8;
-	if (sa->icvlen > crypto_ahash_digestsize(sa->ahash) ||
-	    sa->icvlen > NFIPSEC_AH_MAX_ICV) {
+	/* The whole digest is computed into a NFIPSEC_AH_MAX_ICV buffer. */
+	if (crypto_ahash_digestsize(sa->ahash) > NFIPSEC_AH_MAX_ICV ||
+	    sa->icvlen > crypto_ahash_digestsize(sa->ahash)) {
 		NL_SET_ERR_MSG(extack, "ICV longer than the digest");
 		return -EINVAL;
 	}

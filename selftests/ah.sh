@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nfipsec-test: cost=120
-# AH (RFC 4302) between hosts a (10.0.0.1, fd00::1) and b (10.0.0.2,
-# fd00::2), one link; each has a LAN (a: 172.16.0.1, fd01::1; b:
-# 172.16.9.1, fd09::1):
+# AH (RFC 4302) between hosts a (10.0.0.1, fd00::1) and b (10.0.1.2,
+# fd00:1::2), through router r whose link to b has MTU 1400; each host has
+# a LAN (a: 172.16.0.1, fd01::1; b: 172.16.9.1, fd09::1):
 #  - IPv4 tunnel LAN to LAN, HMAC-SHA-256 truncated to 128 bits (28 bytes
 #    of AH: its padding differs by alignment), ESN;
 #  - IPv4 transport host to host, HMAC-SHA-1-96;
@@ -11,9 +11,10 @@
 # First nfipsec on both hosts, then b on Linux XFRM with the same ip xfrm
 # lines ("flag align4": RFC 4302's 4-byte IPv4 alignment, nfipsec's
 # default), then a with "flag align8" against plain XFRM lines (8 bytes, as
-# ip xfrm pads without align4). Pings with exact counters, TCP over
-# transport, on the wire nothing but AH between the hosts and AH's length
-# as the alignment says. Then what must fail, against XFRM: a wrong key
+# ip xfrm pads without align4). Pings with exact counters, full-size TCP
+# over the tunnel and transport (the path MTU learnt from r's errors about
+# AH packets), on the wire nothing but AH between the hosts and AH's
+# length as the alignment says. Then what must fail, against XFRM: a wrong key
 # (integrity), a shorter ICV (bad header) and replayed packets, each
 # dropped and counted, the replay window unmoved by the forged ones.
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +22,7 @@
 
 require_module
 
-A4=10.0.0.1 B4=10.0.0.2 A6=fd00::1 B6=fd00::2
+A4=10.0.0.1 B4=10.0.1.2 A6=fd00::1 B6=fd00:1::2
 K256=0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 K256B=0x8f3e21d4c07a59b6e1d2c3b4a59687788f3e21d4c07a59b6e1d2c3b4a5968778
 K160=0x00112233445566778899aabbccddeeff01020304
@@ -29,10 +30,15 @@ K160B=0x8f3e21d4c07a59b6e1d2c3b4a5968778a1b2c3d4
 SHA256="auth-trunc 'hmac(sha256)'"
 SHA1="auth-trunc 'hmac(sha1)'"
 
+# a --(1500)-- r --(1400)-- b: full-size packets from a need the path MTU
+# that r's ICMP errors about AH packets give.
 topology() {
-	setup_ns a b || return 1
-	ns_quiet_ipv6 "$a" "$b" || return 1
-	ip -n "$a" link add eth0 type veth peer name eth0 netns "$b" || return 1
+	setup_ns a r b || return 1
+	ns_quiet_ipv6 "$a" "$r" "$b" || return 1
+	ns_sysctl "$r" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 ||
+		return 1
+	ip -n "$a" link add eth0 type veth peer name eth0a netns "$r" || return 1
+	ip -n "$b" link add eth0 type veth peer name eth0b netns "$r" || return 1
 	ip -n "$a" link add lan type dummy || return 1
 	ip -n "$b" link add lan type dummy || return 1
 	ip -n "$a" -b - <<-EOF || return 1
@@ -42,26 +48,27 @@ topology() {
 	addr add fd01::1/128 dev lan nodad
 	link set eth0 up
 	link set lan up
-	route add 172.16.9.0/24 via $B4
-	route add fd09::/64 via $B6
+	route add default via 10.0.0.254
+	route add default via fd00::fe
+	EOF
+	ip -n "$r" -b - <<-EOF || return 1
+	addr add 10.0.0.254/24 dev eth0a
+	addr add fd00::fe/64 dev eth0a nodad
+	addr add 10.0.1.254/24 dev eth0b
+	addr add fd00:1::fe/64 dev eth0b nodad
+	link set eth0a up
+	link set eth0b mtu 1400 up
 	EOF
 	ip -n "$b" -b - <<-EOF || return 1
 	addr add $B4/24 dev eth0
 	addr add $B6/64 dev eth0 nodad
 	addr add 172.16.9.1/24 dev lan
 	addr add fd09::1/64 dev lan nodad
-	link set eth0 up
+	link set eth0 mtu 1400 up
 	link set lan up
-	route add 172.16.0.0/24 via $A4
-	route add fd01::/64 via $A6
+	route add default via 10.0.1.254
+	route add default via fd00:1::fe
 	EOF
-	# Neighbour discovery between A6 and B6 would itself need AH (the
-	# host-to-host policies): static neighbours instead.
-	local maca macb
-	maca=$(ip netns exec "$a" cat /sys/class/net/eth0/address) || return 1
-	macb=$(ip netns exec "$b" cat /sys/class/net/eth0/address) || return 1
-	ip -n "$a" neigh add $B6 lladdr "$macb" dev eth0 nud permanent || return 1
-	ip -n "$b" neigh add $A6 lladdr "$maca" dev eth0 nud permanent
 }
 
 # conf SIDE [FLAG] [BKEY4]: ip-xfrm lines for SIDE (a or b). SPIs: IPv4
@@ -132,6 +139,8 @@ for round in nfipsec:: xfrm::align4:5 xfrm8:align8::6; do
 	ahlen=${ahlen:-5}
 	tunnel_clear "$a"
 	tunnel_clear "$b"
+	ip -n "$a" route flush cache
+	ip -n "$a" -6 route flush cache
 	conf a "$flag" | tunnel_apply "$a" nfipsec ||
 		{ fail "$t.config-a" "nfipsec refused the configuration"; continue; }
 	if [ $peer = nfipsec ]; then
@@ -143,23 +152,35 @@ for round in nfipsec:: xfrm::align4:5 xfrm8:align8::6; do
 	cap=/tmp/ah-$t.pcap
 	capture_start tpid "$a" eth0 "$cap" || { fail "$t.capture" "tcpdump did not start"; continue; }
 	pings "$t"
-	# iperf3's server takes one test.
+	# iperf3's server takes one test. Full-size segments: a's sockets are
+	# told the MTU after AH, then the path's from r's errors (in-pmtu).
+	stat_of "$a" in-pmtu; learned=$REPLY
 	if iperf3_server "$b" 5201; then
 		check "$t.tcp4" ip netns exec "$a" timeout 60 iperf3 -c $B4 -p 5201 -n 200K
 	else
 		fail "$t.tcp4" "iperf3 server did not start"
 	fi
 	if iperf3_server "$b" 5201; then
+		check "$t.tcp4-tunnel" ip netns exec "$a" timeout 60 \
+			iperf3 -c 172.16.9.1 -B 172.16.0.1 -p 5201 -n 200K
+	else
+		fail "$t.tcp4-tunnel" "iperf3 server did not start"
+	fi
+	stat_of "$a" in-pmtu
+	check_eq "$t.a-learned-path-mtu" more \
+		"$( ((REPLY > learned)) && echo more || echo "$REPLY, was $learned")"
+	if iperf3_server "$b" 5201; then
 		check "$t.tcp6" ip netns exec "$a" timeout 60 iperf3 -c $B6 -p 5201 -n 200K -R
 	else
 		fail "$t.tcp6" "iperf3 server did not start"
 	fi
 	capture_stop tpid
-	pcap_count "$t.wire-only-ah4" 0 "$cap" "ip and not ip proto 51"
-	pcap_count "$t.wire-only-ah6" 0 "$cap" "ip6 and not ip6 proto 51 and not icmp6"
-	# Each way: 3 echoes and their replies, AH's length as aligned.
+	pcap_count "$t.wire-only-ah4" 0 "$cap" "host $A4 and host $B4 and not ip proto 51"
+	pcap_count "$t.wire-only-ah6" 0 "$cap" "host $A6 and host $B6 and not ip6 proto 51"
+	# Each way: 3 echoes and their replies (ICMP inside), AH's length as
+	# aligned.
 	pcap_count "$t.wire-tunnel4-ahlen" 6 "$cap" \
-		"ip proto 51 and ip[20] == 4 and ip[21] == $ahlen"
+		"ip proto 51 and ip[20] == 4 and ip[21] == $ahlen and ip[$((20 + (ahlen + 2) * 4 + 9))] == 1"
 	pcap_count "$t.wire-tunnel6" 6 "$cap" "ip6 proto 51 and ip6[40] == 41"
 done
 

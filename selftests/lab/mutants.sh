@@ -112,15 +112,15 @@ plant_ah_icv_unchecked() {
 	replace "$1/kmod/ah.c" 'if (crypto_memneq(ctx->icv, ctx->rcv_icv, ctx->sa->icvlen))' 'if (0)'
 }
 
-desc_gro_unsplit="a GRO bundle of ESP in UDP is decrypted as one packet"
-tests_gro_unsplit=natt
-plant_gro_unsplit() {
-	replace "$1/kmod/input.c" 'if (skb_is_gso(skb) && !list_empty(&nn->sa_list))' 'if (0)'
+desc_ah_pmtu_blind="ICMP errors quoting AH packets are ignored"
+tests_ah_pmtu_blind=ah
+plant_ah_pmtu_blind() {
+	replace "$1/kmod/pmtu.c" 'proto == IPPROTO_AH ? IPPROTO_AH : IPPROTO_ESP);' 'IPPROTO_ESP);'
 }
 
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
-all="$all nat_moved_kept ah_icv_unchecked gro_unsplit"
+all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
