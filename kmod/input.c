@@ -49,8 +49,8 @@
 struct nfipsec_rcv_cb {
 	struct nfipsec_esp_cb esp;
 	struct net_device *dev;
-	u16 hlen;		/* transport: the headers in front of ESP */
-	u16 nhoff;		/* transport: the next-header field naming ESP */
+	u16 hlen;		/* transport: the headers in front of ESP/AH */
+	u16 nhoff;		/* transport: the next-header field naming it */
 	u8 outer_ds;		/* the outer header's DS field */
 	__be16 sport;		/* NAT-T: the UDP source port */
 	union nfipsec_addr src;	/* NAT-T: the outer source address */
@@ -319,13 +319,14 @@ static void rcv_done(struct sk_buff *skb, struct nfipsec_sa *sa, u64 seq,
 /*
  * Transport mode, before decryption: the packet must come from the SA's
  * peer (the IP header is not authenticated: a packet whose source was
- * rewritten on the way moves no state), and the headers in front of ESP
- * are noted for rcv_transport(): their length, and the offset of the
- * next-header field that names ESP, or NAT-T's UDP (IPv4's protocol;
- * IPv6: the header before it, found with the walk ipv6_skip_exthdr()
- * makes). A fragment
- * header among them (a datagram netfilter did not reassemble) or AH
- * (bundles are not supported) refuses the packet.
+ * rewritten on the way moves no state; NAT-T's is checked after the ICV,
+ * rcv_nat()), and the headers in front of ESP or AH are noted for
+ * rcv_transport(): their length, and the offset of the next-header field
+ * that names ESP, AH or NAT-T's UDP (IPv4's protocol; IPv6: the header
+ * before it). Any header among them but hop-by-hop, routing without
+ * segments left and destination options (a fragment header: a datagram
+ * netfilter did not reassemble; AH before ESP: bundles are not supported)
+ * refuses the packet.
  */
 static bool rcv_transport_hdrs(const struct sk_buff *skb,
 			       const struct nfipsec_sa *sa,

@@ -54,6 +54,7 @@ struct nfipsec_xmit_cb {
 	unsigned int inner_len;
 	__be32 flowlabel;	/* the outer IPv6 header's */
 	u16 hlen;		/* transport: the headers kept in front */
+	u32 pmtu;		/* transport: the path MTU, as xmit_hdrs */
 	u8 dsfield;		/* the outer header's */
 	bool df;		/* the outer IPv4 header's */
 };
@@ -190,6 +191,7 @@ static unsigned int esp_path_mtu(const struct nfipsec_sa *sa,
  */
 struct xmit_hdrs {
 	u16 hlen, nhoff;
+	u32 pmtu;	/* the SA's path MTU (esp_path_mtu()), once a packet */
 };
 
 static int transport_hdrs(struct sk_buff *skb, u8 family,
@@ -351,6 +353,7 @@ static void xmit_headers(struct sk_buff *skb, struct nfipsec_sa *sa)
 /* The finished packet, at its network header: out. */
 static void xmit_send(struct sk_buff *skb, struct nfipsec_sa *sa)
 {
+	unsigned int pmtu = XMIT_CB(skb)->pmtu;	/* before IP[6]CB() */
 	struct net *net = sa->nn->net;
 	unsigned int mtu;
 
@@ -371,7 +374,7 @@ static void xmit_send(struct sk_buff *skb, struct nfipsec_sa *sa)
 			 */
 			IPCB(skb)->flags |= IPSKB_FORWARDED;
 			skb->ignore_df = 1;
-			mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
+			mtu = min_t(unsigned int, pmtu,
 				    ip_skb_dst_mtu(skb->sk, skb));
 			if (skb->len > mtu)
 				IPCB(skb)->frag_max_size = mtu;
@@ -390,8 +393,7 @@ static void xmit_send(struct sk_buff *skb, struct nfipsec_sa *sa)
 		 * exception of the route (local sockets were told the MTU
 		 * after ESP): ip6_finish_output() has no way around it.
 		 */
-		mtu = min_t(unsigned int, esp_path_mtu(sa, skb_dst(skb)),
-			    ip6_skb_dst_mtu(skb));
+		mtu = min_t(unsigned int, pmtu, ip6_skb_dst_mtu(skb));
 		if (skb->len > mtu)
 			IP6CB(skb)->frag_max_size = mtu;
 	}
@@ -614,6 +616,7 @@ static void xmit_one(struct sk_buff *skb, struct nfipsec_sa *sa,
 			goto drop;
 		nexthdr = xmit_transport_split(skb, sa, h);
 		XMIT_CB(skb)->hlen = h->hlen;
+		XMIT_CB(skb)->pmtu = h->pmtu;
 		goto encrypt;
 	}
 	if (family == AF_INET) {
@@ -743,7 +746,8 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		return;
 	}
 
-	inner_mtu = esp_inner_mtu(sa, esp_path_mtu(sa, dst), h.hlen);
+	h.pmtu = esp_path_mtu(sa, dst);
+	inner_mtu = esp_inner_mtu(sa, h.pmtu, h.hlen);
 	if (skb_is_gso(skb) ? !skb_gso_validate_network_len(skb, inner_mtu) :
 			      skb->len > inner_mtu) {
 		switch (xmit_fit(skb, sa, family, inner_mtu, h.hlen)) {

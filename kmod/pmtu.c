@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The path MTU of the tunnels. A router between this host and a peer that
- * cannot forward one of our ESP packets (DF set, or IPv6) answers with an
- * ICMP frag-needed or ICMPv6 packet-too-big quoting it. At LOCAL_IN, once
- * the error passed the "in" policies, one that quotes an ESP packet this
- * host sent for one of our SAs (its source, destination and SPI) lowers
- * the PMTU of the route to the peer, as XFRM's esp4_err() and esp6_err()
- * do for XFRM's SAs (XFRM ignores SPIs it does not know, so ours need
- * this). The next inner packet too big for the smaller tunnel MTU is then
- * refused to its sender (output.c): the inner path MTU follows.
+ * cannot forward one of our ESP (or AH) packets (DF set, or IPv6) answers
+ * with an ICMP frag-needed or ICMPv6 packet-too-big quoting it. At
+ * LOCAL_IN, once the error passed the "in" policies, one that quotes a
+ * packet this host sent for one of our SAs (its source, destination and
+ * SPI) lowers the PMTU of the route to the peer, as XFRM's esp4_err() and
+ * esp6_err() do for XFRM's SAs (XFRM ignores SPIs it does not know, so
+ * ours need this). The next inner packet too big for the smaller tunnel
+ * MTU is then refused to its sender (output.c): the inner path MTU
+ * follows.
  *
  * It runs before icmp_rcv(), so it checks what that would: the checksum,
  * and that the error came to this host alone (not broadcast). A forged

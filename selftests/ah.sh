@@ -104,14 +104,7 @@ conf() {
 	EOF
 }
 
-# ah_stats NS DST SPI WORD...: as sa_stats, for an AH SA.
-ah_stats() {
-	local ns=$1 dst=$2 spi=$3 words
-	shift 3
-	read -rd '' -a words < <(nfipsec -n "$ns" -s state get dst "$dst" proto ah spi "$spi")
-	words_after "$@"
-	echo "$REPLY"
-}
+SA_PROTO=ah	# for sa_stats (lib_tunnel.sh)
 
 # pings NAME: 3 pings over each SA pair from a, with exact counters on a.
 pings() {
@@ -121,11 +114,11 @@ pings() {
 	check "$t.tunnel6" ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 3 -I fd01::1 fd09::1
 	check "$t.transport6" ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 3 $B6
 	# 84 bytes an IPv4 echo, 104 an IPv6 one.
-	check_eq "$t.a-out-tunnel4" "packets 3 bytes 252" "$(ah_stats "$a" $B4 0x701 packets bytes)"
-	check_eq "$t.a-in-tunnel4" "packets 3 bytes 252" "$(ah_stats "$a" $A4 0x702 packets bytes)"
-	check_eq "$t.a-in-transport4" "packets 3 bytes 252" "$(ah_stats "$a" $A4 0x712 packets bytes)"
-	check_eq "$t.a-in-tunnel6" "packets 3 bytes 312" "$(ah_stats "$a" $A6 0x722 packets bytes)"
-	check_eq "$t.a-in-transport6" "packets 3 bytes 312" "$(ah_stats "$a" $A6 0x732 packets bytes)"
+	check_eq "$t.a-out-tunnel4" "packets 3 bytes 252" "$(sa_stats "$a" $B4 0x701 packets bytes)"
+	check_eq "$t.a-in-tunnel4" "packets 3 bytes 252" "$(sa_stats "$a" $A4 0x702 packets bytes)"
+	check_eq "$t.a-in-transport4" "packets 3 bytes 252" "$(sa_stats "$a" $A4 0x712 packets bytes)"
+	check_eq "$t.a-in-tunnel6" "packets 3 bytes 312" "$(sa_stats "$a" $A6 0x722 packets bytes)"
+	check_eq "$t.a-in-transport6" "packets 3 bytes 312" "$(sa_stats "$a" $A6 0x732 packets bytes)"
 }
 
 topology || { fail topology "setup failed"; finish; }
@@ -193,7 +186,7 @@ conf b "" "$SHA256 $K256 128" | tunnel_apply "$b" xfrm
 check_fail "$t.not-delivered" 1 "$PING_LOST" \
 	ip netns exec "$b" ping -c 3 -i 0.3 -W 1 -I 172.16.9.1 172.16.0.1
 check_eq "$t.counted" "packets 0 integrity 3 replay-top 0" \
-	"$(ah_stats "$a" $A4 0x702 packets integrity replay-top)"
+	"$(sa_stats "$a" $A4 0x702 packets integrity replay-top)"
 
 # b's ICV 96 bits where a's SA says 128: AH of the wrong length, dropped
 # before the ICV is computed (bad-header).
@@ -202,7 +195,7 @@ conf b "" "$SHA256 $K256B 96" | tunnel_apply "$b" xfrm
 check_fail "$t.not-delivered" 1 "$PING_LOST" \
 	ip netns exec "$b" ping -c 3 -i 0.3 -W 1 -I 172.16.9.1 172.16.0.1
 check_eq "$t.counted" "packets 0 bad-header 3" \
-	"$(ah_stats "$a" $A4 0x702 packets bad-header)"
+	"$(sa_stats "$a" $A4 0x702 packets bad-header)"
 
 # Replays: b's right packets, captured and sent again to a, are dropped
 # (replay) and nothing more is delivered.
@@ -227,7 +220,7 @@ while off + 16 <= len(data):
 print(n)
 '
 check_eq "$t.sent" 3 "$(ip netns exec "$b" python3 -c "$REPLAY" "$cap" eth0)"
-wait_until 3 eval '[ "$(ah_stats "$a" $A4 0x702 replay)" = "replay 3" ]'
-check_eq "$t.counted" "packets 3 replay 3" "$(ah_stats "$a" $A4 0x702 packets replay)"
+wait_until 3 eval '[ "$(sa_stats "$a" $A4 0x702 replay)" = "replay 3" ]'
+check_eq "$t.counted" "packets 3 replay 3" "$(sa_stats "$a" $A4 0x702 packets replay)"
 
 finish

@@ -160,11 +160,13 @@ sa_stat() {
 }
 
 # sa_stats NS DST SPI WORD...: "WORD VALUE ..." for an SA's counters, in
-# one exec ("missing" for a word not shown).
+# one exec ("missing" for a word not shown). The SA's protocol is
+# $SA_PROTO (esp unless set).
 sa_stats() {
 	local ns=$1 dst=$2 spi=$3 words
 	shift 3
-	read -rd '' -a words < <(nfipsec -n "$ns" -s state get dst "$dst" proto esp spi "$spi")
+	read -rd '' -a words < <(nfipsec -n "$ns" -s state get dst "$dst" \
+		proto "${SA_PROTO:-esp}" spi "$spi")
 	words_after "$@"
 	echo "$REPLY"
 }
