@@ -98,6 +98,7 @@ unsigned int nfipsec_ah_len(const struct nfipsec_sa *sa)
 
 	return ALIGN(sizeof(struct ip_auth_hdr) + sa->icvlen, align);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_ah_len);
 
 /* IPv4 options (Appendix A1): the mutable ones zeroed; -EINVAL: malformed. */
 static int ah_clear_options4(struct iphdr *iph, __be32 *daddr)
@@ -339,6 +340,7 @@ void nfipsec_ah_output(struct sk_buff *skb, struct nfipsec_sa *sa,
 	WARN_ON_ONCE(err == -EBUSY);	/* only with a backlog */
 	ah_output_finish(ctx, err);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_ah_output);
 
 /* Input, once hashed: the headers back; the ICVs compared; AH stripped. */
 static void ah_input_finish(struct ah_ctx *ctx, int err)
@@ -432,3 +434,4 @@ void nfipsec_ah_input(struct sk_buff *skb, struct nfipsec_sa *sa,
 	WARN_ON_ONCE(err == -EBUSY);
 	ah_input_finish(ctx, err);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_ah_input);

@@ -119,7 +119,10 @@ static void rcv_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
 	nfipsec_sa_put(sa);
 }
 
-/* Returns the replay verdict as a drop reason, or 0 when acceptable. */
+/*
+ * Returns the replay verdict as a drop reason, or 0 when acceptable.
+ * advance: seq is authenticated, record it.
+ */
 static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool advance)
 {
 	enum nfipsec_replay_verdict v;
@@ -179,16 +182,30 @@ static void rcv_transport(struct sk_buff *skb, const struct nfipsec_sa *sa,
  * the key manager is told (MAPPING), as by XFRM's esp_input_done2(), and
  * updates the SAs. A tunnel's packet goes on; a transport packet from
  * another address is dropped by nfipsec_sa_match_flow() (its source is
- * the one its socket would see).
+ * the one its socket would see). true: a new port, same address.
  */
-static void rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
+static bool rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
 {
 	const union nfipsec_addr *src = &RCV_CB(skb)->src;
 	__be16 sport = RCV_CB(skb)->sport;
+	bool same_addr = nfipsec_addr_equal(src, &sa->src, sa->family);
 
-	if (!nfipsec_addr_equal(src, &sa->src, sa->family) ||
-	    sport != READ_ONCE(sa->encap_sport))
-		nfipsec_nl_mapping(sa->nn, sa, src, sport);
+	if (same_addr && sport == READ_ONCE(sa->encap_sport))
+		return false;
+	nfipsec_nl_mapping(sa->nn, sa, src, sport);
+	return same_addr;
+}
+
+/*
+ * FOLLOW: the packet passed every check; while seq is still the highest
+ * received (a late packet moves nothing), the SAs take its port.
+ */
+static void rcv_follow(struct nfipsec_sa *sa, u64 seq, __be16 sport)
+{
+	spin_lock_bh(&sa->lock);
+	if (sa->replay.top == seq && !READ_ONCE(sa->dead))
+		nfipsec_sa_follow_port(sa, sport);
+	spin_unlock_bh(&sa->lock);
 }
 
 /*
@@ -211,9 +228,10 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 {
 	u8 nexthdr = NFIPSEC_ESP_CB(skb)->nexthdr;
 	struct nfipsec_net *nn = sa->nn;
+	bool sa_csum_ok, new_port = false;
+	__be16 sport = RCV_CB(skb)->sport;
 	struct nfipsec_flow fl;
 	int reason, thoff;
-	bool sa_csum_ok;
 	u8 family;
 
 	if (unlikely(err)) {
@@ -244,7 +262,7 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;
 	}
 	if (sa->encap_type)
-		rcv_nat(skb, sa);
+		new_port = rcv_nat(skb, sa);
 
 	if (sa->mode == NFIPSEC_MODE_TRANSPORT) {
 		rcv_transport(skb, sa, nexthdr);
@@ -294,6 +312,8 @@ parse:
 			 NFIPSEC_SA_STAT_POLICY);
 		return;
 	}
+	if (new_port && READ_ONCE(sa->encap_follow))
+		rcv_follow(sa, seq, sport);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
@@ -526,11 +546,31 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 }
 
 /*
+ * A NAT keepalive (RFC 3948 2.3: one byte, 0xFF) from the peer of one of
+ * our SAs with ENCAP: dropped, as XFRM's encapsulation socket drops it (a
+ * hand-keyed host has no socket to take it: the stack would answer port
+ * unreachable every time).
+ */
+static bool encap_keepalive(struct nfipsec_net *nn, const struct sk_buff *skb,
+			    const struct nfipsec_flow *fl, int thoff)
+{
+	const u8 *b;
+	u8 _b;
+
+	if (skb->len - thoff != sizeof(struct udphdr) + 1)
+		return false;
+	b = skb_header_pointer(skb, thoff + sizeof(struct udphdr), 1, &_b);
+	return b && *b == 0xff &&
+	       nfipsec_sa_encap_peer(nn, fl->family, &fl->src);
+}
+
+/*
  * NAT-T (RFC 3948): a UDP datagram to an encapsulation port (the IKE port
  * set but 500), classified as XFRM's xfrm4_udp_encap_rcv() does: the
- * 1-byte keepalive, and IKE behind its zero non-ESP marker, are the
- * daemon's; a datagram whose first four bytes are the SPI of one of our
- * SAs is ESP. true: taken, *verdict is the hook's; false: not ours.
+ * 1-byte keepalive is dropped when it comes from a peer of ours (left to
+ * the daemon otherwise), IKE behind its zero non-ESP marker is the
+ * daemon's, and a datagram whose first four bytes are the SPI of one of
+ * our SAs is ESP. true: taken, *verdict is the hook's; false: not ours.
  */
 static bool encap_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		      const struct nf_hook_state *state,
@@ -543,6 +583,11 @@ static bool encap_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	} _h;
 	const typeof(_h) *h;
 
+	if (skb->pkt_type == PACKET_HOST && encap_keepalive(nn, skb, fl, thoff)) {
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_NAT_KEEPALIVE);
+		*verdict = NF_DROP;
+		return true;
+	}
 	h = skb_header_pointer(skb, thoff, sizeof(_h), &_h);
 	if (!h || !h->marker || ntohs(h->uh.len) != skb->len - thoff ||
 	    skb->pkt_type != PACKET_HOST)

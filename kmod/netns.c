@@ -59,6 +59,7 @@ static int __net_init nfipsec_net_init(struct net *net)
 	}
 	INIT_DELAYED_WORK(&nn->hooks_idle_work, hooks_idle_work);
 	nfipsec_lft_net_init(nn);
+	nfipsec_keepalive_net_init(nn);
 	nfipsec_offload_init(nn);
 
 	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
@@ -153,6 +154,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 	 * either again.
 	 */
 	nfipsec_lft_net_exit(nn);
+	nfipsec_keepalive_net_exit(nn);
 	cancel_delayed_work_sync(&nn->hooks_idle_work);
 	nfipsec_offload_exit(nn);
 	nfipsec_counters_free(nn->stats);

@@ -61,6 +61,9 @@ struct nfipsec_net {
 	u64 lft_armed;
 	/* Removes conntrack entries the policies now protect (offload.c). */
 	struct work_struct offload_work;
+	/* Sends NAT keepalives (keepalive.c), armed for keepalive_armed. */
+	struct delayed_work keepalive_work;
+	u64 keepalive_armed;		/* CLOCK_BOOTTIME ns; 0: not armed */
 };
 
 /* netns.c */
@@ -104,6 +107,14 @@ void nfipsec_pmtu_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		      const struct nfipsec_flow *fl, int thoff);
 unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state);
+struct nfipsec_sa;
+struct dst_entry *nfipsec_sa_route(struct net *net, struct nfipsec_sa *sa,
+				   u32 mark);
+
+/* keepalive.c */
+void nfipsec_keepalive_net_init(struct nfipsec_net *nn);
+void nfipsec_keepalive_net_exit(struct nfipsec_net *nn);
+void nfipsec_keepalive_kick(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 
 /* hooks.c: confirm a packet we steal as the confirm hook would have. */
 unsigned int nfipsec_ct_confirm(struct sk_buff *skb,

@@ -25,12 +25,19 @@ static const struct nla_policy nfipsec_lft_nl_policy[NFIPSEC_LFT_A_MAX + 1] = {
 	[NFIPSEC_LFT_A_PAD] = { .type = NLA_REJECT },
 };
 
+/* Not const: 6.1's NLA_POLICY_FULL_RANGE() takes a plain pointer. */
+static struct netlink_range_validation nfipsec_keepalive_range = {
+	.max = 86400,
+};
+
 static const struct nla_policy nfipsec_encap_nl_policy[NFIPSEC_ENCAP_A_MAX + 1] = {
 	[NFIPSEC_ENCAP_A_TYPE] = NLA_POLICY_RANGE(NLA_U16, NFIPSEC_ENCAP_ESPINUDP,
 						  NFIPSEC_ENCAP_ESPINUDP),
 	[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_BE16 },
 	[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_BE16 },
 	[NFIPSEC_ENCAP_A_OA] = { .type = NLA_BINARY, .len = 16 },
+	[NFIPSEC_ENCAP_A_KEEPALIVE] = NLA_POLICY_FULL_RANGE(NLA_U32, &nfipsec_keepalive_range),
+	[NFIPSEC_ENCAP_A_FOLLOW] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
@@ -182,6 +189,14 @@ static int sa_parse_encap(struct nlattr *attr, struct nfipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG_ATTR(extack, attr, "encap ports cannot be 0");
 		return -EINVAL;
 	}
+	if (tb[NFIPSEC_ENCAP_A_FOLLOW]) {
+		cfg->has_follow = true;
+		cfg->encap_follow = nla_get_u8(tb[NFIPSEC_ENCAP_A_FOLLOW]);
+	}
+	if (tb[NFIPSEC_ENCAP_A_KEEPALIVE]) {
+		cfg->has_keepalive = true;
+		cfg->nat_keepalive = nla_get_u32(tb[NFIPSEC_ENCAP_A_KEEPALIVE]);
+	}
 	/* Of the SA's family (0.0.0.0 or :: when unknown, as strongSwan). */
 	if (tb[NFIPSEC_ENCAP_A_OA])
 		return nfipsec_nl_get_addr(tb[NFIPSEC_ENCAP_A_OA],
@@ -206,6 +221,31 @@ static int sa_check_ah(const struct nfipsec_sa_cfg *cfg, struct nlattr **tb,
 	if (cfg->encap_type) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_ENCAP],
 				    "AH cannot cross a NAT: no encap");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * FOLLOW moves SAs on what the UDP header says: only for a packet that
+ * the ICV authenticated, and only the SAs of the same reqid.
+ */
+static int sa_check_follow(const struct nfipsec_sa_cfg *cfg,
+			   struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	const struct nfipsec_alg *auth = cfg->algs[NFIPSEC_ALG_AUTH].alg;
+
+	if (!cfg->encap_follow)
+		return 0;
+	if (!cfg->reqid) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "follow-mapping needs a reqid (it moves the SAs of that reqid)");
+		return -EINVAL;
+	}
+	if (!cfg->algs[NFIPSEC_ALG_AEAD].alg &&
+	    (!auth || !strcmp(auth->name, "digest_null"))) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "follow-mapping needs an ICV (aead or auth)");
 		return -EINVAL;
 	}
 	return 0;
@@ -320,7 +360,7 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 				    "flag align8 is for AH");
 		return -EINVAL;
 	}
-	return 0;
+	return sa_check_follow(cfg, tb, extack);
 }
 
 static int sa_add(struct genl_info *info, bool replace)
@@ -429,7 +469,12 @@ static int sa_put_encap(struct sk_buff *skb, const struct nfipsec_sa *sa)
 	    nla_put_be16(skb, NFIPSEC_ENCAP_A_SPORT, READ_ONCE(sa->encap_sport)) ||
 	    nla_put_be16(skb, NFIPSEC_ENCAP_A_DPORT, READ_ONCE(sa->encap_dport)) ||
 	    nfipsec_nl_put_addr(skb, NFIPSEC_ENCAP_A_OA, &sa->encap_oa,
-				sa->family))
+				sa->family) ||
+	    (READ_ONCE(sa->nat_keepalive) &&
+	     nla_put_u32(skb, NFIPSEC_ENCAP_A_KEEPALIVE,
+			 READ_ONCE(sa->nat_keepalive))) ||
+	    (READ_ONCE(sa->encap_follow) &&
+	     nla_put_u8(skb, NFIPSEC_ENCAP_A_FOLLOW, 1)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -216,13 +216,13 @@ static int transport_hdrs(struct sk_buff *skb, u8 family,
 }
 
 static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
-				    const struct sk_buff *skb)
+				    u32 mark)
 {
 	struct flowi6 fl6 = {
 		.daddr = sa->dst.a6,
 		.saddr = sa->src.a6,
 		.flowi6_proto = sa->encap_type ? IPPROTO_UDP : sa->proto,
-		.flowi6_mark = skb->mark,
+		.flowi6_mark = mark,
 	};
 	struct dst_entry *dst;
 	int err;
@@ -241,15 +241,16 @@ static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
 	return dst;
 }
 
-static struct dst_entry *esp_route(struct net *net, struct nfipsec_sa *sa,
-				   const struct sk_buff *skb)
+/* The route of sa's packets (and of its NAT keepalives, keepalive.c). */
+struct dst_entry *nfipsec_sa_route(struct net *net, struct nfipsec_sa *sa,
+				   u32 mark)
 {
 	if (sa->family == AF_INET) {
 		struct flowi4 fl4 = {
 			.daddr = sa->dst.a4,
 			.saddr = sa->src.a4,
 			.flowi4_proto = sa->encap_type ? IPPROTO_UDP : sa->proto,
-			.flowi4_mark = skb->mark,
+			.flowi4_mark = mark,
 		};
 		struct rtable *rt;
 
@@ -261,7 +262,7 @@ static struct dst_entry *esp_route(struct net *net, struct nfipsec_sa *sa,
 
 		return IS_ERR(rt) ? ERR_CAST(rt) : &rt->dst;
 	}
-	return esp_route6(net, sa, skb);
+	return esp_route6(net, sa, mark);
 }
 
 static void xmit_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
@@ -739,7 +740,7 @@ static void nfipsec_xmit(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		return;
 	}
 	skb->mark = (skb->mark & ~READ_ONCE(sa->smask)) | READ_ONCE(sa->smark);
-	dst = esp_route(nn->net, sa, skb);
+	dst = nfipsec_sa_route(nn->net, sa, skb->mark);
 	if (IS_ERR(dst)) {
 		xmit_drop(skb, sa, NFIPSEC_STAT_OUT_ERROR, NFIPSEC_SA_STAT_ERROR);
 		nfipsec_sa_put(sa);

@@ -303,6 +303,8 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->encap_sport = cfg->encap_sport;
 	sa->encap_dport = cfg->encap_dport;
 	sa->encap_oa = cfg->encap_oa;
+	sa->encap_follow = cfg->encap_follow;
+	sa->nat_keepalive = cfg->nat_keepalive;
 	sa->smark = cfg->smark;
 	sa->smask = cfg->smask;
 	sa->lft = cfg->lft;
@@ -429,6 +431,13 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	/* A NAT mapping changed: the key manager moves the ports. */
 	WRITE_ONCE(sa->encap_sport, cfg->encap_sport);
 	WRITE_ONCE(sa->encap_dport, cfg->encap_dport);
+	/* As XFRM keeps the keepalive interval: these only when given. */
+	if (cfg->has_follow)
+		WRITE_ONCE(sa->encap_follow, cfg->encap_follow);
+	if (cfg->has_keepalive) {
+		WRITE_ONCE(sa->nat_keepalive, cfg->nat_keepalive);
+		nfipsec_keepalive_kick(nn, sa);
+	}
 	if (cfg->smask) {
 		WRITE_ONCE(sa->smask, cfg->smask);
 		WRITE_ONCE(sa->smark, cfg->smark);
@@ -495,6 +504,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	list_add_tail(&sa->list, &nn->sa_list);
 	nn->sa_count++;
 	nfipsec_lft_start(sa);
+	nfipsec_keepalive_kick(nn, sa);
 	nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_NEW, sa);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
@@ -541,6 +551,54 @@ struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 			dying = sa;
 	}
 	return dying;
+}
+
+/*
+ * FOLLOW (uapi): inbound sa's peer was seen at port sport (from its
+ * address, in a packet that passed every check and is still the newest;
+ * under sa->lock, so that the newest one wins). The SAs this host sends
+ * with to that peer under the same reqid through the same mapping (the
+ * old port, from sa's own port) move with it. With BH disabled (the RCU
+ * read side of the tables). true: sa's port changed.
+ */
+bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport)
+{
+	__be16 old = READ_ONCE(sa->encap_sport), local = READ_ONCE(sa->encap_dport);
+	struct nfipsec_net *nn = sa->nn;
+	struct nfipsec_sa *out;
+
+	if (old == sport || !sport)
+		return false;
+	WRITE_ONCE(sa->encap_sport, sport);
+	hash_for_each_possible_rcu(nn->sa_by_dst, out, by_dst,
+				   sa_dst_hash(sa->family, &sa->src, IPPROTO_ESP)) {
+		if (out->family != sa->family || !out->encap_type ||
+		    out->proto != IPPROTO_ESP || out->reqid != sa->reqid ||
+		    READ_ONCE(out->dead) ||
+		    !nfipsec_addr_equal(&out->dst, &sa->src, sa->family) ||
+		    !nfipsec_addr_equal(&out->src, &sa->dst, sa->family) ||
+		    READ_ONCE(out->encap_dport) != old ||
+		    READ_ONCE(out->encap_sport) != local)
+			continue;
+		WRITE_ONCE(out->encap_dport, sport);
+	}
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_MAPPING_FOLLOWED);
+	return true;
+}
+
+/* Does this host send ESP in UDP to addr (an SA with ENCAP)? Under RCU. */
+bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
+			   const union nfipsec_addr *addr)
+{
+	struct nfipsec_sa *sa;
+
+	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
+				   sa_dst_hash(family, addr, IPPROTO_ESP))
+		if (sa->family == family && sa->encap_type &&
+		    sa->proto == IPPROTO_ESP && !READ_ONCE(sa->dead) &&
+		    nfipsec_addr_equal(&sa->dst, addr, family))
+			return true;
+	return false;
 }
 
 int nfipsec_sa_init(void)

@@ -89,8 +89,14 @@ struct nfipsec_sa {
 	/* NAT-T: type 0 (none) or NFIPSEC_ENCAP_ESPINUDP; the original address */
 	u16 encap_type;
 	union nfipsec_addr encap_oa;
-	/* Changed in place by an update (sa.c): */
+	/*
+	 * Changed in place by an update (sa.c); the ports also by FOLLOW
+	 * (input.c), the keepalive's time by keepalive.c:
+	 */
 	__be16 encap_sport, encap_dport;
+	bool encap_follow;		/* follow a new port (uapi FOLLOW) */
+	u32 nat_keepalive;		/* seconds; 0: none */
+	u64 keepalive_sent_ns;		/* the last one, under cfg_lock */
 	u32 smark, smask;		/* set-mark; smask 0: none */
 	struct nfipsec_lifetime lft;	/* WRITE_ONCE, under cfg_lock */
 
@@ -158,6 +164,9 @@ struct nfipsec_sa_cfg {
 	u16 encap_type;
 	__be16 encap_sport, encap_dport;
 	union nfipsec_addr encap_oa;
+	bool has_follow, encap_follow;		/* update: given? */
+	bool has_keepalive;
+	u32 nat_keepalive;
 	u32 smark, smask;
 	u64 seq_out;
 	struct nfipsec_lifetime lft;
@@ -176,6 +185,9 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     __be32 spi, u8 proto);
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
+bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);
+bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
+			   const union nfipsec_addr *addr);
 
 struct nfipsec_tmpl;
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=120
+# nfipsec-test: cost=190
 # AH (RFC 4302) between hosts a (10.0.0.1, fd00::1) and b (10.0.1.2,
 # fd00:1::2), through router r whose link to b has MTU 1400; each host has
 # a LAN (a: 172.16.0.1, fd01::1; b: 172.16.9.1, fd09::1):
@@ -16,7 +16,9 @@
 # AH packets), on the wire nothing but AH between the hosts and AH's
 # length as the alignment says. Then what must fail, against XFRM: a wrong key
 # (integrity), a shorter ICV (bad header) and replayed packets, each
-# dropped and counted, the replay window unmoved by the forged ones.
+# dropped and counted, the replay window unmoved by the forged ones. Last,
+# scapy computes the ICV of the captured AH packets its own way, and its
+# AH packets are taken.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -222,5 +224,49 @@ print(n)
 check_eq "$t.sent" 3 "$(ip netns exec "$b" python3 -c "$REPLAY" "$cap" eth0)"
 wait_until 3 eval '[ "$(sa_stats "$a" $A4 0x702 replay)" = "replay 3" ]'
 check_eq "$t.counted" "packets 3 replay 3" "$(sa_stats "$a" $A4 0x702 packets replay)"
+
+# scapy, which no one here wrote: the ICV of nfipsec's AH packets captured
+# above (both ways in the first round, a's with align8 in the last),
+# computed its way (ESN's high bits on the tunnel SAs); and AH packets it
+# makes for a's transport SAs are taken (a answers them).
+t=scapy
+SAS="0x701:SHA2-256-128:$K256:esn 0x702:SHA2-256-128:$K256B:esn
+0x711:HMAC-SHA1-96:$K160 0x712:HMAC-SHA1-96:$K160B
+0x721:SHA2-256-128:$K256 0x722:SHA2-256-128:$K256B
+0x731:SHA2-256-128:$K256 0x732:SHA2-256-128:$K256B"
+read -r _ in4 <<< "$(sa_stats "$a" $A4 0x712 packets)"
+read -r _ in6 <<< "$(sa_stats "$a" $A6 0x732 packets)"
+read -r _ out4 <<< "$(sa_stats "$a" $B4 0x711 packets)"
+mac=$(mac_of "$a" eth0)
+# shellcheck disable=SC2086 # $SAS: one word per SA
+out=$(ip netns exec "$r" python3 "$(dirname "$0")/ah_check.py" $SAS \
+	verify /tmp/ah-nfipsec.pcap $A4 $B4 $A6 $B6 verify /tmp/ah-xfrm8.pcap $A4 $A6 \
+	send eth0a "$mac" 0x712 $B4 $A4 1000000 send eth0a "$mac" 0x732 $B6 $A6 1000000 2>&1)
+# verified PCAP SPI...: each SPI has 3 or more packets whose ICV scapy
+# computed alike, none it did not, and no other SPI is there.
+verified() {
+	local pcap=$1 spi want got=
+	shift
+	for spi in "$@"; do
+		want+="${want:+ }$spi ok"
+	done
+	while read -r f spi w ok _ bad; do
+		[ "$f" = "$pcap" ] && [ "$w" = ok ] || continue
+		got+="${got:+ }$spi $( ((ok >= 3 && bad == 0)) && echo ok || echo "ok $ok bad $bad")"
+	done <<< "$out"
+	if [ "$got" = "$want" ]; then
+		pass "$t.$(basename "$pcap" .pcap)-icv"
+	else
+		keep_artifact "$pcap"
+		fail "$t.$(basename "$pcap" .pcap)-icv" "expected '$want', got '$got'; $(grep "^$pcap packet" <<< "$out" | head -4 | tr '\n' ';')"
+	fi
+}
+verified /tmp/ah-nfipsec.pcap 0x701 0x702 0x711 0x712 0x721 0x722 0x731 0x732
+verified /tmp/ah-xfrm8.pcap 0x701 0x711 0x721 0x731
+check_match "$t.sent" "sent 0x712 3.*sent 0x732 3" "$(echo $out)"
+wait_until 3 eval '[ "$(sa_stats "$a" $A6 0x732 packets)" = "packets $((in6 + 3))" ]'
+check_eq "$t.taken4" "packets $((in4 + 3))" "$(sa_stats "$a" $A4 0x712 packets)"
+check_eq "$t.taken6" "packets $((in6 + 3))" "$(sa_stats "$a" $A6 0x732 packets)"
+check_eq "$t.answered4" "packets $((out4 + 3))" "$(sa_stats "$a" $B4 0x711 packets)"
 
 finish

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: exclusive cost=200
+# nfipsec-test: exclusive cost=85
 # Asynchronous crypto. The force_async test knob (the lab's test build
 # only) puts every new AES-GCM SA behind cryptd, as a hardware engine or
 # the SIMD fallback would complete it: each packet's crypto completes

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=140
+# nfipsec-test: cost=65
 # The CLI talks to the module over generic netlink: per-namespace state,
 # JSON output, strict validation with the kernel's extack text, and
 # CAP_NET_ADMIN in the namespace's owning user namespace for every command.

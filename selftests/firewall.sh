@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=90
+# nfipsec-test: cost=55
 # The user's firewall decides, with nfipsec on both routers (standard
 # topology, AES-GCM, outer IPv4):
 #  - an input rule that drops ESP stops the tunnel;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=120
+# nfipsec-test: cost=130
 # No offload path around encryption. Both routers have an nftables
 # flowtable on every device (OpenWrt's default: "flow add @ft" for TCP and
 # UDP in the forward chain), which takes a confirmed flow's packets from

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=60
+# nfipsec-test: cost=45
 # The module's netfilter hooks are live in every namespace that has SAs or
 # policies, and only there. Before any configuration pings count nowhere
 # (nftables sees them); with a policy in each of a, r and b, pings from a to

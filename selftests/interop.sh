@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=420
+# nfipsec-test: cost=50
 # Interoperability with Linux XFRM: router ra on nfipsec and rb on XFRM
 # ("ip xfrm", the same keys), then swapped, for every algorithm combination
 # both implement. Each combination gets its own SA pair (reqid) and its own

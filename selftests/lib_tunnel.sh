@@ -227,3 +227,26 @@ pcap_count() {
 mac_of() {
 	ip -n "$1" -br link show "$2" | awk '{ print $3 }'
 }
+
+# xfrm_encap_socket NS: what Linux XFRM needs to take ESP in UDP in NS, a
+# socket on 4500 with UDP_ENCAP (SOL_UDP 17, UDP_ENCAP 100,
+# UDP_ENCAP_ESPINUDP 2) for each family, open until the test ends; returns
+# once both are bound.
+XFRM_ENCAP_SOCKS='
+import socket, sys, time
+for fam, any in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.setsockopt(17, 100, 2)
+    s.bind((any, 4500))
+    globals()["keep" + str(fam)] = s
+open(sys.argv[1], "w").write("ready")
+time.sleep(3600)
+'
+xfrm_encap_socket() {
+	local ready=/tmp/encap-ready-$1
+	rm -f "$ready"
+	run_bg ip netns exec "$1" python3 -c "$XFRM_ENCAP_SOCKS" "$ready"
+	wait_until 30 test -e "$ready"
+}

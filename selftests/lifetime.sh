@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=90
+# nfipsec-test: cost=80
 # SA lifetimes, enforced (issue 8), on the standard topology with nfipsec on
 # both routers and short limits; EXPIRE events read from "nfipsec -j -s
 # monitor expire" on each router:

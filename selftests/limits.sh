@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=100
+# nfipsec-test: cost=55
 # Limits and cost (security issue, item 10), between two hosts a and b
 # joined by a veth pair, a host-to-host tunnel between them:
 #  - each namespace's limits of SAs and policies: shown (16384 by default)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: exclusive cost=60
+# nfipsec-test: exclusive cost=30
 # The module loads and unloads at any time: while namespaces exist and
 # traffic flows through its hooks, and namespaces created and destroyed
 # while it is loaded leave nothing behind (kmemleak and the netns refcount

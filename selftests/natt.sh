@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=140
+# nfipsec-test: cost=160
 # NAT traversal (RFC 3948, ESP in UDP 4500). Host a (192.168.1.2) sits
 # behind router r, which masquerades it as 10.0.2.1 towards host b
 # (10.0.2.2); IPv6 (fd00:1::2 to fd00:2::2) is routed, not translated, and
@@ -13,7 +13,9 @@
 # a UDP_ENCAP socket on 4500). Nothing leaves r but UDP 4500 between the
 # hosts; SA counters. Then plain ESP for an SA that expects UDP is dropped
 # and counted, and a NAT rebinding raises MAPPING events. Pings pass with
-# GRO on.
+# GRO on. SAs with follow-mapping take a new port themselves (IPv4 and
+# IPv6), not from forged or replayed packets; SAs with nat-keepalive send
+# keepalives when idle.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -83,12 +85,12 @@ conf() {
 		o=0x502 i=0x501 o4=0x512 i4=0x511 o6=0x612 i6=0x611 me6=$B6 peer6=$A6
 	fi
 	cat <<-EOF
-	state add src $me4 dst $peer4 proto esp spi $o reqid 5 mode tunnel $GCM $ko 128 $ENC 0.0.0.0
-	state add src $peer4 dst $me4 proto esp spi $i reqid 5 mode tunnel $GCM $ki 128 $ENC 0.0.0.0
-	state add src $me4 dst $peer4 proto esp spi $o4 reqid 6 mode transport $GCM $ko 128 $ENC 0.0.0.0
-	state add src $peer4 dst $me4 proto esp spi $i4 reqid 6 mode transport $GCM $ki 128 $ENC 0.0.0.0
-	state add src $me6 dst $peer6 proto esp spi $o6 reqid 7 mode transport $GCM $ko 128 $ENC ::
-	state add src $peer6 dst $me6 proto esp spi $i6 reqid 7 mode transport $GCM $ki 128 $ENC ::
+	state add src $me4 dst $peer4 proto esp spi $o reqid 5 mode tunnel $GCM $ko 128 replay-window 32 $ENC 0.0.0.0
+	state add src $peer4 dst $me4 proto esp spi $i reqid 5 mode tunnel $GCM $ki 128 replay-window 32 $ENC 0.0.0.0
+	state add src $me4 dst $peer4 proto esp spi $o4 reqid 6 mode transport $GCM $ko 128 replay-window 32 $ENC 0.0.0.0
+	state add src $peer4 dst $me4 proto esp spi $i4 reqid 6 mode transport $GCM $ki 128 replay-window 32 $ENC 0.0.0.0
+	state add src $me6 dst $peer6 proto esp spi $o6 reqid 7 mode transport $GCM $ko 128 replay-window 32 $ENC ::
+	state add src $peer6 dst $me6 proto esp spi $i6 reqid 7 mode transport $GCM $ki 128 replay-window 32 $ENC ::
 	policy add src $me4 dst $peer4 proto tcp dir out tmpl proto esp reqid 6 mode transport
 	policy add src $peer4 dst $me4 proto tcp dir in tmpl proto esp reqid 6 mode transport
 	policy add src $me6 dst $peer6 proto ipv6-icmp dir out tmpl proto esp reqid 7 mode transport
@@ -107,21 +109,6 @@ conf() {
 	fi
 }
 
-# What XFRM needs to take ESP in UDP: a socket on 4500 with UDP_ENCAP
-# (SOL_UDP 17, UDP_ENCAP 100, UDP_ENCAP_ESPINUDP 2), for each family.
-ENCAP_SOCKS='
-import socket, sys, time
-for fam, any in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    if fam == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    s.setsockopt(17, 100, 2)
-    s.bind((any, 4500))
-    globals()["keep" + str(fam)] = s
-open(sys.argv[1], "w").write("ready")
-time.sleep(3600)
-'
-
 topology || { fail topology "setup failed"; finish; }
 
 for peer in nfipsec xfrm; do
@@ -129,9 +116,7 @@ for peer in nfipsec xfrm; do
 	tunnel_clear "$b"
 	ip netns exec "$r" conntrack -F >/dev/null 2>&1
 	if [ $peer = xfrm ]; then
-		rm -f /tmp/natt-ready
-		run_bg ip netns exec "$b" python3 -c "$ENCAP_SOCKS" /tmp/natt-ready
-		wait_until 30 test -e /tmp/natt-ready ||
+		xfrm_encap_socket "$b" ||
 			{ fail "$t.encap-socket" "no UDP_ENCAP socket"; continue; }
 	fi
 	conf a | tunnel_apply "$a" nfipsec ||
@@ -254,5 +239,151 @@ check_eq "$t.transport-dropped" "packets $n more" \
 	"packets $n2 $( ((p2 > p)) && echo more || echo "policy $p2, was $p")"
 stat_of "$b" mapping
 check_eq "$t.ns-counted" "$(grep -c '"event":"mapping"' "$MON")" "$REPLY"
+
+# follow-mapping: b's inbound tunnel SA takes a's new port itself, and
+# moves b's SA back to a with it: b's replies reach a through the new
+# mapping (they were lost above). A forged packet, and a replayed one,
+# from yet another port move nothing.
+t=follow
+echo "state update src $N4 dst $B4 proto esp spi 0x501 reqid 5 mode tunnel $GCM $KAB 128 replay-window 32 $ENC 0.0.0.0 follow-mapping" |
+	nfipsec -n "$b" -b - || fail "$t.config" "nfipsec refused follow-mapping"
+check_match "$t.shown" "follow-mapping" "$(nfipsec -n "$b" state get dst $B4 proto esp spi 0x501)"
+remap masquerade to :5002 || fail "$t.remap" "nft refused"
+out=$(ip netns exec "$a" ping -c 3 -i 0.3 -W 2 -I 172.16.0.1 172.16.9.1)
+check_match "$t.replies" " 3 received" "$out"
+check_eq "$t.in-sport" "sport 5002" "$(sa_stats "$b" $B4 0x501 sport)"
+check_eq "$t.out-dport" "dport 5002" "$(sa_stats "$b" $N4 0x502 dport)"
+check_eq "$t.ns-counted" 1 "$(nfipsec_stat "$b" mapping-followed)"
+
+# b's SA of another reqid to the same address stays where it was.
+check_eq "$t.other-reqid-kept" "dport 4500" "$(sa_stats "$b" $N4 0x512 dport)"
+
+# What must not move it. r holds back one of a's packets (N) while the
+# next ones pass, then sends from ports of its own (it owns 10.0.2.1): a
+# forged packet (SPI 0x501, a sequence number far ahead, no valid ICV)
+# from 6000; N from 6001, late but authenticated and new to the window,
+# so delivered; N again from 6001, now a replay.
+INJECT='
+import os, socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind(("eth0a", 0))
+s.settimeout(20)
+open(sys.argv[1], "w").write("ready")
+while True:
+    ip = s.recv(2048)[14:]
+    udp = ip[(ip[0] & 15) * 4:]
+    if ip[9] == 17 and udp[2:4] == bytes([0x11, 0x94]) and udp[8:12] == bytes([0, 0, 5, 1]):
+        break
+open(sys.argv[2], "w").write("captured")
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.1)
+def send(port, data):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("10.0.2.1", port))
+    u.sendto(data, ("10.0.2.2", 4500))
+    time.sleep(0.3)
+send(6000, bytes([0, 0, 5, 1, 0x7f, 0xff, 0xff, 0xff]) + bytes(64))
+send(6001, udp[8:])
+send(6001, udp[8:])
+print("sent seq %d" % int.from_bytes(udp[12:16], "big"))
+'
+rm -f /tmp/natt-inject.ready /tmp/natt-inject.captured /tmp/natt-inject.go
+ip netns exec "$r" python3 -c "$INJECT" /tmp/natt-inject.ready \
+	/tmp/natt-inject.captured /tmp/natt-inject.go > /tmp/natt-inject.out 2>&1 &
+inj=$!
+bg_pids+=("$inj")
+if wait_until 20 test -e /tmp/natt-inject.ready; then
+	ip netns exec "$r" nft -f - <<-EOF
+	table inet hold501 {
+		chain forward {
+			type filter hook forward priority 0;
+			udp dport 4500 @th,64,32 0x501 drop
+		}
+	}
+	EOF
+	check_fail "$t.held-back" 1 "$PING_LOST" \
+		ip netns exec "$a" ping -c 1 -W 1 -I 172.16.0.1 172.16.9.1
+	wait_until 10 test -e /tmp/natt-inject.captured
+	ip netns exec "$r" nft delete table inet hold501
+	out=$(ip netns exec "$a" ping -c 2 -i 0.3 -W 2 -I 172.16.0.1 172.16.9.1)
+	check_match "$t.later-passed" " 2 received" "$out"
+	read -r _ n _ integ _ repl _ top <<< "$(sa_stats "$b" $B4 0x501 packets integrity replay replay-top)"
+	touch /tmp/natt-inject.go
+	wait "$inj"
+fi
+check_match "$t.injected" "^sent seq [0-9]" "$(cat /tmp/natt-inject.out)"
+want="packets $((n + 1)) integrity $((integ + 1)) replay $((repl + 1))"
+wait_until 5 eval '[ "$(sa_stats "$b" $B4 0x501 packets integrity replay)" = "$want" ]'
+got=$(sa_stats "$b" $B4 0x501 packets integrity replay)
+if [ "$got" = "$want" ]; then
+	pass "$t.forged-late-replayed"
+else
+	fail "$t.forged-late-replayed" "expected '$want', got '$got' (replay-top was $top; $(cat /tmp/natt-inject.out))"
+fi
+check_eq "$t.none-followed" "sport 5002 dport 5002" \
+	"$(sa_stats "$b" $B4 0x501 sport) $(sa_stats "$b" $N4 0x502 dport)"
+
+# IPv6, routed here: r gives a's ESP in UDP another port, its address
+# kept. b's transport SA follows it, and b's SA back to a; MAPPING names
+# the new port.
+t=follow6
+echo "state update src $A6 dst $B6 proto esp spi 0x611 reqid 7 mode transport $GCM $KAB 128 replay-window 32 $ENC :: follow-mapping" |
+	nfipsec -n "$b" -b - || fail "$t.config" "nfipsec refused follow-mapping"
+ip netns exec "$r" nft -f - <<-EOF || fail "$t.nat" "nft refused"
+table ip6 nat6 {
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "eth0b" ip6 saddr $A6 udp sport 4500 snat to [$A6]:5003
+	}
+}
+EOF
+ip netns exec "$r" conntrack -F >/dev/null 2>&1
+out=$(ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 2 $B6)
+check_match "$t.replies" " 3 received" "$out"
+check_eq "$t.in-sport" "sport 5003" "$(sa_stats "$b" $B6 0x611 sport)"
+check_eq "$t.out-dport" "dport 5003" "$(sa_stats "$b" $A6 0x612 dport)"
+wait_until 5 file_has "$MON" '"new-sport":5003'
+check_eq "$t.event" 1 \
+	"$(grep -c '"event":"mapping".*"spi":"0x00000611".*"new-src":"fd00:1::2","new-sport":5003' "$MON")"
+
+# NAT keepalives: a's SAs to b with nat-keepalive 3 send one byte, 0xFF,
+# from port 4500 once they have sent nothing for 3 s, none while they
+# carry traffic (a's tunnel SA for 5 s after it is set). Counted.
+t=keepalive
+cap=/tmp/natt-keepalive.pcap
+KA4="src host $N4 and udp dst port 4500 and udp[4:2] == 9 and udp[8] == 0xff"
+KA6="src host $A6 and ip6[6] == 17 and ip6[42:2] == 4500 and ip6[44:2] == 9 and ip6[48] == 0xff"
+capture_start tpid "$r" eth0b "$cap" || fail "$t.capture" "tcpdump did not start"
+ip netns exec "$a" ping -q -c 30 -i 0.2 -W 2 -I 172.16.0.1 172.16.9.1 > /tmp/natt-ka-ping.out &
+ping_pid=$!
+nap 1
+conf a | grep -E "spi (0x501|0x611) " | sed 's/^state add/state update/; s/$/ nat-keepalive 3/' |
+	nfipsec -n "$a" -b - || fail "$t.config" "nfipsec refused nat-keepalive"
+check_match "$t.shown" "nat-keepalive 3" "$(nfipsec -n "$a" state get dst $B4 proto esp spi 0x501)"
+wait "$ping_pid"
+t_end=$EPOCHREALTIME
+nap 7
+# Off before the capture ends: every keepalive counted is on the wire.
+conf a | grep -E "spi (0x501|0x611) " | sed 's/^state add/state update/; s/$/ nat-keepalive 0/' |
+	nfipsec -n "$a" -b - || fail "$t.config-off" "nfipsec refused nat-keepalive 0"
+nap 0.5
+capture_stop tpid
+check_match "$t.traffic-passed" " 30 received" "$(cat /tmp/natt-ka-ping.out)"
+during=0 after=0
+while read -r ts _; do
+	if [[ ${ts/./} -lt ${t_end/./} ]]; then during=$((during + 1)); else after=$((after + 1)); fi
+done < <(tcpdump -tt -nn -r "$cap" "$KA4" 2>/dev/null)
+check_eq "$t.none-with-traffic4" 0 "$during"
+# Every 3 s (the work sends up to a second early to batch them).
+check_match "$t.sent-idle4" '^[2-4]$' "$after"
+n6=$(tcpdump -nn -r "$cap" "$KA6" 2>/dev/null | grep -c .)
+check_match "$t.sent-idle6" '^[2-9]$' "$n6"
+check_eq "$t.udp6-checksum-good" "$n6" \
+	"$(tcpdump -vv -nn -r "$cap" "$KA6" 2>/dev/null | grep -c 'udp sum ok')"
+check_eq "$t.ns-counted" $((during + after + n6)) "$(nfipsec_stat "$a" nat-keepalive)"
+# b drops them (they come from its SAs' peers) instead of answering
+# port unreachable.
+check_eq "$t.b-dropped" $((during + after + n6)) "$(nfipsec_stat "$b" in-nat-keepalive)"
+[ "$after" -ge 2 ] && [ "$n6" -ge 2 ] || keep_artifact "$cap"
 
 finish

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=120
+# nfipsec-test: cost=60
 # Path MTU, fragments, DF, ECN and the flow label of the tunnel (security
 # issue, item 9). A router "mid" between the sites; its link to rb has an
 # MTU of 1400, which only ICMP from mid tells ra about:

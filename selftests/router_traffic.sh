@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=120
+# nfipsec-test: cost=40
 # Traffic the routers themselves make and see, nfipsec on both (AES-GCM):
 #  - TCP from ra itself through the tunnel: local sockets hand POST_ROUTING
 #    GSO super-packets and CHECKSUM_PARTIAL, segmented before encryption;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=150
+# nfipsec-test: cost=130
 # Guarantees against an attacker on the WAN or a local user, nfipsec on
 # both routers (AES-GCM, IPv4 outer):
 #  - nfipsec0: in every namespace, up, not movable, not deletable; the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=150
+# nfipsec-test: cost=45
 # Two sites joined by an ESP tunnel through nfipsec on both routers, on the
 # standard topology (lib_tunnel.sh): IPv4 and IPv6, inner and outer (4-in-4,
 # 6-in-4, 4-in-6, 6-in-6). Pings both ways, the wire carries only ESP, and

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=250
+# nfipsec-test: cost=150
 # What must not pass, and an independent decoder, on the standard topology
 # with nfipsec on both routers (AES-GCM-128, outer IPv4):
 #  - scapy decrypts the ESP captured on the wire into the exact packets h2

@@ -135,6 +135,9 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_IN_STATE_MISMATCH] = "in-state-mismatch",
 	[NFIPSEC_STAT_MAPPING] = "mapping",
 	[NFIPSEC_STAT_IN_ENCAP_GSO] = "in-encap-gso",
+	[NFIPSEC_STAT_MAPPING_FOLLOWED] = "mapping-followed",
+	[NFIPSEC_STAT_NAT_KEEPALIVE] = "nat-keepalive",
+	[NFIPSEC_STAT_IN_NAT_KEEPALIVE] = "in-nat-keepalive",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

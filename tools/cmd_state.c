@@ -27,8 +27,10 @@ struct sa_alg {
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
 	bool has_mark, has_mask, has_oseq, has_sel, has_encap;
+	bool has_keepalive, has_follow, follow;
 	struct nfi_sel_spec sel;
 	uint16_t encap_sport, encap_dport;
+	uint32_t keepalive;
 	struct nfi_addr encap_oa;
 	uint32_t mark, mask;
 	uint64_t oseq;		/* replay-oseq, replay-oseq-hi */
@@ -315,6 +317,31 @@ static int take_option(struct nfi_args *a, struct sa_spec *s)
 		return take_flags(a, s);
 	if (!strcmp(kw, "limit"))
 		return take_limit(a, s);
+	/* nfipsec's own, with encap (see put_encap()). */
+	if (!strcmp(kw, "nat-keepalive")) {
+		if (s->has_keepalive)
+			return nfi_duplicate(a);
+		s->has_keepalive = true;
+		if (nfi_take_u32(a, &s->keepalive))
+			return 1;
+		if (s->keepalive > 86400)
+			return nfi_usage_error("nat-keepalive: %u seconds is more than a day",
+					       s->keepalive);
+		return 0;
+	}
+	if (!strcmp(kw, "follow-mapping")) {	/* [ on | off ] */
+		if (s->has_follow)
+			return nfi_duplicate(a);
+		s->has_follow = true;
+		s->follow = true;
+		nfi_shift(a, 1);
+		if (a->argc > 0 && (!strcmp(nfi_kw(a), "on") ||
+				    !strcmp(nfi_kw(a), "off"))) {
+			s->follow = !strcmp(nfi_kw(a), "on");
+			nfi_shift(a, 1);
+		}
+		return 0;
+	}
 	return -1;
 }
 
@@ -407,6 +434,12 @@ static int put_lifetime(struct nl_msg *msg, const struct sa_spec *s)
 	return 0;
 }
 
+/*
+ * NAT-T. nat-keepalive SECONDS (XFRM's XFRMA_NAT_KEEPALIVE_INTERVAL; 0:
+ * none) and follow-mapping [ on | off ] (nfipsec's: a hand-keyed SA takes
+ * the peer's new port) go in the same nest; an update without them leaves
+ * them as they are.
+ */
 static int put_encap(struct nl_msg *msg, const struct sa_spec *s)
 {
 	struct nlattr *nest;
@@ -419,7 +452,11 @@ static int put_encap(struct nl_msg *msg, const struct sa_spec *s)
 	    nla_put_u16(msg, NFIPSEC_ENCAP_A_SPORT, htons(s->encap_sport)) ||
 	    nla_put_u16(msg, NFIPSEC_ENCAP_A_DPORT, htons(s->encap_dport)) ||
 	    nla_put(msg, NFIPSEC_ENCAP_A_OA, s->encap_oa.len,
-		    s->encap_oa.bytes))
+		    s->encap_oa.bytes) ||
+	    (s->has_keepalive &&
+	     nla_put_u32(msg, NFIPSEC_ENCAP_A_KEEPALIVE, s->keepalive)) ||
+	    (s->has_follow &&
+	     nla_put_u8(msg, NFIPSEC_ENCAP_A_FOLLOW, s->follow)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -810,6 +847,8 @@ static void print_sa_encap(struct nlattr *nest)
 		[NFIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
 		[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_U16 },
 		[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_KEEPALIVE] = { .type = NLA_U32 },
+		[NFIPSEC_ENCAP_A_FOLLOW] = { .type = NLA_U8 },
 	};
 	struct nlattr *e[NFIPSEC_ENCAP_A_MAX + 1];
 	static const int addrs[] = { NFIPSEC_ENCAP_A_OA };
@@ -824,6 +863,15 @@ static void print_sa_encap(struct nlattr *nest)
 	nfi_out_u64("dport", ntohs(e[NFIPSEC_ENCAP_A_DPORT] ? nla_get_u16(e[NFIPSEC_ENCAP_A_DPORT]) : 0));
 	if (e[NFIPSEC_ENCAP_A_OA])
 		nfi_print_addr("addr", e[NFIPSEC_ENCAP_A_OA]);
+	if (e[NFIPSEC_ENCAP_A_KEEPALIVE])
+		nfi_out_u64("nat-keepalive",
+			    nla_get_u32(e[NFIPSEC_ENCAP_A_KEEPALIVE]));
+	if (e[NFIPSEC_ENCAP_A_FOLLOW] &&
+	    nla_get_u8(e[NFIPSEC_ENCAP_A_FOLLOW])) {	/* a word; JSON: 1 */
+		nfi_out_word("follow-mapping");
+		if (nfi_json)
+			jw_u64("follow-mapping", 1);
+	}
 	nfi_out_close();
 }
 
@@ -902,6 +950,9 @@ static int state_modify(int argc, char **argv, bool update)
 		err = require_id(a.cmd, s, true);
 	if (!err)
 		err = check_algs(a.cmd, s);
+	if (!err && !s->has_encap && (s->has_keepalive || s->has_follow))
+		err = nfi_usage_error("%s: %s needs encap", a.cmd,
+				      s->has_follow ? "follow-mapping" : "nat-keepalive");
 	if (err) {
 		free(s);
 		return err;

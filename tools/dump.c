@@ -58,7 +58,7 @@ static const struct nest sel = { sel_fields, NFIPSEC_SEL_A_MAX };
 
 static const struct field encap_fields[NFIPSEC_ENCAP_A_MAX + 1] = {
 	F(ENCAP, TYPE, K_U16), F(ENCAP, SPORT, K_BE16), F(ENCAP, DPORT, K_BE16),
-	F(ENCAP, OA, K_ADDR),
+	F(ENCAP, OA, K_ADDR), F(ENCAP, KEEPALIVE, K_U32), F(ENCAP, FOLLOW, K_U8),
 };
 
 static const struct nest encap = { encap_fields, NFIPSEC_ENCAP_A_MAX };

@@ -352,7 +352,31 @@ enum nfipsec_lft_attr {
  * Transport mode: the decrypted TCP or UDP packet's checksum is not
  * checked again (the NAT changed the addresses it covers; the ICV
  * authenticated the payload), as in Linux XFRM. SA_SET may change the
- * ports, not ENCAP's presence or TYPE.
+ * ports (as XFRM, the ports given), KEEPALIVE and FOLLOW (when given;
+ * absent, they stay), not ENCAP's presence or TYPE.
+ *
+ * KEEPALIVE (seconds, at most 86400; 0: none), as XFRM's
+ * XFRMA_NAT_KEEPALIVE_INTERVAL: when the SA has sent nothing for that
+ * long, a NAT keepalive (a UDP datagram of one byte, 0xFF, RFC 3948 2.3)
+ * goes from SPORT to DPORT, so that the NAT keeps the mapping (counted
+ * "nat-keepalive"). Only from an SA whose source is an address of this
+ * host. Received, a keepalive from the peer of one of our SAs with ENCAP
+ * is dropped (counted "in-nat-keepalive"), as XFRM's encapsulation
+ * socket drops it; others are left to the stack.
+ *
+ * FOLLOW (u8, 0 or 1; nfipsec's own, for hand-keyed SAs: a key manager
+ * follows MAPPING events itself): on an inbound SA with a reqid and an
+ * ICV (not AH: it has no ENCAP), a packet that passed every check
+ * (ICV, replay window, lifetime, selector, policy), whose sequence number
+ * is still the highest received, and that comes from the SA's peer
+ * address but another port moves the SA's SPORT to that port, and the
+ * DPORT of this host's SAs to that peer with the same reqid whose DPORT
+ * was the old port: replies follow the NAT's new mapping (counted
+ * "mapping-followed"). As any NAT-T follower (RFC 3948 5.2), it trusts
+ * the UDP header, which no ICV covers: whoever delivers a copy of the
+ * peer's packet before the packet itself moves the port, until the
+ * peer's next packet moves it back. A new address is reported (MAPPING),
+ * not followed: the policies name the peer's address.
  */
 #define NFIPSEC_ENCAP_ESPINUDP	2	/* = UDP_ENCAP_ESPINUDP */
 
@@ -362,6 +386,8 @@ enum nfipsec_encap_attr {
 	NFIPSEC_ENCAP_A_SPORT,		/* be16 */
 	NFIPSEC_ENCAP_A_DPORT,		/* be16 */
 	NFIPSEC_ENCAP_A_OA,		/* binary, 4 or 16 bytes */
+	NFIPSEC_ENCAP_A_KEEPALIVE,	/* u32, seconds */
+	NFIPSEC_ENCAP_A_FOLLOW,		/* u8, 0 or 1 */
 
 	__NFIPSEC_ENCAP_A_MAX,
 	NFIPSEC_ENCAP_A_MAX = __NFIPSEC_ENCAP_A_MAX - 1
@@ -567,6 +593,11 @@ enum nfipsec_stat {
 	NFIPSEC_STAT_IN_ENCAP_GSO,		/* NAT-T: bundles of UDP
 						 * datagrams (GRO) split
 						 */
+	NFIPSEC_STAT_MAPPING_FOLLOWED,		/* NAT-T: SAs with FOLLOW
+						 * moved to a new port
+						 */
+	NFIPSEC_STAT_NAT_KEEPALIVE,		/* NAT-T keepalives sent */
+	NFIPSEC_STAT_IN_NAT_KEEPALIVE,		/* ... received and dropped */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

@@ -155,11 +155,23 @@ reap() {
 	echo "=== $name: exit $rc, ${secs} s, $(grep -c '^PASS' "$f") passed, $(grep -c '^FAIL' "$f") failed"
 }
 
+# cpu_ticks: busy and total jiffies of all CPUs so far (/proc/stat).
+cpu_ticks() {
+	local cpu user nice sys idle iowait rest
+	read -r cpu user nice sys idle iowait rest < /proc/stat
+	echo "$((user + nice + sys)) $((user + nice + sys + idle + iowait))"
+}
+read -r busy0 total0 < <(cpu_ticks)
+t_sel=$(now)
 for t in "${par[@]}"; do
 	while [ $running -ge "$jobs" ]; do reap; done
 	start "$t"
 done
 while [ $running -gt 0 ]; do reap; done
+read -r busy1 total1 < <(cpu_ticks)
+if [ "$total1" -gt "$total0" ]; then
+	echo "=== concurrent selftests: $(elapsed "$t_sel") s, $jobs at a time, CPUs $(( (busy1 - busy0) * 100 / (total1 - total0) ))% busy"
+fi
 for t in "${excl[@]}"; do
 	grep -q '^nfipsec ' /proc/modules || insmod "$ko/nfipsec.ko"
 	start "$t"

@@ -3,7 +3,7 @@
 # PID 1 of the lab guest. The host's root is / (read-only 9p); the writable
 # share "work" is mounted on /mnt and holds run.env, written by run.sh:
 #   MODE=check|script|shell  SCRIPT=path  TOP=repo  KO_DIR=modules
-#   RUN_ID=token  TESTS=subset
+#   RUN_ID=token  TESTS=subset  JOBS=concurrent selftests
 # The kernel's console is ttyS0 (serial.log on the host): kernel lines only.
 # Scripts write to hvc0 (the host's standard output), so a script's own
 # "WARNING:" is never taken for the kernel's. The kernel log is also
@@ -67,6 +67,7 @@ hostname nfipsec-lab
 ip link set lo up
 export NFIPSEC_TOP=$TOP NFIPSEC_KO_DIR=$KO_DIR NFIPSEC_OUT=/mnt
 export NFIPSEC_RUN_ID=$RUN_ID NFIPSEC_TESTS=${TESTS:-}
+[ -n "${JOBS:-}" ] && export NFIPSEC_JOBS=$JOBS
 export PATH=$TOP/tools:$PATH
 
 load_module() {

@@ -118,9 +118,34 @@ plant_ah_pmtu_blind() {
 	replace "$1/kmod/pmtu.c" 'proto == IPPROTO_AH ? IPPROTO_AH : IPPROTO_ESP);' 'IPPROTO_ESP);'
 }
 
+desc_follow_unauthenticated="follow-mapping moves the SAs before the ICV is checked"
+tests_follow_unauthenticated=natt
+plant_follow_unauthenticated() {
+	replace "$1/kmod/input.c" $'\treason = replay_verdict(sa, seq, false);\n' $'\tif (encap && READ_ONCE(sa->encap_follow))\n\t\tnfipsec_sa_follow_port(sa, fl->sport);\n\treason = replay_verdict(sa, seq, false);\n'
+}
+
+desc_follow_late="follow-mapping takes the port of a late packet (not the newest)"
+tests_follow_late=natt
+plant_follow_late() {
+	replace "$1/kmod/input.c" 'if (sa->replay.top == seq && !READ_ONCE(sa->dead))' 'if (!READ_ONCE(sa->dead))'
+}
+
+desc_keepalive_busy="NAT keepalives are sent while the SA carries traffic"
+tests_keepalive_busy=natt
+plant_keepalive_busy() {
+	replace "$1/kmod/keepalive.c" $'\tidle_since = max3(sa->add_ns, (u64)atomic64_read(&sa->last_ns),\n\t\t\t  sa->keepalive_sent_ns);' $'\tidle_since = max(sa->add_ns, sa->keepalive_sent_ns);'
+}
+
+desc_ah_mutable_hashed="AH hashes the IPv4 TTL as it is (a mutable field)"
+tests_ah_mutable_hashed=nfipsec_ah
+plant_ah_mutable_hashed() {
+	replace "$1/kmod/ah.c" $'\t\tiph->ttl = 0;\n' ''
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
+all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1

@@ -67,6 +67,7 @@ TOP='$top'
 KO_DIR='$ko_dir'
 RUN_ID=$run_id
 TESTS='${NFIPSEC_TESTS:-}'
+JOBS='${NFIPSEC_JOBS:-}'
 EOS
 
 # loglevel=5: warnings (WARN, lockdep, KASAN) reach the serial console too.
