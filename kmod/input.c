@@ -121,16 +121,19 @@ static void rcv_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
 
 /*
  * Returns the replay verdict as a drop reason, or 0 when acceptable.
- * advance: seq is authenticated, record it.
+ * raised: not NULL when seq is authenticated, to be recorded; true there
+ * when seq raised the top of the window (the newest so far, first seen).
  */
-static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool advance)
+static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool *raised)
 {
 	enum nfipsec_replay_verdict v;
 
 	spin_lock_bh(&sa->lock);
 	v = nfipsec_replay_check(&sa->replay, seq);
-	if (v == NFIPSEC_REPLAY_OK && advance)
+	if (v == NFIPSEC_REPLAY_OK && raised) {
+		*raised = seq > sa->replay.top;
 		nfipsec_replay_advance(&sa->replay, seq);
+	}
 	spin_unlock_bh(&sa->lock);
 	if (v == NFIPSEC_REPLAY_DUP)
 		return NFIPSEC_SA_STAT_REPLAY;
@@ -197,8 +200,9 @@ static bool rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
 }
 
 /*
- * FOLLOW: the packet passed every check; while seq is still the highest
- * received (a late packet moves nothing), the SAs take its port.
+ * FOLLOW: the packet passed every check and raised the window's top (a
+ * late or replayed packet moves nothing); while seq is still the top, the
+ * SAs take its port.
  */
 static void rcv_follow(struct nfipsec_sa *sa, u64 seq, __be16 sport)
 {
@@ -228,8 +232,7 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 {
 	u8 nexthdr = NFIPSEC_ESP_CB(skb)->nexthdr;
 	struct nfipsec_net *nn = sa->nn;
-	bool sa_csum_ok, new_port = false;
-	__be16 sport = RCV_CB(skb)->sport;
+	bool sa_csum_ok, new_port = false, raised = false;
 	struct nfipsec_flow fl;
 	int reason, thoff;
 	u8 family;
@@ -250,7 +253,7 @@ static void rcv_decrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 		return;
 	}
 	/* Authenticated: now the window may move (if no one else took seq). */
-	reason = replay_verdict(sa, seq, true);
+	reason = replay_verdict(sa, seq, &raised);
 	if (reason) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_STATE_SEQ_ERROR, reason);
 		return;
@@ -312,8 +315,8 @@ parse:
 			 NFIPSEC_SA_STAT_POLICY);
 		return;
 	}
-	if (new_port && READ_ONCE(sa->encap_follow))
-		rcv_follow(sa, seq, sport);
+	if (new_port && raised && READ_ONCE(sa->encap_follow))
+		rcv_follow(sa, seq, RCV_CB(skb)->sport);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
@@ -506,7 +509,7 @@ static unsigned int esp_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_DROP;
 	}
 	seq = nfipsec_replay_infer(&sa->replay, seq32, nfipsec_sa_esn(sa));
-	reason = replay_verdict(sa, seq, false);
+	reason = replay_verdict(sa, seq, NULL);
 	if (reason) {
 		nfipsec_sa_stat_add(sa, reason, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_STATE_SEQ_ERROR);

@@ -242,6 +242,11 @@ static int sa_check_follow(const struct nfipsec_sa_cfg *cfg,
 				    "follow-mapping needs a reqid (it moves the SAs of that reqid)");
 		return -EINVAL;
 	}
+	if (!cfg->replay_window) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "follow-mapping needs a replay-window (a replayed packet must not move it)");
+		return -EINVAL;
+	}
 	if (!cfg->algs[NFIPSEC_ALG_AEAD].alg &&
 	    (!auth || !strcmp(auth->name, "digest_null"))) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_ENCAP],

@@ -557,9 +557,10 @@ struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
  * FOLLOW (uapi): inbound sa's peer was seen at port sport (from its
  * address, in a packet that passed every check and is still the newest;
  * under sa->lock, so that the newest one wins). The SAs this host sends
- * with to that peer under the same reqid through the same mapping (the
- * old port, from sa's own port) move with it. With BH disabled (the RCU
- * read side of the tables). true: sa's port changed.
+ * with to that peer under the same reqid from sa's own port move to it,
+ * whatever port they had (one a rekey or an update put back on the
+ * configured port follows too). With BH disabled (the RCU read side of
+ * the tables). true: sa's port changed.
  */
 bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport)
 {
@@ -577,7 +578,6 @@ bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport)
 		    READ_ONCE(out->dead) ||
 		    !nfipsec_addr_equal(&out->dst, &sa->src, sa->family) ||
 		    !nfipsec_addr_equal(&out->src, &sa->dst, sa->family) ||
-		    READ_ONCE(out->encap_dport) != old ||
 		    READ_ONCE(out->encap_sport) != local)
 			continue;
 		WRITE_ONCE(out->encap_dport, sport);

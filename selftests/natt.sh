@@ -255,6 +255,20 @@ check_eq "$t.in-sport" "sport 5002" "$(sa_stats "$b" $B4 0x501 sport)"
 check_eq "$t.out-dport" "dport 5002" "$(sa_stats "$b" $N4 0x502 dport)"
 check_eq "$t.ns-counted" 1 "$(nfipsec_stat "$b" mapping-followed)"
 
+# An update that does not name it keeps it (as XFRM keeps its keepalive
+# interval). It is refused where it would trust what it must not: an SA
+# without reqid, without replay window, without ICV.
+echo "state update src $N4 dst $B4 proto esp spi 0x501 reqid 5 mode tunnel $GCM $KAB 128 replay-window 32 $ENC 0.0.0.0" |
+	nfipsec -n "$b" -b - || fail "$t.update" "nfipsec refused the update"
+check_match "$t.kept-by-update" "follow-mapping" "$(nfipsec -n "$b" state get dst $B4 proto esp spi 0x501)"
+FSA="state add src $N4 dst $B4 proto esp spi 0x5ff mode tunnel"
+check_fail "$t.needs-reqid" 2 "follow-mapping needs a reqid" \
+	nfipsec -n "$b" -b - <<< "$FSA $GCM $KAB 128 replay-window 32 $ENC 0.0.0.0 follow-mapping"
+check_fail "$t.needs-window" 2 "follow-mapping needs a replay-window" \
+	nfipsec -n "$b" -b - <<< "$FSA reqid 5 $GCM $KAB 128 $ENC 0.0.0.0 follow-mapping"
+check_fail "$t.needs-icv" 2 "follow-mapping needs an ICV" \
+	nfipsec -n "$b" -b - <<< "$FSA reqid 5 enc 'cbc(aes)' 0x00112233445566778899aabbccddeeff replay-window 32 $ENC 0.0.0.0 follow-mapping"
+
 # b's SA of another reqid to the same address stays where it was.
 check_eq "$t.other-reqid-kept" "dport 4500" "$(sa_stats "$b" $N4 0x512 dport)"
 

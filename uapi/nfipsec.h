@@ -365,14 +365,15 @@ enum nfipsec_lft_attr {
  * socket drops it; others are left to the stack.
  *
  * FOLLOW (u8, 0 or 1; nfipsec's own, for hand-keyed SAs: a key manager
- * follows MAPPING events itself): on an inbound SA with a reqid and an
- * ICV (not AH: it has no ENCAP), a packet that passed every check
- * (ICV, replay window, lifetime, selector, policy), whose sequence number
- * is still the highest received, and that comes from the SA's peer
- * address but another port moves the SA's SPORT to that port, and the
- * DPORT of this host's SAs to that peer with the same reqid whose DPORT
- * was the old port: replies follow the NAT's new mapping (counted
- * "mapping-followed"). As any NAT-T follower (RFC 3948 5.2), it trusts
+ * follows MAPPING events itself): on an inbound SA with a reqid, an ICV
+ * and a replay window (not AH: it has no ENCAP), a packet that passed
+ * every check (ICV, replay window, lifetime, selector, policy), raised the
+ * window's top and is still its top, and comes from the SA's peer address
+ * but another port moves the SA's SPORT to that port, and the DPORT of
+ * this host's SAs to that peer with the same reqid (from the inbound SA's
+ * DPORT): replies follow the NAT's new mapping (counted
+ * "mapping-followed"). An update restates an SA's ports: after a follow,
+ * give the ports the SA shows. As any NAT-T follower (RFC 3948 5.2), it trusts
  * the UDP header, which no ICV covers: whoever delivers a copy of the
  * peer's packet before the packet itself moves the port, until the
  * peer's next packet moves it back. A new address is reported (MAPPING),

@@ -10,8 +10,9 @@
  *    label and hop limit set; hop-by-hop options with a mutable option,
  *    destination options with an immutable one; AH padded to 8 bytes.
  * Each vector is built byte for byte (AH's header, ICV and padding), taken
- * on input as it is and with every mutable field changed on the way, and
- * refused (-EBADMSG) when an immutable byte changes.
+ * on input as it is and with every mutable field changed on the way (the
+ * headers left as they arrived), and refused (-EBADMSG) when an immutable
+ * byte or the ESN high half changes.
  *
  * The vectors came from scapy 2.5.0:
  *   SecurityAssociation(AH, spi=0x711, auth_algo='HMAC-SHA1-96',
@@ -219,12 +220,16 @@ static void nfipsec_test_ah_build(struct kunit *test)
 	KUNIT_EXPECT_MEMEQ(test, c->pkt, skb->data, c->len);
 }
 
-/* Taken as sent and as routers may change it; the payload left. */
+/*
+ * Taken as sent and as routers may change it; the payload left, the
+ * headers in front of AH as they arrived (not as hashed).
+ */
 static void nfipsec_test_ah_verify(struct kunit *test)
 {
 	const struct ah_case *c = test->param_value;
 	struct nfipsec_sa *sa = ah_sa(test, c);
 	struct sk_buff *skb;
+	u8 hdrs[64];
 	int i;
 
 	skb = ah_skb(test, c, false);
@@ -235,7 +240,10 @@ static void nfipsec_test_ah_verify(struct kunit *test)
 	skb = ah_skb(test, c, false);
 	for (i = 0; i < ARRAY_SIZE(c->mutable); i++)
 		skb->data[c->mutable[i].off] = c->mutable[i].val;
+	KUNIT_ASSERT_LE(test, c->hlen, sizeof(hdrs));
+	memcpy(hdrs, skb->data, c->hlen);
 	KUNIT_EXPECT_EQ(test, 0, ah_in(test, c, sa, skb));
+	KUNIT_EXPECT_MEMEQ(test, hdrs, skb_network_header(skb), c->hlen);
 }
 
 /* One immutable byte changed, or the ESN high half wrong: refused. */

@@ -121,13 +121,14 @@ plant_ah_pmtu_blind() {
 desc_follow_unauthenticated="follow-mapping moves the SAs before the ICV is checked"
 tests_follow_unauthenticated=natt
 plant_follow_unauthenticated() {
-	replace "$1/kmod/input.c" $'\treason = replay_verdict(sa, seq, false);\n' $'\tif (encap && READ_ONCE(sa->encap_follow))\n\t\tnfipsec_sa_follow_port(sa, fl->sport);\n\treason = replay_verdict(sa, seq, false);\n'
+	replace "$1/kmod/input.c" $'\treason = replay_verdict(sa, seq, NULL);\n' $'\tif (encap && READ_ONCE(sa->encap_follow))\n\t\tnfipsec_sa_follow_port(sa, fl->sport);\n\treason = replay_verdict(sa, seq, NULL);\n'
 }
 
 desc_follow_late="follow-mapping takes the port of a late packet (not the newest)"
 tests_follow_late=natt
 plant_follow_late() {
 	replace "$1/kmod/input.c" 'if (sa->replay.top == seq && !READ_ONCE(sa->dead))' 'if (!READ_ONCE(sa->dead))'
+	replace "$1/kmod/input.c" 'if (new_port && raised && READ_ONCE(sa->encap_follow))' 'if (new_port && READ_ONCE(sa->encap_follow))'
 }
 
 desc_keepalive_busy="NAT keepalives are sent while the SA carries traffic"
@@ -142,10 +143,17 @@ plant_ah_mutable_hashed() {
 	replace "$1/kmod/ah.c" $'\t\tiph->ttl = 0;\n' ''
 }
 
+desc_ah_headers_unrestored="AH input leaves the headers as hashed (mutable fields zero)"
+tests_ah_headers_unrestored=nfipsec_ah
+plant_ah_headers_unrestored() {
+	replace "$1/kmod/ah.c" $'\tah_restore(ctx);\n\tah = (struct ip_auth_hdr *)' $'\tah = (struct ip_auth_hdr *)'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
+all="$all ah_headers_unrestored"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
