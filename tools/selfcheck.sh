@@ -398,6 +398,24 @@ else
 	fi
 fi
 
+# Every counter of the uapi has a name in the CLI (else it shows up as
+# "stat-N" and the selftests that read it by name see nothing).
+uapi=$here/../uapi/nfipsec.h
+if ! [ -r "$uapi" ]; then
+	report stat-names "cannot read $uapi"
+else
+	missing=()
+	for e in $(grep -oE '^[[:space:]]+NFIPSEC_(SA_|POLICY_)?STAT_[A-Z0-9_]+' "$uapi"); do
+		case $e in *_PAD | *_MAX) continue ;; esac
+		grep -q "\[$e\] = \"" "$here"/*.c || missing+=("$e")
+	done
+	if [ ${#missing[@]} = 0 ]; then
+		report stat-names ""
+	else
+		report stat-names "${#missing[@]} counter(s) without a CLI name: ${missing[*]}"
+	fi
+fi
+
 [ "$ncases" -gt 0 ] || report cases "no case ran"
 echo "selfcheck: $ncases cases, $npass passed, $nfail failed" >&2
 [ "$nfail" = 0 ] && [ "$ncases" -gt 0 ]
