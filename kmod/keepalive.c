@@ -14,9 +14,11 @@
  * its own deadline when that is nearer (keepalive_armed, under cfg_lock).
  * An SA past its hard limit sends none.
  *
- * The datagram leaves as the SA's ESP does: routed as the SA's UDP (with
- * its output-mark), marked as transformed so that no policy takes it, and
- * only from an address of this host.
+ * The datagram leaves as the SA's ESP in UDP does, with output.c's
+ * helpers (its UDP header, and tunnel mode's IP header): routed as the
+ * SA's UDP (with its output-mark), marked as transformed so that no policy
+ * takes it, and only from an address of this host. The IPv6 UDP checksum
+ * of one byte is computed here in full.
  */
 
 #include <linux/sched.h>
@@ -39,7 +41,6 @@ static void ka_send(struct nfipsec_net *nn, struct nfipsec_sa *sa)
 	struct net *net = nn->net;
 	struct dst_entry *dst;
 	struct sk_buff *skb;
-	struct udphdr *uh;
 
 	/* IPv6 routes a foreign source as well: never send as another host. */
 	if (sa->family == AF_INET6 &&
@@ -50,13 +51,8 @@ static void ka_send(struct nfipsec_net *nn, struct nfipsec_sa *sa)
 		return;
 	skb_reserve(skb, KA_HDRS);
 	skb_put_u8(skb, 0xff);
-	uh = skb_push(skb, sizeof(*uh));
-	uh->source = READ_ONCE(sa->encap_sport);
-	uh->dest = READ_ONCE(sa->encap_dport);
-	uh->len = htons(skb->len);
-	uh->check = 0;		/* IPv4: none, as ESP in UDP */
-	skb_reset_transport_header(skb);
-	skb->mark = READ_ONCE(sa->smark) & READ_ONCE(sa->smask);
+	nfipsec_xmit_encap_push(skb, sa);
+	skb->mark = READ_ONCE(sa->smark);	/* masked when set */
 
 	dst = nfipsec_sa_route(net, sa, skb->mark);
 	if (IS_ERR(dst)) {	/* IPv4: not one of our addresses either */
@@ -64,40 +60,24 @@ static void ka_send(struct nfipsec_net *nn, struct nfipsec_sa *sa)
 		return;
 	}
 	skb_dst_set(skb, dst);
-	if (sa->family == AF_INET) {
-		struct iphdr *iph = skb_push(skb, sizeof(*iph));
+	/* As ESP in UDP leaves, tunnel mode's header (nfipsec_xmit_outer). */
+	nfipsec_xmit_outer(skb, sa, 0, false, 0);
+	if (sa->family == AF_INET6) {
+		/* One byte: in full here, whatever the device offloads. */
+		struct udphdr *uh = udp_hdr(skb);
+		unsigned int len = ntohs(uh->len);
 
-		skb_reset_network_header(skb);
-		iph->version = 4;
-		iph->ihl = 5;
-		iph->tos = 0;
-		iph->tot_len = htons(skb->len);
-		iph->frag_off = 0;
-		iph->ttl = ip4_dst_hoplimit(dst);
-		iph->protocol = IPPROTO_UDP;
-		iph->saddr = sa->src.a4;
-		iph->daddr = sa->dst.a4;
-		ip_select_ident(net, skb, NULL);
+		uh->check = csum_ipv6_magic(&sa->src.a6, &sa->dst.a6, len,
+					    IPPROTO_UDP, csum_partial(uh, len, 0));
+		if (!uh->check)
+			uh->check = CSUM_MANGLED_0;
+	}
+	if (sa->family == AF_INET) {
 		memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
 		IPCB(skb)->flags |= IPSKB_XFRM_TRANSFORMED;
 		skb->protocol = htons(ETH_P_IP);
 		ip_local_out(net, NULL, skb);	/* the IP checksum */
 	} else {
-		struct ipv6hdr *ip6h;
-
-		uh->check = csum_ipv6_magic(&sa->src.a6, &sa->dst.a6, skb->len,
-					    IPPROTO_UDP,
-					    csum_partial(uh, skb->len, 0));
-		if (!uh->check)
-			uh->check = CSUM_MANGLED_0;
-		ip6h = skb_push(skb, sizeof(*ip6h));
-		skb_reset_network_header(skb);
-		ip6_flow_hdr(ip6h, 0, 0);
-		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
-		ip6h->nexthdr = IPPROTO_UDP;
-		ip6h->hop_limit = ip6_dst_hoplimit(dst);
-		ip6h->saddr = sa->src.a6;
-		ip6h->daddr = sa->dst.a6;
 		memset(IP6CB(skb), 0, sizeof(*IP6CB(skb)));
 		IP6CB(skb)->flags |= IP6SKB_XFRM_TRANSFORMED;
 		skb->protocol = htons(ETH_P_IPV6);

@@ -110,6 +110,9 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 struct nfipsec_sa;
 struct dst_entry *nfipsec_sa_route(struct net *net, struct nfipsec_sa *sa,
 				   u32 mark);
+void nfipsec_xmit_encap_push(struct sk_buff *skb, const struct nfipsec_sa *sa);
+void nfipsec_xmit_outer(struct sk_buff *skb, struct nfipsec_sa *sa,
+			u8 dsfield, bool df, __be32 flowlabel);
 
 /* keepalive.c */
 void nfipsec_keepalive_net_init(struct nfipsec_net *nn);

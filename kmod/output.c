@@ -273,8 +273,11 @@ static void xmit_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
 	kfree_skb(skb);
 }
 
-/* NAT-T: the UDP header in front of ESP (at skb->data), from the SA's ports. */
-static void xmit_encap_push(struct sk_buff *skb, const struct nfipsec_sa *sa)
+/*
+ * NAT-T: the UDP header in front of ESP (or of a NAT keepalive, keepalive.c)
+ * at skb->data, from the SA's ports.
+ */
+void nfipsec_xmit_encap_push(struct sk_buff *skb, const struct nfipsec_sa *sa)
 {
 	struct udphdr *uh = skb_push(skb, sizeof(*uh));
 
@@ -301,24 +304,14 @@ static u8 xmit_proto(const struct nfipsec_sa *sa)
 }
 
 /*
- * The headers in front of ESP (after encryption) or AH (before its ICV is
- * computed, which covers them): tunnel mode's new IP header, or transport
- * mode's own, right before the gap xmit_transport_split() left, with its
- * length set. skb->data becomes the network header.
+ * A new outer IP header in front of skb->data (routed already), from sa's
+ * addresses, naming what xmit_proto() says follows: tunnel mode's, and a
+ * NAT keepalive's (keepalive.c). skb->data becomes the network header.
  */
-static void xmit_headers(struct sk_buff *skb, struct nfipsec_sa *sa)
+void nfipsec_xmit_outer(struct sk_buff *skb, struct nfipsec_sa *sa,
+			u8 dsfield, bool df, __be32 flowlabel)
 {
-	u8 dsfield = XMIT_CB(skb)->dsfield;
-
-	if (sa_transport(sa)) {
-		skb_push(skb, XMIT_CB(skb)->hlen);
-		skb_reset_network_header(skb);
-		if (sa->family == AF_INET)
-			ip_hdr(skb)->tot_len = htons(skb->len);
-		else
-			ipv6_hdr(skb)->payload_len =
-				htons(skb->len - sizeof(struct ipv6hdr));
-	} else if (sa->family == AF_INET) {
+	if (sa->family == AF_INET) {
 		struct iphdr *iph;
 
 		skb_push(skb, sizeof(*iph));
@@ -328,7 +321,7 @@ static void xmit_headers(struct sk_buff *skb, struct nfipsec_sa *sa)
 		iph->ihl = 5;
 		iph->tos = dsfield;
 		iph->tot_len = htons(skb->len);
-		iph->frag_off = XMIT_CB(skb)->df ? htons(IP_DF) : 0;
+		iph->frag_off = df ? htons(IP_DF) : 0;
 		iph->ttl = ip4_dst_hoplimit(skb_dst(skb));
 		iph->protocol = xmit_proto(sa);
 		iph->saddr = sa->src.a4;
@@ -340,12 +333,34 @@ static void xmit_headers(struct sk_buff *skb, struct nfipsec_sa *sa)
 		skb_push(skb, sizeof(*ip6h));
 		skb_reset_network_header(skb);
 		ip6h = ipv6_hdr(skb);
-		ip6_flow_hdr(ip6h, dsfield, XMIT_CB(skb)->flowlabel);
+		ip6_flow_hdr(ip6h, dsfield, flowlabel);
 		ip6h->payload_len = htons(skb->len - sizeof(*ip6h));
 		ip6h->nexthdr = xmit_proto(sa);
 		ip6h->hop_limit = ip6_dst_hoplimit(skb_dst(skb));
 		ip6h->saddr = sa->src.a6;
 		ip6h->daddr = sa->dst.a6;
+	}
+}
+
+/*
+ * The headers in front of ESP (after encryption) or AH (before its ICV is
+ * computed, which covers them): tunnel mode's new IP header, or transport
+ * mode's own, right before the gap xmit_transport_split() left, with its
+ * length set. skb->data becomes the network header.
+ */
+static void xmit_headers(struct sk_buff *skb, struct nfipsec_sa *sa)
+{
+	if (!sa_transport(sa)) {
+		nfipsec_xmit_outer(skb, sa, XMIT_CB(skb)->dsfield,
+				   XMIT_CB(skb)->df, XMIT_CB(skb)->flowlabel);
+	} else {
+		skb_push(skb, XMIT_CB(skb)->hlen);
+		skb_reset_network_header(skb);
+		if (sa->family == AF_INET)
+			ip_hdr(skb)->tot_len = htons(skb->len);
+		else
+			ipv6_hdr(skb)->payload_len =
+				htons(skb->len - sizeof(struct ipv6hdr));
 	}
 	if (sa->family == AF_INET6 && sa->encap_type)
 		xmit_encap_csum6(skb);
@@ -434,7 +449,7 @@ static void xmit_encrypted(struct sk_buff *skb, struct nfipsec_sa *sa,
 
 	if (sa->proto == IPPROTO_ESP) {
 		if (sa->encap_type)
-			xmit_encap_push(skb, sa);
+			nfipsec_xmit_encap_push(skb, sa);
 		xmit_headers(skb, sa);
 	}
 	xmit_send(skb, sa);

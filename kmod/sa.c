@@ -560,16 +560,16 @@ struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
  * with to that peer under the same reqid from sa's own port move to it,
  * whatever port they had (one a rekey or an update put back on the
  * configured port follows too). With BH disabled (the RCU read side of
- * the tables). true: sa's port changed.
+ * the tables).
  */
-bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport)
+void nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport)
 {
 	__be16 old = READ_ONCE(sa->encap_sport), local = READ_ONCE(sa->encap_dport);
 	struct nfipsec_net *nn = sa->nn;
 	struct nfipsec_sa *out;
 
 	if (old == sport || !sport)
-		return false;
+		return;
 	WRITE_ONCE(sa->encap_sport, sport);
 	hash_for_each_possible_rcu(nn->sa_by_dst, out, by_dst,
 				   sa_dst_hash(sa->family, &sa->src, IPPROTO_ESP)) {
@@ -583,7 +583,6 @@ bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport)
 		WRITE_ONCE(out->encap_dport, sport);
 	}
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_MAPPING_FOLLOWED);
-	return true;
 }
 
 /* Does this host send ESP in UDP to addr (an SA with ENCAP)? Under RCU. */

@@ -185,7 +185,7 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     __be32 spi, u8 proto);
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
-bool nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);
+void nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);
 bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
 			   const union nfipsec_addr *addr);
 
