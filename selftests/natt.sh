@@ -154,16 +154,25 @@ for peer in nfipsec xfrm; do
 		"src host $A6 and udp dst port 4500 and ip6[48:4] == 0x611"
 
 	# GRO on b's link, fraglist included (TSO off on r's side: veth hands
-	# forwarded packets to its peer's NAPI only then): 40 preloaded IPv6
-	# pings through the NAT-T SA all come back. The lab's veths were not
-	# seen to make bundles of them (in-encap-gso stays 0), so this shows
-	# that GRO on does no harm, not that a bundle is split.
+	# forwarded packets to its peer's NAPI only then), and netem slots on
+	# r's link to b so the packets reach b's NAPI in bursts GRO can bundle:
+	# 40 preloaded IPv6 pings through the NAT-T SA all come back, and b
+	# split bundles of them (in-encap-gso) to decrypt each datagram.
 	[ $peer = nfipsec ] || continue
 	if ip netns exec "$b" ethtool -K eth0 gro on rx-gro-list on &&
-	   ip netns exec "$r" ethtool -K eth0b tso off; then
+	   ip netns exec "$r" ethtool -K eth0b tso off &&
+	   tc -n "$r" qdisc add dev eth0b root netem slot 30ms 30ms; then
 		read -r _ n <<< "$(sa_stats "$a" $A6 0x612 packets)"
+		stat_of "$b" in-encap-gso; gso=${REPLY:-0}
 		check "$t.gro-ping6" ip netns exec "$a" ping -6 -q -c 40 -l 40 -W 5 -s 1000 $B6
 		check_eq "$t.gro-a-in6" "packets $((n + 40))" "$(sa_stats "$a" $A6 0x612 packets)"
+		stat_of "$b" in-encap-gso
+		if [ "${REPLY:-0}" -gt "$gso" ]; then
+			pass "$t.gro-bundles-split"
+		else
+			fail "$t.gro-bundles-split" "in-encap-gso went from $gso to ${REPLY:-0}"
+		fi
+		tc -n "$r" qdisc del dev eth0b root
 		ip netns exec "$b" ethtool -K eth0 gro off rx-gro-list off
 	else
 		fail "$t.gro" "ethtool cannot turn GRO on"

@@ -149,11 +149,17 @@ plant_ah_headers_unrestored() {
 	replace "$1/kmod/ah.c" $'\tah_restore(ctx);\n\tah = (struct ip_auth_hdr *)' $'\tah = (struct ip_auth_hdr *)'
 }
 
+desc_encap_gso_ignored="GRO bundles of ESP in UDP are left to the stack, not split"
+tests_encap_gso_ignored=natt
+plant_encap_gso_ignored() {
+	replace "$1/kmod/input.c" $'\treturn sa && sa->encap_type;\n}' $'\treturn false;\n}'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
-all="$all ah_headers_unrestored"
+all="$all ah_headers_unrestored encap_gso_ignored"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
