@@ -24,7 +24,9 @@
  * packet sent to a port forward cannot reach a protected host.
  */
 
+#include <kunit/visibility.h>
 #include <linux/netdevice.h>
+#include <linux/tcp.h>
 #include <linux/udp.h>
 #include <net/addrconf.h>
 #include <net/inet_ecn.h>
@@ -200,6 +202,55 @@ static bool rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
 }
 
 /*
+ * NAT-T transport mode, RFC 3948 3.1.2: the peer computed its TCP or UDP
+ * checksum over its own (original) address, the SA's OA as the key
+ * manager learned it; the packet came from its NAT's address. The checksum
+ * is fixed up for the address the packet has (an IPv4 UDP checksum of 0
+ * stays 0), so that what nfipsec0 delivers, forwards or shows a capture
+ * is consistent. Nothing without an OA, or with the packet's own. Our own
+ * address may have been translated too (RFC 3948's second OA, which
+ * ip xfrm has no place for), so the caller still does not check it, as
+ * XFRM does not. thoff: the transport header's offset from skb->data (the
+ * network header), -1 for none. false: the packet could not be written.
+ */
+VISIBLE_IF_KUNIT bool nfipsec_natt_oa_csum(struct sk_buff *skb, u8 family,
+					   const union nfipsec_addr *oa,
+					   int thoff, u8 proto)
+{
+	unsigned int off;
+	__sum16 *check;
+
+	if (proto == IPPROTO_TCP)
+		off = offsetof(struct tcphdr, check);
+	else if (proto == IPPROTO_UDP)
+		off = offsetof(struct udphdr, check);
+	else
+		return true;
+	if (thoff < 0)
+		return true;
+	if (family == AF_INET ? !oa->a4 || oa->a4 == ip_hdr(skb)->saddr :
+	    ipv6_addr_any(&oa->a6) ||
+	    ipv6_addr_equal(&oa->a6, &ipv6_hdr(skb)->saddr))
+		return true;
+	if (skb_ensure_writable(skb, thoff + off + sizeof(*check)))
+		return false;
+	check = (__sum16 *)(skb->data + thoff + off);
+	if (proto == IPPROTO_UDP && !*check)
+		return true;	/* IPv4 UDP without a checksum (IPv6 needs one) */
+	skb->ip_summed = CHECKSUM_NONE;
+	if (family == AF_INET)
+		inet_proto_csum_replace4(check, skb, oa->a4, ip_hdr(skb)->saddr,
+					 true);
+	else
+		inet_proto_csum_replace16(check, skb, oa->a6.s6_addr32,
+					  ipv6_hdr(skb)->saddr.s6_addr32, true);
+	if (proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_natt_oa_csum);
+
+/*
  * FOLLOW: the packet passed every check and raised the window's top (a
  * late or replayed packet moves nothing); while seq is still the top, the
  * SAs take its port.
@@ -315,13 +366,21 @@ parse:
 			 NFIPSEC_SA_STAT_POLICY);
 		return;
 	}
+	/*
+	 * NAT-T transport mode: the checksum is fixed up for the peer's
+	 * original address, not checked again (as XFRM).
+	 */
+	sa_csum_ok = sa->encap_type && sa->mode == NFIPSEC_MODE_TRANSPORT;
+	if (sa_csum_ok &&
+	    !nfipsec_natt_oa_csum(skb, family, &sa->encap_oa, thoff, fl.proto)) {
+		rcv_drop(skb, sa, NFIPSEC_STAT_IN_ERROR, NFIPSEC_SA_STAT_ERROR);
+		return;
+	}
 	if (new_port && raised && READ_ONCE(sa->encap_follow))
 		rcv_follow(sa, seq, RCV_CB(skb)->sport);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_PACKETS, 1);
 	nfipsec_sa_stat_add(sa, NFIPSEC_SA_STAT_BYTES, skb->len);
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_PACKETS);
-	/* NAT-T transport mode: as XFRM, the checksum is not checked again. */
-	sa_csum_ok = sa->encap_type && sa->mode == NFIPSEC_MODE_TRANSPORT;
 	/* output-mark, as XFRM applies it on input: bits outside the mask stay. */
 	skb->mark = (skb->mark & ~READ_ONCE(sa->smask)) | READ_ONCE(sa->smark);
 	nfipsec_sa_put(sa);

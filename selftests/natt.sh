@@ -75,20 +75,20 @@ topology() {
 # conf SIDE: ip-xfrm lines for host SIDE (a or b). Each host's SAs name
 # the other as it sees it (b sees a as the NAT's N4). SPIs: tunnel
 # 0x501/0x502, IPv4 transport 0x511/0x512, IPv6 transport 0x611/0x612
-# (odd: a to b).
+# (odd: a to b). b's inbound transport SA has a's original address (OA).
 conf() {
 	local side=$1 me4=$A4 peer4=$B4
 	local o=0x501 i=0x502 o4=0x511 i4=0x512 o6=0x611 i6=0x612 me6=$A6 peer6=$B6
-	local ko=$KAB ki=$KBA
+	local ko=$KAB ki=$KBA oa4=0.0.0.0
 	if [ "$side" = b ]; then
-		me4=$B4 peer4=$N4 ko=$KBA ki=$KAB
+		me4=$B4 peer4=$N4 ko=$KBA ki=$KAB oa4=$A4
 		o=0x502 i=0x501 o4=0x512 i4=0x511 o6=0x612 i6=0x611 me6=$B6 peer6=$A6
 	fi
 	cat <<-EOF
 	state add src $me4 dst $peer4 proto esp spi $o reqid 5 mode tunnel $GCM $ko 128 replay-window 32 $ENC 0.0.0.0
 	state add src $peer4 dst $me4 proto esp spi $i reqid 5 mode tunnel $GCM $ki 128 replay-window 32 $ENC 0.0.0.0
 	state add src $me4 dst $peer4 proto esp spi $o4 reqid 6 mode transport $GCM $ko 128 replay-window 32 $ENC 0.0.0.0
-	state add src $peer4 dst $me4 proto esp spi $i4 reqid 6 mode transport $GCM $ki 128 replay-window 32 $ENC 0.0.0.0
+	state add src $peer4 dst $me4 proto esp spi $i4 reqid 6 mode transport $GCM $ki 128 replay-window 32 $ENC $oa4
 	state add src $me6 dst $peer6 proto esp spi $o6 reqid 7 mode transport $GCM $ko 128 replay-window 32 $ENC ::
 	state add src $peer6 dst $me6 proto esp spi $i6 reqid 7 mode transport $GCM $ki 128 replay-window 32 $ENC ::
 	policy add src $me4 dst $peer4 proto tcp dir out tmpl proto esp reqid 6 mode transport
@@ -133,11 +133,29 @@ for peer in nfipsec xfrm; do
 		check_eq "$t.b-tunnel-in" "packets 3 bytes 252" "$(sa_stats "$b" $B4 0x501 packets bytes)"
 	fi
 	# TCP through the NAT in transport mode: checksums over the old
-	# addresses arrive, and are not held against the packets.
+	# addresses arrive, and are not held against the packets. b's SA
+	# knows a's original address (OA), so nfipsec fixes the checksums up
+	# for the NAT's (RFC 3948 3.1.2): the SYNs captured on nfipsec0 (GRO
+	# merges the rest) verify. a's cannot: its own address was translated.
+	scap=/tmp/natt-$t-syn.pcap
+	[ $peer = nfipsec ] &&
+		{ capture_start spid "$b" nfipsec0 "$scap" 'tcp[tcpflags] & tcp-syn != 0' ||
+		  fail "$t.syn-capture" "tcpdump did not start"; }
 	if iperf3_server "$b" 5201; then
 		check "$t.transport-tcp" ip netns exec "$a" timeout 60 iperf3 -c $B4 -p 5201 -n 200K
 	else
 		fail "$t.transport-tcp" "iperf3 server did not start"
+	fi
+	if [ $peer = nfipsec ]; then
+		capture_stop spid
+		syns=$(tcpdump -r "$scap" -nn -v 2>/dev/null | grep -c "$N4\..* > $B4\.5201:")
+		good=$(tcpdump -r "$scap" -nn -v 2>/dev/null | grep -c "$N4\..* > $B4\.5201:.*cksum 0x[0-9a-f]* (correct)")
+		if [ "$syns" -ge 1 ] && [ "$good" = "$syns" ]; then
+			pass "$t.oa-checksum-fixed"
+		else
+			keep_artifact "$scap"
+			fail "$t.oa-checksum-fixed" "$good of $syns SYNs from $N4 have a correct checksum"
+		fi
 	fi
 	check_match "$t.a-transport-in" '^packets [1-9]' "$(sa_stats "$a" $A4 0x512 packets)"
 	check "$t.ping6" ip netns exec "$a" ping -6 -c 3 -i 0.3 -W 3 $B6

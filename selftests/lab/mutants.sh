@@ -155,11 +155,17 @@ plant_encap_gso_ignored() {
 	replace "$1/kmod/input.c" $'\treturn sa && sa->encap_type;\n}' $'\treturn false;\n}'
 }
 
+desc_natt_oa_ignored="NAT-T transport checksums are not fixed up for the peer's original address"
+tests_natt_oa_ignored=natt
+plant_natt_oa_ignored() {
+	replace "$1/kmod/input.c" $'\tif (thoff < 0)\n\t\treturn true;\n\tif (family' $'\tif (thoff)\n\t\treturn true;\n\tif (family'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
-all="$all ah_headers_unrestored encap_gso_ignored"
+all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
