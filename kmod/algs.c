@@ -49,12 +49,16 @@ static const struct nfipsec_alg nfipsec_algs[] = {
 	{ .name = "ecb(cipher_null)", .alias = "cipher_null",
 	  .kind = NFIPSEC_ALG_CRYPT },
 
-	/* HMAC keys are as long as the digest, which is the full ICV. */
-	AUTH("hmac(md5)", "md5", 128, 128, 96, 128),
-	AUTH("hmac(sha1)", "sha1", 160, 160, 96, 160),
-	AUTH("hmac(sha256)", "sha256", 256, 256, 96, 256),
-	AUTH("hmac(sha384)", "sha384", 384, 384, 192, 384),
-	AUTH("hmac(sha512)", "sha512", 512, 512, 256, 512),
+	/*
+	 * HMAC takes a key of any length (one longer than the hash's block
+	 * is hashed first), and XFRM passes any on: 8 to 1024 bits (the key
+	 * attribute's 128 bytes). The digest is the full ICV.
+	 */
+	AUTH("hmac(md5)", "md5", 8, 1024, 96, 128),
+	AUTH("hmac(sha1)", "sha1", 8, 1024, 96, 160),
+	AUTH("hmac(sha256)", "sha256", 8, 1024, 96, 256),
+	AUTH("hmac(sha384)", "sha384", 8, 1024, 192, 384),
+	AUTH("hmac(sha512)", "sha512", 8, 1024, 256, 512),
 	AUTH("xcbc(aes)", NULL, 128, 128, 96, 128),
 	AUTH("cmac(aes)", NULL, 128, 128, 96, 128),
 	{ .name = "digest_null", .kind = NFIPSEC_ALG_AUTH },

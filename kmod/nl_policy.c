@@ -45,18 +45,6 @@ const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
 	[NFIPSEC_POLICY_A_STATS] = { .type = NLA_REJECT },
 };
 
-static void addr_mask(union nfipsec_addr *a, u8 plen, u8 family)
-{
-	struct in6_addr full;
-
-	if (family == AF_INET) {
-		a->a4 &= plen ? inet_make_mask(plen) : 0;
-		return;
-	}
-	full = a->a6;	/* ipv6_addr_prefix() clears its output first */
-	ipv6_addr_prefix(&a->a6, &full, plen);
-}
-
 static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
 			    union nfipsec_addr *a, u8 *len, u8 *family,
 			    struct netlink_ext_ack *extack)
@@ -81,7 +69,11 @@ static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
 		}
 		*len = nla_get_u8(plen);
 	}
-	addr_mask(a, *len, *family);
+	/*
+	 * The address is kept as given, host bits too (part of the policy's
+	 * identity, as in ip xfrm: 10.1.1.1/30 and 10.1.1.0/30 are two
+	 * policies); matching compares the prefix only.
+	 */
 	return 0;
 }
 
@@ -256,6 +248,43 @@ static int pol_position(struct nfipsec_net *nn, struct nlattr *attr, u32 *pos,
 	return 0;
 }
 
+/*
+ * A policy of priority prio put at position pos of the list without skip
+ * must keep it in priority order (lower first): refuse it otherwise.
+ */
+static int pol_order_check(struct nfipsec_net *nn, u32 pos, u32 prio,
+			   const struct nfipsec_policy *skip,
+			   struct netlink_ext_ack *extack)
+{
+	u32 other;
+
+	if (nfipsec_policy_pos_ok(nn, pos, prio, skip, &other))
+		return 0;
+	nfipsec_extack_fmt(extack,
+			   "that place breaks priority order (lower priorities come first)",
+			   "priority %u cannot go there: it would pass a policy of priority %u (lower priorities come first)",
+			   prio, other);
+	return -EINVAL;
+}
+
+/* Room for one more policy, and the hooks it needs. */
+static int pol_make_room(struct nfipsec_net *nn, struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (nn->policy_count >= nn->max_policies) {
+		nfipsec_extack_fmt(extack,
+				   "the namespace's limit of policies is reached",
+				   "the namespace's limit of %u policies is reached",
+				   nn->max_policies);
+		return -ENOSPC;
+	}
+	err = nfipsec_net_hooks_get(nn);
+	if (err)
+		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+	return err;
+}
+
 int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
@@ -286,14 +315,6 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto err_unlock;
 	}
-	if (nn->policy_count >= nn->max_policies) {
-		nfipsec_extack_fmt(info->extack,
-				   "the namespace's limit of policies is reached",
-				   "the namespace's limit of %u policies is reached",
-				   nn->max_policies);
-		err = -ENOSPC;
-		goto err_unlock;
-	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
 		if (pos > nn->policy_count) {
@@ -313,12 +334,17 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (err)
 		goto err_unlock;
-	/* Last: a refused add leaves no hooks behind. */
-	err = nfipsec_net_hooks_get(nn);
-	if (err) {
-		NL_SET_ERR_MSG(info->extack, "cannot register the netfilter hooks");
+	if (pos == U32_MAX)
+		pos = nfipsec_policy_prio_pos(nn, pol->priority, NULL);
+	else
+		err = pol_order_check(nn, pos, pol->priority, NULL,
+				      info->extack);
+	if (err)
 		goto err_unlock;
-	}
+	/* Last: a refused add leaves no hooks behind. */
+	err = pol_make_room(nn, info->extack);
+	if (err)
+		goto err_unlock;
 	nfipsec_policy_insert(nn, pol, pos);
 	nfipsec_offload_policies_changed(nn);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
@@ -332,14 +358,27 @@ err_free:
 	return err;
 }
 
-/* Replace old by new in the list; new takes old's counters. */
-static void pol_replace(struct nfipsec_policy *old, struct nfipsec_policy *new)
+/*
+ * Replace old by new; new takes old's counters. Of the same priority, in
+ * old's place; of another, where that priority goes (readers walking
+ * through old go on from where it was).
+ */
+static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
+			struct nfipsec_policy *new)
 {
 	swap(new->stats, old->stats);
-	list_replace_rcu(&old->list, &new->list);
+	if (new->priority == old->priority) {
+		list_replace_rcu(&old->list, &new->list);
+	} else {
+		u32 pos = nfipsec_policy_prio_pos(nn, new->priority, old);
+
+		nfipsec_policy_unlink(nn, old);
+		nfipsec_policy_insert(nn, new, pos);
+	}
 	nfipsec_policy_free(old);
 }
 
+/* Update, as ip xfrm's: replaces the policy, or adds it when absent. */
 int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
@@ -366,16 +405,22 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->cfg_lock);
 	old = nfipsec_policy_find(nn, pol->dir, &pol->sel, NULL);
 	if (old) {
-		pol_replace(old, pol);
-		nfipsec_offload_policies_changed(nn);
+		pol_replace(nn, old, pol);
 		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_SET, pol);
+	} else {
+		err = pol_make_room(nn, info->extack);
+		if (err) {
+			mutex_unlock(&nn->cfg_lock);
+			nfipsec_policy_free(pol);
+			return err;
+		}
+		nfipsec_policy_insert(nn, pol,
+				      nfipsec_policy_prio_pos(nn, pol->priority,
+							      NULL));
+		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
 	}
+	nfipsec_offload_policies_changed(nn);
 	mutex_unlock(&nn->cfg_lock);
-	if (!old) {
-		NL_SET_ERR_MSG(info->extack, "no policy with this dir and selector");
-		nfipsec_policy_free(pol);
-		return -ENOENT;
-	}
 	return 0;
 }
 
@@ -602,7 +647,8 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
-	struct nfipsec_policy *pol, *copy, *anchor = NULL;
+	struct nfipsec_policy *pol, *copy;
+	struct nlattr *anchor;
 	u32 from, to = 0;
 	int err, n;
 
@@ -625,16 +671,21 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	pol = nfipsec_policy_at(nn, from);
-	if (tb[NFIPSEC_POLICY_A_TO]) {
+	/* to: the new position, in the list without pol. */
+	anchor = tb[NFIPSEC_POLICY_A_BEFORE] ?: tb[NFIPSEC_POLICY_A_AFTER];
+	if (!anchor) {
 		err = pol_position(nn, tb[NFIPSEC_POLICY_A_TO], &to,
 				   info->extack);
 	} else {
-		err = pol_position(nn, tb[NFIPSEC_POLICY_A_BEFORE] ?:
-				   tb[NFIPSEC_POLICY_A_AFTER], &to,
-				   info->extack);
-		anchor = nfipsec_policy_at(nn, to);
+		err = pol_position(nn, anchor, &to, info->extack);
+		if (!err && to == from)
+			goto out;	/* before or after itself */
+		to = to - (from < to) + !!tb[NFIPSEC_POLICY_A_AFTER];
 	}
-	if (err || anchor == pol || (!anchor && to == from))
+	if (err || to == from)
+		goto out;
+	err = pol_order_check(nn, to, pol->priority, pol, info->extack);
+	if (err)
 		goto out;
 
 	/*
@@ -650,14 +701,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	swap(copy->stats, pol->stats);
 	nfipsec_policy_unlink(nn, pol);
 	nfipsec_policy_free(pol);
-	if (!anchor)
-		nfipsec_policy_insert(nn, copy, to);
-	else if (tb[NFIPSEC_POLICY_A_BEFORE])
-		list_add_tail_rcu(&copy->list, &anchor->list);
-	else
-		list_add_rcu(&copy->list, &anchor->list);
-	if (anchor)
-		nn->policy_count++;
+	nfipsec_policy_insert(nn, copy, to);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_MOVE, copy);
 	copy = NULL;
 	nfipsec_offload_policies_changed(nn);

@@ -168,6 +168,53 @@ struct nfipsec_policy *nfipsec_policy_find(struct nfipsec_net *nn, u8 dir,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_find);
 
+/*
+ * The list is kept in ip xfrm's order: by priority, lower first, and in
+ * the order given among equal priorities. Where a policy of priority prio
+ * goes without a position (after every policy of its priority or a lower
+ * one), counted in the list without skip (NULL: none).
+ */
+u32 nfipsec_policy_prio_pos(struct nfipsec_net *nn, u32 prio,
+			    const struct nfipsec_policy *skip)
+{
+	struct nfipsec_policy *pol;
+	u32 pos = 0;
+
+	list_for_each_entry(pol, &nn->policies, list) {
+		if (pol == skip)
+			continue;
+		if (pol->priority > prio)
+			break;
+		pos++;
+	}
+	return pos;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_prio_pos);
+
+/*
+ * Can a policy of priority prio be put at position pos (of the list
+ * without skip) and the list stay in order? If not, *other gets the
+ * priority of a policy it would pass.
+ */
+bool nfipsec_policy_pos_ok(struct nfipsec_net *nn, u32 pos, u32 prio,
+			   const struct nfipsec_policy *skip, u32 *other)
+{
+	struct nfipsec_policy *pol;
+	u32 i = 0;
+
+	list_for_each_entry(pol, &nn->policies, list) {
+		if (pol == skip)
+			continue;
+		if (i < pos ? pol->priority > prio : pol->priority < prio) {
+			*other = pol->priority;
+			return false;
+		}
+		i++;
+	}
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_pos_ok);
+
 /* Insert at position pos; past the end appends. */
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 			   u32 pos)

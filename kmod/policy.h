@@ -18,7 +18,8 @@ struct nfipsec_tmpl {
 };
 
 struct nfipsec_policy {
-	struct list_head list;		/* nn->policies, evaluation order */
+	/* In nn->policies, in evaluation order: by priority, then as given. */
+	struct list_head list;
 	struct rcu_head rcu;
 	u8 dir;				/* NFIPSEC_DIR_* */
 	u8 action;			/* NFIPSEC_ACTION_* */
@@ -64,6 +65,10 @@ struct nfipsec_policy *nfipsec_policy_at(struct nfipsec_net *nn, u32 pos);
 struct nfipsec_policy *nfipsec_policy_find(struct nfipsec_net *nn, u8 dir,
 					   const struct nfipsec_sel *sel,
 					   u32 *pos);
+u32 nfipsec_policy_prio_pos(struct nfipsec_net *nn, u32 prio,
+			    const struct nfipsec_policy *skip);
+bool nfipsec_policy_pos_ok(struct nfipsec_net *nn, u32 pos, u32 prio,
+			   const struct nfipsec_policy *skip, u32 *other);
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 			   u32 pos);
 void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol);

@@ -189,6 +189,25 @@ check_fail refused-policy-delete-unknown 2 'policy delete: .*No such file or dir
 check_eq refused-left-tables-unchanged "$before" "$(tn -j -k state list; tn -j policy list)"
 check_eq refused-counts-unchanged "SAs 4, policies 4" "$(tn version | tail -1)"
 
+# ip xfrm's update adds a policy that does not exist (where its priority
+# goes), and a new priority moves an existing one there.
+U="src 192.168.7.0/24 dst 192.168.8.0/24 dir out"
+check update-adds tn policy update $U priority 3 action block
+check_eq update-adds-count "SPD count 5" "$(tn policy count)"
+check_match update-adds-place "^index 3 $U priority 3 action block" "$(tn policy list)"
+check update-moves tn policy update $U priority 9 action block
+check_match update-moves-place "^index 4 $U priority 9 action block" "$(tn policy list)"
+check delete-updated tn policy delete $U
+# Selectors keep their addresses: host bits make another policy (both
+# of priority 0: above the priority-5 one).
+check sel-host-bits-a tn policy add src 10.1.1.1/30 dst 10.2.0.0/16 dir out action block
+check sel-host-bits-b tn policy add src 10.1.1.0/30 dst 10.2.0.0/16 dir out action block
+check_match sel-host-bits-kept "^index 3 src 10.1.1.1/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
+check_match sel-host-bits-shown "^index 4 src 10.1.1.0/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
+check sel-host-bits-get tn policy get src 10.1.1.1/30 dst 10.2.0.0/16 dir out
+check sel-host-bits-del-a tn policy delete src 10.1.1.1/30 dst 10.2.0.0/16 dir out
+check sel-host-bits-del-b tn policy delete src 10.1.1.0/30 dst 10.2.0.0/16 dir out
+
 # Delete and flush empty the tables again.
 check delete-sa tn state delete dst 10.0.1.2 proto esp spi 0x1001
 check_eq delete-sa-count "SAD count 3" "$(tn state count)"

@@ -39,6 +39,10 @@ key 19; add ccm128 "aead 'rfc4309(ccm(aes))' $KEY 128"
 key 20; add gcm128-esn "aead 'rfc4106(gcm(aes))' $KEY 128 flag esn"
 key 16; k16=$KEY; key 32
 add aes128-sha256-esn "enc 'cbc(aes)' $k16 auth-trunc 'hmac(sha256)' $KEY 128 flag esn"
+# HMAC keys of other lengths than the digest, as XFRM takes them: shorter,
+# and longer than the hash's block (which HMAC hashes first).
+key 12; add aes128-sha256-key96 "enc 'cbc(aes)' $k16 auth-trunc 'hmac(sha256)' $KEY 128"
+key 100; add aes128-sha1-key800 "enc 'cbc(aes)' $k16 auth 'hmac(sha1)' $KEY"
 
 encs=() auths=()
 for e in "aes128 cbc(aes) 16" "aes192 cbc(aes) 24" "aes256 cbc(aes) 32" \

@@ -239,6 +239,38 @@ pcap_count bypass-tunnelled-not-in-clear 0 /tmp/neg-bypass.pcap 'host 192.168.18
 pcap_count bypass-tunnelled-in-esp 2 /tmp/neg-bypass.pcap "esp and host $A4 and host $B4"
 check_eq cleartext-refused-by-rb $((tm0 + 2)) "$(ns_stat "$rb" in-tmpl-mismatch)"
 
+# ip xfrm's priorities order the list: the broad tunnel policy, updated to
+# priority 100, moves below the priority-0 ones (counters kept), and a
+# bypass for .20 with priority 50 added after it goes above it and wins.
+# A place that breaks the order is refused, and changes nothing.
+BROAD="src 192.168.111.0/24 dst 192.168.186.0/24 dir out"
+BROAD_TMPL="tmpl src $A4 dst $B4 proto esp reqid 1 mode tunnel"
+read -r _ bp0 <<< "$(nfipsec -n "$ra" -s policy get $BROAD | grep -o 'packets [0-9]*' | head -1)"
+printf '%s\n' "policy delete index 0" \
+	"policy update $BROAD priority 100 $BROAD_TMPL" \
+	"policy add src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" |
+	nfipsec -n "$ra" -b - || fail priority-add refused
+pl=$(nfipsec -n "$ra" policy list dir out)
+check_match priority-bypass-above "^index 5 src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" "$pl"
+check_match priority-broad-below "^index 6 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 100" "$pl"
+check_fail priority-index-refused 2 'priority 200 cannot go there: it would pass a policy of priority 0' \
+	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.21/32 dir out priority 200 index 0
+check_fail priority-move-refused 2 'priority 100 cannot go there: it would pass a policy of priority 50' \
+	nfipsec -n "$ra" policy move index 6 before 5
+check_eq priority-refusals-changed-nothing "$pl" "$(nfipsec -n "$ra" policy list dir out)"
+capture_start cap5 "$wire" br0 /tmp/neg-prio.pcap || fail priority-capture "tcpdump did not start"
+check_fail priority-bypass-refused-by-rb 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
+check priority-others-tunnelled ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
+capture_stop cap5
+pcap_count priority-bypass-in-clear 2 /tmp/neg-prio.pcap 'icmp and dst host 192.168.186.20'
+pcap_count priority-tunnelled-in-esp 2 /tmp/neg-prio.pcap "esp and host $A4 and host $B4"
+read -r _ bp1 <<< "$(nfipsec -n "$ra" -s policy get $BROAD | grep -o 'packets [0-9]*' | head -1)"
+check_eq priority-update-kept-counters $((bp0 + 1)) "$bp1"
+# Back to priority 0 for what follows (at the end of the priority-0 run).
+printf '%s\n' "policy delete src 192.168.111.0/24 dst 192.168.186.20/32 dir out" \
+	"policy update $BROAD $BROAD_TMPL" |
+	nfipsec -n "$ra" -b - || fail priority-restore refused
+
 # A protecting policy with no SA: dropped, counted, one ACQUIRE (rate-limited).
 # The monitor says nothing when it is listening: it is ready once it shows
 # the ACQUIRE of a probe policy (pinged again while not, more than a second

@@ -97,13 +97,17 @@
  *   Request: NFIPSEC_A_POLICY with DIR, SEL (nest of NFIPSEC_SEL_A_*),
  *   optionally ACTION (default allow), TMPL (nest of NFIPSEC_TMPL_A_*; an
  *   allowed policy with a template protects, one without bypasses),
- *   PRIORITY (stored and shown; the order of evaluation is the list order).
- *   Policies are evaluated top to bottom and the first match wins. POLICY_NEW
- *   appends, or inserts at NFIPSEC_POLICY_A_POSITION (0 is the top), or
- *   before/after the policy at position NFIPSEC_POLICY_A_BEFORE/_AFTER.
- *   It fails with -EEXIST when a policy with the same DIR and SEL exists.
- *   POLICY_SET replaces the policy with the same DIR and SEL, in place, and
- *   keeps its counters (-ENOENT when absent).
+ *   PRIORITY (default 0). Policies are evaluated top to bottom and the first
+ *   match wins; the list is kept ordered by PRIORITY, lower first, and in
+ *   the order given among equal priorities (ip xfrm's order). POLICY_NEW
+ *   puts the policy after the last one of its priority or a lower one, or
+ *   at NFIPSEC_POLICY_A_POSITION (0 is the top), or before/after the policy
+ *   at position NFIPSEC_POLICY_A_BEFORE/_AFTER; a position that breaks the
+ *   order fails with -EINVAL. It fails with -EEXIST when a policy with the
+ *   same DIR and SEL exists. POLICY_SET replaces the policy with the same
+ *   DIR and SEL and keeps its counters: in place with the same PRIORITY,
+ *   moved to where a new one goes; a policy that does not exist is added
+ *   (as ip xfrm's update does).
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
  *   Request: NFIPSEC_A_POLICY with DIR and SEL, or with POSITION alone.
@@ -120,7 +124,8 @@
  * NFIPSEC_CMD_POLICY_MOVE (do)
  *   Request: NFIPSEC_A_POLICY with POSITION (the policy to move) and one of
  *   NFIPSEC_POLICY_A_TO (new position), _BEFORE or _AFTER (another
- *   policy's position, counted before the move).
+ *   policy's position, counted before the move); -EINVAL when the new
+ *   place breaks the priority order.
  *
  * NFIPSEC_CMD_GET_STATS (do)
  *   Request: no attributes.

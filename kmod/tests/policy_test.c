@@ -79,6 +79,17 @@ static void nfipsec_test_sel_match(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, nfipsec_sel_match(&v6, &fl));
 	fl.src = a6("fd00:112::10");
 	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&v6, &fl));
+
+	/* Host bits in a selector (kept as given) do not narrow it. */
+	lan = sel4("10.1.1.1", 30, "192.168.186.77", 24, 0, 0);
+	fl = flow4("10.1.1.2", "192.168.186.10", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_TRUE(test, nfipsec_sel_match(&lan, &fl));
+	fl = flow4("10.1.1.4", "192.168.186.10", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_FALSE(test, nfipsec_sel_match(&lan, &fl));
+	v6.src = a6("fd00:111:0:1::1");
+	fl.family = AF_INET6;
+	fl.src = a6("fd00:111::10");
+	KUNIT_EXPECT_TRUE(test, nfipsec_sel_match(&v6, &fl));
 }
 
 /*
@@ -247,9 +258,88 @@ static void nfipsec_test_first_match(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 3U, nn->policy_count);
 }
 
+/* Put pol where ip xfrm would: after every policy of its priority or lower. */
+static struct nfipsec_policy *add_prio(struct kunit *test,
+				       struct nfipsec_net *nn, u32 prio,
+				       const char *dst, u8 plen, u8 action)
+{
+	struct nfipsec_policy *pol = nfipsec_policy_alloc();
+
+	KUNIT_ASSERT_NOT_NULL(test, pol);
+	pol->dir = NFIPSEC_DIR_OUT;
+	pol->sel = sel4("192.168.111.0", 24, dst, plen, 0, 0);
+	pol->action = action;
+	pol->priority = prio;
+	nfipsec_policy_insert(nn, pol, nfipsec_policy_prio_pos(nn, prio, NULL));
+	return pol;
+}
+
+/*
+ * ip xfrm's priorities: a lower priority wins over a list position, equal
+ * priorities keep the order they were given in, and a position that would
+ * break the order is refused.
+ */
+static void nfipsec_test_priority(struct kunit *test)
+{
+	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+	struct nfipsec_policy *broad, *narrow, *later, *last;
+	struct nfipsec_flow fl;
+	u32 other = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, nn);
+	INIT_LIST_HEAD(&nn->policies);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, policy_net_free, nn));
+
+	/* A broad tunnel policy, then a narrow exception with a better one. */
+	broad = add_prio(test, nn, 100, "192.168.186.0", 24,
+			 NFIPSEC_ACTION_ALLOW);
+	narrow = add_prio(test, nn, 50, "192.168.186.20", 32,
+			  NFIPSEC_ACTION_BLOCK);
+	KUNIT_EXPECT_PTR_EQ(test, narrow, nfipsec_policy_at(nn, 0));
+	KUNIT_EXPECT_PTR_EQ(test, broad, nfipsec_policy_at(nn, 1));
+	rcu_read_lock();
+	fl = flow4("192.168.111.10", "192.168.186.20", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_PTR_EQ(test, narrow,
+			    nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl));
+	fl = flow4("192.168.111.10", "192.168.186.21", IPPROTO_ICMP, 0, 0);
+	KUNIT_EXPECT_PTR_EQ(test, broad,
+			    nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl));
+	rcu_read_unlock();
+
+	/* Equal priorities: in the order given (after the earlier one). */
+	later = add_prio(test, nn, 50, "192.168.186.0", 25,
+			 NFIPSEC_ACTION_ALLOW);
+	KUNIT_EXPECT_PTR_EQ(test, later, nfipsec_policy_at(nn, 1));
+	last = add_prio(test, nn, U32_MAX, "0.0.0.0", 0, NFIPSEC_ACTION_BLOCK);
+	KUNIT_EXPECT_PTR_EQ(test, last, nfipsec_policy_at(nn, 3));
+	/* No priority given (0): before all of them. */
+	KUNIT_EXPECT_EQ(test, 0U, nfipsec_policy_prio_pos(nn, 0, NULL));
+	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_prio_pos(nn, 50, NULL));
+	KUNIT_EXPECT_EQ(test, 4U, nfipsec_policy_prio_pos(nn, U32_MAX, NULL));
+	/* Counted without the policy itself (an update's new priority). */
+	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_prio_pos(nn, 100, broad));
+
+	/* Positions: inside its priority's run, or at its edges. */
+	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 0, 50, NULL, &other));
+	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 50, NULL, &other));
+	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 70, NULL, &other));
+	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 3, 50, NULL, &other));
+	KUNIT_EXPECT_EQ(test, 100U, other);
+	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 0, 100, NULL, &other));
+	KUNIT_EXPECT_EQ(test, 50U, other);
+	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 4, 0, NULL, &other));
+	/* Moving broad (100) to the top passes 50s; last stays last. */
+	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 0, 100, broad, &other));
+	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 100, broad, &other));
+	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 3, 100, broad, &other));
+	KUNIT_EXPECT_EQ(test, (u32)U32_MAX, other);
+}
+
 static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_sel_match),
 	KUNIT_CASE(nfipsec_test_first_match),
+	KUNIT_CASE(nfipsec_test_priority),
 	KUNIT_CASE(nfipsec_test_sa_match),
 	{}
 };

@@ -13,7 +13,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+# Copied by content (-c) without the source's times (--no-times): a file
+# that changed gets the time of the copy, so make rebuilds it even when it
+# was edited while an earlier build's objects were being made (a kept time
+# older than those objects would leave them in place).
+rsync -a -c --no-times --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
 	"$top/Kbuild" "$top/kmod" "$top/uapi" "$out/src/"
 args="-C $kdir M=$out/src W=1"
 [ "$kunit" = kunit ] && args="$args NFIPSEC_KUNIT=1"

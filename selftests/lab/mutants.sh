@@ -152,7 +152,7 @@ plant_ah_headers_unrestored() {
 desc_encap_gso_ignored="GRO bundles of ESP in UDP are left to the stack, not split"
 tests_encap_gso_ignored=natt
 plant_encap_gso_ignored() {
-	replace "$1/kmod/input.c" $'\treturn sa && sa->encap_type;\n}' $'\treturn false;\n}'
+	replace "$1/kmod/input.c" $'\treturn sa && sa->encap_type;\n}' $'\treturn sa && sa->encap_type && false;\n}'
 }
 
 desc_natt_oa_ignored="NAT-T transport checksums are not fixed up for the peer's original address"
@@ -161,11 +161,24 @@ plant_natt_oa_ignored() {
 	replace "$1/kmod/input.c" $'\tif (thoff < 0)\n\t\treturn true;\n\tif (family' $'\tif (thoff)\n\t\treturn true;\n\tif (family'
 }
 
+desc_priority_ignored="a new policy is appended whatever its priority"
+tests_priority_ignored=tunnel_negative
+plant_priority_ignored() {
+	replace "$1/kmod/nl_policy.c" $'\t\tpos = nfipsec_policy_prio_pos(nn, pol->priority, NULL);\n\telse' $'\t\tpos = nn->policy_count;\n\telse'
+}
+
+desc_sel_masked="selectors lose their host bits (two ip xfrm policies collide)"
+tests_sel_masked=cli
+plant_sel_masked() {
+	replace "$1/kmod/nl_policy.c" $'\t\t*len = nla_get_u8(plen);\n\t}\n' $'\t\t*len = nla_get_u8(plen);\n\t}\n\tif (*family == AF_INET)\n\t\ta->a4 &= *len ? inet_make_mask(*len) : 0;\n'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
 all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
+all="$all priority_ignored sel_masked"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
