@@ -213,9 +213,8 @@ static bool rcv_nat(struct sk_buff *skb, struct nfipsec_sa *sa)
  * XFRM does not. thoff: the transport header's offset from skb->data (the
  * network header), -1 for none. false: the packet could not be written.
  */
-VISIBLE_IF_KUNIT bool nfipsec_natt_oa_csum(struct sk_buff *skb, u8 family,
-					   const union nfipsec_addr *oa,
-					   int thoff, u8 proto)
+bool nfipsec_natt_oa_csum(struct sk_buff *skb, u8 family,
+			  const union nfipsec_addr *oa, int thoff, u8 proto)
 {
 	unsigned int off;
 	__sum16 *check;
@@ -237,6 +236,11 @@ VISIBLE_IF_KUNIT bool nfipsec_natt_oa_csum(struct sk_buff *skb, u8 family,
 	check = (__sum16 *)(skb->data + thoff + off);
 	if (proto == IPPROTO_UDP && !*check)
 		return true;	/* IPv4 UDP without a checksum (IPv6 needs one) */
+	/*
+	 * The field is a full checksum now, whatever the packet arrived as
+	 * (CHECKSUM_PARTIAL from a local veth peer: csum_replace would take
+	 * it for a pseudo-header sum). The caller marks it not to be checked.
+	 */
 	skb->ip_summed = CHECKSUM_NONE;
 	if (family == AF_INET)
 		inet_proto_csum_replace4(check, skb, oa->a4, ip_hdr(skb)->saddr,

@@ -186,9 +186,6 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
 void nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);
-/* input.c */
-bool nfipsec_natt_oa_csum(struct sk_buff *skb, u8 family,
-			  const union nfipsec_addr *oa, int thoff, u8 proto);
 bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
 			   const union nfipsec_addr *addr);
 
@@ -199,5 +196,9 @@ struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 
 int nfipsec_sa_init(void);
 void nfipsec_sa_exit(void);
+
+/* NAT-T transport mode's checksum fix-up (input.c). */
+bool nfipsec_natt_oa_csum(struct sk_buff *skb, u8 family,
+			  const union nfipsec_addr *oa, int thoff, u8 proto);
 
 #endif /* _NFIPSEC_SA_H */

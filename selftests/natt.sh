@@ -177,9 +177,12 @@ for peer in nfipsec xfrm; do
 	# 40 preloaded IPv6 pings through the NAT-T SA all come back, and b
 	# split bundles of them (in-encap-gso) to decrypt each datagram.
 	[ $peer = nfipsec ] || continue
-	if ip netns exec "$b" ethtool -K eth0 gro on rx-gro-list on &&
-	   ip netns exec "$r" ethtool -K eth0b tso off &&
-	   tc -n "$r" qdisc add dev eth0b root netem slot 30ms 30ms; then
+	if ! ip netns exec "$b" ethtool -K eth0 gro on rx-gro-list on ||
+	   ! ip netns exec "$r" ethtool -K eth0b tso off; then
+		fail "$t.gro" "ethtool cannot turn GRO on"
+	elif ! tc -n "$r" qdisc add dev eth0b root netem slot 30ms 30ms; then
+		fail "$t.gro" "tc cannot add netem slots"
+	else
 		read -r _ n <<< "$(sa_stats "$a" $A6 0x612 packets)"
 		stat_of "$b" in-encap-gso; gso=${REPLY:-0}
 		check "$t.gro-ping6" ip netns exec "$a" ping -6 -q -c 40 -l 40 -W 5 -s 1000 $B6
@@ -191,10 +194,8 @@ for peer in nfipsec xfrm; do
 			fail "$t.gro-bundles-split" "in-encap-gso went from $gso to ${REPLY:-0}"
 		fi
 		tc -n "$r" qdisc del dev eth0b root
-		ip netns exec "$b" ethtool -K eth0 gro off rx-gro-list off
-	else
-		fail "$t.gro" "ethtool cannot turn GRO on"
 	fi
+	ip netns exec "$b" ethtool -K eth0 gro off rx-gro-list off
 done
 
 # Plain ESP for an SA that expects it in UDP: a sends its tunnel packets

@@ -9,6 +9,8 @@
  * the pseudo-header), not the incremental update under test. Left alone:
  * IPv4 UDP without a checksum, other protocols, no OA, an OA that is the
  * packet's own source; a packet too short for its checksum is refused.
+ * The packet may arrive with any ip_summed: the field is fixed as a full
+ * checksum all the same.
  */
 
 #include <kunit/test.h>
@@ -175,26 +177,46 @@ static bool natt_csum_ok(struct sk_buff *skb, const struct natt_case *c,
 			       skb->len - thoff, &src, &dst);
 }
 
-/* Through a NAT, with the OA known: fixed for the NAT's address. */
+/*
+ * Through a NAT, with the OA known: fixed for the NAT's address, whatever
+ * the packet arrived as (CHECKSUM_PARTIAL: a local veth peer's offload;
+ * CHECKSUM_COMPLETE: a device's sum).
+ */
 static void nfipsec_test_natt_oa(struct kunit *test)
 {
+	static const u8 states[] = {
+		CHECKSUM_NONE, CHECKSUM_PARTIAL, CHECKSUM_COMPLETE,
+	};
 	const struct natt_case *c = test->param_value;
 	union nfipsec_addr oa, nat, me;
 	struct sk_buff *skb;
+	unsigned int i;
 	int thoff;
 
 	natt_addrs(c->family, &oa, &nat, &me);
-	skb = natt_packet(test, c, &oa, &nat, &me, &thoff);
-	if (!c->no_udp_csum)
-		KUNIT_EXPECT_FALSE(test, natt_csum_ok(skb, c, thoff));
-	KUNIT_EXPECT_TRUE(test, nfipsec_natt_oa_csum(skb, c->family, &oa,
-						     thoff, c->proto));
-	if (c->no_udp_csum)
-		KUNIT_EXPECT_EQ(test, 0,
-				(__force int)*natt_check_field(skb, thoff, c->proto));
-	else
-		KUNIT_EXPECT_TRUE(test, natt_csum_ok(skb, c, thoff));
-	kfree_skb(skb);
+	for (i = 0; i < ARRAY_SIZE(states); i++) {
+		skb = natt_packet(test, c, &oa, &nat, &me, &thoff);
+		skb->ip_summed = states[i];
+		if (states[i] == CHECKSUM_PARTIAL)
+			skb_partial_csum_set(skb, thoff,
+					     c->proto == IPPROTO_TCP ?
+					     offsetof(struct tcphdr, check) :
+					     offsetof(struct udphdr, check));
+		else if (states[i] == CHECKSUM_COMPLETE)
+			skb->csum = skb_checksum(skb, 0, skb->len, 0);
+		if (!c->no_udp_csum)
+			KUNIT_EXPECT_FALSE(test, natt_csum_ok(skb, c, thoff));
+		KUNIT_EXPECT_TRUE(test, nfipsec_natt_oa_csum(skb, c->family,
+							     &oa, thoff,
+							     c->proto));
+		if (c->no_udp_csum)
+			KUNIT_EXPECT_EQ(test, 0,
+					(__force int)*natt_check_field(skb, thoff, c->proto));
+		else
+			KUNIT_EXPECT_TRUE_MSG(test, natt_csum_ok(skb, c, thoff),
+					      "ip_summed %u", states[i]);
+		kfree_skb(skb);
+	}
 }
 
 /* No OA given, or the OA is the packet's source: nothing changes. */
@@ -227,7 +249,10 @@ static void nfipsec_test_natt_no_oa(struct kunit *test)
 	kfree_skb(skb);
 }
 
-/* Not TCP or UDP (ICMP's checksum covers no address): left alone. */
+/*
+ * Not TCP or UDP: left alone (ICMPv6's checksum covers the addresses too,
+ * but ip xfrm's one OA and RFC 3948 speak of TCP and UDP only).
+ */
 static void nfipsec_test_natt_other_proto(struct kunit *test)
 {
 	const struct natt_case *c = test->param_value;
