@@ -38,6 +38,7 @@ struct nfipsec_net {
 	/* SPD, in evaluation order (policy.c). */
 	struct list_head policies;
 	unsigned int policy_count;
+	u32 policy_index_gen;		/* the next policy index, by 8 */
 	/* enum nfipsec_stat */
 	struct nfipsec_counters __percpu *stats;
 	/* nfipsec0, where decrypted packets arrive (device.c) */

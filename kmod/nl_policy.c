@@ -42,6 +42,7 @@ const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
 	[NFIPSEC_POLICY_A_BEFORE] = { .type = NLA_U32 },
 	[NFIPSEC_POLICY_A_AFTER] = { .type = NLA_U32 },
 	[NFIPSEC_POLICY_A_TO] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_INDEX] = { .type = NLA_U32 },
 	[NFIPSEC_POLICY_A_STATS] = { .type = NLA_REJECT },
 };
 
@@ -207,6 +208,14 @@ static int pol_parse(struct genl_info *info, struct nlattr **tb,
 		pol->action = nla_get_u8(tb[NFIPSEC_POLICY_A_ACTION]);
 	if (tb[NFIPSEC_POLICY_A_PRIORITY])
 		pol->priority = nla_get_u32(tb[NFIPSEC_POLICY_A_PRIORITY]);
+	if (tb[NFIPSEC_POLICY_A_INDEX]) {
+		pol->index = nla_get_u32(tb[NFIPSEC_POLICY_A_INDEX]);
+		if (pol->index && (pol->index & 7) != pol->dir) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_POLICY_A_INDEX],
+					    "the index is of another dir (its low 3 bits are the dir, as in ip xfrm)");
+			return -EINVAL;
+		}
+	}
 	if (tb[NFIPSEC_POLICY_A_TMPL]) {
 		if (pol->action == NFIPSEC_ACTION_BLOCK) {
 			NL_SET_ERR_MSG(info->extack, "a blocking policy takes no template");
@@ -345,6 +354,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	err = pol_make_room(nn, info->extack);
 	if (err)
 		goto err_unlock;
+	pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
 	nfipsec_policy_insert(nn, pol, pos);
 	nfipsec_offload_policies_changed(nn);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
@@ -367,6 +377,7 @@ static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			struct nfipsec_policy *new)
 {
 	swap(new->stats, old->stats);
+	new->index = old->index;
 	if (new->priority == old->priority) {
 		list_replace_rcu(&old->list, &new->list);
 	} else {
@@ -414,6 +425,7 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 			nfipsec_policy_free(pol);
 			return err;
 		}
+		pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
 		nfipsec_policy_insert(nn, pol,
 				      nfipsec_policy_prio_pos(nn, pol->priority,
 							      NULL));
@@ -424,7 +436,51 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-/* The policy a del/get request names: by POSITION, or by DIR and SEL. */
+/* The position of pol, which is in the list. */
+static u32 pol_pos_of(struct nfipsec_net *nn, const struct nfipsec_policy *pol)
+{
+	const struct nfipsec_policy *p;
+	u32 pos = 0;
+
+	list_for_each_entry(p, &nn->policies, list) {
+		if (p == pol)
+			break;
+		pos++;
+	}
+	return pos;
+}
+
+/* INDEX and DIR, as ip xfrm's "index I dir D", name a policy. */
+static struct nfipsec_policy *pol_lookup_index(struct nfipsec_net *nn,
+					       struct genl_info *info,
+					       struct nlattr **tb, u32 *pos,
+					       int *err)
+{
+	u32 index = nla_get_u32(tb[NFIPSEC_POLICY_A_INDEX]);
+	struct nfipsec_policy *pol;
+
+	if (!tb[NFIPSEC_POLICY_A_DIR]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_POLICY_A_INDEX],
+				    "an index needs its dir");
+		*err = -EINVAL;
+		return NULL;
+	}
+	pol = nfipsec_policy_by_index(nn, index);
+	if (!pol || pol->dir != nla_get_u8(tb[NFIPSEC_POLICY_A_DIR])) {
+		nfipsec_extack_fmt(info->extack, "no policy with that index and dir",
+				   "no policy with index %u and that dir",
+				   index);
+		*err = -ENOENT;
+		return NULL;
+	}
+	*pos = pol_pos_of(nn, pol);
+	return pol;
+}
+
+/*
+ * The policy a del/get request names: by POSITION, by INDEX and DIR, or by
+ * DIR and SEL.
+ */
 static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
 					 struct genl_info *info,
 					 struct nlattr **tb, u32 *pos, int *err)
@@ -439,6 +495,8 @@ static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
 				    info->extack);
 		return *err ? NULL : nfipsec_policy_at(nn, *pos);
 	}
+	if (tb[NFIPSEC_POLICY_A_INDEX])
+		return pol_lookup_index(nn, info, tb, pos, err);
 	*err = pol_parse_id(info, tb, &dir, &sel);
 	if (*err)
 		return NULL;
@@ -534,6 +592,7 @@ int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_DIR, pol->dir) ||
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_ACTION, pol->action) ||
 	    nla_put_u32(skb, NFIPSEC_POLICY_A_PRIORITY, pol->priority) ||
+	    nla_put_u32(skb, NFIPSEC_POLICY_A_INDEX, pol->index) ||
 	    nfipsec_nl_put_sel(skb, NFIPSEC_POLICY_A_SEL, &pol->sel) ||
 	    (pol->has_tmpl && tmpl_put(skb, &pol->tmpl)))
 		return -EMSGSIZE;
@@ -696,6 +755,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	copy->action = pol->action;
 	copy->has_tmpl = pol->has_tmpl;
 	copy->priority = pol->priority;
+	copy->index = pol->index;
 	copy->sel = pol->sel;
 	copy->tmpl = pol->tmpl;
 	swap(copy->stats, pol->stats);

@@ -215,6 +215,44 @@ bool nfipsec_policy_pos_ok(struct nfipsec_net *nn, u32 pos, u32 prio,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_pos_ok);
 
+/* The policy with this index (ip xfrm's identifier), or NULL. */
+struct nfipsec_policy *nfipsec_policy_by_index(struct nfipsec_net *nn,
+					       u32 index)
+{
+	struct nfipsec_policy *pol;
+
+	list_for_each_entry(pol, &nn->policies, list)
+		if (pol->index == index)
+			return pol;
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_by_index);
+
+/*
+ * A policy index as XFRM's xfrm_gen_index() makes one: want when it is
+ * free (the caller checked it is of dir), else the generator's next, whose
+ * low 3 bits are dir; never 0.
+ */
+u32 nfipsec_policy_gen_index(struct nfipsec_net *nn, u8 dir, u32 want)
+{
+	u32 idx;
+
+	for (;;) {
+		if (want) {
+			idx = want;
+			want = 0;
+		} else {
+			idx = nn->policy_index_gen | dir;
+			nn->policy_index_gen += 8;
+		}
+		if (!idx)
+			idx = 8;
+		if (!nfipsec_policy_by_index(nn, idx))
+			return idx;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_gen_index);
+
 /* Insert at position pos; past the end appends. */
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 			   u32 pos)

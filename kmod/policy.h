@@ -25,6 +25,7 @@ struct nfipsec_policy {
 	u8 action;			/* NFIPSEC_ACTION_* */
 	bool has_tmpl;
 	u32 priority;
+	u32 index;			/* ip xfrm's: identifier, dir in bits 0-2 */
 	struct nfipsec_sel sel;
 	struct nfipsec_tmpl tmpl;
 	unsigned long acquire_time;	/* jiffies of the last ACQUIRE */
@@ -69,6 +70,9 @@ u32 nfipsec_policy_prio_pos(struct nfipsec_net *nn, u32 prio,
 			    const struct nfipsec_policy *skip);
 bool nfipsec_policy_pos_ok(struct nfipsec_net *nn, u32 pos, u32 prio,
 			   const struct nfipsec_policy *skip, u32 *other);
+struct nfipsec_policy *nfipsec_policy_by_index(struct nfipsec_net *nn,
+					       u32 index);
+u32 nfipsec_policy_gen_index(struct nfipsec_net *nn, u8 dir, u32 want);
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 			   u32 pos);
 void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol);

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_module
-setup_ns a b c t || exit 1
+setup_ns a b c t x y || exit 1
 veth_pair "$a" "$b" || exit 1
 
 out=$(nfipsec -n "$a" version)
@@ -44,7 +44,7 @@ check add-pol-in4-use tn policy add src 192.168.2.0/24 dst 192.168.1.0/24 dir in
 check add-pol-out6-tcp tn policy add src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 \
 	dir out priority 5 tmpl src fd00:1::1 dst fd00:1::2 proto esp spi 0x6001 reqid 6 mode tunnel
 check add-pol-fwd-block-top tn policy add src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd \
-	action block index 0
+	action block position 0
 
 check_eq state-count "SAD count 4" "$(tn state count)"
 check_eq policy-count "SPD count 4" "$(tn policy count)"
@@ -68,10 +68,12 @@ check_match state-get-v6-alg "aead rfc7539esp\(chacha20,poly1305\) 128" "$out"
 check_eq state-get-one "1" "$(echo "$out" | grep -c '^src ')"
 check_match state-get-keys "$KC" "$(tn -k state get dst fd00:1::2 proto esp spi 0x6001)"
 out=$(tn policy list)
-check_match policy-list-order "^index 0 src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd priority 0 action block" "$(echo "$out" | head -1)"
-check_match policy-list-v6 "index 3 src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 dir out priority 5 action allow" "$out"
-check_match policy-list-tmpl "index 2 src 192.168.2.0/24 dst 192.168.1.0/24 dir in priority 0 action allow tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 2 mode tunnel level use index 3" "$(echo "$out" | flat)"
-check_match policy-get-sel "^index 1 src 192.168.1.0/24 dst 192.168.2.0/24 dir out" \
+# Positions in the list; indexes as ip xfrm gives them (dir in the low 3
+# bits, by 8 in the order added: out 1, in 8, out 17, fwd 26).
+check_match policy-list-order "^position 0 src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd priority 0 index 26 action block" "$(echo "$out" | head -1)"
+check_match policy-list-v6 "position 3 src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 dir out priority 5 index 17 action allow" "$out"
+check_match policy-list-tmpl "position 2 src 192.168.2.0/24 dst 192.168.1.0/24 dir in priority 0 index 8 action allow tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 2 mode tunnel level use position 3" "$(echo "$out" | flat)"
+check_match policy-get-sel "^position 1 src 192.168.1.0/24 dst 192.168.2.0/24 dir out priority 0 index 1 " \
 	"$(tn policy get dir out src 192.168.1.0/24 dst 192.168.2.0/24)"
 
 # The JSON: exactly the fields and values added; keys only with -k,
@@ -98,17 +100,17 @@ def sas(k):
          "enc": {"name": "cbc(aes)", **K("KE")},
          "auth-trunc": {"name": "hmac(sha1)", **K("KS"), "trunc-bits": 96}}]
 pols = [
-    {"index": 0, "src": "192.168.1.5/32", "dst": "192.168.2.0/24", "dir": "fwd",
+    {"position": 0, "index": 26, "src": "192.168.1.5/32", "dst": "192.168.2.0/24", "dir": "fwd",
      "priority": 0, "action": "block"},
-    {"index": 1, "src": "192.168.1.0/24", "dst": "192.168.2.0/24", "dir": "out",
+    {"position": 1, "index": 1, "src": "192.168.1.0/24", "dst": "192.168.2.0/24", "dir": "out",
      "priority": 0, "action": "allow",
      "tmpl": {"src": "10.0.1.1", "dst": "10.0.1.2", "proto": "esp", "reqid": 1,
               "mode": "tunnel", "level": "required"}},
-    {"index": 2, "src": "192.168.2.0/24", "dst": "192.168.1.0/24", "dir": "in",
+    {"position": 2, "index": 8, "src": "192.168.2.0/24", "dst": "192.168.1.0/24", "dir": "in",
      "priority": 0, "action": "allow",
      "tmpl": {"src": "10.0.1.2", "dst": "10.0.1.1", "proto": "esp", "reqid": 2,
               "mode": "tunnel", "level": "use"}},
-    {"index": 3, "src": "fd00:a::/64", "dst": "fd00:b::/64", "proto": "tcp", "dport": 443,
+    {"position": 3, "index": 17, "src": "fd00:a::/64", "dst": "fd00:b::/64", "proto": "tcp", "dport": 443,
      "dir": "out", "priority": 5, "action": "allow",
      "tmpl": {"src": "fd00:1::1", "dst": "fd00:1::2", "proto": "esp", "spi": "0x00006001",
               "reqid": 6, "mode": "tunnel", "level": "required"}}]
@@ -123,7 +125,8 @@ same("state get -k", sas(True)[1], run("-k", "state", "get", "dst", "10.0.1.1", 
 same("state list filter", sas(False)[:2], bykey(run("state", "list", "src", "10.0.1.1")) + bykey(run("state", "list", "src", "10.0.1.2")))
 same("policy list", pols, run("policy", "list"))
 same("policy list dir out", [pols[1], pols[3]], run("policy", "list", "dir", "out"))
-same("policy get index", pols[2], run("policy", "get", "index", "2"))
+same("policy get position", pols[2], run("policy", "get", "position", "2"))
+same("policy get index", pols[2], run("policy", "get", "index", "8", "dir", "in"))
 same("policy count", {"count": 4}, run("policy", "count"))
 v = run("version")
 same("version counts", (4, 4), (v["sa_count"], v["policy_count"]))
@@ -185,7 +188,10 @@ check_fail refused-usage-encap 1 'encap espintcp is not supported yet' \
 	tn state add src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x1006 mode tunnel \
 	aead 'rfc4106(gcm(aes))' $KG 128 encap espintcp 4500 4500 0.0.0.0
 check_fail refused-delete-unknown 2 'state delete: .*No such file or directory' tn state delete dst 10.0.1.2 proto esp spi 0x9999
-check_fail refused-policy-delete-unknown 2 'policy delete: .*No such file or directory' tn policy delete index 9
+check_fail refused-policy-delete-unknown 2 'policy delete: no policy at position 9 .*No such file or directory' tn policy delete position 9
+check_fail refused-policy-delete-index-dir 2 'policy delete: no policy with index 8 and that dir' tn policy delete index 8 dir out
+check_fail refused-policy-add-index-dir 2 'policy add: the index is of another dir' \
+	tn policy add src 10.8.0.0/16 dst 10.9.0.0/16 dir out index 8
 check_eq refused-left-tables-unchanged "$before" "$(tn -j -k state list; tn -j policy list)"
 check_eq refused-counts-unchanged "SAs 4, policies 4" "$(tn version | tail -1)"
 
@@ -194,16 +200,16 @@ check_eq refused-counts-unchanged "SAs 4, policies 4" "$(tn version | tail -1)"
 U="src 192.168.7.0/24 dst 192.168.8.0/24 dir out"
 check update-adds tn policy update $U priority 3 action block
 check_eq update-adds-count "SPD count 5" "$(tn policy count)"
-check_match update-adds-place "^index 3 $U priority 3 action block" "$(tn policy list)"
+check_match update-adds-place "^position 3 $U priority 3 index [0-9]+ action block" "$(tn policy list)"
 check update-moves tn policy update $U priority 9 action block
-check_match update-moves-place "^index 4 $U priority 9 action block" "$(tn policy list)"
+check_match update-moves-place "^position 4 $U priority 9 index [0-9]+ action block" "$(tn policy list)"
 check delete-updated tn policy delete $U
 # Selectors keep their addresses: host bits make another policy (both
 # of priority 0: above the priority-5 one).
 check sel-host-bits-a tn policy add src 10.1.1.1/30 dst 10.2.0.0/16 dir out action block
 check sel-host-bits-b tn policy add src 10.1.1.0/30 dst 10.2.0.0/16 dir out action block
-check_match sel-host-bits-kept "^index 3 src 10.1.1.1/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
-check_match sel-host-bits-shown "^index 4 src 10.1.1.0/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
+check_match sel-host-bits-kept "^position 3 src 10.1.1.1/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
+check_match sel-host-bits-shown "^position 4 src 10.1.1.0/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
 check sel-host-bits-get tn policy get src 10.1.1.1/30 dst 10.2.0.0/16 dir out
 check sel-host-bits-del-a tn policy delete src 10.1.1.1/30 dst 10.2.0.0/16 dir out
 check sel-host-bits-del-b tn policy delete src 10.1.1.0/30 dst 10.2.0.0/16 dir out
@@ -212,10 +218,10 @@ check sel-host-bits-del-b tn policy delete src 10.1.1.0/30 dst 10.2.0.0/16 dir o
 check delete-sa tn state delete dst 10.0.1.2 proto esp spi 0x1001
 check_eq delete-sa-count "SAD count 3" "$(tn state count)"
 check_fail deleted-sa-gone 2 'state get: .*No such file or directory' tn state get dst 10.0.1.2 proto esp spi 0x1001
-check delete-policy-index tn policy delete index 0
+check delete-policy-position tn policy delete position 0
 check delete-policy-sel tn policy delete dir out src 192.168.1.0/24 dst 192.168.2.0/24
 check_eq delete-policy-left "0 192.168.2.0/24 in|1 fd00:a::/64 out" "$(tn -j policy list |
-	python3 -c 'import json, sys; print("|".join("%d %s %s" % (p["index"], p["src"], p["dir"]) for p in json.load(sys.stdin)))')"
+	python3 -c 'import json, sys; print("|".join("%d %s %s" % (p["position"], p["src"], p["dir"]) for p in json.load(sys.stdin)))')"
 check flush-policy-dir tn policy flush dir in
 check_eq flush-policy-dir-count "SPD count 1" "$(tn policy count)"
 check flush-sa tn state flush
@@ -224,6 +230,31 @@ check_eq flushed-state-json "[]" "$(tn -j state list)"
 check_eq flushed-policy-json "[]" "$(tn -j policy list)"
 check_eq flushed-state-text "" "$(tn state list)"
 check_eq flushed-counts "SAs 0, policies 0" "$(tn version | tail -1)"
+
+# ip xfrm's policy index, the same lines on Linux XFRM (namespace x) and on
+# nfipsec (y), both fresh: an index given is taken when it is free and of
+# the policy's dir, made up (as XFRM's generator does) when taken; update
+# keeps or makes one up the same way; get and delete by index and dir.
+IDX='policy add src 10.2.0.0/16 dst 10.0.0.0/8 dir out index 97
+policy add src 10.3.0.0/16 dst 10.0.0.0/8 dir out index 97
+policy add src 10.4.0.0/16 dst 10.0.0.0/8 dir out
+policy add src 10.5.0.0/16 dst 10.0.0.0/8 dir in
+policy add src 10.6.0.0/16 dst 10.0.0.0/8 dir fwd index 0
+policy update src 10.9.0.0/16 dst 10.0.0.0/8 dir out index 9 priority 3
+policy update src 10.4.0.0/16 dst 10.0.0.0/8 dir out index 33 priority 2
+policy delete index 97 dir out'
+sed 's/^/xfrm /' <<< "$IDX" | ip -n "$x" -batch - || fail index-xfrm "ip xfrm refused the lines"
+nfipsec -n "$y" -b - <<< "$IDX" || fail index-nfipsec "nfipsec refused the lines"
+xfrm_idx=$(ip -n "$x" -s xfrm policy | grep -o '^src [^ ]*\|index [0-9]*' | paste -d' ' - - | sort)
+nfi_idx=$(nfipsec -n "$y" -j policy list | python3 -c 'import json, sys
+for p in json.load(sys.stdin): print("src %s index %d" % (p["src"], p["index"]))' | sort)
+check_eq index-as-xfrm "$xfrm_idx" "$nfi_idx"
+check_eq index-xfrm-values "src 10.3.0.0/16 index 1|src 10.4.0.0/16 index 9|src 10.5.0.0/16 index 16|src 10.6.0.0/16 index 26|src 10.9.0.0/16 index 33" "$(tr '\n' '|' <<< "$xfrm_idx" | sed 's/|$//')"
+check_fail index-get-other-dir-xfrm 2 'No such file or directory' ip -n "$x" xfrm policy get index 8 dir out
+check_fail index-get-other-dir 2 'no policy with index 8 and that dir' nfipsec -n "$y" policy get index 8 dir out
+check_match index-get "^position [0-9]+ src 10.5.0.0/16 dst 10.0.0.0/8 dir in priority 0 index 16 " "$(nfipsec -n "$y" policy get index 16 dir in)"
+check index-delete nfipsec -n "$y" policy delete index 16 dir in
+check_eq index-deleted "SPD count 4" "$(nfipsec -n "$y" policy count)"
 
 # JSON is JSON, with the fields promised.
 check json-valid python3 -c '

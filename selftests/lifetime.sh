@@ -265,7 +265,7 @@ check_fail changes-refused-delete 2 "no SA" \
 K7="aead 'rfc4106(gcm(aes))' 0x77777777777777777777777777777777aabbccdd 128"
 printf '%s\n' \
 	"policy add src 10.77.0.0/16 dst 10.78.0.0/16 dir out action block" \
-	"policy move index $(nfipsec -n "$ra" policy count | tr -dc 0-9) to 0" \
+	"policy move position $(nfipsec -n "$ra" policy count | tr -dc 0-9) to 0" \
 	"policy update src 10.77.0.0/16 dst 10.78.0.0/16 dir out action allow" \
 	"policy delete src 10.77.0.0/16 dst 10.78.0.0/16 dir out" \
 	"state add src $A4 dst 10.9.9.9 proto esp spi 0x7777 reqid 7 mode tunnel $K7" \
@@ -283,7 +283,7 @@ for ((i = n0; i < ${#lines[@]}; i++)); do
 done
 check_eq changes-in-order "policy-add policy-move policy-update policy-delete state-add state-update state-delete policy-flush" "$seen"
 check_eq changes-no-keys 0 "$keys"
-check_match changes-move-to-top '"event":"policy-move","index":0,"src":"10.77.0.0/16"' "$(cat "$MON_C")"
+check_match changes-move-to-top '"event":"policy-move","position":0,"src":"10.77.0.0/16"' "$(cat "$MON_C")"
 check_match changes-update-shown '"event":"state-update".*"spi":"0x00007777".*"time-hard":999' "$(cat "$MON_C")"
 check_match changes-flush-dir '"event":"policy-flush","dir":"in"' "$(cat "$MON_C")"
 

@@ -216,7 +216,7 @@ check_eq right-key-counted 1 "$(sa_stat "$rb" $B4 $SPI_AB packets)"
 
 # A discard policy at the top drops, and counts.
 blk0=$(ns_stat "$ra" out-pol-block)
-echo "policy add src 192.168.111.10/32 dst 192.168.186.20/32 dir out action block index 0" |
+echo "policy add src 192.168.111.10/32 dst 192.168.186.20/32 dir out action block position 0" |
 	nfipsec -n "$ra" -b - || fail discard-add refused
 check_fail discard-drops 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
 check_eq discard-counted $((blk0 + 2)) "$(ns_stat "$ra" out-pol-block)"
@@ -225,8 +225,8 @@ check still-encrypting-others ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
 # A bypass in its place: .20 goes in clear (and rb refuses cleartext that
 # its policies require protected), .10 stays in the tunnel.
 tm0=$(ns_stat "$rb" in-tmpl-mismatch)
-printf '%s\n' "policy delete index 0" \
-	"policy add src 192.168.111.0/24 dst 192.168.186.20/32 dir out index 0" |
+printf '%s\n' "policy delete position 0" \
+	"policy add src 192.168.111.0/24 dst 192.168.186.20/32 dir out position 0" |
 	nfipsec -n "$ra" -b - || fail bypass-add refused
 capture_start cap4 "$wire" br0 /tmp/neg-bypass.pcap || fail bypass-capture "tcpdump did not start"
 # rb drops the cleartext: no answer.
@@ -246,17 +246,17 @@ check_eq cleartext-refused-by-rb $((tm0 + 2)) "$(ns_stat "$rb" in-tmpl-mismatch)
 BROAD="src 192.168.111.0/24 dst 192.168.186.0/24 dir out"
 BROAD_TMPL="tmpl src $A4 dst $B4 proto esp reqid 1 mode tunnel"
 read -r _ bp0 <<< "$(nfipsec -n "$ra" -s policy get $BROAD | grep -o 'packets [0-9]*' | head -1)"
-printf '%s\n' "policy delete index 0" \
+printf '%s\n' "policy delete position 0" \
 	"policy update $BROAD priority 100 $BROAD_TMPL" \
 	"policy add src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" |
 	nfipsec -n "$ra" -b - || fail priority-add refused
 pl=$(nfipsec -n "$ra" policy list dir out)
-check_match priority-bypass-above "^index 5 src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" "$pl"
-check_match priority-broad-below "^index 6 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 100" "$pl"
-check_fail priority-index-refused 2 'priority 200 cannot go there: it would pass a policy of priority 0' \
-	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.21/32 dir out priority 200 index 0
+check_match priority-bypass-above "^position 5 src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" "$pl"
+check_match priority-broad-below "^position 6 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 100" "$pl"
+check_fail priority-position-refused 2 'priority 200 cannot go there: it would pass a policy of priority 0' \
+	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.21/32 dir out priority 200 position 0
 check_fail priority-move-refused 2 'priority 100 cannot go there: it would pass a policy of priority 50' \
-	nfipsec -n "$ra" policy move index 6 before 5
+	nfipsec -n "$ra" policy move position 6 before 5
 check_eq priority-refusals-changed-nothing "$pl" "$(nfipsec -n "$ra" policy list dir out)"
 capture_start cap5 "$wire" br0 /tmp/neg-prio.pcap || fail priority-capture "tcpdump did not start"
 check_fail priority-bypass-refused-by-rb 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
@@ -280,8 +280,8 @@ nfipsec -n "$ra" monitor > /tmp/neg-monitor.txt 2>&1 </dev/null &
 mon=$!
 bg_pids+=("$mon")
 printf '%s\n' \
-	"policy add src 192.168.111.0/24 dst 192.168.186.31/32 dir out tmpl src $A4 dst $B4 proto esp reqid 98 mode tunnel index 0" \
-	"policy add src 192.168.111.0/24 dst 192.168.186.32/32 dir out tmpl src $A4 dst $B4 proto esp reqid 97 mode tunnel index 0" |
+	"policy add src 192.168.111.0/24 dst 192.168.186.31/32 dir out tmpl src $A4 dst $B4 proto esp reqid 98 mode tunnel position 0" \
+	"policy add src 192.168.111.0/24 dst 192.168.186.32/32 dir out tmpl src $A4 dst $B4 proto esp reqid 97 mode tunnel position 0" |
 	nfipsec -n "$ra" -b - || fail acquire-probes refused
 monitor_saw() {	# monitor_saw DST: the monitor printed an ACQUIRE for DST
 	grep -q "^acquire.* dst $1 " /tmp/neg-monitor.txt
@@ -294,7 +294,7 @@ probe_ready() {
 wait_until 15 probe_ready ||
 	fail acquire-monitor-ready "no ACQUIRE for the probe: $(head -c 300 /tmp/neg-monitor.txt)"
 nos0=$(ns_stat "$ra" out-no-states) acq0=$(ns_stat "$ra" acquire-sent)
-echo "policy add src 192.168.111.0/24 dst 192.168.186.30/32 dir out tmpl src $A4 dst $B4 proto esp reqid 99 mode tunnel index 0" |
+echo "policy add src 192.168.111.0/24 dst 192.168.186.30/32 dir out tmpl src $A4 dst $B4 proto esp reqid 99 mode tunnel position 0" |
 	nfipsec -n "$ra" -b - || fail acquire-policy refused
 check_fail no-sa-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 3 -i 0.2 -W 1 192.168.186.30
 check_fail acquire-barrier-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 1 -W 1 192.168.186.32

@@ -55,7 +55,7 @@ static void print_wanted(struct nlattr **t)
 
 /*
  * acquire proto esp src 192.168.3.107 dst 192.168.3.111 reqid 1 mode tunnel
- * policy index 0 dir out packet src 192.168.111.10 dst 192.168.186.10 proto icmp
+ * policy position 0 index 1 dir out packet src 192.168.111.10 dst 192.168.186.10 proto icmp
  * (one line). JSON adds the policy's selector.
  */
 static int print_acquire(struct nlattr **tb)
@@ -76,7 +76,10 @@ static int print_acquire(struct nlattr **tb)
 	print_wanted(tmpl);
 	nfi_out_open("policy", "policy");
 	if (pol[NFIPSEC_POLICY_A_POSITION])
-		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]));
+		nfi_out_u64("position",
+			    nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]));
+	if (pol[NFIPSEC_POLICY_A_INDEX])
+		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_INDEX]));
 	if (pol[NFIPSEC_POLICY_A_DIR])
 		nfi_out_str("dir",
 			    nfi_name_of(nfi_dir_names,
@@ -203,7 +206,7 @@ static int print_flush(struct nlattr **tb, bool sa)
  * object as list shows it:
  * state add src 192.168.3.107 dst 192.168.3.111
  *	proto esp spi 0x00001000 reqid 1 mode tunnel ...
- * policy delete index 0 src 192.168.111.0/24 dst ... dir out ...
+ * policy delete position 0 src 192.168.111.0/24 dst ... dir out ...
  */
 static int print_change(int k, struct nlattr **tb)
 {

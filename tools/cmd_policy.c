@@ -23,10 +23,10 @@ struct tmpl_spec {
 
 struct pol_spec {
 	struct nfi_sel_spec sel;
-	bool has_dir, has_priority, has_action;
+	bool has_dir, has_priority, has_action, has_index;
 	uint8_t dir, action;
-	uint32_t priority;
-	const char *where_kw;	/* "index", "before", "after" or NULL */
+	uint32_t priority, index;	/* index: ip xfrm's policy identifier */
+	const char *where_kw;	/* "position", "before", "after" or NULL */
 	int where;		/* NFIPSEC_POLICY_A_POSITION, _BEFORE, _AFTER */
 	uint32_t pos;
 	struct tmpl_spec tmpl;
@@ -151,6 +151,8 @@ static int take_policy_word(struct nfi_args *a, struct pol_spec *p)
 	if (!strcmp(kw, "tmpl"))
 		return take_tmpl(a, &p->tmpl);
 	if (!strcmp(kw, "index"))
+		return once(a, &p->has_index) ?: nfi_take_u32(a, &p->index);
+	if (!strcmp(kw, "position"))
 		return take_where(a, p, NFIPSEC_POLICY_A_POSITION);
 	if (!strcmp(kw, "before"))
 		return take_where(a, p, NFIPSEC_POLICY_A_BEFORE);
@@ -203,6 +205,8 @@ static struct nl_msg *policy_msg(uint8_t cmd, int flags,
 	    (p->has_priority &&
 	     nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, p->priority)) ||
 	    put_tmpl(msg, &p->tmpl) ||
+	    (p->has_index &&
+	     nla_put_u32(msg, NFIPSEC_POLICY_A_INDEX, p->index)) ||
 	    (p->where_kw && nla_put_u32(msg, p->where, p->pos))) {
 		fprintf(stderr, "nfipsec: the request is too large\n");
 		nlmsg_free(msg);
@@ -278,7 +282,7 @@ static void print_policy_stats(struct nlattr *stats)
 }
 
 /*
- * index 0 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 0 action allow
+ * position 0 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 0 index 1 action allow
  *	tmpl src 192.168.3.107 dst 192.168.3.111
  *		proto esp reqid 1 mode tunnel level required
  */
@@ -311,7 +315,8 @@ int nfi_print_policy(struct nlattr *nest)
 	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
 		return -EPROTO;
 	if (pol[NFIPSEC_POLICY_A_POSITION])
-		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]));
+		nfi_out_u64("position",
+			    nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]));
 	if (pol[NFIPSEC_POLICY_A_SEL])
 		nfi_print_sel(sel, true);
 	if (pol[NFIPSEC_POLICY_A_DIR])
@@ -321,6 +326,8 @@ int nfi_print_policy(struct nlattr *nest)
 					nla_get_u8(pol[NFIPSEC_POLICY_A_DIR]),
 					buf, sizeof(buf)));
 	nfi_out_u64("priority", nfi_u32(pol[NFIPSEC_POLICY_A_PRIORITY], 0));
+	if (pol[NFIPSEC_POLICY_A_INDEX])
+		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_INDEX]));
 	nfi_out_str("action",
 		    nfi_name_of(nfi_action_names,
 				NFI_ARRAY_SIZE(nfi_action_names),
@@ -336,7 +343,7 @@ int nfi_print_policy(struct nlattr *nest)
 /* Commands */
 
 /* add|update SELECTOR dir DIR [priority N] [action A] [tmpl TMPL]
- * [index N | before N | after N]
+ * [index I] [position N | before N | after N]
  */
 static int policy_modify(int argc, char **argv, bool update)
 {
@@ -363,13 +370,17 @@ static int policy_modify(int argc, char **argv, bool update)
 				      NFIPSEC_CMD_POLICY_NEW, 0, &p, true));
 }
 
-/* delete|get { dir DIR SELECTOR | index N } */
+/*
+ * delete|get { dir DIR SELECTOR | index I dir DIR | position N }: index
+ * is ip xfrm's policy identifier, position nfipsec's place in the list.
+ */
 static int policy_get_delete(int argc, char **argv, bool get)
 {
 	struct nfi_args a = { get ? "policy get" : "policy delete",
 			      argc, argv };
 	struct pol_spec p = { 0 };
 	struct nfi_sel_spec *s = &p.sel;
+	bool has_sel;
 	struct nl_msg *msg;
 	int count = 0, err = 0;
 
@@ -382,6 +393,9 @@ static int policy_get_delete(int argc, char **argv, bool get)
 		if (!strcmp(kw, "dir"))
 			err = once(&a, &p.has_dir) ?: nfi_take_dir(&a, &p.dir);
 		else if (!strcmp(kw, "index"))
+			err = once(&a, &p.has_index) ?:
+			      nfi_take_u32(&a, &p.index);
+		else if (!strcmp(kw, "position"))
 			err = p.where_kw ? nfi_duplicate(&a) :
 			      take_where(&a, &p, NFIPSEC_POLICY_A_POSITION);
 		else if (!strcmp(kw, "ptype"))
@@ -391,20 +405,25 @@ static int policy_get_delete(int argc, char **argv, bool get)
 	}
 	if (err)
 		return err;
+	has_sel = s->has_src || s->has_dst || s->has_proto || s->has_sport ||
+		  s->has_dport;
 	if (p.where_kw) {
-		if (p.has_dir || s->has_src || s->has_dst || s->has_proto ||
-		    s->has_sport || s->has_dport)
-			return nfi_usage_error("%s: index N stands alone: without dir or a selector",
+		if (p.has_dir || p.has_index || has_sel)
+			return nfi_usage_error("%s: position N stands alone: without dir, index or a selector",
+					       a.cmd);
+	} else if (p.has_index) {
+		if (!p.has_dir || has_sel)
+			return nfi_usage_error("%s: index I goes with dir DIR and no selector",
 					       a.cmd);
 	} else {
 		if (!p.has_dir)
-			return nfi_usage_error("%s: dir DIR and a selector, or index N, are required",
+			return nfi_usage_error("%s: dir DIR and a selector, index I and dir DIR, or position N are required",
 					       a.cmd);
 		if (nfi_check_sel(a.cmd, s, true))
 			return 1;
 	}
 	msg = policy_msg(get ? NFIPSEC_CMD_POLICY_GET : NFIPSEC_CMD_POLICY_DEL,
-			 0, &p, !p.where_kw);
+			 0, &p, !p.where_kw && !p.has_index);
 	if (!msg)
 		return 2;
 	err = nfi_nl_talk(msg, get ? print_policy : NULL, &count);
@@ -480,13 +499,13 @@ static int policy_flush(int argc, char **argv)
 	return talk(a.cmd, msg);
 }
 
-/* move index N { to M | before M | after M } */
+/* move position N { to M | before M | after M } */
 static int policy_move(int argc, char **argv)
 {
 	struct nfi_args a = { "policy move", argc, argv };
 	const char *target_kw = NULL;
-	bool has_index = false;
-	uint32_t index = 0, target = 0;
+	bool has_pos = false;
+	uint32_t pos = 0, target = 0;
 	int type = 0, err = 0;
 	struct nl_msg *msg;
 	struct nlattr *nest;
@@ -497,9 +516,11 @@ static int policy_move(int argc, char **argv)
 			!strcmp(kw, "before") ? NFIPSEC_POLICY_A_BEFORE :
 			!strcmp(kw, "after") ? NFIPSEC_POLICY_A_AFTER : 0;
 
-		if (!strcmp(kw, "index")) {
-			err = once(&a, &has_index) ?:
-			      nfi_take_u32(&a, &index);
+		if (!strcmp(kw, "position")) {
+			err = once(&a, &has_pos) ?: nfi_take_u32(&a, &pos);
+		} else if (!strcmp(kw, "index")) {
+			err = nfi_usage_error("%s: moves the policy at position N (index is ip xfrm's policy identifier)",
+					      a.cmd);
 		} else if (t && target_kw) {
 			err = nfi_usage_error("%s: %s and %s exclude each other",
 					      a.cmd, target_kw, kw);
@@ -513,14 +534,14 @@ static int policy_move(int argc, char **argv)
 	}
 	if (err)
 		return err;
-	if (!has_index || !target_kw)
-		return nfi_usage_error("%s: index N and one of to M, before M, after M are required",
+	if (!has_pos || !target_kw)
+		return nfi_usage_error("%s: position N and one of to M, before M, after M are required",
 				       a.cmd);
 	msg = nfi_msg_new(NFIPSEC_CMD_POLICY_MOVE, 0);
 	if (!msg)
 		return 2;
 	nest = nfi_nest_start(msg, NFIPSEC_A_POLICY);
-	if (!nest || nla_put_u32(msg, NFIPSEC_POLICY_A_POSITION, index) ||
+	if (!nest || nla_put_u32(msg, NFIPSEC_POLICY_A_POSITION, pos) ||
 	    nla_put_u32(msg, type, target)) {
 		nlmsg_free(msg);
 		return 2;

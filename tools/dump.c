@@ -89,7 +89,7 @@ static const struct field policy_fields[NFIPSEC_POLICY_A_MAX + 1] = {
 	N(POLICY, TMPL, tmpl), F(POLICY, PRIORITY, K_U32),
 	F(POLICY, POSITION, K_U32), F(POLICY, BEFORE, K_U32),
 	F(POLICY, AFTER, K_U32), F(POLICY, TO, K_U32),
-	F(POLICY, STATS, K_NEST),
+	F(POLICY, STATS, K_NEST), F(POLICY, INDEX, K_U32),
 };
 
 static const struct nest policy = { policy_fields, NFIPSEC_POLICY_A_MAX };

@@ -104,13 +104,19 @@
  *   at NFIPSEC_POLICY_A_POSITION (0 is the top), or before/after the policy
  *   at position NFIPSEC_POLICY_A_BEFORE/_AFTER; a position that breaks the
  *   order fails with -EINVAL. It fails with -EEXIST when a policy with the
- *   same DIR and SEL exists. POLICY_SET replaces the policy with the same
- *   DIR and SEL and keeps its counters: in place with the same PRIORITY,
- *   moved to where a new one goes; a policy that does not exist is added
- *   (as ip xfrm's update does).
+ *   same DIR and SEL exists. Every policy has an INDEX, its identifier as
+ *   in ip xfrm: its low 3 bits are its DIR, it stays the same while the
+ *   policy exists (update and move keep it); POLICY_NEW takes the INDEX
+ *   it is given (non-zero, of its DIR: -EINVAL otherwise) when no other
+ *   policy has it, and makes one up otherwise, as XFRM does (0: make one
+ *   up). POLICY_SET replaces the policy with the same DIR and SEL, keeping
+ *   its INDEX and counters: in place with the same PRIORITY, moved to
+ *   where a new one goes; a policy that does not exist is added (as ip
+ *   xfrm's update does).
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
- *   Request: NFIPSEC_A_POLICY with DIR and SEL, or with POSITION alone.
+ *   Request: NFIPSEC_A_POLICY with DIR and SEL, with INDEX and DIR, or with
+ *   POSITION alone.
  *
  * NFIPSEC_CMD_POLICY_GET (do, dump)
  *   do: as POLICY_DEL; replies with one policy.
@@ -507,6 +513,7 @@ enum nfipsec_policy_attr {
 	NFIPSEC_POLICY_A_AFTER,		/* u32, a position */
 	NFIPSEC_POLICY_A_TO,		/* u32, a position */
 	NFIPSEC_POLICY_A_STATS,		/* nest, NFIPSEC_POLICY_STAT_* */
+	NFIPSEC_POLICY_A_INDEX,		/* u32, ip xfrm's policy index */
 
 	__NFIPSEC_POLICY_A_MAX,
 	NFIPSEC_POLICY_A_MAX = __NFIPSEC_POLICY_A_MAX - 1

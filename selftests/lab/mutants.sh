@@ -173,12 +173,18 @@ plant_sel_masked() {
 	replace "$1/kmod/nl_policy.c" $'\t\t*len = nla_get_u8(plen);\n\t}\n' $'\t\t*len = nla_get_u8(plen);\n\t}\n\tif (*family == AF_INET)\n\t\ta->a4 &= *len ? inet_make_mask(*len) : 0;\n'
 }
 
+desc_index_ignored="a policy's own index is not taken (a made-up one instead)"
+tests_index_ignored=cli
+plant_index_ignored() {
+	replace "$1/kmod/policy.c" $'\t\tif (want) {\n\t\t\tidx = want;' $'\t\tif (want && 0) {\n\t\t\tidx = want;'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
 all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
-all="$all priority_ignored sel_masked"
+all="$all priority_ignored sel_masked index_ignored"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
