@@ -308,7 +308,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	n = !!tb[NFIPSEC_POLICY_A_POSITION] + !!tb[NFIPSEC_POLICY_A_BEFORE] +
 	    !!tb[NFIPSEC_POLICY_A_AFTER];
 	if (n > 1 || tb[NFIPSEC_POLICY_A_TO]) {
-		NL_SET_ERR_MSG(info->extack, "give at most one of index, before, after");
+		NL_SET_ERR_MSG(info->extack, "give at most one of position, before, after");
 		return -EINVAL;
 	}
 	pol = nfipsec_policy_alloc();
@@ -327,8 +327,8 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
 		if (pos > nn->policy_count) {
-			nfipsec_extack_fmt(info->extack, "index past the end of the list",
-					   "index %u past the end (there are %u)",
+			nfipsec_extack_fmt(info->extack, "position past the end of the list",
+					   "position %u past the end (there are %u)",
 					   pos, nn->policy_count);
 			err = -EINVAL;
 			goto err_unlock;
@@ -369,24 +369,22 @@ err_free:
 }
 
 /*
- * Replace old by new; new takes old's counters. Of the same priority, in
- * old's place; of another, where that priority goes (readers walking
- * through old go on from where it was).
+ * Replace old by new, which takes old's index and counters: of the same
+ * priority in old's place, of another where that priority goes (readers
+ * always find one of them).
  */
 static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			struct nfipsec_policy *new)
 {
-	swap(new->stats, old->stats);
 	new->index = old->index;
 	if (new->priority == old->priority) {
+		swap(new->stats, old->stats);
 		list_replace_rcu(&old->list, &new->list);
-	} else {
-		u32 pos = nfipsec_policy_prio_pos(nn, new->priority, old);
-
-		nfipsec_policy_unlink(nn, old);
-		nfipsec_policy_insert(nn, new, pos);
+		nfipsec_policy_free(old);
+		return;
 	}
-	nfipsec_policy_free(old);
+	nfipsec_policy_move_to(nn, old, new,
+			       nfipsec_policy_prio_pos(nn, new->priority, old));
 }
 
 /* Update, as ip xfrm's: replaces the policy, or adds it when absent. */
@@ -490,6 +488,19 @@ static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
 	u8 dir;
 
 	lockdep_assert_held(&nn->cfg_lock);
+	if (tb[NFIPSEC_POLICY_A_POSITION] &&
+	    (tb[NFIPSEC_POLICY_A_INDEX] || tb[NFIPSEC_POLICY_A_DIR] ||
+	     tb[NFIPSEC_POLICY_A_SEL])) {
+		NL_SET_ERR_MSG(info->extack,
+			       "a position stands alone: without index, dir or selector");
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (tb[NFIPSEC_POLICY_A_INDEX] && tb[NFIPSEC_POLICY_A_SEL]) {
+		NL_SET_ERR_MSG(info->extack, "an index goes with its dir, without a selector");
+		*err = -EINVAL;
+		return NULL;
+	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		*err = pol_position(nn, tb[NFIPSEC_POLICY_A_POSITION], pos,
 				    info->extack);
@@ -716,8 +727,9 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	n = !!tb[NFIPSEC_POLICY_A_TO] + !!tb[NFIPSEC_POLICY_A_BEFORE] +
 	    !!tb[NFIPSEC_POLICY_A_AFTER];
-	if (!tb[NFIPSEC_POLICY_A_POSITION] || n != 1) {
-		NL_SET_ERR_MSG(info->extack, "move needs index and one of to, before, after");
+	if (!tb[NFIPSEC_POLICY_A_POSITION] || n != 1 ||
+	    tb[NFIPSEC_POLICY_A_INDEX]) {
+		NL_SET_ERR_MSG(info->extack, "move needs a position and one of to, before, after");
 		return -EINVAL;
 	}
 	copy = nfipsec_policy_alloc();
@@ -747,10 +759,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 
-	/*
-	 * Readers may be walking the list through pol: it leaves by
-	 * list_del_rcu() and a copy enters at the new place.
-	 */
+	/* A copy enters at the new place, then pol leaves. */
 	copy->dir = pol->dir;
 	copy->action = pol->action;
 	copy->has_tmpl = pol->has_tmpl;
@@ -758,10 +767,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	copy->index = pol->index;
 	copy->sel = pol->sel;
 	copy->tmpl = pol->tmpl;
-	swap(copy->stats, pol->stats);
-	nfipsec_policy_unlink(nn, pol);
-	nfipsec_policy_free(pol);
-	nfipsec_policy_insert(nn, copy, to);
+	nfipsec_policy_move_to(nn, pol, copy, to);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_MOVE, copy);
 	copy = NULL;
 	nfipsec_offload_policies_changed(nn);

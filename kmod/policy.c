@@ -267,6 +267,36 @@ void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_insert);
 
+/*
+ * Move old's place to new at position pos of the list without old: new
+ * goes in first, and old leaves only once every reader that could have
+ * passed new's place has finished, so that no reader finds neither (a
+ * flow of old's, which old protected, would find no policy: cleartext).
+ * Readers in between may find either; they count on old's counters,
+ * which new takes. Sleeps. old is freed.
+ */
+void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
+			    struct nfipsec_policy *new, u32 pos)
+{
+	struct list_head *where = &nn->policies;	/* none: new goes last */
+	struct nfipsec_policy *at;
+
+	list_for_each_entry(at, &nn->policies, list) {
+		if (at == old)
+			continue;
+		if (!pos--) {
+			where = &at->list;
+			break;
+		}
+	}
+	list_add_tail_rcu(&new->list, where);
+	synchronize_rcu();
+	swap(new->stats, old->stats);
+	list_del_rcu(&old->list);
+	nfipsec_policy_free(old);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_move_to);
+
 /* Take a policy out of the list; the caller frees or reinserts it. */
 void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol)
 {

@@ -75,6 +75,8 @@ struct nfipsec_policy *nfipsec_policy_by_index(struct nfipsec_net *nn,
 u32 nfipsec_policy_gen_index(struct nfipsec_net *nn, u8 dir, u32 want);
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 			   u32 pos);
+void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
+			    struct nfipsec_policy *new, u32 pos);
 void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol);
 void nfipsec_policy_flush(struct nfipsec_net *nn, int dir);
 

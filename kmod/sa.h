@@ -35,7 +35,7 @@ struct nfipsec_sel {
 	u8 family;
 	u8 src_plen, dst_plen;
 	u8 proto;			/* 0: any */
-	union nfipsec_addr src, dst;	/* masked to their prefix length */
+	union nfipsec_addr src, dst;	/* as given; matched by prefix */
 	__be16 sport, dport;		/* 0: any */
 };
 

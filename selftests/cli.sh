@@ -255,6 +255,21 @@ check_fail index-get-other-dir 2 'no policy with index 8 and that dir' nfipsec -
 check_match index-get "^position [0-9]+ src 10.5.0.0/16 dst 10.0.0.0/8 dir in priority 0 index 16 " "$(nfipsec -n "$y" policy get index 16 dir in)"
 check index-delete nfipsec -n "$y" policy delete index 16 dir in
 check_eq index-deleted "SPD count 4" "$(nfipsec -n "$y" policy count)"
+# Moves among equal priorities (the list: 10.3 and 10.6 of priority 0,
+# 10.4 of 2, 10.9 of 3) keep each policy's index; one past a better
+# priority is refused.
+order() { nfipsec -n "$y" -j policy list | python3 -c 'import json, sys
+print(" ".join("%s=%d" % (p["src"].split("/")[0], p["index"]) for p in json.load(sys.stdin)))'; }
+check_eq move-start "10.3.0.0=1 10.6.0.0=26 10.4.0.0=9 10.9.0.0=33" "$(order)"
+check move-before nfipsec -n "$y" policy move position 1 before 0
+check_eq move-before-order "10.6.0.0=26 10.3.0.0=1 10.4.0.0=9 10.9.0.0=33" "$(order)"
+check move-after nfipsec -n "$y" policy move position 0 after 1
+check_eq move-after-order "10.3.0.0=1 10.6.0.0=26 10.4.0.0=9 10.9.0.0=33" "$(order)"
+check move-to nfipsec -n "$y" policy move position 0 to 1
+check_eq move-to-order "10.6.0.0=26 10.3.0.0=1 10.4.0.0=9 10.9.0.0=33" "$(order)"
+check_fail move-past-priority 2 'priority 3 cannot go there: it would pass a policy of priority 0' \
+	nfipsec -n "$y" policy move position 3 before 1
+check_eq move-refused-order "10.6.0.0=26 10.3.0.0=1 10.4.0.0=9 10.9.0.0=33" "$(order)"
 
 # JSON is JSON, with the fields promised.
 check json-valid python3 -c '
@@ -268,9 +283,12 @@ assert "hook-ipv4-input" in s and "hook-ipv6-postrouting" in s, s
 ' "$a"
 
 # Each namespace has its own counters: traffic in a and b, none in c. The
-# hooks count in namespaces with SAs or policies: a policy matching nothing.
+# hooks count in namespaces with SAs or policies: a policy matching nothing
+# (in a, added by an update: the first object brings the hooks all the same).
 for ns in "$a" "$b"; do
-	nfipsec -n "$ns" policy add src 192.0.2.1/32 dst 192.0.2.2/32 dir out ||
+	op=add
+	[ "$ns" = "$a" ] && op=update
+	nfipsec -n "$ns" policy $op src 192.0.2.1/32 dst 192.0.2.2/32 dir out ||
 		fail policy-for-hooks "refused in $ns"
 done
 check ping ip netns exec "$a" ping -c 3 -i 0.2 -W 2 10.0.1.2

@@ -171,6 +171,23 @@ for peer in nfipsec xfrm; do
 	pcap_count "$t.wire-udp6" 3 "$cap" \
 		"src host $A6 and udp dst port 4500 and ip6[48:4] == 0x611"
 
+	# Implementations no one here wrote: tshark decodes the captured ESP
+	# in UDP (the tunnel's three echo requests, sequence numbers 1-3),
+	# scapy's SecurityAssociation (nat_t_header) decrypts them, and its
+	# own packet, sent from a through the NAT, is taken by b and answered
+	# through the tunnel (b's window moves to 100: nothing else of 0x501
+	# follows in this round).
+	check_eq "$t.tshark-esp-in-udp" "0x00000501 1|0x00000501 2|0x00000501 3" \
+		"$(tshark -r "$cap" -Y "ip.src == $N4 && udp.port == 4500 && esp.spi == 0x501" \
+			-T fields -e esp.spi -e esp.sequence 2>/dev/null | tr '\t\n' ' |' | sed 's/|$//')"
+	read -r _ n0 <<< "$(sa_stats "$a" $A4 0x502 packets)"
+	check_eq "$t.scapy-decrypts" "decoded 3 inner 3 sent 1" \
+		"$(ip netns exec "$a" /usr/bin/python3 "$(dirname "$0")/natt_check.py" "$cap" \
+			0x501 $KAB $A4 $B4 172.16.0.1 172.16.9.1 100 2>&1 | tail -n 3)"
+	answered() { [ "$(sa_stats "$a" $A4 0x502 packets)" = "packets $((n0 + 1))" ]; }
+	wait_until 5 answered
+	check_eq "$t.scapy-packet-answered" "packets $((n0 + 1))" "$(sa_stats "$a" $A4 0x502 packets)"
+
 	# GRO on b's link, fraglist included (TSO off on r's side: veth hands
 	# forwarded packets to its peer's NAPI only then), and netem slots on
 	# r's link to b so the packets reach b's NAPI in bursts GRO can bundle:

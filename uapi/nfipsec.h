@@ -106,17 +106,17 @@
  *   order fails with -EINVAL. It fails with -EEXIST when a policy with the
  *   same DIR and SEL exists. Every policy has an INDEX, its identifier as
  *   in ip xfrm: its low 3 bits are its DIR, it stays the same while the
- *   policy exists (update and move keep it); POLICY_NEW takes the INDEX
- *   it is given (non-zero, of its DIR: -EINVAL otherwise) when no other
- *   policy has it, and makes one up otherwise, as XFRM does (0: make one
- *   up). POLICY_SET replaces the policy with the same DIR and SEL, keeping
+ *   policy exists (update and move keep it). An INDEX given to POLICY_NEW
+ *   or POLICY_SET must be 0 or of the policy's DIR (-EINVAL otherwise);
+ *   a non-zero one is taken when no other policy has it, and in every
+ *   other case one is made up, as XFRM does. POLICY_SET replaces the policy with the same DIR and SEL, keeping
  *   its INDEX and counters: in place with the same PRIORITY, moved to
  *   where a new one goes; a policy that does not exist is added (as ip
  *   xfrm's update does).
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
  *   Request: NFIPSEC_A_POLICY with DIR and SEL, with INDEX and DIR, or with
- *   POSITION alone.
+ *   POSITION alone (other combinations: -EINVAL).
  *
  * NFIPSEC_CMD_POLICY_GET (do, dump)
  *   do: as POLICY_DEL; replies with one policy.

@@ -282,7 +282,7 @@ static struct nfipsec_policy *add_prio(struct kunit *test,
 static void nfipsec_test_priority(struct kunit *test)
 {
 	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
-	struct nfipsec_policy *broad, *narrow, *later, *last;
+	struct nfipsec_policy *broad, *narrow, *later, *last, *moved;
 	struct nfipsec_flow fl;
 	u32 other = 0;
 
@@ -334,12 +334,88 @@ static void nfipsec_test_priority(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 100, broad, &other));
 	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 3, 100, broad, &other));
 	KUNIT_EXPECT_EQ(test, (u32)U32_MAX, other);
+
+	/*
+	 * An update of broad to priority 40 moves it to the top, in broad's
+	 * stead: the same count, broad's counters, the others' order kept.
+	 */
+	moved = nfipsec_policy_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, moved);
+	moved->dir = broad->dir;
+	moved->sel = broad->sel;
+	moved->priority = 40;
+	nfipsec_pol_stat_add(broad, NFIPSEC_POLICY_STAT_PACKETS, 7);
+	nfipsec_policy_move_to(nn, broad, moved,
+			       nfipsec_policy_prio_pos(nn, 40, broad));
+	KUNIT_EXPECT_EQ(test, 4U, nn->policy_count);
+	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 0));
+	KUNIT_EXPECT_PTR_EQ(test, narrow, nfipsec_policy_at(nn, 1));
+	KUNIT_EXPECT_PTR_EQ(test, later, nfipsec_policy_at(nn, 2));
+	KUNIT_EXPECT_PTR_EQ(test, last, nfipsec_policy_at(nn, 3));
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_at(nn, 4));
+	KUNIT_EXPECT_EQ(test, 7ULL,
+			nfipsec_counters_read(moved->stats,
+					      NFIPSEC_POLICY_STAT_PACKETS));
+	/* And to the end (priority U32_MAX, after last). */
+	broad = moved;
+	moved = nfipsec_policy_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, moved);
+	moved->dir = broad->dir;
+	moved->sel = broad->sel;
+	moved->priority = U32_MAX;
+	nfipsec_policy_move_to(nn, broad, moved,
+			       nfipsec_policy_prio_pos(nn, U32_MAX, broad));
+	KUNIT_EXPECT_PTR_EQ(test, narrow, nfipsec_policy_at(nn, 0));
+	KUNIT_EXPECT_PTR_EQ(test, last, nfipsec_policy_at(nn, 2));
+	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 3));
+	KUNIT_EXPECT_EQ(test, 4U, nn->policy_count);
+}
+
+/*
+ * ip xfrm's policy index, made as XFRM's xfrm_gen_index() makes it: the
+ * generator by 8 with the dir in the low 3 bits; an index asked for is
+ * taken when free, and one in use makes the generator go on.
+ */
+static void nfipsec_test_index(struct kunit *test)
+{
+	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+	struct nfipsec_policy *p1, *p97;
+
+	KUNIT_ASSERT_NOT_NULL(test, nn);
+	INIT_LIST_HEAD(&nn->policies);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, policy_net_free, nn));
+
+	KUNIT_EXPECT_EQ(test, 1U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 0));
+	p1 = add_prio(test, nn, 0, "192.168.186.0", 24, NFIPSEC_ACTION_ALLOW);
+	p1->index = 1;
+	KUNIT_EXPECT_EQ(test, 8U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_IN, 0));
+	KUNIT_EXPECT_EQ(test, 97U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 97));
+	p97 = add_prio(test, nn, 0, "192.168.187.0", 24, NFIPSEC_ACTION_ALLOW);
+	p97->index = 97;
+	KUNIT_EXPECT_EQ(test, 17U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 97));
+	KUNIT_EXPECT_EQ(test, 26U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_FWD, 0));
+	KUNIT_EXPECT_EQ(test, 33U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 1));
+	KUNIT_EXPECT_PTR_EQ(test, p97, nfipsec_policy_by_index(nn, 97));
+	KUNIT_EXPECT_PTR_EQ(test, p1, nfipsec_policy_by_index(nn, 1));
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_by_index(nn, 17));
+	/* The generator's wrap to 0 gives 8, as XFRM's does. */
+	nn->policy_index_gen = 0;
+	KUNIT_EXPECT_EQ(test, 8U,
+			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_IN, 0));
 }
 
 static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_sel_match),
 	KUNIT_CASE(nfipsec_test_first_match),
 	KUNIT_CASE(nfipsec_test_priority),
+	KUNIT_CASE(nfipsec_test_index),
 	KUNIT_CASE(nfipsec_test_sa_match),
 	{}
 };

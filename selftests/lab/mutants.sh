@@ -179,12 +179,18 @@ plant_index_ignored() {
 	replace "$1/kmod/policy.c" $'\t\tif (want) {\n\t\t\tidx = want;' $'\t\tif (want && 0) {\n\t\t\tidx = want;'
 }
 
+desc_update_unhooked="a policy update that adds the namespace's first object brings no hooks"
+tests_update_unhooked=cli
+plant_update_unhooked() {
+	replace "$1/kmod/nl_policy.c" $'\t\terr = pol_make_room(nn, info->extack);\n\t\tif (err) {\n\t\t\tmutex_unlock' $'\t\terr = 0;\n\t\tif (err) {\n\t\t\tmutex_unlock'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
 all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
-all="$all priority_ignored sel_masked index_ignored"
+all="$all priority_ignored sel_masked index_ignored update_unhooked"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
