@@ -121,8 +121,8 @@
  * NFIPSEC_CMD_POLICY_GET (do, dump)
  *   do: as POLICY_DEL; replies with one policy.
  *   dump: optionally NFIPSEC_A_POLICY with DIR as a filter.
- *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION
- *   and NFIPSEC_POLICY_A_STATS (nest of NFIPSEC_POLICY_STAT_*).
+ *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION,
+ *   INDEX and NFIPSEC_POLICY_A_STATS (nest of NFIPSEC_POLICY_STAT_*).
  *
  * NFIPSEC_CMD_POLICY_FLUSH (do)
  *   Request: optionally NFIPSEC_A_POLICY with DIR.
@@ -145,7 +145,7 @@
  *
  * NFIPSEC_CMD_ACQUIRE
  *   An outbound packet matched a protecting policy and no SA could carry it:
- *   NFIPSEC_A_POLICY (POSITION, DIR, SEL, TMPL of the policy) and
+ *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL of the policy) and
  *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
  *   protocol and ports). Rate-limited per policy to one a second.
  *
