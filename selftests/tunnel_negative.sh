@@ -241,8 +241,9 @@ check_eq cleartext-refused-by-rb $((tm0 + 2)) "$(ns_stat "$rb" in-tmpl-mismatch)
 
 # ip xfrm's priorities order the list: the broad tunnel policy, updated to
 # priority 100, moves below the priority-0 ones (counters kept), and a
-# bypass for .20 with priority 50 added after it goes above it and wins.
-# A place that breaks the order is refused, and changes nothing.
+# bypass for .20 with priority 50 added after it goes above it and wins
+# (on the wire, before anything else moves them). A place that breaks the
+# order is refused, and changes nothing.
 BROAD="src 192.168.111.0/24 dst 192.168.186.0/24 dir out"
 BROAD_TMPL="tmpl src $A4 dst $B4 proto esp reqid 1 mode tunnel"
 read -r _ bp0 <<< "$(nfipsec -n "$ra" -s policy get $BROAD | grep -o 'packets [0-9]*' | head -1)"
@@ -253,11 +254,6 @@ printf '%s\n' "policy delete position 0" \
 pl=$(nfipsec -n "$ra" policy list dir out)
 check_match priority-bypass-above "^position 5 src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" "$pl"
 check_match priority-broad-below "^position 6 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 100" "$pl"
-check_fail priority-position-refused 2 'priority 200 cannot go there: it would pass a policy of priority 0' \
-	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.21/32 dir out priority 200 position 0
-check_fail priority-move-refused 2 'priority 100 cannot go there: it would pass a policy of priority 50' \
-	nfipsec -n "$ra" policy move position 6 before 5
-check_eq priority-refusals-changed-nothing "$pl" "$(nfipsec -n "$ra" policy list dir out)"
 capture_start cap5 "$wire" br0 /tmp/neg-prio.pcap || fail priority-capture "tcpdump did not start"
 check_fail priority-bypass-refused-by-rb 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
 check priority-others-tunnelled ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
@@ -266,6 +262,11 @@ pcap_count priority-bypass-in-clear 2 /tmp/neg-prio.pcap 'icmp and dst host 192.
 pcap_count priority-tunnelled-in-esp 2 /tmp/neg-prio.pcap "esp and host $A4 and host $B4"
 read -r _ bp1 <<< "$(nfipsec -n "$ra" -s policy get $BROAD | grep -o 'packets [0-9]*' | head -1)"
 check_eq priority-update-kept-counters $((bp0 + 1)) "$bp1"
+check_fail priority-position-refused 2 'priority 200 cannot go there: it would pass a policy of priority 0' \
+	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.21/32 dir out priority 200 position 0
+check_fail priority-move-refused 2 'priority 100 cannot go there: it would pass a policy of priority 50' \
+	nfipsec -n "$ra" policy move position 6 before 5
+check_eq priority-refusals-changed-nothing "$pl" "$(nfipsec -n "$ra" policy list dir out)"
 # Back to priority 0 for what follows (at the end of the priority-0 run).
 printf '%s\n' "policy delete src 192.168.111.0/24 dst 192.168.186.20/32 dir out" \
 	"policy update $BROAD $BROAD_TMPL" |
