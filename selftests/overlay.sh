@@ -186,11 +186,13 @@ for peer in nfipsec xfrm; do
 	read -r _ i0 _ <<< "$(sa_stats "$a" $A4 0x812 packets)"
 	check "$t.ping" ip netns exec "$a" ping -c 3 -i 0.3 -W 3 10.98.0.2
 	capture_stop tpid
-	# ARP and the echoes, each in one datagram: at least 4 each way.
+	# The echoes, each in one datagram, and ARP when l2tp0's neighbour
+	# entry from the round before has to be resolved again (timing: not
+	# always): at least 3 each way, and the wire shows what the SA counted.
 	read -r _ o1 _ <<< "$(sa_stats "$a" $B4 0x811 packets)"
 	read -r _ i1 _ <<< "$(sa_stats "$a" $A4 0x812 packets)"
-	check_eq "$t.a-out" more "$( ((o1 - o0 >= 4)) && echo more || echo "$((o1 - o0)) packets")"
-	check_eq "$t.a-in" more "$( ((i1 - i0 >= 4)) && echo more || echo "$((i1 - i0)) packets")"
+	check_eq "$t.a-out" more "$( ((o1 - o0 >= 3)) && echo more || echo "$((o1 - o0)) packets")"
+	check_eq "$t.a-in" more "$( ((i1 - i0 >= 3)) && echo more || echo "$((i1 - i0)) packets")"
 	n=$(tcpdump -r "$cap" -nn "src host $N4 and udp src port 4500 and dst port 4500 and udp[8:4] == 0x811" 2>/dev/null | grep -c .)
 	check_eq "$t.wire-udp-from-nat" "$((o1 - o0))" "$n"
 	pcap_count "$t.wire-nothing-in-clear" 0 "$cap" \
