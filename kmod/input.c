@@ -67,15 +67,24 @@ static bool flow_is_local(struct net *net, const struct nfipsec_flow *fl)
 	return ipv6_chk_addr(net, &fl->dst.a6, NULL, 0);
 }
 
-/* Policy check of a cleartext packet; dir is in or fwd. */
+/*
+ * Policy check of a cleartext packet; dir is in or fwd. Without a policy,
+ * the default (ip xfrm's setdefault) decides, for what did not arrive on
+ * a loopback device (XFRM's IPv4 never checks loopback's packets).
+ */
 static unsigned int check_clear(struct nfipsec_net *nn, struct sk_buff *skb,
 				u8 dir, const struct nfipsec_flow *fl)
 {
 	struct nfipsec_policy *pol;
 
 	pol = nfipsec_policy_lookup(nn, dir, fl);
-	if (!pol)
-		return NF_ACCEPT;
+	if (!pol) {
+		if (!nfipsec_default_block(nn, dir) ||
+		    (skb->dev && (skb->dev->flags & IFF_LOOPBACK)))
+			return NF_ACCEPT;
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_NO_POLS);
+		return NF_DROP;
+	}
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
 	if (pol->action == NFIPSEC_ACTION_BLOCK) {
@@ -101,7 +110,7 @@ static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
 	rcu_read_lock();
 	pol = nfipsec_policy_lookup(nn, dir, fl);
 	ok = pol && pol->action == NFIPSEC_ACTION_ALLOW && pol->has_tmpl &&
-	     nfipsec_tmpl_match_sa(&pol->tmpl, sa);
+	     nfipsec_tmpl_match_in(&pol->tmpl, sa);
 	if (pol) {
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
@@ -751,7 +760,7 @@ static unsigned int clear_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 /* A packet we cannot see into, while policies exist: dropped, counted. */
 static unsigned int rcv_unparsable(struct nfipsec_net *nn)
 {
-	if (list_empty(&nn->policies))
+	if (!nfipsec_spd_active(nn))
 		return NF_ACCEPT;
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_HDR_ERROR);
 	return NF_DROP;
@@ -783,7 +792,7 @@ unsigned int nfipsec_input(struct nfipsec_net *nn, struct sk_buff *skb,
 			return encap_rcv_gso(nn, skb, state);
 		}
 	}
-	if (!list_empty(&nn->policies) &&
+	if (nfipsec_spd_active(nn) &&
 	    clear_rcv(nn, skb, state, NFIPSEC_DIR_IN, &fl) != NF_ACCEPT)
 		return NF_DROP;
 	/* Allowed in: an ICMP error may lower a tunnel's path MTU. */
@@ -799,7 +808,7 @@ unsigned int nfipsec_forward(struct nfipsec_net *nn, struct sk_buff *skb,
 	struct nfipsec_flow fl;
 	int thoff;
 
-	if (list_empty(&nn->policies))
+	if (!nfipsec_spd_active(nn))
 		return NF_ACCEPT;
 	if (nfipsec_flow_parse(skb, family, &fl, &thoff))
 		return rcv_unparsable(nn);

@@ -24,7 +24,46 @@ static const struct nla_policy nfipsec_info_nl_policy[NFIPSEC_INFO_A_MAX + 1] = 
 	},
 	[NFIPSEC_INFO_A_MAX_SAS] = { .type = NLA_U32 },
 	[NFIPSEC_INFO_A_MAX_POLICIES] = { .type = NLA_U32 },
+	[NFIPSEC_INFO_A_DEFAULT_IN] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
+	[NFIPSEC_INFO_A_DEFAULT_FWD] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
+	[NFIPSEC_INFO_A_DEFAULT_OUT] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
 };
+
+/* The default policies' attributes, by direction. */
+static const int default_attr[] = {
+	[NFIPSEC_DIR_IN] = NFIPSEC_INFO_A_DEFAULT_IN,
+	[NFIPSEC_DIR_FWD] = NFIPSEC_INFO_A_DEFAULT_FWD,
+	[NFIPSEC_DIR_OUT] = NFIPSEC_INFO_A_DEFAULT_OUT,
+};
+
+static int default_put(struct sk_buff *msg, u8 mask)
+{
+	int dir;
+
+	for (dir = 0; dir < ARRAY_SIZE(default_attr); dir++)
+		if (nla_put_u8(msg, default_attr[dir],
+			       mask & BIT(dir) ? NFIPSEC_ACTION_BLOCK :
+						 NFIPSEC_ACTION_ALLOW))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* The default policies' mask with those tb sets. */
+static u8 default_parse(struct nlattr **tb, u8 mask, bool *any)
+{
+	int dir;
+
+	for (dir = 0; dir < ARRAY_SIZE(default_attr); dir++) {
+		if (!tb[default_attr[dir]])
+			continue;
+		*any = true;
+		if (nla_get_u8(tb[default_attr[dir]]) == NFIPSEC_ACTION_BLOCK)
+			mask |= BIT(dir);
+		else
+			mask &= ~BIT(dir);
+	}
+	return mask;
+}
 
 static const struct nla_policy nfipsec_set_info_policy[NFIPSEC_A_MAX + 1] = {
 	[NFIPSEC_A_INFO] = NLA_POLICY_NESTED(nfipsec_info_nl_policy),
@@ -155,7 +194,8 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 	    nla_put(msg, NFIPSEC_INFO_A_IKE_PORTS,
 		    nn->ike_nports * sizeof(__be16), nn->ike_ports) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_SAS, nn->max_sas) ||
-	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_POLICIES, nn->max_policies)) {
+	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_POLICIES, nn->max_policies) ||
+	    default_put(msg, nn->default_block)) {
 		mutex_unlock(&nn->cfg_lock);
 		goto err_free;
 	}
@@ -221,7 +261,9 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 	struct netlink_ext_ack *extack = info->extack;
 	const struct nlattr *attr, *ms, *mp;
 	__be16 ports[NFIPSEC_IKE_PORTS_MAX];
+	bool defaults = false;
 	unsigned int n = 0;
+	u8 mask;
 	int err;
 
 	if (!info->attrs[NFIPSEC_A_INFO]) {
@@ -235,7 +277,8 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 	attr = tb[NFIPSEC_INFO_A_IKE_PORTS];
 	ms = tb[NFIPSEC_INFO_A_MAX_SAS];
 	mp = tb[NFIPSEC_INFO_A_MAX_POLICIES];
-	if (!attr && !ms && !mp) {
+	default_parse(tb, 0, &defaults);
+	if (!attr && !ms && !mp && !defaults) {
 		NL_SET_ERR_MSG(extack, "nothing to set");
 		return -EINVAL;
 	}
@@ -253,12 +296,27 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "raising a limit needs the host's CAP_NET_ADMIN");
 		return -EPERM;
 	}
+	/* A default that blocks needs the hooks, whatever else exists. */
+	mask = default_parse(tb, nn->default_block, &defaults);
+	if (mask) {
+		err = nfipsec_net_hooks_get(nn);
+		if (err) {
+			mutex_unlock(&nn->cfg_lock);
+			NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+			return err;
+		}
+	}
 	if (ms)
 		WRITE_ONCE(nn->max_sas, nla_get_u32(ms));
 	if (mp)
 		WRITE_ONCE(nn->max_policies, nla_get_u32(mp));
 	if (attr)
 		ike_ports_set(nn, ports, n);
+	if (mask != nn->default_block) {
+		WRITE_ONCE(nn->default_block, mask);
+		nfipsec_offload_policies_changed(nn);
+	}
+	nfipsec_net_hooks_put(nn);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }

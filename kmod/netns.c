@@ -116,16 +116,18 @@ static void hooks_idle_work(struct work_struct *work)
 					      hooks_idle_work);
 
 	mutex_lock(&nn->cfg_lock);
-	if (nn->hooks_on && !nn->sa_count && !nn->policy_count)
+	if (nn->hooks_on && !nn->sa_count && !nn->policy_count &&
+	    !nn->default_block)
 		hooks_off(nn);
 	mutex_unlock(&nn->cfg_lock);
 }
 
-/* After SAs or policies are removed. Under cfg_lock. */
+/* After SAs or policies are removed, or a default allows. Under cfg_lock. */
 void nfipsec_net_hooks_put(struct nfipsec_net *nn)
 {
 	lockdep_assert_held(&nn->cfg_lock);
-	if (nn->hooks_on && !nn->sa_count && !nn->policy_count)
+	if (nn->hooks_on && !nn->sa_count && !nn->policy_count &&
+	    !nn->default_block)
 		mod_delayed_work(system_wq, &nn->hooks_idle_work,
 				 NFIPSEC_HOOKS_IDLE);
 }

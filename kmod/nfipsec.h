@@ -49,9 +49,17 @@ struct nfipsec_net {
 	 */
 	unsigned int ike_nports;
 	__be16 ike_ports[NFIPSEC_IKE_PORTS_MAX];
+	/*
+	 * ip xfrm's default policies: the directions (bit NFIPSEC_DIR_*)
+	 * in which what no policy matches is dropped (netlink.c).
+	 */
+	u8 default_block;
 	/* Limits of sa_count and policy_count (netlink.c). */
 	u32 max_sas, max_policies;
-	/* The hooks are registered: there are SAs or policies (netns.c). */
+	/*
+	 * The hooks are registered: there are SAs or policies, or a default
+	 * blocks (netns.c).
+	 */
 	bool hooks_on;
 	struct delayed_work hooks_idle_work;
 	/* Enforce the SAs' lifetimes (lifetime.c): at the next deadline
@@ -78,6 +86,18 @@ static inline void nfipsec_stat_inc(struct nfipsec_net *nn,
 				    enum nfipsec_stat idx)
 {
 	nfipsec_counters_add(nn->stats, idx, 1);
+}
+
+/* Does what no policy of dir matches get dropped? */
+static inline bool nfipsec_default_block(const struct nfipsec_net *nn, u8 dir)
+{
+	return READ_ONCE(nn->default_block) & BIT(dir);
+}
+
+/* Is there anything to meet: a policy, or a default that blocks? */
+static inline bool nfipsec_spd_active(struct nfipsec_net *nn)
+{
+	return !list_empty(&nn->policies) || READ_ONCE(nn->default_block);
 }
 
 /* device.c */

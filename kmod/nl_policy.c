@@ -148,12 +148,12 @@ static int tmpl_parse(struct nlattr *attr, struct nfipsec_tmpl *t,
 	}
 	t->mode = tb[NFIPSEC_TMPL_A_MODE] ?
 		  nla_get_u8(tb[NFIPSEC_TMPL_A_MODE]) : NFIPSEC_MODE_TRANSPORT;
-	if (t->mode == NFIPSEC_MODE_TUNNEL &&
-	    (!tb[NFIPSEC_TMPL_A_SRC] || !tb[NFIPSEC_TMPL_A_DST])) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "a tunnel template needs src and dst");
-		return -EINVAL;
-	}
-	/* Transport mode: optional, shown back, not compared (as XFRM). */
+	/*
+	 * Tunnel mode: an address left out or all zero is a wildcard (any
+	 * peer inbound; outbound, a source from the route, and no SA for a
+	 * destination: as XFRM). Transport mode: optional, shown back, not
+	 * compared (as XFRM). Without either, the family is the selector's.
+	 */
 	if (tb[NFIPSEC_TMPL_A_SRC])
 		err = nfipsec_nl_get_addr(tb[NFIPSEC_TMPL_A_SRC], &t->src,
 					  &t->family, extack);
@@ -229,14 +229,15 @@ static int pol_parse(struct genl_info *info, struct nlattr **tb,
 		 * Transport mode protects the packet itself: its SA is of
 		 * the selector's family (tunnel mode may carry the other).
 		 */
+		if (!pol->tmpl.family)
+			pol->tmpl.family = pol->sel.family;
 		if (pol->tmpl.mode == NFIPSEC_MODE_TRANSPORT) {
-			if (pol->tmpl.family && pol->tmpl.family != pol->sel.family) {
+			if (pol->tmpl.family != pol->sel.family) {
 				NL_SET_ERR_MSG_ATTR(info->extack,
 						    tb[NFIPSEC_POLICY_A_TMPL],
 						    "a transport template's addresses must be of the selector's family");
 				return -EINVAL;
 			}
-			pol->tmpl.family = pol->sel.family;
 		}
 		pol->has_tmpl = true;
 	}

@@ -56,7 +56,7 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_LIFETIME] = NLA_POLICY_NESTED(nfipsec_lft_nl_policy),
 	[NFIPSEC_SA_A_STATS] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_SEQ_OUT] = { .type = NLA_U64 },
-	[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_REPLAY_TOP] = { .type = NLA_U64 },
 	[NFIPSEC_SA_A_PAD] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_SET_MARK] = { .type = NLA_U32 },
 	[NFIPSEC_SA_A_SET_MARK_MASK] = { .type = NLA_U32 },
@@ -324,6 +324,20 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 		if (!(cfg->flags & NFIPSEC_SA_F_ESN) && cfg->seq_out > U32_MAX) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SEQ_OUT],
 					    "replay-oseq-hi needs flag esn");
+			return -EINVAL;
+		}
+	}
+	if (tb[NFIPSEC_SA_A_REPLAY_TOP]) {
+		if (update) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_REPLAY_TOP],
+					    "update cannot change replay-seq");
+			return -EINVAL;
+		}
+		cfg->replay_top = nla_get_u64(tb[NFIPSEC_SA_A_REPLAY_TOP]);
+		if (!(cfg->flags & NFIPSEC_SA_F_ESN) &&
+		    cfg->replay_top > U32_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_REPLAY_TOP],
+					    "replay-seq-hi needs flag esn");
 			return -EINVAL;
 		}
 	}

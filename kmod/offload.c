@@ -88,8 +88,8 @@ static bool flow_protected(struct nfipsec_net *nn,
 
 	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
 		pol = nfipsec_policy_lookup(nn, dirs[i], fl);
-		if (pol && (pol->action != NFIPSEC_ACTION_ALLOW ||
-			    pol->has_tmpl))
+		if (pol ? pol->action != NFIPSEC_ACTION_ALLOW || pol->has_tmpl :
+			  nfipsec_default_block(nn, dirs[i]))
 			return true;
 	}
 	return false;
@@ -177,7 +177,7 @@ bool nfipsec_offload_guard(struct nfipsec_net *nn, struct sk_buff *skb,
 		return true;
 	}
 	if (!decrypted &&
-	    (list_empty(&nn->policies) || !ct_protected(nn, ct)))
+	    (!nfipsec_spd_active(nn) || !ct_protected(nn, ct)))
 		return true;
 	return nf_ct_helper_ext_add(ct, GFP_ATOMIC);
 }
@@ -219,7 +219,7 @@ static void offload_work(struct work_struct *work)
 		.data = nn,
 	};
 
-	if (list_empty(&nn->policies) || !nf_conntrack_count(nn->net))
+	if (!nfipsec_spd_active(nn) || !nf_conntrack_count(nn->net))
 		return;
 	/*
 	 * A packet that met the old policies in nfipsec_offload_guard() has
@@ -231,7 +231,10 @@ static void offload_work(struct work_struct *work)
 	nf_ct_iterate_cleanup_net(offload_kill, &d);
 }
 
-/* The policies changed: walk the conntrack table soon (coalesced). */
+/*
+ * The policies or the defaults changed: walk the conntrack table soon
+ * (coalesced).
+ */
 void nfipsec_offload_policies_changed(struct nfipsec_net *nn)
 {
 	queue_work(system_unbound_wq, &nn->offload_work);

@@ -27,6 +27,7 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/netfilter_ipv6.h>
+#include <net/addrconf.h>
 #include <net/dsfield.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
@@ -239,6 +240,41 @@ static struct dst_entry *esp_route6(struct net *net, struct nfipsec_sa *sa,
 		return ERR_PTR(err);
 	}
 	return dst;
+}
+
+/*
+ * The source address the route to dst gives (XFRM's xfrm_get_saddr(), for
+ * a tunnel template without a source). Under rcu_read_lock().
+ */
+int nfipsec_route_saddr(struct net *net, u8 family,
+			const union nfipsec_addr *dst, union nfipsec_addr *src)
+{
+	struct dst_entry *d;
+	int err;
+
+	if (family == AF_INET) {
+		struct flowi4 fl4 = { .daddr = dst->a4 };
+		struct rtable *rt = __ip_route_output_key(net, &fl4);
+
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		src->a4 = fl4.saddr;
+		ip_rt_put(rt);
+		return 0;
+	}
+	{
+		struct flowi6 fl6 = { .daddr = dst->a6 };
+
+		d = ip6_route_output(net, NULL, &fl6);
+		err = d->error;
+		if (!err && !ip6_dst_idev(d))
+			err = -ENETUNREACH;
+		if (!err)
+			err = ipv6_dev_get_saddr(net, ip6_dst_idev(d)->dev,
+						 &dst->a6, 0, &src->a6);
+		dst_release(d);
+	}
+	return err;
 }
 
 /* The route of sa's packets (and of its NAT keepalives, keepalive.c). */
@@ -828,7 +864,7 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_ERROR);
 		return NF_DROP;
 	}
-	if (list_empty(&nn->policies))
+	if (!nfipsec_spd_active(nn))
 		return NF_ACCEPT;
 	/* Already transformed (by us or XFRM), or XFRM will transform it. */
 	if (family == AF_INET ?
@@ -847,8 +883,16 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	pol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl);
-	if (!pol)
-		return NF_ACCEPT;
+	if (!pol) {
+		/* The default decides, loopback aside (as XFRM). */
+		if (!nfipsec_default_block(nn, NFIPSEC_DIR_OUT) ||
+		    (state->out && (state->out->flags & IFF_LOOPBACK)))
+			return NF_ACCEPT;
+		if (state->in)
+			nfipsec_offload_recheck(skb);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_NO_POLS);
+		return NF_DROP;
+	}
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
 

@@ -56,23 +56,57 @@ struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_lookup);
 
+static bool tmpl_addr_ok(const union nfipsec_addr *t,
+			 const union nfipsec_addr *a, u8 family)
+{
+	return nfipsec_addr_any(t, family) || nfipsec_addr_equal(t, a, family);
+}
+
 /*
- * Does sa satisfy the template? As XFRM's xfrm_state_ok(): a transport
- * mode template's addresses, if any, are not compared (the SA's endpoints
- * are the packet's addresses: nfipsec_sa_match_flow()).
+ * Does sa, which a packet came in on, satisfy the template of the inbound
+ * policy? As XFRM's xfrm_state_ok(): reqid and spi 0 match any; a tunnel
+ * template's endpoints are compared where they are not all zero (ip xfrm's
+ * wildcards, "tmpl src 0.0.0.0 dst 0.0.0.0" or "::": any peer, of either
+ * family when both are); a transport template's addresses, if any, are
+ * not compared (the SA's endpoints are the packet's addresses:
+ * nfipsec_sa_match_flow()).
  */
-bool nfipsec_tmpl_match_sa(const struct nfipsec_tmpl *t,
+bool nfipsec_tmpl_match_in(const struct nfipsec_tmpl *t,
 			   const struct nfipsec_sa *sa)
 {
-	if (t->family != sa->family || t->proto != sa->proto ||
-	    t->mode != sa->mode || (t->reqid && t->reqid != sa->reqid) ||
+	if (t->proto != sa->proto || t->mode != sa->mode ||
+	    (t->reqid && t->reqid != sa->reqid) ||
 	    (t->spi && t->spi != sa->spi))
 		return false;
+	if (t->mode == NFIPSEC_MODE_TUNNEL &&
+	    nfipsec_addr_any(&t->src, t->family) &&
+	    nfipsec_addr_any(&t->dst, t->family))
+		return true;
+	if (t->family != sa->family)
+		return false;
 	return t->mode == NFIPSEC_MODE_TRANSPORT ||
-	       (nfipsec_addr_equal(&t->dst, &sa->dst, t->family) &&
-		nfipsec_addr_equal(&t->src, &sa->src, t->family));
+	       (tmpl_addr_ok(&t->src, &sa->src, t->family) &&
+		tmpl_addr_ok(&t->dst, &sa->dst, t->family));
 }
-EXPORT_SYMBOL_IF_KUNIT(nfipsec_tmpl_match_sa);
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_tmpl_match_in);
+
+/*
+ * May sa carry what the template of an outbound policy sends from src to
+ * dst (the tunnel's ends; the packet's own in transport mode)? As XFRM's
+ * xfrm_state_find(): the reqid exactly (0: SAs without one), spi 0 any.
+ */
+bool nfipsec_tmpl_match_out(const struct nfipsec_tmpl *t,
+			    const struct nfipsec_sa *sa,
+			    const union nfipsec_addr *src,
+			    const union nfipsec_addr *dst)
+{
+	return t->family == sa->family && t->proto == sa->proto &&
+	       t->mode == sa->mode && t->reqid == sa->reqid &&
+	       (!t->spi || t->spi == sa->spi) &&
+	       nfipsec_addr_equal(src, &sa->src, t->family) &&
+	       nfipsec_addr_equal(dst, &sa->dst, t->family);
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_tmpl_match_out);
 
 /*
  * May sa carry the packet fl (the cleartext one: before encryption, after

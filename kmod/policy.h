@@ -12,9 +12,9 @@ struct nfipsec_net;
 struct nfipsec_tmpl {
 	u8 family;			/* of the endpoints */
 	u8 proto, mode, level;
-	union nfipsec_addr src, dst;
+	union nfipsec_addr src, dst;	/* tunnel: all zero is a wildcard */
 	__be32 spi;			/* 0: any */
-	u32 reqid;			/* 0: any */
+	u32 reqid;			/* out: exact; in: 0 any */
 };
 
 struct nfipsec_policy {
@@ -54,8 +54,12 @@ bool nfipsec_sel_match(const struct nfipsec_sel *sel,
 		       const struct nfipsec_flow *fl);
 struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
 					     const struct nfipsec_flow *fl);
-bool nfipsec_tmpl_match_sa(const struct nfipsec_tmpl *t,
+bool nfipsec_tmpl_match_in(const struct nfipsec_tmpl *t,
 			   const struct nfipsec_sa *sa);
+bool nfipsec_tmpl_match_out(const struct nfipsec_tmpl *t,
+			    const struct nfipsec_sa *sa,
+			    const union nfipsec_addr *src,
+			    const union nfipsec_addr *dst);
 bool nfipsec_sa_match_flow(const struct nfipsec_sa *sa,
 			   const struct nfipsec_flow *fl);
 

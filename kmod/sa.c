@@ -311,6 +311,7 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	nfipsec_lft_init_sa(sa);
 	memcpy(sa->algs, cfg->algs, sizeof(sa->algs));
 	nfipsec_replay_init(&sa->replay, cfg->replay_window);
+	sa->replay.top = cfg->replay_top;
 	atomic64_set(&sa->seq_out, cfg->seq_out);
 
 	sa->stats = nfipsec_counters_alloc(__NFIPSEC_SA_STAT_MAX);
@@ -523,25 +524,33 @@ void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto)
 
 /*
  * The SA that carries the packet fl for a policy's template: same
- * endpoints (in transport mode the packet's addresses), protocol and mode,
- * reqid and SPI when the template names them, a selector that takes fl. As
- * XFRM chooses: one not dying (past a soft limit) before one dying, the
- * newest first (after a rekey both exist for a while: buckets hold the
- * newest first); never one a hard limit ended. Under rcu_read_lock();
- * takes no reference.
+ * endpoints (in transport mode the packet's addresses; a tunnel template
+ * without a source takes the one the route to its destination gives, as
+ * XFRM's xfrm_get_saddr()), protocol, mode and reqid, the SPI when the
+ * template names one, a selector that takes fl. As XFRM chooses: one not
+ * dying (past a soft limit) before one dying, the newest first (after a
+ * rekey both exist for a while: buckets hold the newest first); never one
+ * a hard limit ended. Under rcu_read_lock(); takes no reference.
  */
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 				       const struct nfipsec_tmpl *t,
 				       const struct nfipsec_flow *fl)
 {
-	const union nfipsec_addr *dst = &t->dst;
+	const union nfipsec_addr *dst = &t->dst, *src = &t->src;
 	struct nfipsec_sa *sa, *dying = NULL;
+	union nfipsec_addr route_src;
 
-	if (t->mode == NFIPSEC_MODE_TRANSPORT)
+	if (t->mode == NFIPSEC_MODE_TRANSPORT) {
 		dst = &fl->dst;
+		src = &fl->src;
+	} else if (nfipsec_addr_any(src, t->family)) {
+		if (nfipsec_route_saddr(nn->net, t->family, dst, &route_src))
+			return NULL;
+		src = &route_src;
+	}
 	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
 				   sa_dst_hash(t->family, dst, t->proto)) {
-		if (!nfipsec_tmpl_match_sa(t, sa) ||
+		if (!nfipsec_tmpl_match_out(t, sa, src, dst) ||
 		    !nfipsec_sa_match_flow(sa, fl) || READ_ONCE(sa->dead) ||
 		    nfipsec_lft_expired(sa))
 			continue;

@@ -30,6 +30,14 @@ static inline bool nfipsec_addr_equal(const union nfipsec_addr *a,
 	return ipv6_addr_equal(&a->a6, &b->a6);
 }
 
+/* All zero: in a template, ip xfrm's wildcard. */
+static inline bool nfipsec_addr_any(const union nfipsec_addr *a, u8 family)
+{
+	if (family == AF_INET)
+		return !a->a4;
+	return ipv6_addr_any(&a->a6);
+}
+
 /* A traffic selector: prefixes, protocol, ports. */
 struct nfipsec_sel {
 	u8 family;
@@ -169,6 +177,7 @@ struct nfipsec_sa_cfg {
 	u32 nat_keepalive;
 	u32 smark, smask;
 	u64 seq_out;
+	u64 replay_top;			/* ip xfrm's replay-seq */
 	struct nfipsec_lifetime lft;
 	struct nfipsec_sa_alg algs[3];
 };
@@ -190,6 +199,8 @@ bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
 			   const union nfipsec_addr *addr);
 
 struct nfipsec_tmpl;
+int nfipsec_route_saddr(struct net *net, u8 family,
+			const union nfipsec_addr *dst, union nfipsec_addr *src);
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 				       const struct nfipsec_tmpl *t,
 				       const struct nfipsec_flow *fl);

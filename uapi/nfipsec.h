@@ -29,6 +29,7 @@
  *     NFIPSEC_INFO_A_IKE_PORTS     binary, the IKE port set (below)
  *     NFIPSEC_INFO_A_MAX_SAS       u32, the namespace's limit of SAs
  *     NFIPSEC_INFO_A_MAX_POLICIES  u32, its limit of policies
+ *     NFIPSEC_INFO_A_DEFAULT_IN, _FWD, _OUT  u8 each, the default policies
  *
  * NFIPSEC_CMD_SET_INFO (do)
  *   Request: NFIPSEC_A_INFO with one or more of:
@@ -45,6 +46,15 @@
  *     needs CAP_NET_ADMIN in the namespace's user namespace, as every
  *     command; raising one needs it in the initial user namespace (the
  *     host's administrator), so a container cannot lift its own.
+ *   - NFIPSEC_INFO_A_DEFAULT_IN, _FWD, _OUT: ip xfrm's default policies
+ *     (policy setdefault): NFIPSEC_ACTION_ALLOW (the default) or
+ *     NFIPSEC_ACTION_BLOCK, what happens to a packet of that direction
+ *     that no policy matches. As XFRM: BLOCK drops it and counts it
+ *     (IN_NO_POLS, OUT_NO_POLS), except packets that arrive on or leave
+ *     through a loopback device, IKE (the IKE port set above), and the
+ *     ESP, AH and ESP-in-UDP the SAs take; what an SA decrypted is held to
+ *     the policies as always. Blocking "out" also blocks IPv6 neighbour
+ *     discovery unless a policy lets ICMPv6 pass.
  *   All or nothing: a refused request changes none of them.
  *
  * NFIPSEC_CMD_SA_NEW (do), NFIPSEC_CMD_SA_SET (do)
@@ -56,7 +66,9 @@
  *   the packets it decrypts, get mark = (mark & ~MASK) | (SET_MARK & MASK);
  *   MASK defaults to 0xffffffff), and, on SA_NEW only, SEQ_OUT (ip xfrm's
  *   replay-oseq: the last sequence number sent; the next is one more; at
- *   most 2^32 - 1 without ESN). The IV generator's salt is new with every
+ *   most 2^32 - 1 without ESN) and REPLAY_TOP (ip xfrm's replay-seq: the
+ *   highest inbound number taken as received already; the window below it
+ *   starts empty; the same bound). The IV generator's salt is new with every
  *   SA, so no SEQ_OUT makes an IV repeat. SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET updates an existing SA in place, as XFRM
  *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK
@@ -249,6 +261,9 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_IKE_PORTS,	/* binary, __be16[] */
 	NFIPSEC_INFO_A_MAX_SAS,		/* u32 */
 	NFIPSEC_INFO_A_MAX_POLICIES,	/* u32 */
+	NFIPSEC_INFO_A_DEFAULT_IN,	/* u8, NFIPSEC_ACTION_* */
+	NFIPSEC_INFO_A_DEFAULT_FWD,	/* u8, NFIPSEC_ACTION_* */
+	NFIPSEC_INFO_A_DEFAULT_OUT,	/* u8, NFIPSEC_ACTION_* */
 
 	__NFIPSEC_INFO_A_MAX,
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
@@ -302,7 +317,7 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_LIFETIME,		/* nest, NFIPSEC_LFT_A_* */
 	NFIPSEC_SA_A_STATS,		/* nest, NFIPSEC_SA_STAT_* (reply) */
 	NFIPSEC_SA_A_SEQ_OUT,		/* u64 */
-	NFIPSEC_SA_A_REPLAY_TOP,	/* u64 (reply) */
+	NFIPSEC_SA_A_REPLAY_TOP,	/* u64 */
 	NFIPSEC_SA_A_PAD,
 	NFIPSEC_SA_A_SET_MARK,		/* u32, see below */
 	NFIPSEC_SA_A_SET_MARK_MASK,	/* u32, default 0xffffffff */
@@ -611,6 +626,10 @@ enum nfipsec_stat {
 						 */
 	NFIPSEC_STAT_NAT_KEEPALIVE,		/* NAT-T keepalives sent */
 	NFIPSEC_STAT_IN_NAT_KEEPALIVE,		/* ... received and dropped */
+	NFIPSEC_STAT_IN_NO_POLS,		/* XfrmInNoPols: no policy, and
+						 * the default blocks
+						 */
+	NFIPSEC_STAT_OUT_NO_POLS,		/* the same, out */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

@@ -117,17 +117,17 @@ static void nfipsec_test_sa_match(struct kunit *test)
 	sa->dst = a4("10.0.2.2");
 
 	/* Transport: template addresses (none, or others) not compared. */
-	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.src = a4("192.0.2.1");
-	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.reqid = 8;
-	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.reqid = 0;
 	t.mode = NFIPSEC_MODE_TUNNEL;
-	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.family = AF_INET6;
 	t.mode = NFIPSEC_MODE_TRANSPORT;
-	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
 
 	/* Transport: the packet's addresses are the SA's endpoints. */
 	KUNIT_EXPECT_TRUE(test, nfipsec_sa_match_flow(sa, &fl));
@@ -153,9 +153,52 @@ static void nfipsec_test_sa_match(struct kunit *test)
 		.mode = NFIPSEC_MODE_TUNNEL,
 		.src = a4("10.0.1.1"), .dst = a4("10.0.2.2"),
 	};
-	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.dst = a4("10.0.2.3");
-	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_sa(&t, sa));
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
+	/* Inbound, all-zero endpoints are wildcards, each on its own. */
+	t.dst = a4("0.0.0.0");
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.src = a4("10.0.1.2");
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.src = a4("0.0.0.0");
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	/* Both wildcards ("tmpl src :: dst ::"): an SA of either family. */
+	t.family = AF_INET6;
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.dst = a6("fd00::2");
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.family = AF_INET;
+	t.dst = a4("10.0.2.2");
+	/* Inbound, reqid 0 takes any SA; a reqid only its own. */
+	sa->reqid = 7;
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.reqid = 8;
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.reqid = 7;
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+
+	/*
+	 * Outbound, as XFRM's xfrm_state_find(): the reqid exactly (0 only
+	 * SAs without one), the endpoints the caller resolved.
+	 */
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_out(&t, sa, &sa->src,
+						       &sa->dst));
+	t.reqid = 0;
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_out(&t, sa, &sa->src,
+							&sa->dst));
+	sa->reqid = 0;
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_out(&t, sa, &sa->src,
+						       &sa->dst));
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_out(&t, sa, &sa->dst,
+							&sa->dst));
+	t.spi = htonl(0x1234);
+	sa->spi = htonl(0x1235);
+	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_out(&t, sa, &sa->src,
+							&sa->dst));
+	sa->spi = htonl(0x1234);
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_out(&t, sa, &sa->src,
+						       &sa->dst));
 	sa->sel = sel4("192.168.111.0", 24, "192.168.186.0", 24, 0, 0);
 	fl = flow4("192.168.111.5", "192.168.186.7", IPPROTO_UDP, 1, 2);
 	KUNIT_EXPECT_TRUE(test, nfipsec_sa_match_flow(sa, &fl));

@@ -185,12 +185,32 @@ plant_update_unhooked() {
 	replace "$1/kmod/nl_policy.c" $'\t\terr = pol_make_room(nn, info->extack);\n\t\tif (err) {\n\t\t\tmutex_unlock' $'\t\terr = 0;\n\t\tif (err) {\n\t\t\tmutex_unlock'
 }
 
+desc_tmpl_reqid_any_out="an outbound template without a reqid takes an SA of any reqid"
+tests_tmpl_reqid_any_out=templates
+plant_tmpl_reqid_any_out() {
+	replace "$1/kmod/policy.c" $'t->mode == sa->mode && t->reqid == sa->reqid &&' $'t->mode == sa->mode && (!t->reqid || t->reqid == sa->reqid) &&'
+}
+
+desc_tmpl_zero_literal="an inbound template's all-zero endpoints are literal addresses, not wildcards"
+tests_tmpl_zero_literal=templates
+plant_tmpl_zero_literal() {
+	replace "$1/kmod/policy.c" $'\treturn nfipsec_addr_any(t, family) || nfipsec_addr_equal(t, a, family);' $'\treturn nfipsec_addr_equal(t, a, family);' &&
+	replace "$1/kmod/policy.c" $'\tif (t->mode == NFIPSEC_MODE_TUNNEL &&\n\t    nfipsec_addr_any(&t->src, t->family) &&' $'\tif (t->mode == NFIPSEC_MODE_TUNNEL && 0 &&\n\t    nfipsec_addr_any(&t->src, t->family) &&'
+}
+
+desc_tmpl_src_literal="an outbound tunnel template without a source looks for SAs from 0.0.0.0"
+tests_tmpl_src_literal=templates
+plant_tmpl_src_literal() {
+	replace "$1/kmod/sa.c" $'\t} else if (nfipsec_addr_any(src, t->family)) {' $'\t} else if (0) {'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
 all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
 all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
 all="$all priority_ignored sel_masked index_ignored update_unhooked"
+all="$all tmpl_reqid_any_out tmpl_zero_literal tmpl_src_literal"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1

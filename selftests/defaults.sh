@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=60
+# ip xfrm's default policies ("policy setdefault"), the same lines on Linux
+# XFRM and on nfipsec (ra), against an XFRM peer (rb), on the standard
+# topology, outer and inner IPv4:
+#  - with every default "block", the tunnel's policies still carry h1's
+#    traffic to h2, while what no policy matches is dropped: ra to rb's
+#    WAN address (out), rb to ra (in), h1 to rb's WAN address (fwd);
+#  - loopback traffic on ra passes (as XFRM);
+#  - getdefault prints what was set, in ip xfrm's words;
+#  - a default alone, without any SA or policy, is enforced (nfipsec's
+#    hooks are registered for it);
+#  - setting "accept" back lets it all through; nfipsec counts what the
+#    defaults dropped (in-no-pols, out-no-pols).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+impls=${DEFAULTS_IMPLS:-xfrm nfipsec}
+[[ $impls == *nfipsec* ]] && require_module
+tunnel_topology || { fail topology "setup failed"; finish; }
+KEY=0x00112233445566778899aabbccddeeff01020304
+ALGS="aead 'rfc4106(gcm(aes))' $KEY 128"
+tunnel_conf b 4 "$ALGS" | tunnel_apply "$rb" xfrm || fail config-rb refused
+
+# reach NAME NS DST EXPECT: one ping from NS to DST, "answered" or "lost".
+reach() {
+	local got=lost
+	if [ "$4" = answered ]; then
+		ip netns exec "$2" ping -c 2 -i 0.3 -W 3 -q "$3" >/dev/null && got=answered
+	else
+		ip netns exec "$2" ping -c 1 -W 1 -q "$3" >/dev/null && got=answered
+	fi
+	check_eq "$1" "$4" "$got"
+}
+
+# xf IMPL NS LINE...: run ip xfrm lines with IMPL in NS.
+xf() {
+	local impl=$1 ns=$2
+	shift 2
+	if [ "$impl" = xfrm ]; then
+		printf 'xfrm %s\n' "$@" | ip -n "$ns" -batch -
+	else
+		printf '%s\n' "$@" | nfipsec -n "$ns" -b -
+	fi
+}
+
+getdefault() {
+	if [ "$1" = xfrm ]; then
+		ip -n "$2" xfrm policy getdefault
+	else
+		nfipsec -n "$2" policy getdefault
+	fi | tr -s ' \n\t' ' '
+}
+
+for impl in $impls; do
+	t=$impl
+	# The tunnel, and (for its replies forwarded to h1 once "out" blocks,
+	# as XFRM checks them too) a bypass out to LAN1.
+	{ tunnel_conf a 4 "$ALGS"
+	  echo "policy add src 192.168.186.0/24 dst 192.168.111.0/24 dir out action allow"
+	} | tunnel_apply "$ra" "$impl" || fail "$t.config" refused
+	reach "$t.open.wan" "$ra" $B4 answered
+	check "$t.setdefault" xf "$impl" "$ra" "policy setdefault in block fwd block out block"
+	check_eq "$t.getdefault" "Default policies: in: block fwd: block out: block " \
+		"$(getdefault "$impl" "$ra")"
+	if [ "$impl" = nfipsec ]; then
+		in0=$(nfipsec_stat "$ra" in-no-pols) out0=$(nfipsec_stat "$ra" out-no-pols)
+	fi
+	reach "$t.tunnel" "$h1" 192.168.186.10 answered
+	reach "$t.out-blocked" "$ra" $B4 lost
+	reach "$t.in-blocked" "$rb" $A4 lost
+	reach "$t.fwd-blocked" "$h1" $B4 lost
+	reach "$t.loopback" "$ra" 127.0.0.1 answered
+	reach "$t.loopback-wan" "$ra" $A4 answered
+	if [ "$impl" = nfipsec ]; then
+		# One request out, one in, one forwarded (2 tries at most each).
+		check "$t.out-no-pols-counted" test "$(nfipsec_stat "$ra" out-no-pols)" -gt "$out0"
+		check "$t.in-no-pols-counted" test "$(nfipsec_stat "$ra" in-no-pols)" -gt "$in0"
+	fi
+	check "$t.setdefault-one" xf "$impl" "$ra" "policy setdefault out accept"
+	check_eq "$t.getdefault-one" "Default policies: in: block fwd: block out: accept " \
+		"$(getdefault "$impl" "$ra")"
+	reach "$t.in-still-blocked" "$ra" $B4 lost
+	check "$t.setdefault-accept" xf "$impl" "$ra" "policy setdefault in accept fwd accept"
+	reach "$t.open-again" "$ra" $B4 answered
+	reach "$t.fwd-open-again" "$h1" $B4 answered
+
+	# A default with nothing else configured.
+	tunnel_clear "$ra"
+	check "$t.alone-setdefault" xf "$impl" "$ra" "policy setdefault out block"
+	reach "$t.alone-blocked" "$ra" $B4 lost
+	check "$t.alone-accept" xf "$impl" "$ra" "policy setdefault out accept"
+	reach "$t.alone-open" "$ra" $B4 answered
+done
+finish
