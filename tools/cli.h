@@ -10,6 +10,9 @@
 /* Global options, as ip(8) has them. */
 extern int nfi_stats_level;	/* -s, repeatable */
 extern bool nfi_show_keys;	/* -k: ask for and print SA keys */
+extern int nfi_family;		/* -4, -6: AF_INET, AF_INET6; 0: both */
+extern int nfi_details;		/* -d: accepted; nfipsec prints all it has */
+extern int nfi_timestamp;	/* monitor: 1 -timestamp, 2 -tshort */
 
 /* True when arg is a prefix of word (ip's "matches"). */
 bool nfi_matches(const char *arg, const char *word);
@@ -23,7 +26,7 @@ int do_limits(int argc, char **argv);
 int do_state(int argc, char **argv);
 int do_policy(int argc, char **argv);
 int do_monitor(int argc, char **argv);
-/* state count, policy count: "SAD count N" or "SPD count N". */
+/* state count: "\t SAD count N", as ip xfrm prints it. */
 int nfi_print_count(const char *cmd, int argc, char **argv, int info_type);
 /* An NFIPSEC_A_SA nest: parsed (-EPROTO when malformed), printed. */
 int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa);

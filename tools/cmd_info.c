@@ -90,13 +90,13 @@ static int print_count(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		jw_close_object();
 		jw_end();
 	} else {
-		printf("%s count %u\n",
-		       type == NFIPSEC_INFO_A_SA_COUNT ? "SAD" : "SPD", n);
+		/* ip xfrm's; it adds hash buckets with -s: nfipsec has none. */
+		printf("\t SAD count %u\n", n);
 	}
 	return 0;
 }
 
-/* "SAD count N" or "SPD count N", from GET_INFO. */
+/* state count: "\t SAD count N", from GET_INFO. */
 int nfi_print_count(const char *cmd, int argc, char **argv, int info_type)
 {
 	if (argc > 0)

@@ -4,17 +4,56 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/time.h>
 
 #include "cli.h"
 #include "names.h"
 #include "print.h"
 
+/*
+ * -timestamp: "Timestamp: Sat Nov 28 20:04:01 2026 123456 usec" on a line
+ * before the event; -tshort: "[2026-11-28T20:04:01.123456] " before it
+ * (as ip monitor prints them; JSON: "timestamp" or "timestamp_short").
+ */
+static void print_timestamp(void)
+{
+	struct timeval tv;
+	char ts[64];
+	struct tm *tm;
+	size_t len;
+
+	gettimeofday(&tv, NULL);
+	tm = localtime(&tv.tv_sec);
+	if (!tm)
+		return;
+	if (nfi_timestamp > 1) {
+		len = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", tm);
+		snprintf(ts + len, sizeof(ts) - len, ".%06ld",
+			 (long)tv.tv_usec);
+		if (nfi_json)
+			jw_string("timestamp_short", ts);
+		else
+			printf("[%s] ", ts);
+		return;
+	}
+	len = strftime(ts, sizeof(ts), "%a %b %e %H:%M:%S %Y", tm);
+	snprintf(ts + len, sizeof(ts) - len, " %ld usec", (long)tv.tv_usec);
+	if (nfi_json)
+		jw_string("timestamp", ts);
+	else
+		printf("Timestamp: %s\n", ts);
+}
+
 /* One event: a JSON object with its name, or a text line of words. */
 static void event_open(const char *json_name, const char *word,
 		       const char *word2)
 {
-	if (nfi_json) {
+	if (nfi_json)
 		jw_open_object(NULL);
+	if (nfi_timestamp)
+		print_timestamp();
+	if (nfi_json) {
 		jw_string("event", json_name);
 		return;
 	}

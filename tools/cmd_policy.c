@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -42,6 +43,14 @@ static const char *const pol_stat_names[NFIPSEC_POLICY_STAT_MAX + 1] = {
 static const char *const unsupported_words[] = {
 	"mark", "if_id", "ctx", "flag", "limit", "offload", "dev", "type",
 	"code", "key",
+};
+
+/*
+ * ip-xfrm policy commands that nfipsec does not carry yet (a kernel that
+ * takes one gets its function in do_policy instead).
+ */
+static const char *const unsupported_cmds[] = {
+	"setdefault", "getdefault",
 };
 
 static int not_taken(const struct nfi_args *a)
@@ -282,20 +291,92 @@ static void print_policy_stats(struct nlattr *stats)
 }
 
 /*
+ * The filters of list and deleteall, as ip xfrm's: the selector's parts
+ * (src and dst prefixes: an address and its first PLEN bits; proto, sport,
+ * dport), dir, index, action, priority, and the family (-4, -6, or the
+ * selector's addresses').
+ */
+struct pol_filter {
+	struct nfi_sel_spec sel;
+	bool has_dir, has_index, has_action, has_priority;
+	uint8_t dir, action;
+	uint32_t index, priority;
+	int family;
+};
+
+static uint16_t sel_port(struct nlattr **sel, int type)
+{
+	return sel[type] ? ntohs(nla_get_u16(sel[type])) : 0;
+}
+
+/* Whether the filter takes a policy (its parsed nests). */
+static bool pol_match(const struct pol_filter *f, struct nlattr **pol,
+		      struct nlattr **sel)
+{
+	const struct nfi_sel_spec *s = &f->sel;
+	struct nlattr *src = sel[NFIPSEC_SEL_A_SRC];
+	int family = src && nla_len(src) == 16 ? AF_INET6 : AF_INET;
+
+	return (!f->family || f->family == family) &&
+	       (!s->has_src || nfi_addr_match(src, &s->src)) &&
+	       (!s->has_dst || nfi_addr_match(sel[NFIPSEC_SEL_A_DST], &s->dst)) &&
+	       (!s->has_proto ||
+		nfi_u8(sel[NFIPSEC_SEL_A_PROTO], 0) == s->proto) &&
+	       (!s->has_sport ||
+		sel_port(sel, NFIPSEC_SEL_A_SPORT) == s->sport) &&
+	       (!s->has_dport ||
+		sel_port(sel, NFIPSEC_SEL_A_DPORT) == s->dport) &&
+	       (!f->has_dir ||
+		nfi_u8(pol[NFIPSEC_POLICY_A_DIR], 0xff) == f->dir) &&
+	       (!f->has_index ||
+		nfi_u32(pol[NFIPSEC_POLICY_A_INDEX], 0) == f->index) &&
+	       (!f->has_action ||
+		nfi_u8(pol[NFIPSEC_POLICY_A_ACTION], 0) == f->action) &&
+	       (!f->has_priority ||
+		nfi_u32(pol[NFIPSEC_POLICY_A_PRIORITY], 0) == f->priority);
+}
+
+/* A reply's policy nest, parsed: 0 or -EPROTO; sel[] all NULL without one. */
+static int parse_reply(struct nlattr **tb, struct nlattr **pol,
+		       struct nlattr **sel)
+{
+	memset(sel, 0, (NFIPSEC_SEL_A_MAX + 1) * sizeof(*sel));
+	if (nfi_parse_policy(tb[NFIPSEC_A_POLICY], pol) ||
+	    (pol[NFIPSEC_POLICY_A_SEL] &&
+	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
+		return -EPROTO;
+	return 0;
+}
+
+/* What print_policy is given: a filter (NULL: none), the count printed. */
+struct print_ctx {
+	const struct pol_filter *filter;
+	int count;
+};
+
+/*
  * position 0 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 0 index 1 action allow
  *	tmpl src 192.168.3.107 dst 192.168.3.111
  *		proto esp reqid 1 mode tunnel level required
  */
 static int print_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
-	int *count = arg;
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+	struct print_ctx *ctx = arg;
 
 	(void)nlh;
+	if (ctx->filter) {
+		if (parse_reply(tb, pol, sel))
+			return -EPROTO;
+		if (!pol_match(ctx->filter, pol, sel))
+			return 0;
+	}
 	if (nfi_json)
 		jw_open_object(NULL);
 	if (nfi_print_policy(tb[NFIPSEC_A_POLICY]))
 		return -EPROTO;
-	(*count)++;
+	ctx->count++;
 	if (nfi_json)
 		jw_close_object();
 	else
@@ -361,7 +442,7 @@ static int policy_modify(int argc, char **argv, bool update)
 		return err;
 	if (!p.has_dir)
 		return nfi_usage_error("%s: dir in|out|fwd is required", a.cmd);
-	if (nfi_check_sel(a.cmd, &p.sel, true))
+	if (nfi_check_sel(a.cmd, &p.sel))
 		return 1;
 	if (update && p.where_kw)
 		return nfi_usage_error("%s: %s is for add only: update replaces the policy in place (see policy move)",
@@ -381,8 +462,9 @@ static int policy_get_delete(int argc, char **argv, bool get)
 	struct pol_spec p = { 0 };
 	struct nfi_sel_spec *s = &p.sel;
 	bool has_sel;
+	struct print_ctx ctx = { NULL, 0 };
 	struct nl_msg *msg;
-	int count = 0, err = 0;
+	int err = 0;
 
 	while (a.argc > 0 && !err) {
 		const char *kw = nfi_kw(&a);
@@ -419,20 +501,20 @@ static int policy_get_delete(int argc, char **argv, bool get)
 		if (!p.has_dir)
 			return nfi_usage_error("%s: dir DIR and a selector, index I and dir DIR, or position N are required",
 					       a.cmd);
-		if (nfi_check_sel(a.cmd, s, true))
+		if (nfi_check_sel(a.cmd, s))
 			return 1;
 	}
 	msg = policy_msg(get ? NFIPSEC_CMD_POLICY_GET : NFIPSEC_CMD_POLICY_DEL,
 			 0, &p, !p.where_kw && !p.has_index);
 	if (!msg)
 		return 2;
-	err = nfi_nl_talk(msg, get ? print_policy : NULL, &count);
-	if (count && nfi_json)
+	err = nfi_nl_talk(msg, get ? print_policy : NULL, &ctx);
+	if (ctx.count && nfi_json)
 		jw_end();
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 
-/* list|show|flush [dir DIR] */
+/* flush [dir DIR] */
 static int take_dir_only(struct nfi_args *a, struct pol_spec *p)
 {
 	int err = 0;
@@ -446,36 +528,282 @@ static int take_dir_only(struct nfi_args *a, struct pol_spec *p)
 	return err;
 }
 
-static int policy_list(int argc, char **argv)
+/* One filter word of list and deleteall (not a selector's): 0, 1, -1. */
+static int take_filter(struct nfi_args *a, struct pol_filter *f)
 {
-	struct nfi_args a = { "policy list", argc, argv };
-	struct pol_spec p = { 0 };
-	struct nl_msg *msg;
-	int count = 0, err;
+	const char *kw = nfi_kw(a);
 
-	err = take_dir_only(&a, &p);
-	if (err)
-		return err;
-	msg = nfi_msg_new(NFIPSEC_CMD_POLICY_GET, NLM_F_DUMP);
-	if (!msg)
-		return 2;
-	if (p.has_dir) {
-		struct nlattr *nest = nfi_nest_start(msg, NFIPSEC_A_POLICY);
+	if (!strcmp(kw, "dir"))
+		return once(a, &f->has_dir) ?: nfi_take_dir(a, &f->dir);
+	if (!strcmp(kw, "index"))
+		return once(a, &f->has_index) ?: nfi_take_u32(a, &f->index);
+	if (!strcmp(kw, "action"))
+		return once(a, &f->has_action) ?:
+		       nfi_take_action(a, &f->action);
+	if (!strcmp(kw, "priority"))
+		return once(a, &f->has_priority) ?:
+		       nfi_take_u32(a, &f->priority);
+	if (!strcmp(kw, "ptype"))
+		return take_ptype(a);
+	if (!strcmp(kw, "nosock")) {	/* nfipsec has no socket policies */
+		nfi_shift(a, 1);
+		return 0;
+	}
+	return -1;
+}
 
-		if (!nest || nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, p.dir)) {
+/* The filters of list and deleteall: 0, or 1 after a usage error. */
+static int take_filters(struct nfi_args *a, struct pol_filter *f)
+{
+	struct nfi_sel_spec *s = &f->sel;
+	int err = 0;
+
+	while (a->argc > 0 && !err) {
+		err = nfi_take_sel_word(a, s);
+		if (err < 0)
+			err = take_filter(a, f);
+		if (err < 0)
+			err = not_taken(a);
+	}
+	/* As ip: ports without a protocol filter too. */
+	if (err || nfi_same_family(a->cmd, &s->src, &s->dst))
+		return 1;
+	f->family = nfi_family ? nfi_family : s->has_src ? s->src.family :
+		    s->has_dst ? s->dst.family : 0;
+	return 0;
+}
+
+/* A dump of the policies (of one dir, when the filter has one). */
+static struct nl_msg *dump_msg(const struct pol_filter *f)
+{
+	struct nl_msg *msg = nfi_msg_new(NFIPSEC_CMD_POLICY_GET, NLM_F_DUMP);
+	struct nlattr *nest;
+
+	if (msg && f && f->has_dir) {
+		nest = nfi_nest_start(msg, NFIPSEC_A_POLICY);
+		if (!nest || nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, f->dir)) {
 			nlmsg_free(msg);
-			return 2;
+			return NULL;
 		}
 		nla_nest_end(msg, nest);
 	}
+	return msg;
+}
+
+/* list|show [SELECTOR] [dir D] [index I] [action A] [priority P] [ptype main] */
+static int policy_list(int argc, char **argv)
+{
+	struct nfi_args a = { "policy list", argc, argv };
+	struct pol_filter f = { 0 };
+	struct print_ctx ctx = { &f, 0 };
+	struct nl_msg *msg;
+	int err;
+
+	if (take_filters(&a, &f))
+		return 1;
+	msg = dump_msg(&f);
+	if (!msg)
+		return 2;
 	if (nfi_json)
 		jw_open_array(NULL);
-	err = nfi_nl_talk(msg, print_policy, &count);
+	err = nfi_nl_talk(msg, print_policy, &ctx);
 	if (nfi_json) {
 		jw_close_array();
 		jw_end();
 	}
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
+}
+
+/* The policies a deleteall found: their index and dir. */
+struct pol_found {
+	struct pol_key {
+		uint32_t index;
+		uint8_t dir;
+	} *v;
+	size_t n, cap;
+	const struct pol_filter *filter;
+};
+
+static int collect_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+	struct pol_found *found = arg;
+	struct pol_key *k;
+
+	(void)nlh;
+	if (parse_reply(tb, pol, sel) || !pol[NFIPSEC_POLICY_A_INDEX] ||
+	    !pol[NFIPSEC_POLICY_A_DIR])
+		return -EPROTO;
+	if (!pol_match(found->filter, pol, sel))
+		return 0;
+	if (found->n == found->cap) {
+		size_t cap = found->cap ? 2 * found->cap : 64;
+
+		k = realloc(found->v, cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		found->v = k;
+		found->cap = cap;
+	}
+	k = &found->v[found->n++];
+	k->index = nla_get_u32(pol[NFIPSEC_POLICY_A_INDEX]);
+	k->dir = nla_get_u8(pol[NFIPSEC_POLICY_A_DIR]);
+	return 0;
+}
+
+/* Delete one policy found (index and dir); its error on stderr: 0 or 2. */
+static int delete_found(const struct pol_key *k)
+{
+	struct pol_spec p = { .has_dir = true, .has_index = true,
+			      .dir = k->dir, .index = k->index };
+	char what[96], buf[16];
+	struct nl_msg *msg;
+	int err;
+
+	msg = policy_msg(NFIPSEC_CMD_POLICY_DEL, 0, &p, false);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, NULL, NULL);
+	if (!err || err == -ENOENT)	/* gone meanwhile: as wanted */
+		return 0;
+	snprintf(what, sizeof(what), "policy deleteall: index %u dir %s",
+		 k->index, nfi_name_of(nfi_dir_names,
+				       NFI_ARRAY_SIZE(nfi_dir_names), k->dir,
+				       buf, sizeof(buf)));
+	return nfi_nl_fail(what, err);
+}
+
+/*
+ * deleteall [filters of list]: the policies the filters match, each
+ * deleted by index and dir (a dump, then a delete each); one that fails
+ * is reported and the rest still deleted.
+ */
+static int policy_deleteall(int argc, char **argv)
+{
+	struct nfi_args a = { "policy deleteall", argc, argv };
+	struct pol_filter f = { 0 };
+	struct pol_found found = { .filter = &f };
+	struct nl_msg *msg;
+	int err, ret = 0;
+	size_t i;
+
+	if (take_filters(&a, &f))
+		return 1;
+	msg = dump_msg(&f);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, collect_policy, &found);
+	if (err) {
+		free(found.v);
+		return nfi_nl_fail(a.cmd, err);
+	}
+	for (i = 0; i < found.n; i++)
+		if (delete_found(&found.v[i]))
+			ret = 2;
+	free(found.v);
+	return ret;
+}
+
+/* Policies by dir, for count and spdinfo. */
+static int count_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	uint32_t *by_dir = arg;
+	uint8_t dir;
+
+	(void)nlh;
+	if (nfi_parse_policy(tb[NFIPSEC_A_POLICY], pol))
+		return -EPROTO;
+	dir = nfi_u8(pol[NFIPSEC_POLICY_A_DIR], 0xff);
+	if (dir < NFI_ARRAY_SIZE(nfi_dir_names))
+		by_dir[dir]++;
+	return 0;
+}
+
+/*
+ * count: ip xfrm's policy count (its SPDINFO request), "\t SPD IN  N OUT
+ * N FWD N", with -s " (Sock: IN 0 OUT 0 FWD 0)" (nfipsec has no socket
+ * policies); spdinfo: the same, and a line saying that there are no hash
+ * thresholds (what ip -s -s xfrm policy count adds for XFRM).
+ */
+static int policy_count(const char *cmd, int argc, char **argv, bool info)
+{
+	const char *sl = nfi_oneline ? "\\" : "\n";
+	uint32_t by_dir[3] = { 0, 0, 0 };
+	struct nl_msg *msg;
+	int err;
+
+	if (argc > 0)
+		return nfi_usage_error("%s: unexpected \"%s\"", cmd, argv[0]);
+	msg = dump_msg(NULL);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, count_policy, by_dir);
+	if (err)
+		return nfi_nl_fail(cmd, err);
+	if (nfi_json) {
+		jw_open_object(NULL);
+		jw_u64("count", (uint64_t)by_dir[0] + by_dir[1] + by_dir[2]);
+		jw_u64("in", by_dir[NFIPSEC_DIR_IN]);
+		jw_u64("out", by_dir[NFIPSEC_DIR_OUT]);
+		jw_u64("fwd", by_dir[NFIPSEC_DIR_FWD]);
+		if (info)
+			jw_string("hthresh", "none");
+		jw_close_object();
+		jw_end();
+		return 0;
+	}
+	printf("\t SPD IN  %u OUT %u FWD %u", by_dir[NFIPSEC_DIR_IN],
+	       by_dir[NFIPSEC_DIR_OUT], by_dir[NFIPSEC_DIR_FWD]);
+	if (nfi_stats_level)
+		printf(" (Sock: IN 0 OUT 0 FWD 0)");
+	printf("%s", sl);
+	if (info)
+		printf("\t SPD hash thresholds: none (nfipsec's policies are an ordered list)%s",
+		       sl);
+	if (nfi_oneline)
+		printf("\n");
+	return 0;
+}
+
+/* hthresh4|hthresh6 LBITS RBITS, checked as ip xfrm checks them. */
+static int take_hthresh(struct nfi_args *a, bool *has4, bool *has6)
+{
+	const char *kw = nfi_kw(a);
+	bool v6 = !strcmp(kw, "hthresh6");
+	unsigned int max = v6 ? 128 : 32;
+	uint64_t bits;
+	int i;
+
+	if (!v6 && strcmp(kw, "hthresh4"))
+		return nfi_unexpected(a);
+	if (once(a, v6 ? has6 : has4) || nfi_need(a, 2, "LBITS RBITS"))
+		return 1;
+	for (i = 1; i <= 2; i++)
+		if (nfi_parse_u64(a->argv[i], max, &bits))
+			return nfi_usage_error("%s: %s \"%s\" is not a number of bits (0-%u)",
+					       kw, i == 1 ? "LBITS" : "RBITS",
+					       a->argv[i], max);
+	nfi_shift(a, 3);
+	return 0;
+}
+
+/*
+ * set [hthresh4 LBITS RBITS] [hthresh6 LBITS RBITS]: nfipsec has no hash
+ * table of policies, so nothing is set, and stderr says so.
+ */
+static int policy_set(int argc, char **argv)
+{
+	struct nfi_args a = { "policy set", argc, argv };
+	bool has4 = false, has6 = false;
+
+	while (a.argc > 0)
+		if (take_hthresh(&a, &has4, &has6))
+			return 1;
+	fprintf(stderr,
+		"nfipsec: policy set: nfipsec has no hash thresholds (its policies are an ordered list): nothing set\n");
+	return 0;
 }
 
 static int policy_flush(int argc, char **argv)
@@ -553,6 +881,7 @@ static int policy_move(int argc, char **argv)
 int do_policy(int argc, char **argv)
 {
 	const char *cmd = argc > 0 ? argv[0] : "list";
+	size_t i;
 
 	if (argc > 0)
 		argc--, argv++;
@@ -564,6 +893,8 @@ int do_policy(int argc, char **argv)
 		return policy_modify(argc, argv, true);
 	if (nfi_matches(cmd, "delete"))
 		return policy_get_delete(argc, argv, false);
+	if (nfi_matches(cmd, "deleteall") || nfi_matches(cmd, "delall"))
+		return policy_deleteall(argc, argv);
 	if (nfi_matches(cmd, "get"))
 		return policy_get_delete(argc, argv, true);
 	if (nfi_matches(cmd, "flush"))
@@ -571,7 +902,14 @@ int do_policy(int argc, char **argv)
 	if (nfi_matches(cmd, "move"))
 		return policy_move(argc, argv);
 	if (nfi_matches(cmd, "count"))
-		return nfi_print_count("policy count", argc, argv,
-				       NFIPSEC_INFO_A_POLICY_COUNT);
+		return policy_count("policy count", argc, argv, false);
+	if (nfi_matches(cmd, "set"))
+		return policy_set(argc, argv);
+	if (nfi_matches(cmd, "spdinfo"))
+		return policy_count("policy spdinfo", argc, argv, true);
+	for (i = 0; i < NFI_ARRAY_SIZE(unsupported_cmds); i++)
+		if (nfi_matches(cmd, unsupported_cmds[i]))
+			return nfi_usage_error("policy %s is not supported yet",
+					       unsupported_cmds[i]);
 	return nfi_usage_error("unknown policy command \"%s\"", cmd);
 }

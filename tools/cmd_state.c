@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "cli.h"
@@ -73,12 +74,25 @@ static const char *const sa_stat_names[NFIPSEC_SA_STAT_MAX + 1] = {
 };
 
 /*
- * ip-xfrm's state flags, and nfipsec's align8; nfipsec carries noecn,
- * nopmtudisc, esn, align4 (its AH's default) and align8.
+ * ip-xfrm's state flags, and nfipsec's align8, with the bit nfipsec sets;
+ * bit 0: not carried yet (refused by name; a kernel that takes one gives
+ * it a bit here). align4 is nfipsec's AH default: it clears align8.
  */
-static const char *const ip_state_flags[] = {
-	"noecn", "decap-dscp", "nopmtudisc", "wildrecv", "icmp", "af-unspec",
-	"align4", "esn", "align8",
+#define FLAG_ALIGN4	(1U << 31)	/* align4; for a filter, AH without align8 */
+#define FLAG_NONE	(1U << 30)	/* for a filter: a flag no SA has here */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} state_flags[] = {
+	{ "noecn", NFIPSEC_SA_F_NOECN },
+	{ "decap-dscp", 0 },
+	{ "nopmtudisc", NFIPSEC_SA_F_NOPMTUDISC },
+	{ "wildrecv", 0 },
+	{ "icmp", 0 },
+	{ "af-unspec", 0 },
+	{ "align4", FLAG_ALIGN4 },
+	{ "esn", NFIPSEC_SA_F_ESN },
+	{ "align8", NFIPSEC_SA_F_ALIGN8 },
 };
 
 /* ip-xfrm state words that nfipsec does not carry yet. */
@@ -86,6 +100,14 @@ static const char *const unsupported_words[] = {
 	"comp", "mark", "if_id", "offload",
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
 	"replay-seq", "replay-seq-hi",
+};
+
+/*
+ * ip-xfrm state commands that nfipsec does not carry yet (a kernel that
+ * takes one gets its function in do_state instead).
+ */
+static const char *const unsupported_cmds[] = {
+	"allocspi",
 };
 
 /* The ID words. 0: taken, 1: usage error, -1: not an ID word. */
@@ -167,36 +189,48 @@ static int take_alg(struct nfi_args *a, struct sa_spec *s)
 	return 0;
 }
 
-static int take_flags(struct nfi_args *a, struct sa_spec *s)
+/*
+ * flag FLAG...: as ip-xfrm, the flag words that follow it; their bits in
+ * *bits. filter: for list and deleteall, where a flag not carried is
+ * taken (no SA has it: FLAG_NONE).
+ */
+static int take_flag_bits(struct nfi_args *a, uint32_t *bits, bool filter)
 {
-	size_t n = NFI_ARRAY_SIZE(ip_state_flags);
 	int taken = 0;
+	size_t i;
 
 	if (nfi_need(a, 1, "a flag"))
 		return 1;
 	nfi_shift(a, 1);
-	/* As ip-xfrm: "flag" takes the flag words that follow it. */
-	while (a->argc > 0 && nfi_name_index(ip_state_flags, n,
-					     nfi_kw(a)) >= 0) {
-		if (!strcmp(nfi_kw(a), "esn"))
-			s->flags |= NFIPSEC_SA_F_ESN;
-		else if (!strcmp(nfi_kw(a), "noecn"))
-			s->flags |= NFIPSEC_SA_F_NOECN;
-		else if (!strcmp(nfi_kw(a), "nopmtudisc"))
-			s->flags |= NFIPSEC_SA_F_NOPMTUDISC;
-		else if (!strcmp(nfi_kw(a), "align8"))
-			s->flags |= NFIPSEC_SA_F_ALIGN8;
-		else if (!strcmp(nfi_kw(a), "align4"))
-			s->flags &= ~NFIPSEC_SA_F_ALIGN8;	/* the default */
-		else
+	while (a->argc > 0) {
+		for (i = 0; i < NFI_ARRAY_SIZE(state_flags); i++)
+			if (!strcmp(nfi_kw(a), state_flags[i].name))
+				break;
+		if (i == NFI_ARRAY_SIZE(state_flags))
+			break;
+		if (!state_flags[i].bit && !filter)
 			return nfi_usage_error("%s: flag %s is not supported yet",
 					       a->cmd, nfi_kw(a));
+		*bits |= state_flags[i].bit ?: FLAG_NONE;
 		nfi_shift(a, 1);
 		taken++;
 	}
 	if (!taken)
 		return nfi_usage_error("flag: \"%s\" is not a state flag",
 				       nfi_kw(a));
+	return 0;
+}
+
+static int take_flags(struct nfi_args *a, struct sa_spec *s)
+{
+	uint32_t bits = 0;
+
+	if (take_flag_bits(a, &bits, false))
+		return 1;
+	/* align4 is the default: it undoes an align8 before it. */
+	if (bits & FLAG_ALIGN4)
+		s->flags &= ~NFIPSEC_SA_F_ALIGN8;
+	s->flags |= bits & ~FLAG_ALIGN4;
 	return 0;
 }
 
@@ -237,7 +271,7 @@ static int take_sa_sel(struct nfi_args *a, struct sa_spec *s)
 			break;
 		}
 	}
-	return err ?: nfi_check_sel(a->cmd, &s->sel, false);
+	return err ?: nfi_check_sel(a->cmd, &s->sel);
 }
 
 /* encap espinudp SPORT DPORT OADDR, as ip xfrm (NAT-T, RFC 3948). */
@@ -803,6 +837,58 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 }
 
 /*
+ * The filters of list and deleteall, as ip xfrm's: src and dst prefixes
+ * (an address and its first PLEN bits), proto, spi, mode, reqid, flag (an
+ * SA with any of the flags), and the family (-4, -6, or src's and dst's).
+ * What the kernel can filter (full addresses, proto, spi) is sent too.
+ */
+struct sa_filter {
+	struct sa_spec id;	/* the request's */
+	bool has_src, has_dst, has_mode, has_reqid;
+	struct nfi_addr src, dst;
+	uint8_t mode;
+	uint32_t reqid, flags;
+	int family;
+};
+
+static bool flags_match(uint32_t want, uint32_t flags, uint8_t proto)
+{
+	if (!want)
+		return true;
+	if ((want & FLAG_ALIGN4) && proto == IPPROTO_AH &&
+	    !(flags & NFIPSEC_SA_F_ALIGN8))
+		return true;
+	return flags & want & ~(FLAG_ALIGN4 | FLAG_NONE);
+}
+
+static bool sa_match(const struct sa_filter *f, struct nlattr **sa)
+{
+	struct nlattr *dst = sa[NFIPSEC_SA_A_DST];
+	int family = dst && nla_len(dst) == 16 ? AF_INET6 : AF_INET;
+
+	if (!f)
+		return true;
+	return (!f->family || f->family == family) &&
+	       (!f->has_src || nfi_addr_match(sa[NFIPSEC_SA_A_SRC], &f->src)) &&
+	       (!f->has_dst || nfi_addr_match(dst, &f->dst)) &&
+	       (!f->id.has_proto ||
+		nfi_u8(sa[NFIPSEC_SA_A_PROTO], 0) == f->id.proto) &&
+	       (!f->id.has_spi ||
+		ntohl(nfi_u32(sa[NFIPSEC_SA_A_SPI], 0)) == f->id.spi) &&
+	       (!f->has_mode || nfi_u8(sa[NFIPSEC_SA_A_MODE], 0) == f->mode) &&
+	       (!f->has_reqid ||
+		nfi_u32(sa[NFIPSEC_SA_A_REQID], 0) == f->reqid) &&
+	       flags_match(f->flags, nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0),
+			   nfi_u8(sa[NFIPSEC_SA_A_PROTO], 0));
+}
+
+/* What print_sa is given: a filter (NULL: none), the count printed. */
+struct print_ctx {
+	const struct sa_filter *filter;
+	int count;
+};
+
+/*
  * src 192.168.3.107 dst 192.168.3.111
  *	proto esp spi 0x00001000 reqid 1 mode tunnel
  *	replay-window 64 flag esn
@@ -811,12 +897,14 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
-	int *count = arg;
+	struct print_ctx *ctx = arg;
 
 	(void)nlh;
 	if (nfi_parse_sa(tb[NFIPSEC_A_SA], sa))
 		return -EPROTO;
-	(*count)++;
+	if (!sa_match(ctx->filter, sa))
+		return 0;
+	ctx->count++;
 	if (nfi_json)
 		jw_open_object(NULL);
 	nfi_print_sa(sa);
@@ -971,8 +1059,9 @@ static int state_get_delete(int argc, char **argv, bool get)
 {
 	struct nfi_args a = { get ? "state get" : "state delete", argc, argv };
 	struct sa_spec s = { 0 };
+	struct print_ctx ctx = { NULL, 0 };
 	struct nl_msg *msg;
-	int count = 0, err = 0;
+	int err = 0;
 
 	while (a.argc > 0 && !err) {
 		err = take_id(&a, &s);
@@ -987,51 +1076,197 @@ static int state_get_delete(int argc, char **argv, bool get)
 		     false, false);
 	if (!msg || (get && show_keys(msg)))
 		return 2;
-	err = nfi_nl_talk(msg, get ? print_sa : NULL, &count);
-	if (count && nfi_json)
+	err = nfi_nl_talk(msg, get ? print_sa : NULL, &ctx);
+	if (ctx.count && nfi_json)
 		jw_end();
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 
-/* list|show [src ADDR] [dst ADDR] [proto P] [spi SPI] [nokeys] */
+/* One filter word and its value: 0, 1 (usage error). */
+static int take_filter(struct nfi_args *a, struct sa_filter *f)
+{
+	const char *kw = nfi_kw(a);
+	bool *given = NULL;
+	int err;
+
+	if (!strcmp(kw, "src"))
+		given = &f->has_src;
+	else if (!strcmp(kw, "dst"))
+		given = &f->has_dst;
+	else if (!strcmp(kw, "proto"))
+		given = &f->id.has_proto;
+	else if (!strcmp(kw, "spi"))
+		given = &f->id.has_spi;
+	else if (!strcmp(kw, "mode"))
+		given = &f->has_mode;
+	else if (!strcmp(kw, "reqid"))
+		given = &f->has_reqid;
+	else if (!strcmp(kw, "flag"))
+		return take_flag_bits(a, &f->flags, true);
+	else if (!strcmp(kw, "nokeys")) {
+		/* Keys are shown with -k only. */
+		nfi_shift(a, 1);
+		return 0;
+	} else
+		return not_taken(a);
+	if (*given)
+		return nfi_duplicate(a);
+	*given = true;
+	if (given == &f->has_src || given == &f->has_dst) {
+		struct nfi_addr *p = given == &f->has_src ? &f->src : &f->dst;
+
+		err = nfi_take_prefix(a, p);
+		/* A whole address the kernel filters too. */
+		if (!err && p->plen == p->len * 8) {
+			bool *sent = p == &f->src ? &f->id.has_src :
+				     &f->id.has_dst;
+
+			*sent = true;
+			*(p == &f->src ? &f->id.src : &f->id.dst) = *p;
+		}
+		return err;
+	}
+	if (given == &f->id.has_proto)
+		return nfi_take_xfrm_proto(a, &f->id.proto);
+	if (given == &f->id.has_spi)
+		return nfi_take_u32(a, &f->id.spi);
+	if (given == &f->has_mode)
+		return nfi_take_mode(a, &f->mode);
+	return nfi_take_u32(a, &f->reqid);
+}
+
+static int take_filters(struct nfi_args *a, struct sa_filter *f)
+{
+	int err = 0;
+
+	while (a->argc > 0 && !err)
+		err = take_filter(a, f);
+	if (!err)
+		err = nfi_same_family(a->cmd, &f->src, &f->dst);
+	f->family = nfi_family ?: f->has_src ? f->src.family :
+		    f->has_dst ? f->dst.family : 0;
+	return err;
+}
+
+/* list|show [ID-FILTER] [mode M] [reqid N] [flag F...] [nokeys] */
 static int state_list(int argc, char **argv)
 {
 	struct nfi_args a = { "state list", argc, argv };
-	struct sa_spec s = { 0 };
+	struct sa_filter f = { 0 };
+	struct print_ctx ctx = { &f, 0 };
 	struct nl_msg *msg;
-	int count = 0, err = 0;
+	int err;
 
-	while (a.argc > 0 && !err) {
-		err = take_id(&a, &s);
-		if (err >= 0)
-			continue;
-		if (!strcmp(nfi_kw(&a), "nokeys")) {
-			/* Keys are shown with -k only. */
-			nfi_shift(&a, 1);
-			err = 0;
-		} else if (!strcmp(nfi_kw(&a), "mode") ||
-			   !strcmp(nfi_kw(&a), "reqid") ||
-			   !strcmp(nfi_kw(&a), "flag")) {
-			err = nfi_unsupported(&a);
-		} else {
-			err = not_taken(&a);
-		}
-	}
-	if (!err)
-		err = nfi_same_family(a.cmd, &s.src, &s.dst);
+	err = take_filters(&a, &f);
 	if (err)
 		return err;
-	msg = sa_msg(NFIPSEC_CMD_SA_GET, NLM_F_DUMP, &s, false, true);
+	msg = sa_msg(NFIPSEC_CMD_SA_GET, NLM_F_DUMP, &f.id, false, true);
 	if (!msg || show_keys(msg))
 		return 2;
 	if (nfi_json)
 		jw_open_array(NULL);
-	err = nfi_nl_talk(msg, print_sa, &count);
+	err = nfi_nl_talk(msg, print_sa, &ctx);
 	if (nfi_json) {
 		jw_close_array();
 		jw_end();
 	}
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
+}
+
+/* The SAs a deleteall found: what state delete takes of each. */
+struct sa_found {
+	struct sa_key {
+		struct nfi_addr dst;
+		uint8_t proto;
+		uint32_t spi;
+	} *v;
+	size_t n, cap;
+	const struct sa_filter *filter;
+};
+
+static int collect_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	struct sa_found *found = arg;
+	struct sa_key *k;
+
+	(void)nlh;
+	if (nfi_parse_sa(tb[NFIPSEC_A_SA], sa) || !sa[NFIPSEC_SA_A_DST])
+		return -EPROTO;
+	if (!sa_match(found->filter, sa))
+		return 0;
+	if (found->n == found->cap) {
+		size_t cap = found->cap ? 2 * found->cap : 64;
+
+		k = realloc(found->v, cap * sizeof(*k));
+		if (!k)
+			return -ENOMEM;
+		found->v = k;
+		found->cap = cap;
+	}
+	k = &found->v[found->n++];
+	memset(k, 0, sizeof(*k));
+	k->dst.len = (uint8_t)nla_len(sa[NFIPSEC_SA_A_DST]);
+	memcpy(k->dst.bytes, nla_data(sa[NFIPSEC_SA_A_DST]), k->dst.len);
+	k->proto = nfi_u8(sa[NFIPSEC_SA_A_PROTO], 0);
+	k->spi = ntohl(nfi_u32(sa[NFIPSEC_SA_A_SPI], 0));
+	return 0;
+}
+
+/* Delete one SA found; its error, naming it, on stderr: 0 or 2. */
+static int delete_found(const struct sa_key *k)
+{
+	struct sa_spec s = { .has_dst = true, .has_proto = true,
+			     .has_spi = true, .dst = k->dst,
+			     .proto = k->proto, .spi = k->spi };
+	char addr[INET6_ADDRSTRLEN], proto[8], what[128];
+	struct nl_msg *msg;
+	int err;
+
+	msg = sa_msg(NFIPSEC_CMD_SA_DEL, 0, &s, false, false);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, NULL, NULL);
+	if (!err || err == -ENOENT)	/* gone meanwhile: as wanted */
+		return 0;
+	inet_ntop(k->dst.len == 16 ? AF_INET6 : AF_INET, k->dst.bytes, addr,
+		  sizeof(addr));
+	snprintf(what, sizeof(what), "state deleteall: dst %s proto %s spi 0x%08x",
+		 addr, nfi_xfrm_proto_name(k->proto, proto, sizeof(proto)),
+		 k->spi);
+	return nfi_nl_fail(what, err);
+}
+
+/*
+ * deleteall [filters of list]: the SAs the filters match, each deleted
+ * (a dump, then a delete each); one that fails is reported and the rest
+ * still deleted.
+ */
+static int state_deleteall(int argc, char **argv)
+{
+	struct nfi_args a = { "state deleteall", argc, argv };
+	struct sa_filter f = { 0 };
+	struct sa_found found = { .filter = &f };
+	struct nl_msg *msg;
+	int err, ret = 0;
+	size_t i;
+
+	err = take_filters(&a, &f);
+	if (err)
+		return err;
+	msg = sa_msg(NFIPSEC_CMD_SA_GET, NLM_F_DUMP, &f.id, false, true);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, collect_sa, &found);
+	if (err) {
+		free(found.v);
+		return nfi_nl_fail(a.cmd, err);
+	}
+	for (i = 0; i < found.n; i++)
+		if (delete_found(&found.v[i]))
+			ret = 2;
+	free(found.v);
+	return ret;
 }
 
 /* flush [proto P] */
@@ -1062,6 +1297,7 @@ static int state_flush(int argc, char **argv)
 int do_state(int argc, char **argv)
 {
 	const char *cmd = argc > 0 ? argv[0] : "list";
+	size_t i;
 
 	if (argc > 0)
 		argc--, argv++;
@@ -1073,6 +1309,8 @@ int do_state(int argc, char **argv)
 		return state_modify(argc, argv, true);
 	if (nfi_matches(cmd, "delete"))
 		return state_get_delete(argc, argv, false);
+	if (nfi_matches(cmd, "deleteall") || nfi_matches(cmd, "delall"))
+		return state_deleteall(argc, argv);
 	if (nfi_matches(cmd, "get"))
 		return state_get_delete(argc, argv, true);
 	if (nfi_matches(cmd, "flush"))
@@ -1080,5 +1318,9 @@ int do_state(int argc, char **argv)
 	if (nfi_matches(cmd, "count"))
 		return nfi_print_count("state count", argc, argv,
 				       NFIPSEC_INFO_A_SA_COUNT);
+	for (i = 0; i < NFI_ARRAY_SIZE(unsupported_cmds); i++)
+		if (nfi_matches(cmd, unsupported_cmds[i]))
+			return nfi_usage_error("state %s is not supported yet",
+					       unsupported_cmds[i]);
 	return nfi_usage_error("unknown state command \"%s\"", cmd);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "cli.h"
 
@@ -25,6 +26,9 @@
 
 int nfi_stats_level;
 bool nfi_show_keys;
+int nfi_family;
+int nfi_details;
+int nfi_timestamp;
 
 bool nfi_matches(const char *arg, const char *word)
 {
@@ -50,10 +54,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: nfipsec [OPTIONS] OBJECT COMMAND [ARGS]\n"
 		"OPTIONS: -j[son]  JSON output\n"
-		"         -s[tatistics]  add counters\n"
+		"         -s[tatistics] | -stats  add counters\n"
+		"         -d[etails]  accepted (nfipsec prints all it has)\n"
+		"         -o[neline]  one line per object, \"\\\" where a line breaks\n"
+		"         -4 | -6 | -f[amily] { inet | inet6 }  one family\n"
+		"         -t[imestamp] | -ts[hort]  monitor: each event's time\n"
 		"         -k[eys]  show SA keys (state list, state get)\n"
 		"         -n[etns] NAME  run in network namespace NAME\n"
 		"         -b[atch] FILE  run the commands of FILE, one a line (- for stdin)\n"
+		"         -force  with -b: go on after a failed line\n"
 		"         -V[ersion]  print the CLI's version\n"
 		"OBJECT and COMMAND:\n"
 		"  version                      module and ABI version, table sizes\n"
@@ -62,8 +71,8 @@ static void usage(FILE *f)
 		"        [ sel SELECTOR ] [ encap ENCAP [ nat-keepalive SECONDS ]\n"
 		"        [ follow-mapping [ on | off ] ] ]\n"
 		"  state { delete | get } dst ADDR proto XFRM-PROTO spi SPI\n"
-		"  state { list | show } [ src ADDR ] [ dst ADDR ] [ proto XFRM-PROTO ]\n"
-		"        [ spi SPI ] [ nokeys ]\n"
+		"  state { list | show | deleteall } [ ID-FILTER ] [ mode MODE ]\n"
+		"        [ reqid REQID ] [ flag FLAG-LIST ] [ nokeys ]\n"
 		"  state flush [ proto XFRM-PROTO ]\n"
 		"  state count\n"
 		"  policy { add | update } SELECTOR dir DIR [ priority PRIORITY ]\n"
@@ -71,11 +80,15 @@ static void usage(FILE *f)
 		"        [ position POSITION | before POSITION | after POSITION ] (add only)\n"
 		"  policy { delete | get } { dir DIR SELECTOR | index INDEX dir DIR |\n"
 		"        position POSITION }\n"
-		"  policy { list | show } [ dir DIR ]\n"
+		"  policy { list | show | deleteall } [ SELECTOR ] [ dir DIR ]\n"
+		"        [ index INDEX ] [ action ACTION ] [ priority PRIORITY ]\n"
+		"        [ ptype main ] [ nosock ]\n"
 		"  policy flush [ dir DIR ]\n"
 		"  policy move position POSITION { to POSITION | before POSITION |\n"
 		"        after POSITION }\n"
-		"  policy count\n"
+		"  policy { count | spdinfo }\n"
+		"  policy set [ hthresh4 LBITS RBITS ] [ hthresh6 LBITS RBITS ]\n"
+		"                               accepted; nfipsec has no hash thresholds\n"
 		"  monitor                      print events until killed\n"
 		"  stats                        counters of the namespace\n"
 		"  ike-ports [ set { PORT... | none } ]\n"
@@ -84,6 +97,8 @@ static void usage(FILE *f)
 		"                               the namespace's limits (raising one\n"
 		"                               needs the host's CAP_NET_ADMIN)\n"
 		"ID := src ADDR dst ADDR proto XFRM-PROTO spi SPI\n"
+		"ID-FILTER := [ src ADDR[/PLEN] ] [ dst ADDR[/PLEN] ] [ proto XFRM-PROTO ]\n"
+		"        [ spi SPI ]\n"
 		"XFRM-PROTO := esp | ah\n"
 		"ALGO-LIST := [ ALGO-LIST ] ALGO\n"
 		"ALGO := { enc | auth } ALGO-NAME ALGO-KEYMAT |\n"
@@ -97,7 +112,9 @@ static void usage(FILE *f)
 		"LIMIT-LIST := [ LIMIT-LIST ] limit LIMIT\n"
 		"LIMIT := { time-soft | time-hard | time-use-soft | time-use-hard } SECONDS |\n"
 		"         { byte-soft | byte-hard } SIZE | { packet-soft | packet-hard } COUNT\n"
-		"SELECTOR := src ADDR[/PLEN] dst ADDR[/PLEN] [ UPSPEC ]\n"
+		"SELECTOR := [ src ADDR[/PLEN] ] [ dst ADDR[/PLEN] ] [ UPSPEC ]\n"
+		"        (an address not given: 0.0.0.0/0, or ::/0 with -6 or the\n"
+		"        other address IPv6)\n"
 		"UPSPEC := proto { { tcp | udp | sctp | dccp } [ sport PORT ] [ dport PORT ] |\n"
 		"                  PROTO }\n"
 		"DIR := in | out | fwd\n"
@@ -196,13 +213,18 @@ static int split_line(char *line, char **argv, int max)
 	}
 }
 
-/* Run every line of a file ("-": standard input); stop at the first error. */
-static int run_batch(const char *name)
+/*
+ * Run every line of a file ("-": standard input), as ip -batch does: a
+ * line may start with "xfrm" (an ip -batch file's lines); a failed line
+ * says "Command failed FILE:LINE" and stops the batch, or with -force the
+ * batch goes on and ends with the highest status of its failed lines.
+ */
+static int run_batch(const char *name, bool force)
 {
 	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
 	char *line = NULL, *argv[128];
 	size_t cap = 0;
-	int argc, lineno = 0, ret = 0;
+	int argc, lineno = 0, ret = 0, err;
 
 	if (!f) {
 		fprintf(stderr, "nfipsec: cannot open %s: %s\n", name,
@@ -213,18 +235,30 @@ static int run_batch(const char *name)
 		lineno++;
 		argc = split_line(line, argv, 128);
 		if (argc < 0) {
-			ret = nfi_usage_error("batch line %d: unbalanced quote or too many words",
+			err = nfi_usage_error("batch line %d: unbalanced quote or too many words",
 					      lineno);
-			break;
+		} else {
+			char **av = argv;
+
+			if (!argc)
+				continue;
+			/* ip -batch's "xfrm state ...": the object after it. */
+			if (!strcmp(av[0], "xfrm"))
+				av++, argc--;
+			if (argc)
+				err = run_object(argc, av);
+			else
+				err = nfi_usage_error("batch line %d: \"xfrm\" needs an object",
+						      lineno);
 		}
-		if (!argc)
-			continue;
-		ret = run_object(argc, argv);
 		fflush(stdout);
-		if (ret) {
-			fprintf(stderr, "nfipsec: batch line %d failed\n", lineno);
+		if (!err)
+			continue;
+		fprintf(stderr, "Command failed %s:%d\n", name, lineno);
+		if (err > ret)
+			ret = err;
+		if (!force)
 			break;
-		}
 	}
 	free(line);
 	if (f != stdin)
@@ -232,32 +266,115 @@ static int run_batch(const char *name)
 	return ret;
 }
 
+/* A usage error of take_option: -1. */
+static int usage_fail(const char *msg)
+{
+	nfi_usage_error("%s", msg);
+	return -1;
+}
+
+/* -f[amily] NAME, as ip's: inet or inet6 (nfipsec carries no other). */
+static int take_family(const char *name)
+{
+	if (!strcmp(name, "inet")) {
+		nfi_family = AF_INET;
+	} else if (!strcmp(name, "inet6")) {
+		nfi_family = AF_INET6;
+	} else if (!strcmp(name, "link") || !strcmp(name, "mpls") ||
+		   !strcmp(name, "bridge") || !strcmp(name, "help")) {
+		return nfi_usage_error("-family %s is not supported (inet or inet6)",
+				       name);
+	} else {
+		return nfi_usage_error("-family: \"%s\" is not inet or inet6",
+				       name);
+	}
+	return 0;
+}
+
+/*
+ * One global option (without its leading dash) and its value: how many
+ * words it took (1 or 2), or -1 after a usage error. Abbreviations as ip
+ * takes them, tried in ip's order (-f is -family, -b -batch, -t
+ * -timestamp, -ts -tshort).
+ */
+static int take_option(const char *opt, char *val, const char **netns,
+		       const char **batch, bool *force)
+{
+	if (!strcmp(opt, "4") || !strcmp(opt, "6")) {
+		nfi_family = opt[0] == '4' ? AF_INET : AF_INET6;
+		return 1;
+	}
+	if (nfi_matches(opt, "family")) {
+		if (!val)
+			return usage_fail("-family needs inet or inet6");
+		return take_family(val) ? -1 : 2;
+	}
+	if (nfi_matches(opt, "stats") || nfi_matches(opt, "statistics")) {
+		nfi_stats_level++;
+		return 1;
+	}
+	if (nfi_matches(opt, "details")) {
+		nfi_details++;
+		return 1;
+	}
+	if (nfi_matches(opt, "oneline")) {
+		nfi_oneline = true;
+		return 1;
+	}
+	if (nfi_matches(opt, "timestamp")) {
+		nfi_timestamp = nfi_timestamp ?: 1;
+		return 1;
+	}
+	if (nfi_matches(opt, "tshort")) {
+		nfi_timestamp = 2;
+		return 1;
+	}
+	if (nfi_matches(opt, "force")) {
+		*force = true;
+		return 1;
+	}
+	if (nfi_matches(opt, "batch")) {
+		if (!val)
+			return usage_fail("-b needs a file name (- for standard input)");
+		*batch = val;
+		return 2;
+	}
+	if (nfi_matches(opt, "json")) {
+		nfi_json = true;
+		return 1;
+	}
+	if (nfi_matches(opt, "keys")) {
+		nfi_show_keys = true;
+		return 1;
+	}
+	if (nfi_matches(opt, "netns")) {
+		if (!val)
+			return usage_fail("-n needs a namespace name");
+		*netns = val;
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *netns = NULL, *batch = NULL;
+	bool force = false;
 	int ret;
 
 	for (argc--, argv++; argc > 0 && argv[0][0] == '-'; argc--, argv++) {
 		const char *opt = argv[0] + 1;
+		int n;
 
 		if (opt[0] == '-')
 			opt++;
-		if (nfi_matches(opt, "json")) {
-			nfi_json = true;
-		} else if (nfi_matches(opt, "statistics")) {
-			nfi_stats_level++;
-		} else if (nfi_matches(opt, "keys")) {
-			nfi_show_keys = true;
-		} else if (nfi_matches(opt, "netns")) {
-			if (argc < 2)
-				return nfi_usage_error("-n needs a namespace name");
-			netns = argv[1];
+		n = take_option(opt, argc > 1 ? argv[1] : NULL, &netns,
+				&batch, &force);
+		if (n < 0)
+			return 1;
+		if (n == 2) {
 			argc--, argv++;
-		} else if (nfi_matches(opt, "batch")) {
-			if (argc < 2)
-				return nfi_usage_error("-b needs a file name (- for standard input)");
-			batch = argv[1];
-			argc--, argv++;
+		} else if (n == 1) {
 		} else if (nfi_matches(opt, "Version")) {
 			printf("nfipsec " NFIPSEC_CLI_VERSION "\n");
 			return 0;
@@ -275,7 +392,7 @@ int main(int argc, char **argv)
 	if (netns && enter_netns(netns))
 		return 2;
 	/* An object checks its arguments before it opens the socket. */
-	ret = batch ? run_batch(batch) : run_object(argc, argv);
+	ret = batch ? run_batch(batch, force) : run_object(argc, argv);
 	nfi_nl_close();
 	fflush(stdout);
 	return ret;

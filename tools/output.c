@@ -5,6 +5,7 @@
 #include "output.h"
 
 bool nfi_json;
+bool nfi_oneline;
 
 #define JW_DEPTH 16
 static int depth;
@@ -100,7 +101,10 @@ void nfi_out_line(const char *indent)
 {
 	if (nfi_json)
 		return;
-	putchar('\n');
+	if (nfi_oneline && indent)
+		fputs(" \\", stdout);
+	else
+		putchar('\n');
 	if (indent)
 		fputs(indent, stdout);
 	line_start = true;

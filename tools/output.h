@@ -10,6 +10,11 @@
  * arrays and objects and adds members; commas and quoting are handled here.
  */
 extern bool nfi_json;
+/*
+ * -o: an object on one line; where its text breaks a line, " \\" and the
+ * next line's indent instead (as ip -o prints).
+ */
+extern bool nfi_oneline;
 
 void jw_open_array(const char *key);
 void jw_close_array(void);
@@ -29,7 +34,10 @@ void nfi_out_u64(const char *key, uint64_t val);
 /* A value without its key in text ("aead NAME KEY 128"). */
 void nfi_out_val_str(const char *key, const char *val);
 void nfi_out_val_u64(const char *key, uint64_t val);
-/* Text only: a word; a line break and the next line's indent. */
+/*
+ * Text only: a word; a line break and the next line's indent (NULL: the
+ * object's end, a newline even with -o).
+ */
 void nfi_out_word(const char *word);
 void nfi_out_line(const char *indent);
 /* A nested object under key; text prints word (if not NULL) instead. */

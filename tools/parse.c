@@ -141,6 +141,18 @@ int nfi_take_str(struct nfi_args *a, const char **val)
 	return 0;
 }
 
+/* -4 and -6 take addresses of their family only, as ip does. */
+static int check_family(const struct nfi_args *a, const struct nfi_addr *addr,
+			const char *what)
+{
+	if (!nfi_family || addr->family == nfi_family)
+		return 0;
+	return nfi_usage_error("%s: \"%s\" is not an %s %s (%s)", nfi_kw(a),
+			       a->argv[1],
+			       nfi_family == AF_INET ? "IPv4" : "IPv6", what,
+			       nfi_family == AF_INET ? "-4" : "-6");
+}
+
 int nfi_take_addr(struct nfi_args *a, struct nfi_addr *addr)
 {
 	if (nfi_need(a, 1, "an address"))
@@ -148,6 +160,8 @@ int nfi_take_addr(struct nfi_args *a, struct nfi_addr *addr)
 	if (nfi_parse_addr(a->argv[1], addr))
 		return nfi_usage_error("%s: \"%s\" is not an IPv4 or IPv6 address",
 				       nfi_kw(a), a->argv[1]);
+	if (check_family(a, addr, "address"))
+		return 1;
 	nfi_shift(a, 2);
 	return 0;
 }
@@ -165,6 +179,8 @@ int nfi_take_prefix(struct nfi_args *a, struct nfi_addr *addr)
 	if (err)
 		return nfi_usage_error("%s: \"%s\" is not an IPv4 or IPv6 address or prefix",
 				       nfi_kw(a), a->argv[1]);
+	if (check_family(a, addr, "prefix"))
+		return 1;
 	nfi_shift(a, 2);
 	return 0;
 }

@@ -35,12 +35,8 @@ int nfi_take_sel_word(struct nfi_args *a, struct nfi_sel_spec *s)
 	return -1;
 }
 
-int nfi_check_sel(const char *cmd, const struct nfi_sel_spec *s,
-		  bool need_addr)
+int nfi_check_sel(const char *cmd, const struct nfi_sel_spec *s)
 {
-	if (need_addr && !s->has_src && !s->has_dst)
-		return nfi_usage_error("%s: the selector needs src or dst (0.0.0.0/0 or ::/0 for any)",
-				       cmd);
 	if (nfi_same_family(cmd, &s->src, &s->dst))
 		return 1;
 	if (s->has_sport || s->has_dport) {
@@ -79,6 +75,9 @@ int nfi_put_sel(struct nl_msg *msg, int type, const struct nfi_sel_spec *s,
 		family = s->src.family;
 	else if (s->has_dst)
 		family = s->dst.family;
+	else if (!family)
+		/* As ip xfrm: neither address, the family of -4/-6, or IPv4. */
+		family = nfi_family ?: AF_INET;
 	nest = nfi_nest_start(msg, type);
 	if (!nest || nla_put_u16(msg, NFIPSEC_SEL_A_FAMILY, (uint16_t)family) ||
 	    put_addr(msg, NFIPSEC_SEL_A_SRC, NFIPSEC_SEL_A_SRC_PLEN, &s->src,
@@ -93,4 +92,19 @@ int nfi_put_sel(struct nl_msg *msg, int type, const struct nfi_sel_spec *s,
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 	return 0;
+}
+
+bool nfi_addr_match(const struct nlattr *a, const struct nfi_addr *f)
+{
+	const uint8_t *p;
+	unsigned int full, rest;
+
+	if (!a || nla_len(a) != f->len)
+		return false;
+	p = nla_data(a);
+	full = f->plen / 8;
+	rest = f->plen % 8;
+	if (memcmp(p, f->bytes, full))
+		return false;
+	return !rest || !((p[full] ^ f->bytes[full]) & (0xff00 >> rest));
 }

@@ -19,14 +19,20 @@ struct nfi_sel_spec {
  * dport N) with its value: 0 taken, 1 usage error, -1 not a selector word.
  */
 int nfi_take_sel_word(struct nfi_args *a, struct nfi_sel_spec *s);
+/* A usage error for mixed families, or ports without a protocol that has them. */
+int nfi_check_sel(const char *cmd, const struct nfi_sel_spec *s);
 /*
- * A usage error for mixed families, or ports without a protocol that has
- * them; need_addr: also for a selector with neither address.
+ * The selector as nest type. Neither address given: both the /0 of
+ * family, or (family 0) of -4/-6's, or IPv4's, as ip xfrm does.
  */
-int nfi_check_sel(const char *cmd, const struct nfi_sel_spec *s,
-		  bool need_addr);
-/* The selector as nest type; family: when neither address is given. */
 int nfi_put_sel(struct nl_msg *msg, int type, const struct nfi_sel_spec *s,
 		int family);
+
+/*
+ * An address attribute against a filter, as ip xfrm's list filters match:
+ * the same family, and the first f->plen bits equal (the object's own
+ * prefix length is not looked at).
+ */
+bool nfi_addr_match(const struct nlattr *a, const struct nfi_addr *f);
 
 #endif
