@@ -138,6 +138,8 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_MAPPING_FOLLOWED] = "mapping-followed",
 	[NFIPSEC_STAT_NAT_KEEPALIVE] = "nat-keepalive",
 	[NFIPSEC_STAT_IN_NAT_KEEPALIVE] = "in-nat-keepalive",
+	[NFIPSEC_STAT_IN_NO_POLS] = "in-no-pols",
+	[NFIPSEC_STAT_OUT_NO_POLS] = "out-no-pols",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

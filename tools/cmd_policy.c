@@ -45,14 +45,6 @@ static const char *const unsupported_words[] = {
 	"code", "key",
 };
 
-/*
- * ip-xfrm policy commands that nfipsec does not carry yet (a kernel that
- * takes one gets its function in do_policy instead).
- */
-static const char *const unsupported_cmds[] = {
-	"setdefault", "getdefault",
-};
-
 static int not_taken(const struct nfi_args *a)
 {
 	if (nfi_name_index(unsupported_words,
@@ -878,10 +870,130 @@ static int policy_move(int argc, char **argv)
 	return talk(a.cmd, msg);
 }
 
+/* ip xfrm's default policies, by dir: the INFO attribute of each. */
+static const int default_attr[3] = {
+	[NFIPSEC_DIR_IN] = NFIPSEC_INFO_A_DEFAULT_IN,
+	[NFIPSEC_DIR_OUT] = NFIPSEC_INFO_A_DEFAULT_OUT,
+	[NFIPSEC_DIR_FWD] = NFIPSEC_INFO_A_DEFAULT_FWD,
+};
+
+/*
+ * setdefault { in | fwd | out } { accept | allow | block }...: what a
+ * packet of that dir that no policy matches meets; a dir not given keeps
+ * its default.
+ */
+static int policy_setdefault(int argc, char **argv)
+{
+	struct nfi_args a = { "policy setdefault", argc, argv };
+	bool given[3] = { false, false, false };
+	uint8_t action[3], dir;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int i;
+
+	while (a.argc > 0) {
+		i = nfi_name_index(nfi_dir_names, NFI_ARRAY_SIZE(nfi_dir_names),
+				   nfi_kw(&a));
+		if (i < 0)
+			return nfi_usage_error("%s: \"%s\" is not in, fwd or out",
+					       a.cmd, nfi_kw(&a));
+		dir = (uint8_t)i;
+		if (once(&a, &given[dir]) ||
+		    nfi_need(&a, 1, "accept or block"))
+			return 1;
+		if (!strcmp(a.argv[1], "accept") || !strcmp(a.argv[1], "allow"))
+			action[dir] = NFIPSEC_ACTION_ALLOW;
+		else if (!strcmp(a.argv[1], "block"))
+			action[dir] = NFIPSEC_ACTION_BLOCK;
+		else
+			return nfi_usage_error("%s: \"%s\" is not accept or block",
+					       nfi_kw(&a), a.argv[1]);
+		nfi_shift(&a, 2);
+	}
+	msg = nfi_msg_new(NFIPSEC_CMD_SET_INFO, 0);
+	if (!msg)
+		return 2;
+	nest = nfi_nest_start(msg, NFIPSEC_A_INFO);
+	if (!nest)
+		goto too_big;
+	for (i = 0; i < 3; i++)
+		if (given[i] && nla_put_u8(msg, default_attr[i], action[i]))
+			goto too_big;
+	nla_nest_end(msg, nest);
+	return talk(a.cmd, msg);
+too_big:
+	nlmsg_free(msg);
+	return 2;
+}
+
+/*
+ * getdefault, as ip xfrm prints it:
+ * Default policies:
+ *  in:  accept
+ *  fwd: accept
+ *  out: block
+ */
+static int print_defaults(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	static const struct nla_policy pol[NFIPSEC_INFO_A_MAX + 1] = {
+		[NFIPSEC_INFO_A_DEFAULT_IN] = { .type = NLA_U8 },
+		[NFIPSEC_INFO_A_DEFAULT_FWD] = { .type = NLA_U8 },
+		[NFIPSEC_INFO_A_DEFAULT_OUT] = { .type = NLA_U8 },
+	};
+	static const uint8_t order[3] = {
+		NFIPSEC_DIR_IN, NFIPSEC_DIR_FWD, NFIPSEC_DIR_OUT,
+	};
+	struct nlattr *info[NFIPSEC_INFO_A_MAX + 1];
+	const char *word;
+	int i;
+
+	(void)nlh, (void)arg;
+	if (!tb[NFIPSEC_A_INFO] ||
+	    nla_parse_nested(info, NFIPSEC_INFO_A_MAX, tb[NFIPSEC_A_INFO],
+			     (struct nla_policy *)pol))
+		return -EPROTO;
+	if (nfi_json)
+		jw_open_object(NULL);
+	else
+		printf("Default policies:\n");
+	for (i = 0; i < 3; i++) {
+		struct nlattr *v = info[default_attr[order[i]]];
+		const char *dir = nfi_dir_names[order[i]];
+
+		word = !v ? "unspec" :
+		       nla_get_u8(v) == NFIPSEC_ACTION_BLOCK ? "block" :
+		       nla_get_u8(v) == NFIPSEC_ACTION_ALLOW ? "accept" :
+		       "unknown";
+		if (nfi_json)
+			jw_string(dir, word);
+		else
+			printf(" %s:%s%s\n", dir, i ? " " : "  ", word);
+	}
+	if (nfi_json) {
+		jw_close_object();
+		jw_end();
+	}
+	return 0;
+}
+
+static int policy_getdefault(int argc, char **argv)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (argc > 0)
+		return nfi_usage_error("policy getdefault: unexpected \"%s\"",
+				       argv[0]);
+	msg = nfi_msg_new(NFIPSEC_CMD_GET_INFO, 0);
+	if (!msg)
+		return 2;
+	err = nfi_nl_talk(msg, print_defaults, NULL);
+	return err ? nfi_nl_fail("policy getdefault", err) : 0;
+}
+
 int do_policy(int argc, char **argv)
 {
 	const char *cmd = argc > 0 ? argv[0] : "list";
-	size_t i;
 
 	if (argc > 0)
 		argc--, argv++;
@@ -907,9 +1019,9 @@ int do_policy(int argc, char **argv)
 		return policy_set(argc, argv);
 	if (nfi_matches(cmd, "spdinfo"))
 		return policy_count("policy spdinfo", argc, argv, true);
-	for (i = 0; i < NFI_ARRAY_SIZE(unsupported_cmds); i++)
-		if (nfi_matches(cmd, unsupported_cmds[i]))
-			return nfi_usage_error("policy %s is not supported yet",
-					       unsupported_cmds[i]);
+	if (nfi_matches(cmd, "setdefault"))
+		return policy_setdefault(argc, argv);
+	if (nfi_matches(cmd, "getdefault"))
+		return policy_getdefault(argc, argv);
 	return nfi_usage_error("unknown policy command \"%s\"", cmd);
 }

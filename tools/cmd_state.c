@@ -27,7 +27,7 @@ struct sa_alg {
 /* An SA as a command line gives it. */
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
-	bool has_mark, has_mask, has_oseq, has_sel, has_encap;
+	bool has_mark, has_mask, has_oseq, has_iseq, has_sel, has_encap;
 	bool has_keepalive, has_follow, follow;
 	struct nfi_sel_spec sel;
 	uint16_t encap_sport, encap_dport;
@@ -35,6 +35,7 @@ struct sa_spec {
 	struct nfi_addr encap_oa;
 	uint32_t mark, mask;
 	uint64_t oseq;		/* replay-oseq, replay-oseq-hi */
+	uint64_t iseq;		/* replay-seq, replay-seq-hi */
 	struct nfi_addr src, dst;
 	uint8_t proto, mode;
 	uint32_t spi, reqid, window, flags;
@@ -99,7 +100,6 @@ static const struct {
 static const char *const unsupported_words[] = {
 	"comp", "mark", "if_id", "offload",
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
-	"replay-seq", "replay-seq-hi",
 };
 
 /*
@@ -306,6 +306,25 @@ static int take_encap(struct nfi_args *a, struct sa_spec *s)
 	return 0;
 }
 
+/*
+ * replay-oseq N, replay-seq N (the low 32 bits) and their -hi (the high
+ * ones, with ESN) into one 64-bit number.
+ */
+static int take_seq(struct nfi_args *a, bool *given, uint64_t *seq)
+{
+	bool hi = strstr(nfi_kw(a), "-hi") != NULL;
+	uint32_t v;
+
+	if (nfi_take_u32(a, &v))
+		return 1;
+	*given = true;
+	if (hi)
+		*seq = (*seq & 0xffffffffULL) | (uint64_t)v << 32;
+	else
+		*seq = (*seq & ~0xffffffffULL) | v;
+	return 0;
+}
+
 /* mode, reqid, replay-window, flag, limit, sel, encap; -1: none of them. */
 static int take_option(struct nfi_args *a, struct sa_spec *s)
 {
@@ -325,18 +344,10 @@ static int take_option(struct nfi_args *a, struct sa_spec *s)
 		s->has_window = true;
 		return nfi_take_u32(a, &s->window);
 	}
-	if (!strcmp(kw, "replay-oseq") || !strcmp(kw, "replay-oseq-hi")) {
-		uint32_t v;
-
-		if (nfi_take_u32(a, &v))
-			return 1;
-		s->has_oseq = true;
-		if (kw[11])	/* -hi */
-			s->oseq = (s->oseq & 0xffffffffULL) | (uint64_t)v << 32;
-		else
-			s->oseq = (s->oseq & ~0xffffffffULL) | v;
-		return 0;
-	}
+	if (!strcmp(kw, "replay-oseq") || !strcmp(kw, "replay-oseq-hi"))
+		return take_seq(a, &s->has_oseq, &s->oseq);
+	if (!strcmp(kw, "replay-seq") || !strcmp(kw, "replay-seq-hi"))
+		return take_seq(a, &s->has_iseq, &s->iseq);
 	if (!strcmp(kw, "output-mark") || !strcmp(kw, "set-mark")) {
 		s->has_mark = true;
 		if (nfi_take_u32(a, &s->mark))
@@ -507,6 +518,8 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
 	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
 	    (s->has_oseq && nla_put_u64(msg, NFIPSEC_SA_A_SEQ_OUT, s->oseq)) ||
+	    (s->has_iseq &&
+	     nla_put_u64(msg, NFIPSEC_SA_A_REPLAY_TOP, s->iseq)) ||
 	    /* As ip xfrm: output-mark 0 is no output-mark. */
 	    (s->has_mark && s->mark &&
 	     (nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK, s->mark) ||

@@ -98,6 +98,8 @@ static const struct field info_fields[NFIPSEC_INFO_A_MAX + 1] = {
 	F(INFO, VERSION, K_STR), F(INFO, ABI, K_U32), F(INFO, SA_COUNT, K_U32),
 	F(INFO, POLICY_COUNT, K_U32), F(INFO, IKE_PORTS, K_BIN),
 	F(INFO, MAX_SAS, K_U32), F(INFO, MAX_POLICIES, K_U32),
+	F(INFO, DEFAULT_IN, K_U8), F(INFO, DEFAULT_FWD, K_U8),
+	F(INFO, DEFAULT_OUT, K_U8),
 };
 
 static const struct nest info = { info_fields, NFIPSEC_INFO_A_MAX };
