@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 require_module
-setup_ns a b c t x y || exit 1
+setup_ns a b c t x y p q || exit 1
 veth_pair "$a" "$b" || exit 1
 
 out=$(nfipsec -n "$a" version)
@@ -46,8 +46,9 @@ check add-pol-out6-tcp tn policy add src fd00:a::/64 dst fd00:b::/64 proto tcp d
 check add-pol-fwd-block-top tn policy add src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd \
 	action block position 0
 
-check_eq state-count "SAD count 4" "$(tn state count)"
-check_eq policy-count "SPD count 4" "$(tn policy count)"
+# Counts as ip xfrm prints them (a tab, a space; policies by dir).
+check_eq state-count $'\t SAD count 4' "$(tn state count)"
+check_eq policy-count $'\t SPD IN  1 OUT 2 FWD 1' "$(tn policy count)"
 check_eq state-count-json '{"count":4}' "$(tn -j state count)"
 check_eq version-tables-full "SAs 4, policies 4" "$(tn version | tail -1)"
 flat() { tr -s '\n\t' '  '; }
@@ -127,7 +128,7 @@ same("policy list", pols, run("policy", "list"))
 same("policy list dir out", [pols[1], pols[3]], run("policy", "list", "dir", "out"))
 same("policy get position", pols[2], run("policy", "get", "position", "2"))
 same("policy get index", pols[2], run("policy", "get", "index", "8", "dir", "in"))
-same("policy count", {"count": 4}, run("policy", "count"))
+same("policy count", {"count": 4, "in": 1, "out": 2, "fwd": 1}, run("policy", "count"))
 v = run("version")
 same("version counts", (4, 4), (v["sa_count"], v["policy_count"]))
 # -s: per-SA and per-policy counters, zero without traffic; the rest the same.
@@ -199,7 +200,7 @@ check_eq refused-counts-unchanged "SAs 4, policies 4" "$(tn version | tail -1)"
 # goes), and a new priority moves an existing one there.
 U="src 192.168.7.0/24 dst 192.168.8.0/24 dir out"
 check update-adds tn policy update $U priority 3 action block
-check_eq update-adds-count "SPD count 5" "$(tn policy count)"
+check_eq update-adds-count 5 "$(tn -j policy count | python3 -c 'import json, sys; print(json.load(sys.stdin)["count"])')"
 check_match update-adds-place "^position 3 $U priority 3 index [0-9]+ action block" "$(tn policy list)"
 check update-moves tn policy update $U priority 9 action block
 check_match update-moves-place "^position 4 $U priority 9 index [0-9]+ action block" "$(tn policy list)"
@@ -216,14 +217,14 @@ check sel-host-bits-del-b tn policy delete src 10.1.1.0/30 dst 10.2.0.0/16 dir o
 
 # Delete and flush empty the tables again.
 check delete-sa tn state delete dst 10.0.1.2 proto esp spi 0x1001
-check_eq delete-sa-count "SAD count 3" "$(tn state count)"
+check_eq delete-sa-count $'\t SAD count 3' "$(tn state count)"
 check_fail deleted-sa-gone 2 'state get: .*No such file or directory' tn state get dst 10.0.1.2 proto esp spi 0x1001
 check delete-policy-position tn policy delete position 0
 check delete-policy-sel tn policy delete dir out src 192.168.1.0/24 dst 192.168.2.0/24
 check_eq delete-policy-left "0 192.168.2.0/24 in|1 fd00:a::/64 out" "$(tn -j policy list |
 	python3 -c 'import json, sys; print("|".join("%d %s %s" % (p["position"], p["src"], p["dir"]) for p in json.load(sys.stdin)))')"
 check flush-policy-dir tn policy flush dir in
-check_eq flush-policy-dir-count "SPD count 1" "$(tn policy count)"
+check_eq flush-policy-dir-count $'\t SPD IN  0 OUT 1 FWD 0' "$(tn policy count)"
 check flush-sa tn state flush
 check flush-policy tn policy flush
 check_eq flushed-state-json "[]" "$(tn -j state list)"
@@ -254,7 +255,7 @@ check_fail index-get-other-dir-xfrm 2 'No such file or directory' ip -n "$x" xfr
 check_fail index-get-other-dir 2 'no policy with index 8 and that dir' nfipsec -n "$y" policy get index 8 dir out
 check_match index-get "^position [0-9]+ src 10.5.0.0/16 dst 10.0.0.0/8 dir in priority 0 index 16 " "$(nfipsec -n "$y" policy get index 16 dir in)"
 check index-delete nfipsec -n "$y" policy delete index 16 dir in
-check_eq index-deleted "SPD count 4" "$(nfipsec -n "$y" policy count)"
+check_eq index-deleted $'\t SPD IN  0 OUT 3 FWD 1' "$(nfipsec -n "$y" policy count)"
 # Moves among equal priorities (the list: 10.3 and 10.6 of priority 0,
 # 10.4 of 2, 10.9 of 3) keep each policy's index; one past a better
 # priority is refused.
@@ -270,6 +271,155 @@ check_eq move-to-order "10.6.0.0=26 10.3.0.0=1 10.4.0.0=9 10.9.0.0=33" "$(order)
 check_fail move-past-priority 2 'priority 3 cannot go there: it would pass a policy of priority 0' \
 	nfipsec -n "$y" policy move position 3 before 1
 check_eq move-refused-order "10.6.0.0=26 10.3.0.0=1 10.4.0.0=9 10.9.0.0=33" "$(order)"
+
+# ip xfrm's list filters, deleteall, counts and -4/-6/-o: the same lines on
+# Linux XFRM (namespace p) and nfipsec (q); each list, with a filter, must
+# show the same objects (SAs by spi, policies by selector and dir, both
+# read from -o's one line per object).
+KP=0x0102030405060708090a0b0c0d0e0f1011121314
+AG="aead 'rfc4106(gcm(aes))' $KP 128"
+FLT="state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 reqid 1 mode tunnel $AG
+state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x101 reqid 2 mode transport flag esn replay-window 32 $AG
+state add src 192.0.2.9 dst 192.0.2.1 proto esp spi 0x102 reqid 2 mode tunnel flag noecn $AG
+state add src fd00::1 dst fd00::2 proto esp spi 0x103 reqid 1 mode tunnel flag esn noecn replay-window 64 $AG
+policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir out priority 5 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel
+policy add src 10.1.1.0/24 dst 10.2.0.0/16 proto tcp dport 22 dir out priority 3 action block
+policy add dir in action block priority 9
+policy add src fd00:1::/64 dst fd00:2::/64 dir fwd
+policy add dst 10.9.0.0/16 proto udp sport 53 dir fwd priority 9"
+sed 's/^/xfrm /' <<< "$FLT" | ip -n "$p" -batch - || fail filter-xfrm "ip xfrm refused the lines"
+# nfipsec takes ip -batch's lines as they are.
+sed 's/^/xfrm /' <<< "$FLT" | nfipsec -n "$q" -b - || fail filter-nfipsec "nfipsec refused the lines"
+sas_of() { grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' '; }
+pols_of() { sed -E 's/^(position [0-9]+ )?(src [^ ]+ dst [^ ]+).*[[:space:]]dir ([a-z]+).*/\2 \3/' | sort | tr '\n' '|'; }
+same_states() {	# NAME [OPTIONS] -- FILTER...
+	local name=$1 opts=() want got
+	shift
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	want=$(ip -n "$p" "${opts[@]}" -o xfrm state list "$@" | sas_of)
+	got=$(nfipsec -n "$q" "${opts[@]}" -o state list "$@" | sas_of)
+	check_eq "$name" "$want" "$got"
+}
+same_policies() {
+	local name=$1 opts=() want got
+	shift
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	want=$(ip -n "$p" "${opts[@]}" -o xfrm policy list "$@" | pols_of)
+	got=$(nfipsec -n "$q" "${opts[@]}" -o policy list "$@" | pols_of)
+	check_eq "$name" "$want" "$got"
+}
+check_eq filter-sas-all "spi 0x00000100 spi 0x00000101 spi 0x00000102 spi 0x00000103 " "$(nfipsec -n "$q" state list | sas_of)"
+same_states filter-sa-none --
+same_states filter-sa-mode-tunnel -- mode tunnel
+same_states filter-sa-mode-transport -- mode transport
+same_states filter-sa-reqid -- reqid 2
+same_states filter-sa-flag-esn -- flag esn
+same_states filter-sa-flag-any -- flag noecn esn
+same_states filter-sa-flag-not-carried -- flag decap-dscp
+same_states filter-sa-src-prefix -- src 192.0.2.0/24
+same_states filter-sa-src-prefix-host-bits -- src 192.0.2.8/29
+same_states filter-sa-dst-v6 -- dst fd00::/16
+same_states filter-sa-id -- dst 192.0.2.1 proto esp spi 0x101
+same_states filter-sa-mixed -- src 192.0.2.0/24 reqid 2 mode tunnel
+same_states filter-sa-4 -4 --
+same_states filter-sa-6 -6 --
+same_states filter-sa-4-reqid -4 -- reqid 1
+check_eq filter-sa-none-empty "" "$(nfipsec -n "$q" state list reqid 77)"
+same_policies filter-pol-none --
+same_policies filter-pol-dir -- dir out
+same_policies filter-pol-src-prefix -- src 10.1.0.0/16
+same_policies filter-pol-src-shorter -- src 10.0.0.0/8
+same_policies filter-pol-dst-longer -- dst 10.2.0.0/24
+same_policies filter-pol-proto -- proto tcp
+same_policies filter-pol-dport -- dport 22
+same_policies filter-pol-sport-alone -- sport 53
+same_policies filter-pol-action -- action block
+same_policies filter-pol-priority -- priority 9
+same_policies filter-pol-ptype-nosock -- ptype main nosock
+same_policies filter-pol-any-sel -- src 0.0.0.0/0 dir in
+same_policies filter-pol-4 -4 --
+same_policies filter-pol-6 -6 --
+same_policies filter-pol-4-fwd -4 -- dir fwd
+idx=$(ip -n "$p" -o xfrm policy list src 10.1.1.0/24 | grep -o 'index [0-9]*')
+[ -n "$idx" ] || idx=$(ip -n "$p" -s -o xfrm policy list src 10.1.1.0/24 | grep -o 'index [0-9]*')
+same_policies filter-pol-index -- $idx
+check_match filter-pol-index-one "^src 10.1.1.0/24 dst 10.2.0.0/16 out\|$" "$(nfipsec -n "$q" -o policy list $idx | pols_of)"
+# Counts, exactly as ip xfrm prints them (-s adds the socket policies).
+check_eq count-sa-as-xfrm "$(ip -n "$p" xfrm state count)" "$(nfipsec -n "$q" state count)"
+check_eq count-pol-as-xfrm "$(ip -n "$p" xfrm policy count)" "$(nfipsec -n "$q" policy count)"
+check_eq count-pol-s-as-xfrm "$(ip -n "$p" -s xfrm policy count)" "$(nfipsec -n "$q" -s policy count)"
+check_eq count-pol-o-as-xfrm "$(ip -n "$p" -o xfrm policy count)" "$(nfipsec -n "$q" -o policy count)"
+check_eq spdinfo-no-hthresh $'\t SPD IN  1 OUT 2 FWD 2\n\t SPD hash thresholds: none (nfipsec\'s policies are an ordered list)' "$(nfipsec -n "$q" policy spdinfo)"
+out=$(nfipsec -n "$q" policy set hthresh4 24 24 hthresh6 64 64 2>&1)
+check_eq policy-set-status 0 "$?"
+check_match policy-set-nothing 'no hash thresholds.*nothing set' "$out"
+# -o: one line per object, "\" where the text breaks a line.
+check_eq oneline-sa-lines 4 "$(nfipsec -n "$q" -o state list | wc -l)"
+check_eq oneline-sa-as-xfrm "$(ip -n "$p" -o xfrm state list | wc -l)" "$(nfipsec -n "$q" -o state list | wc -l)"
+check_match oneline-sa-breaks '^src 192.0.2.1 dst 192.0.2.2 \\'$'\t''proto esp spi 0x00000100 reqid 1 mode tunnel \\' "$(nfipsec -n "$q" -o state list spi 0x100)"
+check_eq oneline-pol-lines 5 "$(nfipsec -n "$q" -o policy list | wc -l)"
+check_eq details-same-as-plain "$(nfipsec -n "$q" state list)" "$(nfipsec -n "$q" -d state list)"
+check_eq stats-long-same "$(nfipsec -n "$q" -s policy list | grep -c stats:)" "$(nfipsec -n "$q" -stats policy list | grep -c stats:)"
+# get and delete of a selector without addresses: 0.0.0.0/0 (IPv4).
+check_match get-any-sel "src 0.0.0.0/0 dst 0.0.0.0/0 dir in priority 9" "$(nfipsec -n "$q" policy get dir in)"
+# deleteall with filters, then the same lists and counts as XFRM.
+for del in "state deleteall reqid 2 mode tunnel" "state deleteall -6" \
+	"policy deleteall dir fwd priority 9" "policy deleteall src 10.1.1.0/24 action block"; do
+	if [ "${del##* }" = -6 ]; then
+		ip -n "$p" -6 xfrm ${del% -6}
+		check "deleteall-${del// /-}" nfipsec -n "$q" -6 ${del% -6}
+	else
+		ip -n "$p" xfrm $del
+		check "deleteall-${del// /-}" nfipsec -n "$q" $del
+	fi
+done
+same_states deleteall-sa-left --
+check_eq deleteall-sa-left-spis "spi 0x00000100 spi 0x00000101 " "$(nfipsec -n "$q" state list | sas_of)"
+same_policies deleteall-pol-left --
+check_eq deleteall-count-sa "$(ip -n "$p" xfrm state count)" "$(nfipsec -n "$q" state count)"
+check_eq deleteall-count-pol "$(ip -n "$p" xfrm policy count)" "$(nfipsec -n "$q" policy count)"
+check_eq deleteall-nothing-matches 0 "$(nfipsec -n "$q" state deleteall reqid 77; echo $?)"
+
+# Batch files: a failed line stops the batch ("Command failed FILE:LINE");
+# with -force the rest runs and the status is the failed line's (2: the
+# kernel refused). ip's own -force cannot go on past a failed xfrm line
+# (ip xfrm exits): nfipsec does.
+BATCH=$(mktemp)
+printf '%s\n' "xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 reqid 1 mode tunnel $AG" \
+	'xfrm policy add src 10.77.0.0/16 dst 10.78.0.0/16 dir out' > "$BATCH"
+out=$(nfipsec -n "$q" -b "$BATCH" 2>&1)
+check_eq batch-stop-status 2 "$?"
+check_match batch-stop-message "Command failed $BATCH:1" "$out"
+check_fail batch-stop-rest-not-run 2 'No such file' nfipsec -n "$q" policy get src 10.77.0.0/16 dst 10.78.0.0/16 dir out
+out=$(nfipsec -n "$q" -force -b "$BATCH" 2>&1)
+check_eq batch-force-status 2 "$?"
+check_match batch-force-message "Command failed $BATCH:1" "$out"
+check batch-force-rest-run nfipsec -n "$q" policy get src 10.77.0.0/16 dst 10.78.0.0/16 dir out
+rm -f "$BATCH"
+# The same through ip netns exec, without -n.
+check_eq netns-exec-batch "$(nfipsec -n "$q" state count)" "$(echo 'xfrm state count' | ip netns exec "$q" nfipsec -b -)"
+
+# monitor -ts / -timestamp: ip monitor's time stamps before each event.
+MONF=$(mktemp)
+nfipsec -n "$q" -ts monitor policy > "$MONF" 2>&1 </dev/null &
+bg_pids+=($!)
+mon_seen() {
+	grep -q 'policy add' "$MONF" && return 0
+	nfipsec -n "$q" policy delete src 10.79.0.0/16 dst 10.80.0.0/16 dir out 2>/dev/null
+	nfipsec -n "$q" policy add src 10.79.0.0/16 dst 10.80.0.0/16 dir out
+	nap 0.3
+	grep -q 'policy add' "$MONF"
+}
+wait_until 10 mon_seen
+check_match monitor-tshort '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\] policy add ' "$(grep 'policy add' "$MONF" | head -1)"
+nfipsec -n "$q" -timestamp monitor policy > "$MONF.2" 2>&1 </dev/null &
+bg_pids+=($!)
+MONF=$MONF.2
+wait_until 10 mon_seen
+check_match monitor-timestamp '^Timestamp: [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [0-9]{4} [0-9]+ usec$' "$(grep -B1 'policy add' "$MONF" | head -1)"
+rm -f "${MONF%.2}" "$MONF"
 
 # JSON is JSON, with the fields promised.
 check json-valid python3 -c '
