@@ -153,12 +153,22 @@ static int replay_verdict(struct nfipsec_sa *sa, u64 seq, bool *raised)
 	return 0;
 }
 
-/* RFC 6040 decapsulation; false: drop (outer CE, inner Not-ECT). */
+/*
+ * Tunnel decapsulation of the DS field: decap-dscp, then RFC 6040 ECN;
+ * false: drop (outer CE, inner Not-ECT).
+ */
 static bool rcv_ecn(struct sk_buff *skb, const struct nfipsec_sa *sa,
 		    u8 family)
 {
 	u8 inner;
 
+	/* decap-dscp: the outer DSCP inside, as XFRM (before ECN, as it). */
+	if (sa->flags & NFIPSEC_SA_F_DECAP_DSCP) {
+		if (family == AF_INET)
+			ipv4_copy_dscp(RCV_CB(skb)->outer_ds, ip_hdr(skb));
+		else
+			ipv6_copy_dscp(RCV_CB(skb)->outer_ds, ipv6_hdr(skb));
+	}
 	if (sa->flags & NFIPSEC_SA_F_NOECN)
 		return true;
 	inner = family == AF_INET ? ipv4_get_dsfield(ip_hdr(skb)) :

@@ -551,6 +551,7 @@ struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
 				   sa_dst_hash(t->family, dst, t->proto)) {
 		if (!nfipsec_tmpl_match_out(t, sa, src, dst) ||
+		    (sa->flags & NFIPSEC_SA_F_WILDRECV) ||
 		    !nfipsec_sa_match_flow(sa, fl) || READ_ONCE(sa->dead) ||
 		    nfipsec_lft_expired(sa))
 			continue;

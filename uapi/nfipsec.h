@@ -298,8 +298,24 @@ enum nfipsec_mode {
  * AH is taken in either length; IPv6 is always 8.
  */
 #define NFIPSEC_SA_F_ALIGN8	(1U << 3)
+/*
+ * As ip-xfrm's "flag decap-dscp": decapsulation (tunnel mode) copies the
+ * outer header's DSCP into the inner packet. Without it the inner DSCP
+ * stays as the peer sent it.
+ */
+#define NFIPSEC_SA_F_DECAP_DSCP	(1U << 4)
+/* As ip-xfrm's "flag wildrecv": the SA only receives; no policy sends on it. */
+#define NFIPSEC_SA_F_WILDRECV	(1U << 5)
+/*
+ * As ip-xfrm's "flag af-unspec": kept and shown. An SA without a selector
+ * carries inner packets of either family with or without it (as XFRM's
+ * 0/0 selector does).
+ */
+#define NFIPSEC_SA_F_AF_UNSPEC	(1U << 6)
 #define NFIPSEC_SA_F_ALL	(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN | \
-				 NFIPSEC_SA_F_NOPMTUDISC | NFIPSEC_SA_F_ALIGN8)
+				 NFIPSEC_SA_F_NOPMTUDISC | NFIPSEC_SA_F_ALIGN8 | \
+				 NFIPSEC_SA_F_DECAP_DSCP | NFIPSEC_SA_F_WILDRECV | \
+				 NFIPSEC_SA_F_AF_UNSPEC)
 
 enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_UNSPEC,

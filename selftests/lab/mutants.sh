@@ -204,6 +204,36 @@ plant_tmpl_src_literal() {
 	replace "$1/kmod/sa.c" $'\t} else if (nfipsec_addr_any(src, t->family)) {' $'\t} else if (0) {'
 }
 
+desc_default_ignored="what no policy matches passes whatever the default policy says"
+tests_default_ignored=defaults
+plant_default_ignored() {
+	replace "$1/kmod/nfipsec.h" $'\treturn READ_ONCE(nn->default_block) & BIT(dir);' $'\treturn false;'
+}
+
+desc_default_unhooked="a blocking default policy alone brings no hooks"
+tests_default_unhooked=defaults
+plant_default_unhooked() {
+	replace "$1/kmod/netlink.c" $'\tif (mask) {\n\t\terr = nfipsec_net_hooks_get(nn);' $'\tif (0) {\n\t\terr = nfipsec_net_hooks_get(nn);'
+}
+
+desc_decap_dscp_ignored="flag decap-dscp leaves the inner DSCP alone"
+tests_decap_dscp_ignored=sa_flags
+plant_decap_dscp_ignored() {
+	replace "$1/kmod/input.c" $'\tif (sa->flags & NFIPSEC_SA_F_DECAP_DSCP) {' $'\tif (0) {'
+}
+
+desc_replay_top_ignored="replay-seq is not applied: the window starts empty at 0"
+tests_replay_top_ignored=sa_flags
+plant_replay_top_ignored() {
+	replace "$1/kmod/sa.c" $'\tsa->replay.top = cfg->replay_top;\n' $'\n'
+}
+
+desc_wildrecv_sends="an SA with flag wildrecv is used to send"
+tests_wildrecv_sends=sa_flags
+plant_wildrecv_sends() {
+	replace "$1/kmod/sa.c" $'\t\t    (sa->flags & NFIPSEC_SA_F_WILDRECV) ||\n' ''
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
@@ -211,6 +241,8 @@ all="$all follow_unauthenticated follow_late keepalive_busy ah_mutable_hashed"
 all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
 all="$all priority_ignored sel_masked index_ignored update_unhooked"
 all="$all tmpl_reqid_any_out tmpl_zero_literal tmpl_src_literal"
+all="$all default_ignored default_unhooked decap_dscp_ignored replay_top_ignored"
+all="$all wildrecv_sends"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
