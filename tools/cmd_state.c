@@ -795,24 +795,23 @@ static void print_sa_stats(struct nlattr **sa)
 	nfi_out_close();
 }
 
+/* flag noecn esn ..., in ip-xfrm's order; bits without a name in hex. */
 static void print_flags(uint32_t flags)
 {
 	char buf[16];
+	size_t i;
 
 	if (!flags)
 		return;
 	nfi_out_open_list("flag");
-	/* In ip-xfrm's order. */
-	if (flags & NFIPSEC_SA_F_NOECN)
-		nfi_out_item("noecn");
-	if (flags & NFIPSEC_SA_F_NOPMTUDISC)
-		nfi_out_item("nopmtudisc");
-	if (flags & NFIPSEC_SA_F_ESN)
-		nfi_out_item("esn");
-	if (flags & NFIPSEC_SA_F_ALIGN8)
-		nfi_out_item("align8");
-	flags &= ~(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN |
-		   NFIPSEC_SA_F_NOPMTUDISC | NFIPSEC_SA_F_ALIGN8);
+	for (i = 0; i < NFI_ARRAY_SIZE(state_flags); i++) {
+		uint32_t bit = state_flags[i].bit;
+
+		if (bit && bit != FLAG_ALIGN4 && (flags & bit)) {
+			nfi_out_item(state_flags[i].name);
+			flags &= ~bit;
+		}
+	}
 	if (flags) {
 		snprintf(buf, sizeof(buf), "0x%x", flags);
 		nfi_out_item(buf);
