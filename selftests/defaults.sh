@@ -21,7 +21,6 @@ impls=${DEFAULTS_IMPLS:-xfrm nfipsec}
 tunnel_topology || { fail topology "setup failed"; finish; }
 KEY=0x00112233445566778899aabbccddeeff01020304
 ALGS="aead 'rfc4106(gcm(aes))' $KEY 128"
-tunnel_conf b 4 "$ALGS" | tunnel_apply "$rb" xfrm || fail config-rb refused
 
 # reach NAME NS DST EXPECT: one ping from NS to DST, "answered" or "lost".
 reach() {
@@ -55,9 +54,14 @@ getdefault() {
 
 for impl in $impls; do
 	t=$impl
-	# The tunnel, and (for its replies forwarded to h1 once "out" blocks,
-	# as XFRM checks them too) a bypass out to LAN1.
+	# rb keyed afresh: its window must not remember the last round's SA.
+	tunnel_conf b 4 "$ALGS" | tunnel_apply "$rb" xfrm || fail "$t.config-rb" refused
+	# The tunnel and, since XFRM holds every forwarded packet to the fwd
+	# and out policies, bypasses for what the tunnel's policies do not
+	# name: LAN1's requests forwarded (fwd) and the replies forwarded to
+	# LAN1 (out).
 	{ tunnel_conf a 4 "$ALGS"
+	  echo "policy add src 192.168.111.0/24 dst 192.168.186.0/24 dir fwd action allow"
 	  echo "policy add src 192.168.186.0/24 dst 192.168.111.0/24 dir out action allow"
 	} | tunnel_apply "$ra" "$impl" || fail "$t.config" refused
 	reach "$t.open.wan" "$ra" $B4 answered

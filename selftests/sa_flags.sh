@@ -23,10 +23,20 @@ L1=192.168.111.0/24 L2=192.168.186.0/24
 
 # CS5 on rb's ESP; h1 counts what arrives with CS5.
 ip netns exec "$rb" nft -f - <<'EOF' || fail nft-rb "nft refused"
-table ip t { chain p { type filter hook postrouting priority 0; ip protocol esp ip dscp set cs5; } }
+table ip t {
+	chain p {
+		type filter hook postrouting priority 0;
+		ip protocol esp ip dscp set cs5
+	}
+}
 EOF
 ip netns exec "$h1" nft -f - <<'EOF' || fail nft-h1 "nft refused"
-table ip t { chain i { type filter hook input priority 0; ip dscp cs5 counter; } }
+table ip t {
+	chain i {
+		type filter hook input priority 0;
+		ip dscp cs5 counter
+	}
+}
 EOF
 cs5_at_h1() {
 	ip netns exec "$h1" nft list chain ip t i | awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
