@@ -280,7 +280,7 @@ KP=0x0102030405060708090a0b0c0d0e0f1011121314
 AG="aead 'rfc4106(gcm(aes))' $KP 128"
 FLT="state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x100 reqid 1 mode tunnel $AG
 state add src 192.0.2.2 dst 192.0.2.1 proto esp spi 0x101 reqid 2 mode transport flag esn replay-window 32 $AG
-state add src 192.0.2.9 dst 192.0.2.1 proto esp spi 0x102 reqid 2 mode tunnel flag noecn $AG
+state add src 192.0.2.9 dst 192.0.2.1 proto esp spi 0x102 reqid 2 mode tunnel flag noecn decap-dscp $AG
 state add src fd00::1 dst fd00::2 proto esp spi 0x103 reqid 1 mode tunnel flag esn noecn replay-window 64 $AG
 policy add src 10.1.0.0/16 dst 10.2.0.0/16 dir out priority 5 tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel
 policy add src 10.1.1.0/24 dst 10.2.0.0/16 proto tcp dport 22 dir out priority 3 action block
@@ -317,7 +317,9 @@ same_states filter-sa-mode-transport -- mode transport
 same_states filter-sa-reqid -- reqid 2
 same_states filter-sa-flag-esn -- flag esn
 same_states filter-sa-flag-any -- flag noecn esn
-same_states filter-sa-flag-not-carried -- flag decap-dscp
+same_states filter-sa-flag-decap-dscp -- flag decap-dscp
+same_states filter-sa-flag-wildrecv -- flag wildrecv
+same_states filter-sa-flag-not-carried -- flag icmp
 same_states filter-sa-src-prefix -- src 192.0.2.0/24
 same_states filter-sa-src-prefix-host-bits -- src 192.0.2.8/29
 same_states filter-sa-dst-v6 -- dst fd00::/16

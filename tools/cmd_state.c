@@ -86,11 +86,11 @@ static const struct {
 	uint32_t bit;
 } state_flags[] = {
 	{ "noecn", NFIPSEC_SA_F_NOECN },
-	{ "decap-dscp", 0 },
+	{ "decap-dscp", NFIPSEC_SA_F_DECAP_DSCP },
 	{ "nopmtudisc", NFIPSEC_SA_F_NOPMTUDISC },
-	{ "wildrecv", 0 },
+	{ "wildrecv", NFIPSEC_SA_F_WILDRECV },
 	{ "icmp", 0 },
-	{ "af-unspec", 0 },
+	{ "af-unspec", NFIPSEC_SA_F_AF_UNSPEC },
 	{ "align4", FLAG_ALIGN4 },
 	{ "esn", NFIPSEC_SA_F_ESN },
 	{ "align8", NFIPSEC_SA_F_ALIGN8 },
