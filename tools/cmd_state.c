@@ -1094,57 +1094,56 @@ static int state_get_delete(int argc, char **argv, bool get)
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 
+/* Takes a filter word at most once: 1 (usage error) when given before. */
+static int once(const struct nfi_args *a, bool *given)
+{
+	if (*given)
+		return nfi_duplicate(a);
+	*given = true;
+	return 0;
+}
+
+/* src or dst PREFIX; a whole address goes to the kernel's filter too. */
+static int take_addr_filter(struct nfi_args *a, bool *given,
+			    struct nfi_addr *prefix, bool *sent,
+			    struct nfi_addr *addr)
+{
+	if (once(a, given) || nfi_take_prefix(a, prefix))
+		return 1;
+	if (prefix->plen == prefix->len * 8) {
+		*sent = true;
+		*addr = *prefix;
+	}
+	return 0;
+}
+
 /* One filter word and its value: 0, 1 (usage error). */
 static int take_filter(struct nfi_args *a, struct sa_filter *f)
 {
 	const char *kw = nfi_kw(a);
-	bool *given = NULL;
-	int err;
 
 	if (!strcmp(kw, "src"))
-		given = &f->has_src;
-	else if (!strcmp(kw, "dst"))
-		given = &f->has_dst;
-	else if (!strcmp(kw, "proto"))
-		given = &f->id.has_proto;
-	else if (!strcmp(kw, "spi"))
-		given = &f->id.has_spi;
-	else if (!strcmp(kw, "mode"))
-		given = &f->has_mode;
-	else if (!strcmp(kw, "reqid"))
-		given = &f->has_reqid;
-	else if (!strcmp(kw, "flag"))
+		return take_addr_filter(a, &f->has_src, &f->src,
+					&f->id.has_src, &f->id.src);
+	if (!strcmp(kw, "dst"))
+		return take_addr_filter(a, &f->has_dst, &f->dst,
+					&f->id.has_dst, &f->id.dst);
+	if (!strcmp(kw, "proto"))
+		return once(a, &f->id.has_proto) ?:
+		       nfi_take_xfrm_proto(a, &f->id.proto);
+	if (!strcmp(kw, "spi"))
+		return once(a, &f->id.has_spi) ?: nfi_take_u32(a, &f->id.spi);
+	if (!strcmp(kw, "mode"))
+		return once(a, &f->has_mode) ?: nfi_take_mode(a, &f->mode);
+	if (!strcmp(kw, "reqid"))
+		return once(a, &f->has_reqid) ?: nfi_take_u32(a, &f->reqid);
+	if (!strcmp(kw, "flag"))
 		return take_flag_bits(a, &f->flags, true);
-	else if (!strcmp(kw, "nokeys")) {
-		/* Keys are shown with -k only. */
+	if (!strcmp(kw, "nokeys")) {	/* keys are shown with -k only */
 		nfi_shift(a, 1);
 		return 0;
-	} else
-		return not_taken(a);
-	if (*given)
-		return nfi_duplicate(a);
-	*given = true;
-	if (given == &f->has_src || given == &f->has_dst) {
-		struct nfi_addr *p = given == &f->has_src ? &f->src : &f->dst;
-
-		err = nfi_take_prefix(a, p);
-		/* A whole address the kernel filters too. */
-		if (!err && p->plen == p->len * 8) {
-			bool *sent = p == &f->src ? &f->id.has_src :
-				     &f->id.has_dst;
-
-			*sent = true;
-			*(p == &f->src ? &f->id.src : &f->id.dst) = *p;
-		}
-		return err;
 	}
-	if (given == &f->id.has_proto)
-		return nfi_take_xfrm_proto(a, &f->id.proto);
-	if (given == &f->id.has_spi)
-		return nfi_take_u32(a, &f->id.spi);
-	if (given == &f->has_mode)
-		return nfi_take_mode(a, &f->mode);
-	return nfi_take_u32(a, &f->reqid);
+	return not_taken(a);
 }
 
 static int take_filters(struct nfi_args *a, struct sa_filter *f)
