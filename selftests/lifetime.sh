@@ -265,7 +265,7 @@ check_fail changes-refused-delete 2 "no SA" \
 K7="aead 'rfc4106(gcm(aes))' 0x77777777777777777777777777777777aabbccdd 128"
 printf '%s\n' \
 	"policy add src 10.77.0.0/16 dst 10.78.0.0/16 dir out action block" \
-	"policy move position $(nfipsec -n "$ra" policy count | tr -dc 0-9) to 0" \
+	"policy move position $(nfipsec -n "$ra" policy count | awk '{ print $3 + $5 + $7 }') to 0" \
 	"policy update src 10.77.0.0/16 dst 10.78.0.0/16 dir out action allow" \
 	"policy delete src 10.77.0.0/16 dst 10.78.0.0/16 dir out" \
 	"state add src $A4 dst 10.9.9.9 proto esp spi 0x7777 reqid 7 mode tunnel $K7" \

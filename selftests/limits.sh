@@ -45,12 +45,12 @@ run "$a" "$(sa 0x102)"; check_eq sa-2 0 "$rc"
 run "$a" "$(sa 0x103)"
 check_eq sa-past-limit-status 2 "$rc"
 check_match sa-past-limit-text "limit of 2 SAs is reached" "$out"
-check_eq sa-past-limit-count "SAD count 2" "$(nfipsec -n "$a" state count)"
+check_eq sa-past-limit-count $'\t SAD count 2' "$(nfipsec -n "$a" state count)"
 for p in 1 2 3; do run "$a" "$(pol 100$p)"; check_eq "policy-$p" 0 "$rc"; done
 run "$a" "$(pol 1004)"
 check_eq policy-past-limit-status 2 "$rc"
 check_match policy-past-limit-text "limit of 3 policies is reached" "$out"
-check_eq policy-past-limit-count "SPD count 3" "$(nfipsec -n "$a" policy count)"
+check_eq policy-past-limit-count $'\t SPD IN  0 OUT 3 FWD 0' "$(nfipsec -n "$a" policy count)"
 check lower-under-count nfipsec -n "$a" limits set sas 1
 check_eq lowered "sas 2 limit 1" "$(nfipsec -n "$a" limits | head -n 1)"
 check host-raises nfipsec -n "$a" limits set sas 16384 policies 16384
@@ -105,7 +105,7 @@ fs=/sys/kernel/debug/failslab
 if [ -w "$fs/ignore-gfp-wait" ] && [ -w /proc/self/fail-nth ]; then
 	echo N > "$fs/ignore-gfp-wait"
 	echo 0 > "$fs/verbose"
-	check_eq no-sas-yet "SAD count 0" "$(nfipsec -n "$a" state flush; nfipsec -n "$a" policy flush; nfipsec -n "$a" state count)"
+	check_eq no-sas-yet $'\t SAD count 0' "$(nfipsec -n "$a" state flush; nfipsec -n "$a" policy flush; nfipsec -n "$a" state count)"
 
 	# fault_loop NAME TEMPLATE: TEMPLATE with @N@ replaced by n (a new
 	# object each time) run with its n-th allocation failed, n = 1, 2, ...
