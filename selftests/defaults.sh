@@ -9,8 +9,8 @@
 #    WAN address (out), rb to ra (in), h1 to rb's WAN address (fwd);
 #  - loopback traffic on ra passes (as XFRM);
 #  - getdefault prints what was set, in ip xfrm's words;
-#  - a default alone, without any SA or policy, is enforced (nfipsec's
-#    hooks are registered for it);
+#  - a default alone, in a namespace that never had an SA or policy, is
+#    enforced (nfipsec's hooks are registered for it);
 #  - setting "accept" back lets it all through; nfipsec counts what the
 #    defaults dropped (in-no-pols, out-no-pols).
 . "$(dirname "$0")/lib.sh"
@@ -90,11 +90,12 @@ for impl in $impls; do
 	reach "$t.open-again" "$ra" $B4 answered
 	reach "$t.fwd-open-again" "$h1" $B4 answered
 
-	# A default with nothing else configured.
 	tunnel_clear "$ra"
-	check "$t.alone-setdefault" xf "$impl" "$ra" "policy setdefault out block"
-	reach "$t.alone-blocked" "$ra" $B4 lost
-	check "$t.alone-accept" xf "$impl" "$ra" "policy setdefault out accept"
-	reach "$t.alone-open" "$ra" $B4 answered
+	# A default in a namespace that never had anything else configured
+	# (h2: nfipsec has no hooks there until the default asks for them).
+	check "$t.alone-setdefault" xf "$impl" "$h2" "policy setdefault out block"
+	reach "$t.alone-blocked" "$h2" 192.168.186.1 lost
+	check "$t.alone-accept" xf "$impl" "$h2" "policy setdefault out accept"
+	reach "$t.alone-open" "$h2" 192.168.186.1 answered
 done
 finish
