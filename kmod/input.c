@@ -747,7 +747,8 @@ static unsigned int encap_rcv_gso(struct nfipsec_net *nn, struct sk_buff *skb,
 
 /*
  * The policy check of what came in clear, dir in or fwd: anything that did
- * not arrive on nfipsec0 and is not IPsec itself or IKE to this host. With
+ * not arrive on nfipsec0 and is not IPsec or IKE to this host (ESP and AH
+ * that are forwarded meet the fwd policies and default, as in XFRM). With
  * NAT, the addresses before it (the conntrack entry's tuple of the packet's
  * direction) are checked too.
  */
@@ -757,9 +758,10 @@ static unsigned int clear_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 {
 	unsigned int verdict;
 
-	if (nfipsec_from_dev(nn, skb, state->in) || fl->proto == IPPROTO_ESP ||
-	    fl->proto == IPPROTO_AH ||
-	    (dir == NFIPSEC_DIR_IN && nfipsec_flow_is_ike_in(nn, fl)))
+	if (nfipsec_from_dev(nn, skb, state->in) ||
+	    (dir == NFIPSEC_DIR_IN &&
+	     (fl->proto == IPPROTO_ESP || fl->proto == IPPROTO_AH ||
+	      nfipsec_flow_is_ike_in(nn, fl))))
 		return NF_ACCEPT;
 	verdict = check_clear(nn, skb, dir, fl);
 	if (verdict == NF_ACCEPT && nfipsec_flow_prenat(skb, fl))

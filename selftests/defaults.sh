@@ -6,7 +6,8 @@
 # topology, outer and inner IPv4:
 #  - with every default "block", the tunnel's policies still carry h1's
 #    traffic to h2, while what no policy matches is dropped: ra to rb's
-#    WAN address (out), rb to ra (in), h1 to rb's WAN address (fwd);
+#    WAN address (out), rb to ra (in), h1 to rb's WAN address (fwd), ESP
+#    that h1 sends to rb (fwd: forwarded ESP meets the fwd policies);
 #  - loopback traffic on ra passes (as XFRM);
 #  - getdefault prints what was set, in ip xfrm's words;
 #  - a default alone, in a namespace that never had an SA or policy, is
@@ -44,6 +45,29 @@ xf() {
 	fi
 }
 
+# ESP that h1 sends to rb's WAN address (forwarded by ra), and how much of
+# it rb received.
+ip netns exec "$rb" nft -f - <<'EOF' || fail nft-rb "nft refused"
+table ip t {
+	chain i {
+		type filter hook input priority 0;
+		ip protocol esp ip saddr 192.168.111.10 counter
+	}
+}
+EOF
+esp_from_h1() {
+	ip netns exec "$h1" /usr/bin/python3 -c "
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ESP)
+for i in range(1, 4):
+    s.sendto(struct.pack('!II', 0x4242, i) + b'x' * 40, ('$B4', 0))
+"
+	nap 1
+}
+esp_at_rb() {
+	ip netns exec "$rb" nft list chain ip t i | awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
 getdefault() {
 	if [ "$1" = xfrm ]; then
 		ip -n "$2" xfrm policy getdefault
@@ -75,6 +99,9 @@ for impl in $impls; do
 	reach "$t.out-blocked" "$ra" $B4 lost
 	reach "$t.in-blocked" "$rb" $A4 lost
 	reach "$t.fwd-blocked" "$h1" $B4 lost
+	e0=$(esp_at_rb)
+	esp_from_h1
+	check_eq "$t.fwd-esp-blocked" 0 $(($(esp_at_rb) - e0))
 	reach "$t.loopback" "$ra" 127.0.0.1 answered
 	reach "$t.loopback-wan" "$ra" $A4 answered
 	if [ "$impl" = nfipsec ]; then
@@ -89,6 +116,9 @@ for impl in $impls; do
 	check "$t.setdefault-accept" xf "$impl" "$ra" "policy setdefault in accept fwd accept"
 	reach "$t.open-again" "$ra" $B4 answered
 	reach "$t.fwd-open-again" "$h1" $B4 answered
+	e0=$(esp_at_rb)
+	esp_from_h1
+	check_eq "$t.fwd-esp-open" 3 $(($(esp_at_rb) - e0))
 
 	tunnel_clear "$ra"
 	# A default in a namespace that never had anything else configured

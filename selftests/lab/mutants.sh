@@ -234,6 +234,12 @@ plant_wildrecv_sends() {
 	replace "$1/kmod/sa.c" $'\t\t    (sa->flags & NFIPSEC_SA_F_WILDRECV) ||\n' ''
 }
 
+desc_fwd_esp_exempt="forwarded ESP passes the fwd policies and default unchecked"
+tests_fwd_esp_exempt=defaults
+plant_fwd_esp_exempt() {
+	replace "$1/kmod/input.c" $'\t    (dir == NFIPSEC_DIR_IN &&\n\t     (fl->proto == IPPROTO_ESP || fl->proto == IPPROTO_AH ||' $'\t    fl->proto == IPPROTO_ESP || (dir == NFIPSEC_DIR_IN &&\n\t     (fl->proto == IPPROTO_AH ||'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
@@ -242,7 +248,7 @@ all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
 all="$all priority_ignored sel_masked index_ignored update_unhooked"
 all="$all tmpl_reqid_any_out tmpl_zero_literal tmpl_src_literal"
 all="$all default_ignored default_unhooked decap_dscp_ignored replay_top_ignored"
-all="$all wildrecv_sends"
+all="$all wildrecv_sends fwd_esp_exempt"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
