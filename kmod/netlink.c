@@ -362,6 +362,12 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
 		return;
 
+	/*
+	 * pol's position, counted from the top: under RCU only the forward
+	 * links can be followed (nfipsec_policy_pos() walks both ways, under
+	 * cfg_lock). It costs what the lookup that found pol cost, at most
+	 * once a second per policy, and only while someone listens.
+	 */
 	list_for_each_entry_rcu(p, &nn->policies, list) {
 		if (p == pol)
 			break;

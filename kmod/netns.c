@@ -34,13 +34,13 @@ static int __net_init nfipsec_net_init(struct net *net)
 {
 	struct nfipsec_net *nn = nfipsec_net(net);
 	struct nfipsec_net *parent;
+	int err;
 
 	nn->net = net;
 	mutex_init(&nn->cfg_lock);
 	INIT_LIST_HEAD(&nn->sa_list);
 	hash_init(nn->sa_by_spi);
 	hash_init(nn->sa_by_dst);
-	INIT_LIST_HEAD(&nn->policies);
 	nn->ike_ports[0] = htons(500);
 	nn->ike_ports[1] = htons(4500);
 	nn->ike_nports = 2;
@@ -62,9 +62,14 @@ static int __net_init nfipsec_net_init(struct net *net)
 	nfipsec_keepalive_net_init(nn);
 	nfipsec_offload_init(nn);
 
+	err = nfipsec_policy_net_init(nn);
+	if (err)
+		return err;
 	nn->stats = nfipsec_counters_alloc(__NFIPSEC_STAT_MAX);
-	if (!nn->stats)
+	if (!nn->stats) {
+		nfipsec_policy_net_exit(nn);
 		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -146,7 +151,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 		 */
 		synchronize_net();
 	}
-	nfipsec_policy_flush(nn, -1);
+	nfipsec_policy_net_exit(nn);
 	nfipsec_sa_flush(nn, 0);
 	mutex_unlock(&nn->cfg_lock);
 	/*

@@ -6,6 +6,7 @@
 #include <linux/hashtable.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <linux/netfilter.h>
@@ -39,6 +40,18 @@ struct nfipsec_net {
 	struct list_head policies;
 	unsigned int policy_count;
 	u32 policy_index_gen;		/* the next policy index, by 8 */
+	/*
+	 * The SPD's configuration side, under cfg_lock (policy.c): policies
+	 * by dir and selector and by index (2^pol_hash_bits buckets each,
+	 * resized with policy_count), the last policy of each priority by
+	 * priority, and a count of the list's changes (dumps resume from
+	 * where they stopped while it stays).
+	 */
+	struct hlist_head *pol_by_sel, *pol_by_index;
+	unsigned int pol_hash_bits;
+	u32 pol_hash_seed;
+	struct rb_root pol_runs;
+	unsigned long policy_gen;
 	/* enum nfipsec_stat */
 	struct nfipsec_counters __percpu *stats;
 	/* nfipsec0, where decrypted packets arrive (device.c) */

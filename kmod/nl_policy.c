@@ -259,16 +259,16 @@ static int pol_position(struct nfipsec_net *nn, struct nlattr *attr, u32 *pos,
 }
 
 /*
- * A policy of priority prio put at position pos of the list without skip
+ * A policy of priority prio put before where in the list without skip
  * must keep it in priority order (lower first): refuse it otherwise.
  */
-static int pol_order_check(struct nfipsec_net *nn, u32 pos, u32 prio,
-			   const struct nfipsec_policy *skip,
+static int pol_order_check(struct nfipsec_net *nn, struct list_head *where,
+			   u32 prio, const struct nfipsec_policy *skip,
 			   struct netlink_ext_ack *extack)
 {
 	u32 other;
 
-	if (nfipsec_policy_pos_ok(nn, pos, prio, skip, &other))
+	if (nfipsec_policy_place_ok(nn, where, prio, skip, &other))
 		return 0;
 	nfipsec_extack_fmt(extack,
 			   "that place breaks priority order (lower priorities come first)",
@@ -299,6 +299,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
+	struct list_head *where;
 	struct nfipsec_policy *pol;
 	u32 pos = U32_MAX;
 	int err, n;
@@ -320,7 +321,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 
 	mutex_lock(&nn->cfg_lock);
-	if (nfipsec_policy_find(nn, pol->dir, &pol->sel, NULL)) {
+	if (nfipsec_policy_find(nn, pol->dir, &pol->sel)) {
 		NL_SET_ERR_MSG(info->extack, "a policy with this dir and selector exists");
 		err = -EEXIST;
 		goto err_unlock;
@@ -344,11 +345,14 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (err)
 		goto err_unlock;
-	if (pos == U32_MAX)
-		pos = nfipsec_policy_prio_pos(nn, pol->priority, NULL);
-	else
-		err = pol_order_check(nn, pos, pol->priority, NULL,
+	/* Without a position: after its priority's policies, found at once. */
+	if (pos == U32_MAX) {
+		where = nfipsec_policy_prio_place(nn, pol->priority);
+	} else {
+		where = nfipsec_policy_place(nn, pos, NULL);
+		err = pol_order_check(nn, where, pol->priority, NULL,
 				      info->extack);
+	}
 	if (err)
 		goto err_unlock;
 	/* Last: a refused add leaves no hooks behind. */
@@ -356,7 +360,7 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_unlock;
 	pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
-	nfipsec_policy_insert(nn, pol, pos);
+	nfipsec_policy_insert(nn, pol, where);
 	nfipsec_offload_policies_changed(nn);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
 	mutex_unlock(&nn->cfg_lock);
@@ -377,15 +381,13 @@ err_free:
 static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			struct nfipsec_policy *new)
 {
-	new->index = old->index;
 	if (new->priority == old->priority) {
-		swap(new->stats, old->stats);
-		list_replace_rcu(&old->list, &new->list);
-		nfipsec_policy_free(old);
+		nfipsec_policy_replace(nn, old, new);
 		return;
 	}
+	new->index = old->index;
 	nfipsec_policy_move_to(nn, old, new,
-			       nfipsec_policy_prio_pos(nn, new->priority, old));
+			       nfipsec_policy_prio_place(nn, new->priority));
 }
 
 /* Update, as ip xfrm's: replaces the policy, or adds it when absent. */
@@ -413,7 +415,7 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	}
 	mutex_lock(&nn->cfg_lock);
-	old = nfipsec_policy_find(nn, pol->dir, &pol->sel, NULL);
+	old = nfipsec_policy_find(nn, pol->dir, &pol->sel);
 	if (old) {
 		pol_replace(nn, old, pol);
 		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_SET, pol);
@@ -426,8 +428,8 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 		}
 		pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
 		nfipsec_policy_insert(nn, pol,
-				      nfipsec_policy_prio_pos(nn, pol->priority,
-							      NULL));
+				      nfipsec_policy_prio_place(nn,
+								pol->priority));
 		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
 	}
 	nfipsec_offload_policies_changed(nn);
@@ -435,25 +437,10 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-/* The position of pol, which is in the list. */
-static u32 pol_pos_of(struct nfipsec_net *nn, const struct nfipsec_policy *pol)
-{
-	const struct nfipsec_policy *p;
-	u32 pos = 0;
-
-	list_for_each_entry(p, &nn->policies, list) {
-		if (p == pol)
-			break;
-		pos++;
-	}
-	return pos;
-}
-
 /* INDEX and DIR, as ip xfrm's "index I dir D", name a policy. */
 static struct nfipsec_policy *pol_lookup_index(struct nfipsec_net *nn,
 					       struct genl_info *info,
-					       struct nlattr **tb, u32 *pos,
-					       int *err)
+					       struct nlattr **tb, int *err)
 {
 	u32 index = nla_get_u32(tb[NFIPSEC_POLICY_A_INDEX]);
 	struct nfipsec_policy *pol;
@@ -472,7 +459,6 @@ static struct nfipsec_policy *pol_lookup_index(struct nfipsec_net *nn,
 		*err = -ENOENT;
 		return NULL;
 	}
-	*pos = pol_pos_of(nn, pol);
 	return pol;
 }
 
@@ -482,10 +468,11 @@ static struct nfipsec_policy *pol_lookup_index(struct nfipsec_net *nn,
  */
 static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
 					 struct genl_info *info,
-					 struct nlattr **tb, u32 *pos, int *err)
+					 struct nlattr **tb, int *err)
 {
 	struct nfipsec_policy *pol;
 	struct nfipsec_sel sel;
+	u32 pos;
 	u8 dir;
 
 	lockdep_assert_held(&nn->cfg_lock);
@@ -503,16 +490,16 @@ static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
 		return NULL;
 	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
-		*err = pol_position(nn, tb[NFIPSEC_POLICY_A_POSITION], pos,
+		*err = pol_position(nn, tb[NFIPSEC_POLICY_A_POSITION], &pos,
 				    info->extack);
-		return *err ? NULL : nfipsec_policy_at(nn, *pos);
+		return *err ? NULL : nfipsec_policy_at(nn, pos);
 	}
 	if (tb[NFIPSEC_POLICY_A_INDEX])
-		return pol_lookup_index(nn, info, tb, pos, err);
+		return pol_lookup_index(nn, info, tb, err);
 	*err = pol_parse_id(info, tb, &dir, &sel);
 	if (*err)
 		return NULL;
-	pol = nfipsec_policy_find(nn, dir, &sel, pos);
+	pol = nfipsec_policy_find(nn, dir, &sel);
 	if (!pol) {
 		NL_SET_ERR_MSG(info->extack, "no policy with this dir and selector");
 		*err = -ENOENT;
@@ -525,14 +512,13 @@ int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
 	struct nfipsec_policy *pol;
-	u32 pos;
 	int err;
 
 	err = pol_parse_attrs(info, tb);
 	if (err)
 		return err;
 	mutex_lock(&nn->cfg_lock);
-	pol = pol_lookup(nn, info, tb, &pos, &err);
+	pol = pol_lookup(nn, info, tb, &err);
 	if (pol) {
 		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_DEL, pol);
 		nfipsec_policy_unlink(nn, pol);
@@ -618,23 +604,19 @@ int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 void nfipsec_nl_policy_event(struct nfipsec_net *nn, u8 cmd,
 			     const struct nfipsec_policy *pol)
 {
-	const struct nfipsec_policy *p;
 	struct nlattr *nest;
 	struct sk_buff *msg;
-	u32 pos = 0;
 	void *hdr;
 
 	lockdep_assert_held(&nn->cfg_lock);
+	/* Nothing to do without listeners: no position to count either. */
 	msg = nfipsec_nl_event_start(nn, cmd, &hdr, GFP_KERNEL);
 	if (!msg)
 		return;
-	list_for_each_entry(p, &nn->policies, list) {
-		if (p == pol)
-			break;
-		pos++;
-	}
 	nest = nla_nest_start(msg, NFIPSEC_A_POLICY);
-	if (!nest || nfipsec_nl_fill_policy_attrs(msg, pol, pos)) {
+	if (!nest ||
+	    nfipsec_nl_fill_policy_attrs(msg, pol,
+					 nfipsec_policy_pos(nn, pol))) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -670,7 +652,6 @@ int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
 	struct nfipsec_policy *pol;
 	struct sk_buff *msg;
-	u32 pos = 0;
 	int err;
 
 	err = pol_parse_attrs(info, tb);
@@ -680,9 +661,10 @@ int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&nn->cfg_lock);
-	pol = pol_lookup(nn, info, tb, &pos, &err);
+	pol = pol_lookup(nn, info, tb, &err);
 	if (pol)
-		err = pol_fill(msg, pol, pos, info->snd_portid, info->snd_seq, 0);
+		err = pol_fill(msg, pol, nfipsec_policy_pos(nn, pol),
+			       info->snd_portid, info->snd_seq, 0);
 	mutex_unlock(&nn->cfg_lock);
 	if (err) {
 		nlmsg_free(msg);
@@ -719,6 +701,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
 	struct nfipsec_policy *pol, *copy;
+	struct list_head *where;
 	struct nlattr *anchor;
 	u32 from, to = 0;
 	int err, n;
@@ -756,7 +739,8 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (err || to == from)
 		goto out;
-	err = pol_order_check(nn, to, pol->priority, pol, info->extack);
+	where = nfipsec_policy_place(nn, to, pol);
+	err = pol_order_check(nn, where, pol->priority, pol, info->extack);
 	if (err)
 		goto out;
 
@@ -768,7 +752,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	copy->index = pol->index;
 	copy->sel = pol->sel;
 	copy->tmpl = pol->tmpl;
-	nfipsec_policy_move_to(nn, pol, copy, to);
+	nfipsec_policy_move_to(nn, pol, copy, where);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_MOVE, copy);
 	copy = NULL;
 	nfipsec_offload_policies_changed(nn);
@@ -779,9 +763,16 @@ out:
 	return err;
 }
 
+/*
+ * A dump goes on where the previous part stopped: at next, the policy at
+ * position pos, found at once while the list has not changed since
+ * (policy_gen), else walked to by position.
+ */
 struct nfipsec_pol_dump_ctx {
 	int dir;	/* -1: any */
-	unsigned int done;
+	u32 pos;
+	unsigned long gen;
+	struct nfipsec_policy *next;	/* NULL: from pos */
 };
 
 int nfipsec_nl_pol_dump_start(struct netlink_callback *cb)
@@ -794,7 +785,8 @@ int nfipsec_nl_pol_dump_start(struct netlink_callback *cb)
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	ctx->dir = -1;
-	ctx->done = 0;
+	ctx->pos = 0;
+	ctx->next = NULL;
 	if (!attr)
 		return 0;
 	err = nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, attr,
@@ -818,20 +810,25 @@ int nfipsec_nl_pol_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct nfipsec_net *nn = nfipsec_net(sock_net(skb->sk));
 	struct nfipsec_pol_dump_ctx *ctx = (void *)cb->ctx;
 	struct nfipsec_policy *pol;
-	unsigned int i = 0;
+	struct list_head *l;
 
 	mutex_lock(&nn->cfg_lock);
-	list_for_each_entry(pol, &nn->policies, list) {
-		if (i++ < ctx->done)
-			continue;
+	if (ctx->next && ctx->gen == nn->policy_gen)
+		l = &ctx->next->list;
+	else
+		l = nfipsec_policy_place(nn, ctx->pos, NULL);
+	ctx->next = NULL;
+	for (; l != &nn->policies; l = l->next, ctx->pos++) {
+		pol = list_entry(l, struct nfipsec_policy, list);
 		if ((ctx->dir < 0 || pol->dir == ctx->dir) &&
-		    pol_fill(skb, pol, i - 1, NETLINK_CB(cb->skb).portid,
+		    pol_fill(skb, pol, ctx->pos, NETLINK_CB(cb->skb).portid,
 			     cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
-			i--;
+			/* The message is full: pol comes first next time. */
+			ctx->next = pol;
+			ctx->gen = nn->policy_gen;
 			break;
 		}
 	}
-	ctx->done = i;
 	mutex_unlock(&nn->cfg_lock);
 	return skb->len;
 }

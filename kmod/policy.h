@@ -3,6 +3,7 @@
 #define _NFIPSEC_POLICY_H
 
 #include <linux/list.h>
+#include <linux/rbtree.h>
 #include <linux/rcupdate.h>
 
 #include "sa.h"
@@ -21,6 +22,13 @@ struct nfipsec_policy {
 	/* In nn->policies, in evaluation order: by priority, then as given. */
 	struct list_head list;
 	struct rcu_head rcu;
+	/*
+	 * Configuration only, under cfg_lock (policy.c): in nn->pol_by_sel
+	 * (dir and selector) and nn->pol_by_index; in nn->pol_runs while it
+	 * is the last of the policies of its priority (else RB_EMPTY_NODE).
+	 */
+	struct hlist_node by_sel, by_index;
+	struct rb_node run;
 	u8 dir;				/* NFIPSEC_DIR_* */
 	u8 action;			/* NFIPSEC_ACTION_* */
 	bool has_tmpl;
@@ -63,24 +71,36 @@ bool nfipsec_tmpl_match_out(const struct nfipsec_tmpl *t,
 bool nfipsec_sa_match_flow(const struct nfipsec_sa *sa,
 			   const struct nfipsec_flow *fl);
 
-/* Configuration, under nn->cfg_lock. */
+/*
+ * Configuration, under nn->cfg_lock. A place in the list is the entry a
+ * policy goes before (&nn->policies: at the end); positions count from 0,
+ * the top, in the list without skip where there is one (NULL: none).
+ */
+int nfipsec_policy_net_init(struct nfipsec_net *nn);
+void nfipsec_policy_net_exit(struct nfipsec_net *nn);
 struct nfipsec_policy *nfipsec_policy_alloc(void);
 void nfipsec_policy_free(struct nfipsec_policy *pol);
 struct nfipsec_policy *nfipsec_policy_at(struct nfipsec_net *nn, u32 pos);
+u32 nfipsec_policy_pos(struct nfipsec_net *nn,
+		       const struct nfipsec_policy *pol);
 struct nfipsec_policy *nfipsec_policy_find(struct nfipsec_net *nn, u8 dir,
-					   const struct nfipsec_sel *sel,
-					   u32 *pos);
-u32 nfipsec_policy_prio_pos(struct nfipsec_net *nn, u32 prio,
-			    const struct nfipsec_policy *skip);
-bool nfipsec_policy_pos_ok(struct nfipsec_net *nn, u32 pos, u32 prio,
-			   const struct nfipsec_policy *skip, u32 *other);
+					   const struct nfipsec_sel *sel);
+struct list_head *nfipsec_policy_place(struct nfipsec_net *nn, u32 pos,
+				       const struct nfipsec_policy *skip);
+struct list_head *nfipsec_policy_prio_place(struct nfipsec_net *nn, u32 prio);
+bool nfipsec_policy_place_ok(struct nfipsec_net *nn, struct list_head *where,
+			     u32 prio, const struct nfipsec_policy *skip,
+			     u32 *other);
 struct nfipsec_policy *nfipsec_policy_by_index(struct nfipsec_net *nn,
 					       u32 index);
 u32 nfipsec_policy_gen_index(struct nfipsec_net *nn, u8 dir, u32 want);
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
-			   u32 pos);
+			   struct list_head *where);
+void nfipsec_policy_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
+			    struct nfipsec_policy *new);
 void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
-			    struct nfipsec_policy *new, u32 pos);
+			    struct nfipsec_policy *new,
+			    struct list_head *where);
 void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol);
 void nfipsec_policy_flush(struct nfipsec_net *nn, int dir);
 

@@ -215,8 +215,20 @@ static void policy_net_free(void *data)
 {
 	struct nfipsec_net *nn = data;
 
-	nfipsec_policy_flush(nn, -1);
+	nfipsec_policy_net_exit(nn);
 	rcu_barrier();	/* the policies' RCU callbacks, before nn goes */
+}
+
+/* A namespace's SPD, empty, undone at the end of the test. */
+static struct nfipsec_net *policy_net(struct kunit *test)
+{
+	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, nn);
+	KUNIT_ASSERT_EQ(test, 0, nfipsec_policy_net_init(nn));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, policy_net_free, nn));
+	return nn;
 }
 
 static struct nfipsec_policy *add(struct kunit *test, struct nfipsec_net *nn,
@@ -229,22 +241,16 @@ static struct nfipsec_policy *add(struct kunit *test, struct nfipsec_net *nn,
 	pol->dir = dir;
 	pol->sel = sel;
 	pol->action = action;
-	nfipsec_policy_insert(nn, pol, pos);
+	nfipsec_policy_insert(nn, pol, nfipsec_policy_place(nn, pos, NULL));
 	return pol;
 }
 
 /* The first policy in list order that matches wins, not the most specific. */
 static void nfipsec_test_first_match(struct kunit *test)
 {
-	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+	struct nfipsec_net *nn = policy_net(test);
 	struct nfipsec_policy *wide, *narrow, *other_dir, *top;
 	struct nfipsec_flow fl;
-	u32 pos;
-
-	KUNIT_ASSERT_NOT_NULL(test, nn);
-	INIT_LIST_HEAD(&nn->policies);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, policy_net_free, nn));
 
 	wide = add(test, nn, NFIPSEC_DIR_OUT,
 		   sel4("192.168.111.0", 24, "192.168.186.0", 24, 0, 0),
@@ -288,11 +294,12 @@ static void nfipsec_test_first_match(struct kunit *test)
 
 	/* Identity is direction and selector. */
 	KUNIT_EXPECT_PTR_EQ(test, narrow,
-			    nfipsec_policy_find(nn, NFIPSEC_DIR_OUT, &narrow->sel,
-						&pos));
-	KUNIT_EXPECT_EQ(test, 3U, pos);
+			    nfipsec_policy_find(nn, NFIPSEC_DIR_OUT, &narrow->sel));
+	KUNIT_EXPECT_EQ(test, 3U, nfipsec_policy_pos(nn, narrow));
+	KUNIT_EXPECT_EQ(test, 0U, nfipsec_policy_pos(nn, top));
+	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_pos(nn, wide));
 	KUNIT_EXPECT_NULL(test, nfipsec_policy_find(nn, NFIPSEC_DIR_FWD,
-						    &narrow->sel, NULL));
+						    &narrow->sel));
 
 	/* Taking one out closes the gap. */
 	nfipsec_policy_unlink(nn, top);
@@ -301,10 +308,14 @@ static void nfipsec_test_first_match(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 3U, nn->policy_count);
 }
 
-/* Put pol where ip xfrm would: after every policy of its priority or lower. */
-static struct nfipsec_policy *add_prio(struct kunit *test,
-				       struct nfipsec_net *nn, u32 prio,
-				       const char *dst, u8 plen, u8 action)
+/*
+ * Put pol where ip xfrm would: after every policy of its priority or
+ * lower; with index.
+ */
+static struct nfipsec_policy *add_index(struct kunit *test,
+					struct nfipsec_net *nn, u32 prio,
+					const char *dst, u8 plen, u8 action,
+					u32 index)
 {
 	struct nfipsec_policy *pol = nfipsec_policy_alloc();
 
@@ -313,8 +324,24 @@ static struct nfipsec_policy *add_prio(struct kunit *test,
 	pol->sel = sel4("192.168.111.0", 24, dst, plen, 0, 0);
 	pol->action = action;
 	pol->priority = prio;
-	nfipsec_policy_insert(nn, pol, nfipsec_policy_prio_pos(nn, prio, NULL));
+	pol->index = index;
+	nfipsec_policy_insert(nn, pol, nfipsec_policy_prio_place(nn, prio));
 	return pol;
+}
+
+static struct nfipsec_policy *add_prio(struct kunit *test,
+				       struct nfipsec_net *nn, u32 prio,
+				       const char *dst, u8 plen, u8 action)
+{
+	return add_index(test, nn, prio, dst, plen, action, 0);
+}
+
+/* Can priority prio go at position pos (of the list without skip)? */
+static bool pos_ok(struct nfipsec_net *nn, u32 pos, u32 prio,
+		   const struct nfipsec_policy *skip, u32 *other)
+{
+	return nfipsec_policy_place_ok(nn, nfipsec_policy_place(nn, pos, skip),
+				       prio, skip, other);
 }
 
 /*
@@ -324,15 +351,10 @@ static struct nfipsec_policy *add_prio(struct kunit *test,
  */
 static void nfipsec_test_priority(struct kunit *test)
 {
-	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+	struct nfipsec_net *nn = policy_net(test);
 	struct nfipsec_policy *broad, *narrow, *later, *last, *moved;
 	struct nfipsec_flow fl;
 	u32 other = 0;
-
-	KUNIT_ASSERT_NOT_NULL(test, nn);
-	INIT_LIST_HEAD(&nn->policies);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, policy_net_free, nn));
 
 	/* A broad tunnel policy, then a narrow exception with a better one. */
 	broad = add_prio(test, nn, 100, "192.168.186.0", 24,
@@ -357,25 +379,30 @@ static void nfipsec_test_priority(struct kunit *test)
 	last = add_prio(test, nn, U32_MAX, "0.0.0.0", 0, NFIPSEC_ACTION_BLOCK);
 	KUNIT_EXPECT_PTR_EQ(test, last, nfipsec_policy_at(nn, 3));
 	/* No priority given (0): before all of them. */
-	KUNIT_EXPECT_EQ(test, 0U, nfipsec_policy_prio_pos(nn, 0, NULL));
-	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_prio_pos(nn, 50, NULL));
-	KUNIT_EXPECT_EQ(test, 4U, nfipsec_policy_prio_pos(nn, U32_MAX, NULL));
-	/* Counted without the policy itself (an update's new priority). */
-	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_prio_pos(nn, 100, broad));
+	KUNIT_EXPECT_PTR_EQ(test, &narrow->list,
+			    nfipsec_policy_prio_place(nn, 0));
+	KUNIT_EXPECT_PTR_EQ(test, &broad->list,
+			    nfipsec_policy_prio_place(nn, 50));
+	KUNIT_EXPECT_PTR_EQ(test, &broad->list,
+			    nfipsec_policy_prio_place(nn, 99));
+	KUNIT_EXPECT_PTR_EQ(test, &last->list,
+			    nfipsec_policy_prio_place(nn, 100));
+	KUNIT_EXPECT_PTR_EQ(test, &nn->policies,
+			    nfipsec_policy_prio_place(nn, U32_MAX));
 
 	/* Positions: inside its priority's run, or at its edges. */
-	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 0, 50, NULL, &other));
-	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 50, NULL, &other));
-	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 70, NULL, &other));
-	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 3, 50, NULL, &other));
+	KUNIT_EXPECT_TRUE(test, pos_ok(nn, 0, 50, NULL, &other));
+	KUNIT_EXPECT_TRUE(test, pos_ok(nn, 2, 50, NULL, &other));
+	KUNIT_EXPECT_TRUE(test, pos_ok(nn, 2, 70, NULL, &other));
+	KUNIT_EXPECT_FALSE(test, pos_ok(nn, 3, 50, NULL, &other));
 	KUNIT_EXPECT_EQ(test, 100U, other);
-	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 0, 100, NULL, &other));
+	KUNIT_EXPECT_FALSE(test, pos_ok(nn, 0, 100, NULL, &other));
 	KUNIT_EXPECT_EQ(test, 50U, other);
-	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 4, 0, NULL, &other));
+	KUNIT_EXPECT_FALSE(test, pos_ok(nn, 4, 0, NULL, &other));
 	/* Moving broad (100) to the top passes 50s; last stays last. */
-	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 0, 100, broad, &other));
-	KUNIT_EXPECT_TRUE(test, nfipsec_policy_pos_ok(nn, 2, 100, broad, &other));
-	KUNIT_EXPECT_FALSE(test, nfipsec_policy_pos_ok(nn, 3, 100, broad, &other));
+	KUNIT_EXPECT_FALSE(test, pos_ok(nn, 0, 100, broad, &other));
+	KUNIT_EXPECT_TRUE(test, pos_ok(nn, 2, 100, broad, &other));
+	KUNIT_EXPECT_FALSE(test, pos_ok(nn, 3, 100, broad, &other));
 	KUNIT_EXPECT_EQ(test, (u32)U32_MAX, other);
 
 	/*
@@ -389,7 +416,7 @@ static void nfipsec_test_priority(struct kunit *test)
 	moved->priority = 40;
 	nfipsec_pol_stat_add(broad, NFIPSEC_POLICY_STAT_PACKETS, 7);
 	nfipsec_policy_move_to(nn, broad, moved,
-			       nfipsec_policy_prio_pos(nn, 40, broad));
+			       nfipsec_policy_prio_place(nn, 40));
 	KUNIT_EXPECT_EQ(test, 4U, nn->policy_count);
 	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 0));
 	KUNIT_EXPECT_PTR_EQ(test, narrow, nfipsec_policy_at(nn, 1));
@@ -407,7 +434,7 @@ static void nfipsec_test_priority(struct kunit *test)
 	moved->sel = broad->sel;
 	moved->priority = U32_MAX;
 	nfipsec_policy_move_to(nn, broad, moved,
-			       nfipsec_policy_prio_pos(nn, U32_MAX, broad));
+			       nfipsec_policy_prio_place(nn, U32_MAX));
 	KUNIT_EXPECT_PTR_EQ(test, narrow, nfipsec_policy_at(nn, 0));
 	KUNIT_EXPECT_PTR_EQ(test, last, nfipsec_policy_at(nn, 2));
 	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 3));
@@ -421,24 +448,19 @@ static void nfipsec_test_priority(struct kunit *test)
  */
 static void nfipsec_test_index(struct kunit *test)
 {
-	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+	struct nfipsec_net *nn = policy_net(test);
 	struct nfipsec_policy *p1, *p97;
-
-	KUNIT_ASSERT_NOT_NULL(test, nn);
-	INIT_LIST_HEAD(&nn->policies);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, policy_net_free, nn));
 
 	KUNIT_EXPECT_EQ(test, 1U,
 			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 0));
-	p1 = add_prio(test, nn, 0, "192.168.186.0", 24, NFIPSEC_ACTION_ALLOW);
-	p1->index = 1;
+	p1 = add_index(test, nn, 0, "192.168.186.0", 24, NFIPSEC_ACTION_ALLOW,
+		       1);
 	KUNIT_EXPECT_EQ(test, 8U,
 			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_IN, 0));
 	KUNIT_EXPECT_EQ(test, 97U,
 			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 97));
-	p97 = add_prio(test, nn, 0, "192.168.187.0", 24, NFIPSEC_ACTION_ALLOW);
-	p97->index = 97;
+	p97 = add_index(test, nn, 0, "192.168.187.0", 24, NFIPSEC_ACTION_ALLOW,
+			97);
 	KUNIT_EXPECT_EQ(test, 17U,
 			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_OUT, 97));
 	KUNIT_EXPECT_EQ(test, 26U,
@@ -454,11 +476,259 @@ static void nfipsec_test_index(struct kunit *test)
 			nfipsec_policy_gen_index(nn, NFIPSEC_DIR_IN, 0));
 }
 
+/* A policy of dir with selector number i (src 10.x.y.z/32, by i). */
+static struct nfipsec_policy *add_nth(struct kunit *test,
+				      struct nfipsec_net *nn, u8 dir, u32 i,
+				      u32 prio, u32 index)
+{
+	struct nfipsec_policy *pol = nfipsec_policy_alloc();
+
+	KUNIT_ASSERT_NOT_NULL(test, pol);
+	pol->dir = dir;
+	pol->sel = sel4("0.0.0.0", 32, "172.16.0.0", 16, 0, 0);
+	pol->sel.src.a4 = htonl(0x0a000000 | i);
+	pol->priority = prio;
+	pol->index = index;
+	nfipsec_policy_insert(nn, pol, nfipsec_policy_prio_place(nn, prio));
+	return pol;
+}
+
+/* Are the hash tables' buckets all empty? */
+static bool hashes_empty(struct nfipsec_net *nn)
+{
+	u32 i;
+
+	for (i = 0; i < 1U << nn->pol_hash_bits; i++)
+		if (!hlist_empty(&nn->pol_by_sel[i]) ||
+		    !hlist_empty(&nn->pol_by_index[i]))
+			return false;
+	return true;
+}
+
+#define HASH_N 600
+
+/*
+ * The duplicate check and get/delete by selector, and the index lookup,
+ * through the hash tables as they grow past their first size and shrink
+ * back: every policy found, by its own dir only, nothing found once gone.
+ */
+static void nfipsec_test_policy_hash(struct kunit *test)
+{
+	struct nfipsec_net *nn = policy_net(test);
+	struct nfipsec_policy **pols, *pol;
+	struct nfipsec_sel sel;
+	unsigned int bits0 = nn->pol_hash_bits;
+	u32 i;
+
+	pols = kunit_kcalloc(test, HASH_N, sizeof(*pols), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pols);
+	for (i = 0; i < HASH_N; i++)
+		pols[i] = add_nth(test, nn, i % 3, i, 0, 8 * (i + 1) + i % 3);
+	KUNIT_EXPECT_EQ(test, (u32)HASH_N, nn->policy_count);
+	KUNIT_EXPECT_GT(test, nn->pol_hash_bits, bits0);
+	for (i = 0; i < HASH_N; i++) {
+		sel = pols[i]->sel;	/* a copy: found by value */
+		KUNIT_EXPECT_PTR_EQ(test, pols[i],
+				    nfipsec_policy_find(nn, i % 3, &sel));
+		KUNIT_EXPECT_NULL(test,
+				  nfipsec_policy_find(nn, (i + 1) % 3, &sel));
+		KUNIT_EXPECT_PTR_EQ(test, pols[i],
+				    nfipsec_policy_by_index(nn,
+							    8 * (i + 1) + i % 3));
+	}
+	/* The same prefix with other host bits is another policy. */
+	sel = pols[5]->sel;
+	sel.dst.a4 = htonl(0xac100001);
+	KUNIT_EXPECT_NULL(test, nfipsec_policy_find(nn, 5 % 3, &sel));
+	/* The generator steps over an index in use (8, found by hash). */
+	nn->policy_index_gen = 8;
+	KUNIT_EXPECT_EQ(test, 16U, nfipsec_policy_gen_index(nn, 0, 0));
+
+	/* Deleted ones are gone from both tables; the others stay. */
+	for (i = 0; i < HASH_N; i += 2) {
+		sel = pols[i]->sel;
+		nfipsec_policy_unlink(nn, pols[i]);
+		nfipsec_policy_free(pols[i]);
+		KUNIT_EXPECT_NULL(test, nfipsec_policy_find(nn, i % 3, &sel));
+		KUNIT_EXPECT_NULL(test,
+				  nfipsec_policy_by_index(nn,
+							  8 * (i + 1) + i % 3));
+	}
+	for (i = 1; i < HASH_N; i += 2)
+		KUNIT_EXPECT_PTR_EQ(test, pols[i],
+				    nfipsec_policy_find(nn, i % 3,
+							&pols[i]->sel));
+	/* An add after deletes: found, and its own index. */
+	pol = add_nth(test, nn, NFIPSEC_DIR_IN, 0, 0, 8 * 5000);
+	KUNIT_EXPECT_PTR_EQ(test, pol,
+			    nfipsec_policy_find(nn, NFIPSEC_DIR_IN, &pol->sel));
+	KUNIT_EXPECT_PTR_EQ(test, pol, nfipsec_policy_by_index(nn, 8 * 5000));
+
+	/* A flush of one dir empties the tables of that dir only. */
+	nfipsec_policy_flush(nn, NFIPSEC_DIR_OUT);
+	for (i = 1; i < HASH_N; i += 2) {
+		if (i % 3 == NFIPSEC_DIR_OUT)
+			continue;
+		KUNIT_EXPECT_PTR_EQ(test, pols[i],
+				    nfipsec_policy_find(nn, i % 3,
+							&pols[i]->sel));
+		KUNIT_EXPECT_PTR_EQ(test, pols[i],
+				    nfipsec_policy_by_index(nn,
+							    8 * (i + 1) + i % 3));
+	}
+	/* A flush of all: every bucket empty, the tables at their least. */
+	nfipsec_policy_flush(nn, -1);
+	KUNIT_EXPECT_EQ(test, 0U, nn->policy_count);
+	KUNIT_EXPECT_EQ(test, bits0, nn->pol_hash_bits);
+	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&nn->pol_runs));
+	KUNIT_EXPECT_TRUE(test, list_empty(&nn->policies));
+}
+
+/* A copy of pol, for a move or a replace. */
+static struct nfipsec_policy *copy_of(struct kunit *test,
+				      const struct nfipsec_policy *pol)
+{
+	struct nfipsec_policy *c = nfipsec_policy_alloc();
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->dir = pol->dir;
+	c->sel = pol->sel;
+	c->priority = pol->priority;
+	c->index = pol->index;
+	return c;
+}
+
+/*
+ * A move, an update in place and an update to another priority: the
+ * policy that stays is the one the tables find, by selector and by
+ * index, at its new place; the one that left is found nowhere.
+ */
+static void nfipsec_test_policy_hash_move(struct kunit *test)
+{
+	struct nfipsec_net *nn = policy_net(test);
+	struct nfipsec_policy *p[4], *moved, *upd;
+	u32 i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = add_nth(test, nn, NFIPSEC_DIR_OUT, i, 10, 8 * i + 1);
+	/* Move p[0] to position 2 (of the list without it). */
+	moved = copy_of(test, p[0]);
+	nfipsec_policy_move_to(nn, p[0], moved,
+			       nfipsec_policy_place(nn, 2, p[0]));
+	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 2));
+	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_pos(nn, moved));
+	KUNIT_EXPECT_EQ(test, 4U, nn->policy_count);
+	KUNIT_EXPECT_PTR_EQ(test, moved,
+			    nfipsec_policy_find(nn, NFIPSEC_DIR_OUT,
+						&moved->sel));
+	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_by_index(nn, 1));
+	/* Equal priorities: an add goes after all of them, moved included. */
+	KUNIT_EXPECT_PTR_EQ(test, &nn->policies,
+			    nfipsec_policy_prio_place(nn, 10));
+	KUNIT_EXPECT_PTR_EQ(test, &p[1]->list,
+			    nfipsec_policy_prio_place(nn, 9));
+
+	/* Moved to the end: the last of priority 10 (adds go after it). */
+	p[0] = moved;
+	moved = copy_of(test, p[0]);
+	nfipsec_policy_move_to(nn, p[0], moved,
+			       nfipsec_policy_place(nn, 3, p[0]));
+	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 3));
+	p[0] = add_nth(test, nn, NFIPSEC_DIR_OUT, 10, 10, 8 * 10 + 1);
+	KUNIT_EXPECT_EQ(test, 4U, nfipsec_policy_pos(nn, p[0]));
+
+	/* An update in place (the same priority). */
+	upd = copy_of(test, p[2]);
+	upd->index = 0;		/* the old one's is kept */
+	nfipsec_policy_replace(nn, p[2], upd);
+	KUNIT_EXPECT_EQ(test, 8U * 2 + 1, upd->index);
+	KUNIT_EXPECT_PTR_EQ(test, upd, nfipsec_policy_at(nn, 1));
+	KUNIT_EXPECT_PTR_EQ(test, upd,
+			    nfipsec_policy_find(nn, NFIPSEC_DIR_OUT, &upd->sel));
+	KUNIT_EXPECT_PTR_EQ(test, upd, nfipsec_policy_by_index(nn, 17));
+	p[2] = upd;
+
+	/* An update to priority 5: to the top, found by both tables. */
+	upd = copy_of(test, p[3]);
+	upd->priority = 5;
+	nfipsec_policy_move_to(nn, p[3], upd,
+			       nfipsec_policy_prio_place(nn, 5));
+	KUNIT_EXPECT_PTR_EQ(test, upd, nfipsec_policy_at(nn, 0));
+	KUNIT_EXPECT_PTR_EQ(test, upd,
+			    nfipsec_policy_find(nn, NFIPSEC_DIR_OUT, &upd->sel));
+	KUNIT_EXPECT_PTR_EQ(test, upd, nfipsec_policy_by_index(nn, 25));
+	/* The run of 5 is upd: a later 5 goes after it, a 7 too. */
+	KUNIT_EXPECT_PTR_EQ(test, upd->list.next,
+			    nfipsec_policy_prio_place(nn, 5));
+	KUNIT_EXPECT_PTR_EQ(test, upd->list.next,
+			    nfipsec_policy_prio_place(nn, 7));
+	KUNIT_EXPECT_PTR_EQ(test, &upd->list,
+			    nfipsec_policy_prio_place(nn, 4));
+	KUNIT_EXPECT_EQ(test, 5U, nn->policy_count);
+
+	/* Flush: nothing left anywhere. */
+	nfipsec_policy_flush(nn, -1);
+	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
+	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&nn->pol_runs));
+}
+
+#define ORDER_N 400
+
+/*
+ * Priorities in a scrambled order, deletes among them: each add lands
+ * where a walk of the list would put it (after every policy of its
+ * priority or a lower one), and the list stays in ip xfrm's order.
+ */
+static void nfipsec_test_policy_prio_order(struct kunit *test)
+{
+	struct nfipsec_net *nn = policy_net(test);
+	struct nfipsec_policy *pol, *prev;
+	u32 i, prio, want, pos;
+
+	for (i = 0; i < ORDER_N; i++) {
+		prio = (i * 7919) % 37;
+		/* Where a walk from the top puts it. */
+		want = 0;
+		list_for_each_entry(pol, &nn->policies, list)
+			want += pol->priority <= prio;
+		pol = add_nth(test, nn, NFIPSEC_DIR_OUT, i, prio, 8 * i + 1);
+		KUNIT_EXPECT_EQ(test, want, nfipsec_policy_pos(nn, pol));
+		/* Some go again: from the middle, the ends, runs' lasts. */
+		if (i % 5 == 4) {
+			pos = (i * 31) % nn->policy_count;
+			pol = nfipsec_policy_at(nn, pos);
+			KUNIT_ASSERT_NOT_NULL(test, pol);
+			KUNIT_EXPECT_EQ(test, pos, nfipsec_policy_pos(nn, pol));
+			nfipsec_policy_unlink(nn, pol);
+			nfipsec_policy_free(pol);
+		}
+	}
+	/* In order of priority; among equals, of the index (given order). */
+	prev = NULL;
+	i = 0;
+	list_for_each_entry(pol, &nn->policies, list) {
+		if (prev) {
+			KUNIT_EXPECT_LE(test, prev->priority, pol->priority);
+			if (prev->priority == pol->priority)
+				KUNIT_EXPECT_LT(test, prev->index, pol->index);
+		}
+		KUNIT_EXPECT_EQ(test, i, nfipsec_policy_pos(nn, pol));
+		KUNIT_EXPECT_PTR_EQ(test, pol, nfipsec_policy_at(nn, i));
+		prev = pol;
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, nn->policy_count, i);
+}
+
 static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_sel_match),
 	KUNIT_CASE(nfipsec_test_first_match),
 	KUNIT_CASE(nfipsec_test_priority),
 	KUNIT_CASE(nfipsec_test_index),
+	KUNIT_CASE(nfipsec_test_policy_hash),
+	KUNIT_CASE(nfipsec_test_policy_hash_move),
+	KUNIT_CASE(nfipsec_test_policy_prio_order),
 	KUNIT_CASE(nfipsec_test_sa_match),
 	{}
 };

@@ -1,0 +1,119 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=90
+# Loading a large configuration (issue 9): 10,000 policies from one batch
+# file (`nfipsec -b FILE`), in the three dirs and 50 priorities given in a
+# scrambled order, are all there and right: the counts, ip xfrm's order
+# (by priority, equal priorities as given) and positions 0..9999 in the
+# list, a few got by selector and by index, an add of an existing one
+# refused, deletes by selector and by index, a dump of one dir, a flush.
+# The load time is printed, not checked: speed is measured by `make bench`
+# (bench.sh), not by timed tests (the debug guest's times vary).
+. "$(dirname "$0")/lib.sh"
+
+N=${NFIPSEC_LOAD_N:-10000}
+require_module
+setup_ns a || { fail topology "namespace"; finish; }
+
+dirs=(in out fwd)
+# line I: policy number I (src 10.x.y.z, by I) of dir I % 3, priority
+# (I * 7919) % 50; the tunnel's template.
+gen() {
+	awk -v n="$N" 'BEGIN {
+		split("in out fwd", d, " ")
+		for (i = 0; i < n; i++)
+			printf "policy add src 10.%d.%d.%d/32 dst 172.16.0.0/16 dir %s priority %d tmpl src 192.0.2.1 dst 192.0.2.2 proto esp reqid 1 mode tunnel\n",
+				int(i / 65536), int(i / 256) % 256, i % 256, d[i % 3 + 1], (i * 7919) % 50
+	}'
+}
+src_of() { echo "10.$(($1 / 65536)).$(($1 / 256 % 256)).$(($1 % 256))"; }
+batch=/tmp/config-load-$$.batch
+gen > "$batch"
+
+t0=${EPOCHREALTIME/./}
+check load-batch nfipsec -n "$a" -b "$batch"
+t1=${EPOCHREALTIME/./}
+echo "config_load: $N policies loaded in $(( (t1 - t0) / 1000 )) ms (debug guest: not a check)"
+
+n_in=$(( (N + 2) / 3 )) n_out=$(( (N + 1) / 3 )) n_fwd=$(( N / 3 ))
+check_eq count $'\t'" SPD IN  $n_in OUT $n_out FWD $n_fwd" "$(nfipsec -n "$a" policy count)"
+
+# The whole list: positions 0..N-1 in order, priorities not decreasing,
+# equal priorities in the order given (the src's number), each once.
+t0=${EPOCHREALTIME/./}
+nfipsec -n "$a" -j policy list > /tmp/config-load-$$.json
+t1=${EPOCHREALTIME/./}
+echo "config_load: list of $N policies in $(( (t1 - t0) / 1000 )) ms"
+out=$(python3 - "$N" /tmp/config-load-$$.json <<'EOF'
+import json, sys
+n = int(sys.argv[1])
+pols = json.load(open(sys.argv[2]))
+num = lambda p: (lambda a: (int(a[1]) << 16) + (int(a[2]) << 8) + int(a[3]))(p["src"].split("/")[0].split("."))
+bad = []
+if len(pols) != n:
+    bad.append("%d listed" % len(pols))
+seen = set()
+for i, p in enumerate(pols):
+    k = num(p)
+    if p["position"] != i:
+        bad.append("position %s at %d" % (p["position"], i))
+    if p["priority"] != (k * 7919) % 50:
+        bad.append("%s priority %d" % (p["src"], p["priority"]))
+    if p["dir"] != ["in", "out", "fwd"][k % 3]:
+        bad.append("%s dir %s" % (p["src"], p["dir"]))
+    if p["index"] & 7 != [0, 1, 2][k % 3]:
+        bad.append("%s index %d" % (p["src"], p["index"]))
+    if k in seen:
+        bad.append("%s twice" % p["src"])
+    seen.add(k)
+    if i:
+        q = pols[i - 1]
+        if (q["priority"], num(q)) >= (p["priority"], k):
+            bad.append("order at %d: %s/%d after %s/%d" % (i, p["src"], p["priority"], q["src"], q["priority"]))
+print("ok" if not bad else "; ".join(bad[:5]))
+EOF
+)
+check_eq list-order ok "$out"
+
+# A few by selector and by index: the same policy both ways.
+for i in 0 1 4999 7777 $((N - 1)); do
+	s=$(src_of "$i") d=${dirs[i % 3]}
+	got=$(nfipsec -n "$a" policy get src "$s/32" dst 172.16.0.0/16 dir "$d")
+	check_match "get-sel-$i" "src $s/32 dst 172.16.0.0/16 dir $d priority $(( (i * 7919) % 50 )) " "$got"
+	idx=$(sed -n 's/.* index \([0-9]*\) .*/\1/p' <<< "$got" | head -n 1)
+	pos=$(sed -n 's/^position \([0-9]*\) .*/\1/p' <<< "$got" | head -n 1)
+	check_match "get-index-$i" "^position $pos src $s/32 dst 172.16.0.0/16 dir $d .* index $idx " \
+		"$(nfipsec -n "$a" policy get index "${idx:-0}" dir "$d")"
+	check_match "get-position-$i" "^position $pos src $s/32 " \
+		"$(nfipsec -n "$a" policy get position "${pos:-0}")"
+done
+check_fail add-existing 2 "exists" nfipsec -n "$a" policy add src "$(src_of 4999)/32" dst 172.16.0.0/16 dir "${dirs[4999 % 3]}"
+
+# Deletes by selector and by index; what is gone cannot be got.
+s=$(src_of 7777) d=${dirs[7777 % 3]}
+check delete-sel nfipsec -n "$a" policy delete src "$s/32" dst 172.16.0.0/16 dir "$d"
+check_fail deleted-sel-gone 2 "no policy" nfipsec -n "$a" policy get src "$s/32" dst 172.16.0.0/16 dir "$d"
+got=$(nfipsec -n "$a" policy get src "$(src_of 1)/32" dst 172.16.0.0/16 dir out)
+idx=$(sed -n 's/.* index \([0-9]*\) .*/\1/p' <<< "$got" | head -n 1)
+check delete-index nfipsec -n "$a" policy delete index "${idx:-0}" dir out
+check_fail deleted-index-gone 2 "no policy" nfipsec -n "$a" policy get index "${idx:-0}" dir out
+check_fail deleted-index-sel-gone 2 "no policy" nfipsec -n "$a" policy get src "$(src_of 1)/32" dst 172.16.0.0/16 dir out
+# Added again: found by its selector, at the end of its priority's run.
+check re-add nfipsec -n "$a" policy add src "$(src_of 1)/32" dst 172.16.0.0/16 dir out priority 49
+check_match re-add-last "^position $((N - 2)) src $(src_of 1)/32 " \
+	"$(nfipsec -n "$a" policy get src "$(src_of 1)/32" dst 172.16.0.0/16 dir out)"
+check_eq count-after-deletes $'\t'" SPD IN  $((n_in - (7777 % 3 == 0))) OUT $((n_out - (7777 % 3 == 1))) FWD $((n_fwd - (7777 % 3 == 2)))" \
+	"$(nfipsec -n "$a" policy count)"
+check_eq list-dir-fwd "$((n_fwd - (7777 % 3 == 2)))" "$(nfipsec -n "$a" policy list dir fwd | grep -c '^position ')"
+
+check flush nfipsec -n "$a" policy flush
+check_eq count-after-flush $'\t SPD IN  0 OUT 0 FWD 0' "$(nfipsec -n "$a" policy count)"
+check_eq list-after-flush "" "$(nfipsec -n "$a" policy list)"
+# The same file loads again into the emptied SPD.
+check reload nfipsec -n "$a" -b "$batch"
+check_eq count-reload $'\t'" SPD IN  $n_in OUT $n_out FWD $n_fwd" "$(nfipsec -n "$a" policy count)"
+check flush-dir nfipsec -n "$a" policy flush dir in
+check_eq count-flush-dir $'\t'" SPD IN  0 OUT $n_out FWD $n_fwd" "$(nfipsec -n "$a" policy count)"
+nfipsec -n "$a" policy flush
+rm -f "$batch" /tmp/config-load-$$.json
+finish
