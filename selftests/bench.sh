@@ -20,10 +20,11 @@ SECS=${NFIPSEC_BENCH_SECS:-5}
 PARTS=${NFIPSEC_BENCH_PARTS:-traffic config}
 require_module
 
-# ms CMD...: run CMD (output discarded), print its wall time in seconds.
+# ms CMD...: run CMD (output discarded, its errors' last lines in
+# /tmp/bench-err), print its wall time in seconds.
 ms() {
 	local t0=${EPOCHREALTIME/./} t1 rc
-	"$@" >/dev/null 2>&1
+	"$@" >/dev/null 2>/tmp/bench-err
 	rc=$?
 	t1=${EPOCHREALTIME/./}
 	printf '%d.%03d' $(( (t1 - t0) / 1000000 )) $(( (t1 - t0) / 1000 % 1000 ))
@@ -54,8 +55,8 @@ bench_config() {
 	for n in ${NFIPSEC_BENCH_POLICIES:-1000 10000 100000}; do
 		for kind in append prio; do
 			policies "$n" "$kind" > "$f"
-			tn=$(ms nfipsec -n "$cfgn" -b "$f") || { echo "bench: nfipsec -b of $n failed"; return 1; }
-			tx=$(ms ip -n "$cfgx" -batch "$f") || { echo "bench: ip -batch of $n failed"; return 1; }
+			tn=$(ms nfipsec -n "$cfgn" -b "$f") || { echo "bench: nfipsec -b of $n failed: $(tail -n 2 /tmp/bench-err)"; return 1; }
+			tx=$(ms ip -n "$cfgx" -batch "$f") || { echo "bench: ip -batch of $n failed: $(tail -n 2 /tmp/bench-err)"; return 1; }
 			cn=$(nfipsec -n "$cfgn" policy count)
 			cx=$(ip -n "$cfgx" xfrm policy count)
 			[ "$cn" = "$cx" ] || echo "bench: counts differ: nfipsec '$cn', xfrm '$cx'"
@@ -70,13 +71,13 @@ bench_config() {
 				printf 'bench config %-7s %-6s list   nfipsec %8s s  xfrm %8s s  ratio %s\n' \
 					"$n" "$kind" "$ln" "$lx" "$(ratio "$ln" "$lx")"
 			fi
-			fn=$(ms nfipsec -n "$cfgn" policy flush)
-			fx=$(ms ip -n "$cfgx" xfrm policy flush)
+			fn=$(ms nfipsec -n "$cfgn" policy flush) || { echo "bench: nfipsec flush failed: $(tail -n 2 /tmp/bench-err)"; return 1; }
+			fx=$(ms ip -n "$cfgx" xfrm policy flush) || { echo "bench: ip xfrm flush failed: $(tail -n 2 /tmp/bench-err)"; return 1; }
 			printf 'bench config %-7s %-6s flush  nfipsec %8s s  xfrm %8s s  ratio %s\n' \
 				"$n" "$kind" "$fn" "$fx" "$(ratio "$fn" "$fx")"
 		done
 	done
-	rm -f "$f" /tmp/bench-list-n /tmp/bench-list-x
+	rm -f "$f" /tmp/bench-list-n /tmp/bench-list-x /tmp/bench-err
 }
 
 bench_traffic() {
