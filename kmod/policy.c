@@ -68,19 +68,14 @@ struct nfipsec_policy *nfipsec_policy_lookup(struct nfipsec_net *nn, u8 dir,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_lookup);
 
-static bool tmpl_addr_ok(const union nfipsec_addr *t,
-			 const union nfipsec_addr *a, u8 family)
-{
-	return nfipsec_addr_any(t, family) || nfipsec_addr_equal(t, a, family);
-}
-
 /*
  * Does sa, which a packet came in on, satisfy the template of the inbound
- * policy? As XFRM's xfrm_state_ok(): reqid and spi 0 match any; a tunnel
- * template's endpoints are compared where they are not all zero (ip xfrm's
- * wildcards, "tmpl src 0.0.0.0 dst 0.0.0.0" or "::": any peer, of either
- * family when both are); a transport template's addresses, if any, are
- * not compared (the SA's endpoints are the packet's addresses:
+ * policy? As XFRM's xfrm_state_ok(): reqid and spi 0 match any; of a
+ * tunnel template's endpoints only the source (the peer) is compared, and
+ * only when it is not all zero (ip xfrm's wildcard, "tmpl src 0.0.0.0" or
+ * "::": any peer, of either family); the destination is this host's, where
+ * the SA was found. A transport template's addresses, if any, are not
+ * compared (the SA's endpoints are the packet's addresses:
  * nfipsec_sa_match_flow()).
  */
 bool nfipsec_tmpl_match_in(const struct nfipsec_tmpl *t,
@@ -90,15 +85,12 @@ bool nfipsec_tmpl_match_in(const struct nfipsec_tmpl *t,
 	    (t->reqid && t->reqid != sa->reqid) ||
 	    (t->spi && t->spi != sa->spi))
 		return false;
-	if (t->mode == NFIPSEC_MODE_TUNNEL &&
-	    nfipsec_addr_any(&t->src, t->family) &&
-	    nfipsec_addr_any(&t->dst, t->family))
+	if (t->mode == NFIPSEC_MODE_TRANSPORT)
+		return t->family == sa->family;
+	if (nfipsec_addr_any(&t->src, t->family))
 		return true;
-	if (t->family != sa->family)
-		return false;
-	return t->mode == NFIPSEC_MODE_TRANSPORT ||
-	       (tmpl_addr_ok(&t->src, &sa->src, t->family) &&
-		tmpl_addr_ok(&t->dst, &sa->dst, t->family));
+	return t->family == sa->family &&
+	       nfipsec_addr_equal(&t->src, &sa->src, t->family);
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_tmpl_match_in);
 

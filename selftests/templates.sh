@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=70
+# nfipsec-test: cost=140
 # ip xfrm's template semantics, the same lines on Linux XFRM and on
 # nfipsec (ra), against the same XFRM peer (rb), on the standard topology:
-#  - inbound, an all-zero tunnel endpoint is a wildcard ("tmpl src 0.0.0.0
-#    dst 0.0.0.0", "tmpl src :: dst ::", or no addresses: any peer), each
-#    address on its own (a named source still has to be the SA's);
+#  - inbound, an all-zero tunnel source is a wildcard ("tmpl src 0.0.0.0
+#    dst 0.0.0.0", "tmpl src :: dst ::", or no addresses: any peer); a
+#    named source has to be the SA's; the destination is not compared;
 #  - inbound, reqid 0 takes any SA, a reqid only SAs of that reqid;
 #  - outbound, the reqid is exact: reqid 0 (none given) means SAs without a
 #    reqid, so a template without one does not take an SA of reqid 1;
@@ -75,6 +75,8 @@ case_run in-none answered 1 "$AB" 1 "" 0
 case_run in-src-any answered 1 "$AB" 1 "src 0.0.0.0 dst $A4" 0
 case_run in-dst-any answered 1 "$AB" 1 "src $B4 dst 0.0.0.0" 0
 case_run in-src-other lost 1 "$AB" 1 "src 192.168.3.99 dst 0.0.0.0" 0
+# Inbound, only the source is compared (the SA was found by destination).
+case_run in-dst-other answered 1 "$AB" 1 "src $B4 dst 192.168.3.99" 0
 # Inbound reqids: 0 any, else exact.
 case_run in-reqid-any answered 5 "$AB" 5 "$BA" 0
 case_run in-reqid-other lost 5 "$AB" 5 "$BA" 6

@@ -49,12 +49,13 @@
  *   - NFIPSEC_INFO_A_DEFAULT_IN, _FWD, _OUT: ip xfrm's default policies
  *     (policy setdefault): NFIPSEC_ACTION_ALLOW (the default) or
  *     NFIPSEC_ACTION_BLOCK, what happens to a packet of that direction
- *     that no policy matches. As XFRM: BLOCK drops it and counts it
- *     (IN_NO_POLS, OUT_NO_POLS), except packets that arrive on or leave
- *     through a loopback device, IKE (the IKE port set above), and the
- *     ESP, AH and ESP-in-UDP the SAs take; what an SA decrypted is held to
- *     the policies as always. Blocking "out" also blocks IPv6 neighbour
- *     discovery unless a policy lets ICMPv6 pass.
+ *     that no policy matches. BLOCK drops it and counts it (IN_NO_POLS
+ *     for in and fwd, OUT_NO_POLS), except packets that arrive on or leave
+ *     through a loopback device (XFRM exempts IPv4's only), IKE to the IKE
+ *     port set above (XFRM exempts the daemon's sockets instead), and
+ *     ESP, AH and ESP-in-UDP for this host; what an SA decrypted is held
+ *     to the policies as always. Blocking "in" or "out" also blocks IPv6
+ *     neighbour discovery unless a policy lets ICMPv6 pass (as in XFRM).
  *   All or nothing: a refused request changes none of them.
  *
  * NFIPSEC_CMD_SA_NEW (do), NFIPSEC_CMD_SA_SET (do)
@@ -67,8 +68,8 @@
  *   MASK defaults to 0xffffffff), and, on SA_NEW only, SEQ_OUT (ip xfrm's
  *   replay-oseq: the last sequence number sent; the next is one more; at
  *   most 2^32 - 1 without ESN) and REPLAY_TOP (ip xfrm's replay-seq: the
- *   highest inbound number taken as received already; the window below it
- *   starts empty; the same bound). The IV generator's salt is new with every
+ *   window's top; the numbers in the window, the top included, are each
+ *   taken once, those below it refused, as XFRM; the same bound). The IV generator's salt is new with every
  *   SA, so no SEQ_OUT makes an IV repeat. SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET updates an existing SA in place, as XFRM
  *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK

@@ -154,21 +154,22 @@ static void nfipsec_test_sa_match(struct kunit *test)
 		.src = a4("10.0.1.1"), .dst = a4("10.0.2.2"),
 	};
 	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	/* Inbound, the destination is not compared (as xfrm_state_ok()). */
 	t.dst = a4("10.0.2.3");
-	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
-	/* Inbound, all-zero endpoints are wildcards, each on its own. */
-	t.dst = a4("0.0.0.0");
 	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	/* The source is, unless all zero: the wildcard. */
 	t.src = a4("10.0.1.2");
 	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.src = a4("0.0.0.0");
 	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
-	/* Both wildcards ("tmpl src :: dst ::"): an SA of either family. */
+	/* "tmpl src :: dst ::": an SA of either family. */
 	t.family = AF_INET6;
-	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.dst = a6("fd00::2");
+	KUNIT_EXPECT_TRUE(test, nfipsec_tmpl_match_in(&t, sa));
+	t.src = a6("fd00::1");
 	KUNIT_EXPECT_FALSE(test, nfipsec_tmpl_match_in(&t, sa));
 	t.family = AF_INET;
+	t.src = a4("10.0.1.1");
 	t.dst = a4("10.0.2.2");
 	/* Inbound, reqid 0 takes any SA; a reqid only its own. */
 	sa->reqid = 7;

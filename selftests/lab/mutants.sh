@@ -191,11 +191,10 @@ plant_tmpl_reqid_any_out() {
 	replace "$1/kmod/policy.c" $'t->mode == sa->mode && t->reqid == sa->reqid &&' $'t->mode == sa->mode && (!t->reqid || t->reqid == sa->reqid) &&'
 }
 
-desc_tmpl_zero_literal="an inbound template's all-zero endpoints are literal addresses, not wildcards"
+desc_tmpl_zero_literal="an inbound template's all-zero source is a literal address, not a wildcard"
 tests_tmpl_zero_literal=templates
 plant_tmpl_zero_literal() {
-	replace "$1/kmod/policy.c" $'\treturn nfipsec_addr_any(t, family) || nfipsec_addr_equal(t, a, family);' $'\treturn nfipsec_addr_equal(t, a, family);' &&
-	replace "$1/kmod/policy.c" $'\tif (t->mode == NFIPSEC_MODE_TUNNEL &&\n\t    nfipsec_addr_any(&t->src, t->family) &&' $'\tif (t->mode == NFIPSEC_MODE_TUNNEL && 0 &&\n\t    nfipsec_addr_any(&t->src, t->family) &&'
+	replace "$1/kmod/policy.c" $'\tif (nfipsec_addr_any(&t->src, t->family))\n\t\treturn true;' $'\tif (0)\n\t\treturn true;'
 }
 
 desc_tmpl_src_literal="an outbound tunnel template without a source looks for SAs from 0.0.0.0"
