@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=90
+# nfipsec-test: cost=150
 # Loading a large configuration (issue 9): 10,000 policies from one batch
 # file (`nfipsec -b FILE`), in the three dirs and 50 priorities given in a
 # scrambled order, are all there and right: the counts, ip xfrm's order
