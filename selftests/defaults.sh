@@ -64,9 +64,7 @@ for i in range(1, 4):
 "
 	nap 1
 }
-esp_at_rb() {
-	ip netns exec "$rb" nft list chain ip t i | awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
-}
+esp_at_rb() { nft_packets "$rb" t i; }
 
 getdefault() {
 	if [ "$1" = xfrm ]; then

@@ -205,6 +205,13 @@ nfipsec_stat() {
 	echo "${REPLY:-missing}"
 }
 
+# nft_packets NS TABLE CHAIN: the packets of the one counter in nftables
+# chain CHAIN of "table ip TABLE" in NS.
+nft_packets() {
+	ip netns exec "$1" nft list chain ip "$2" "$3" |
+		awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
 # stat_of NS NAME: REPLY = the counter, empty when the CLI shows none.
 stat_of() {
 	local out k v

@@ -38,9 +38,7 @@ table ip t {
 	}
 }
 EOF
-cs5_at_h1() {
-	ip netns exec "$h1" nft list chain ip t i | awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
-}
+cs5_at_h1() { nft_packets "$h1" t i; }
 
 # ra_conf OUT-FLAGS IN-FLAGS [IN-EXTRA]: ra's two SAs with those words.
 ra_conf() {
