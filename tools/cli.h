@@ -3,6 +3,7 @@
 #define NFIPSEC_TOOLS_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "nl.h"
 #include "output.h"
@@ -31,6 +32,13 @@ int nfi_print_count(const char *cmd, int argc, char **argv, int info_type);
 /* An NFIPSEC_A_SA nest: parsed (-EPROTO when malformed), printed. */
 int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa);
 void nfi_print_sa(struct nlattr **sa);
+/*
+ * ip's "lifetime config:" and "lifetime current:" lines (-s): lft, a
+ * NFIPSEC_LFT_A_* nest or NULL (no limit: ip's (INF) and 0), the counts and
+ * times (0: "-").
+ */
+void nfi_text_lifetime(struct nlattr *lft, uint64_t bytes, uint64_t packets,
+		       uint64_t add, uint64_t use);
 /* An NFIPSEC_A_POLICY nest's members; -EPROTO when malformed. */
 int nfi_print_policy(struct nlattr *nest);
 

@@ -346,11 +346,144 @@ struct print_ctx {
 	int count;
 };
 
+static uint64_t pol_stat(struct nlattr *stats, int type)
+{
+	struct nlattr *a = stats ? nla_find(nla_data(stats), nla_len(stats),
+					    type) : NULL;
+
+	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
+}
+
 /*
- * position 0 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 0 index 1 action allow
- *	tmpl src 192.168.3.107 dst 192.168.3.111
- *		proto esp reqid 1 mode tunnel level required
+ * Text: ip xfrm's layout (ipxfrm.c's xfrm_policy_info_print), line for
+ * line, then what only nfipsec has: with -s its counters, and always the
+ * policy's place in the ordered list, each an indented line of its own.
+ *
+ * src 192.168.1.0/24 dst 192.168.2.0/24
+ *	dir out priority 0
+ *	tmpl src 10.0.1.1 dst 10.0.1.2
+ *		proto esp reqid 1 mode tunnel
+ *	position 1
  */
+static void text_tmpl(struct nlattr *nest)
+{
+	struct nlattr *t[NFIPSEC_TMPL_A_MAX + 1];
+	uint32_t spi, reqid;
+	uint8_t level;
+	const char *sl = nfi_sl();
+	int s = nfi_stats_level > 0;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (nfi_parse_tmpl(nest, t))
+		return;
+	spi = ntohl(nfi_u32(t[NFIPSEC_TMPL_A_SPI], 0));
+	reqid = nfi_u32(t[NFIPSEC_TMPL_A_REQID], 0);
+	level = nfi_u8(t[NFIPSEC_TMPL_A_LEVEL], 0);
+	printf("\ttmpl src %s ", t[NFIPSEC_TMPL_A_SRC] ?
+	       nfi_addr_str(t[NFIPSEC_TMPL_A_SRC], buf, sizeof(buf)) : "0.0.0.0");
+	printf("dst %s%s", t[NFIPSEC_TMPL_A_DST] ?
+	       nfi_addr_str(t[NFIPSEC_TMPL_A_DST], buf, sizeof(buf)) : "0.0.0.0",
+	       sl);
+	printf("\t\tproto %s ",
+	       nfi_xfrm_proto_name(nfi_u8(t[NFIPSEC_TMPL_A_PROTO], 0), buf,
+				   sizeof(buf)));
+	if (s || spi) {
+		printf("spi 0x%08x", spi);
+		if (s)
+			printf("(%u)", spi);
+		putchar(' ');
+	}
+	printf("reqid %u", reqid);
+	if (s)
+		printf("(0x%08x)", reqid);
+	printf(" mode %s%s",
+	       nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
+			   nfi_u8(t[NFIPSEC_TMPL_A_MODE], 0), buf, sizeof(buf)),
+	       sl);
+	if (s || level) {
+		fputs("\t\t", stdout);
+		if (level || s)
+			printf("level %s ",
+			       nfi_name_of(nfi_level_names,
+					   NFI_ARRAY_SIZE(nfi_level_names),
+					   level, buf, sizeof(buf)));
+		if (s)
+			fputs("share any ", stdout);
+		fputs(sl, stdout);
+	}
+	/* Any algorithm of the SA is taken: ip's masks of all ones. */
+	if (s)
+		printf("\t\tenc-mask ffffffff auth-mask ffffffff comp-mask ffffffff%s",
+		       sl);
+}
+
+static int text_policy(struct nlattr *nest)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1] = { NULL };
+	struct nlattr *stats;
+	uint8_t action;
+	const char *sl = nfi_sl();
+	int s = nfi_stats_level > 0;
+	char buf[16];
+
+	if (nfi_parse_policy(nest, pol) ||
+	    (pol[NFIPSEC_POLICY_A_SEL] &&
+	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
+		return -EPROTO;
+	stats = pol[NFIPSEC_POLICY_A_STATS];
+	action = nfi_u8(pol[NFIPSEC_POLICY_A_ACTION], 0);
+	nfi_text_sel(sel, nfi_family ? nfi_family : AF_INET, NULL);
+	printf("\tdir %s ",
+	       nfi_name_of(nfi_dir_names, NFI_ARRAY_SIZE(nfi_dir_names),
+			   nfi_u8(pol[NFIPSEC_POLICY_A_DIR], 0), buf,
+			   sizeof(buf)));
+	if (action || s)
+		printf("action %s ",
+		       nfi_name_of(nfi_action_names,
+				   NFI_ARRAY_SIZE(nfi_action_names), action,
+				   buf, sizeof(buf)));
+	if (s)
+		printf("index %u ", nfi_u32(pol[NFIPSEC_POLICY_A_INDEX], 0));
+	printf("priority %u ", nfi_u32(pol[NFIPSEC_POLICY_A_PRIORITY], 0));
+	if (s)
+		fputs("share any flag  (0x00000000)", stdout);
+	fputs(sl, stdout);
+	/* Counted packets and bytes in ip's lifetime current (XFRM: 0). */
+	if (s)
+		nfi_text_lifetime(NULL, pol_stat(stats,
+						 NFIPSEC_POLICY_STAT_BYTES),
+				  pol_stat(stats, NFIPSEC_POLICY_STAT_PACKETS),
+				  0, 0);
+	if (pol[NFIPSEC_POLICY_A_TMPL])
+		text_tmpl(pol[NFIPSEC_POLICY_A_TMPL]);
+	if (s && stats) {
+		struct nlattr *a;
+		int rem;
+
+		fputs("\tcounters:", stdout);
+		nla_for_each_nested(a, stats, rem) {
+			int t = nla_type(a);
+
+			if (t == NFIPSEC_POLICY_STAT_PAD || nla_len(a) != 8)
+				continue;
+			if (t > NFIPSEC_POLICY_STAT_MAX || !pol_stat_names[t])
+				printf(" stat-%d", t);
+			else
+				printf(" %s", pol_stat_names[t]);
+			printf(" %llu", (unsigned long long)nla_get_u64(a));
+		}
+		fputs(sl, stdout);
+	}
+	if (pol[NFIPSEC_POLICY_A_POSITION])
+		printf("\tposition %u%s",
+		       nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]), sl);
+	if (nfi_oneline)
+		putchar('\n');
+	return 0;
+}
+
+/* One policy of list or get: ip's text, or a JSON object. */
 static int print_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
@@ -364,15 +497,17 @@ static int print_policy(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		if (!pol_match(ctx->filter, pol, sel))
 			return 0;
 	}
-	if (nfi_json)
-		jw_open_object(NULL);
+	if (!nfi_json) {
+		if (text_policy(tb[NFIPSEC_A_POLICY]))
+			return -EPROTO;
+		ctx->count++;
+		return 0;
+	}
+	jw_open_object(NULL);
 	if (nfi_print_policy(tb[NFIPSEC_A_POLICY]))
 		return -EPROTO;
 	ctx->count++;
-	if (nfi_json)
-		jw_close_object();
-	else
-		nfi_out_line(NULL);
+	jw_close_object();
 	return 0;
 }
 

@@ -894,6 +894,360 @@ static bool sa_match(const struct sa_filter *f, struct nlattr **sa)
 			   nfi_u8(sa[NFIPSEC_SA_A_PROTO], 0));
 }
 
+/*
+ * Text: ip xfrm's layout (ipxfrm.c's xfrm_state_info_print), line for line,
+ * then what only nfipsec has (with -s: lifetime left, dying, counters,
+ * drops), each an indented line of its own.
+ */
+
+/* ip's xfrm flags byte, for "(0x...)" with -s: bit per flag ip knows. */
+static uint8_t xfrm_flag_bits(uint32_t flags)
+{
+	static const uint32_t bits[] = {
+		NFIPSEC_SA_F_NOECN, NFIPSEC_SA_F_DECAP_DSCP,
+		NFIPSEC_SA_F_NOPMTUDISC, NFIPSEC_SA_F_WILDRECV, 0,
+		NFIPSEC_SA_F_AF_UNSPEC, 0, NFIPSEC_SA_F_ESN,
+	};
+	uint8_t x = 0;
+	size_t i;
+
+	for (i = 0; i < NFI_ARRAY_SIZE(bits); i++)
+		if (bits[i] && (flags & bits[i]))
+			x |= 1U << i;
+	return x;
+}
+
+/* "flag noecn esn": names joined by spaces, no space after the last. */
+static void text_flags(uint32_t flags)
+{
+	const char *sep = "";
+	size_t i;
+
+	fputs("flag ", stdout);
+	for (i = 0; i < NFI_ARRAY_SIZE(state_flags); i++) {
+		uint32_t bit = state_flags[i].bit;
+
+		if (bit && bit != FLAG_ALIGN4 && (flags & bit)) {
+			printf("%s%s", sep, state_flags[i].name);
+			sep = " ";
+			flags &= ~bit;
+		}
+	}
+	if (flags)
+		printf("%s%x", sep, flags);
+}
+
+/*
+ * ip's encap line ("encap type espinudp sport 4500 dport 4500 addr
+ * 0.0.0.0"); extra: nfipsec's nat-keepalive and follow-mapping instead,
+ * on a line of their own after ip's lines (nothing when neither is set).
+ */
+static void text_encap(struct nlattr *nest, int family, bool extra)
+{
+	static struct nla_policy pol[NFIPSEC_ENCAP_A_MAX + 1] = {
+		[NFIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_KEEPALIVE] = { .type = NLA_U32 },
+		[NFIPSEC_ENCAP_A_FOLLOW] = { .type = NLA_U8 },
+	};
+	static const int addrs[] = { NFIPSEC_ENCAP_A_OA };
+	struct nlattr *e[NFIPSEC_ENCAP_A_MAX + 1];
+	char buf[INET6_ADDRSTRLEN];
+	bool follow;
+
+	if (nla_parse_nested(e, NFIPSEC_ENCAP_A_MAX, nest, pol) ||
+	    nfi_check_addrs(e, addrs, 1))
+		return;
+	follow = nfi_u8(e[NFIPSEC_ENCAP_A_FOLLOW], 0);
+	if (extra) {
+		if (!e[NFIPSEC_ENCAP_A_KEEPALIVE] && !follow)
+			return;
+		putchar('\t');
+		if (e[NFIPSEC_ENCAP_A_KEEPALIVE])
+			printf("nat-keepalive %u%s",
+			       nla_get_u32(e[NFIPSEC_ENCAP_A_KEEPALIVE]),
+			       follow ? " " : "");
+		if (follow)
+			fputs("follow-mapping", stdout);
+		fputs(nfi_sl(), stdout);
+		return;
+	}
+	printf("\tencap type espinudp sport %u dport %u addr %s%s",
+	       ntohs(e[NFIPSEC_ENCAP_A_SPORT] ?
+		     nla_get_u16(e[NFIPSEC_ENCAP_A_SPORT]) : 0),
+	       ntohs(e[NFIPSEC_ENCAP_A_DPORT] ?
+		     nla_get_u16(e[NFIPSEC_ENCAP_A_DPORT]) : 0),
+	       e[NFIPSEC_ENCAP_A_OA] ?
+	       nfi_addr_str(e[NFIPSEC_ENCAP_A_OA], buf, sizeof(buf)) :
+	       family == AF_INET6 ? "::" : "0.0.0.0", nfi_sl());
+}
+
+/* ip's __xfrm_algo_print; keys only with -k, else ip's nokeys text. */
+static void text_alg(const char *kind, struct nlattr *nest)
+{
+	static const struct nla_policy pol[NFIPSEC_ALG_A_MAX + 1] = {
+		[NFIPSEC_ALG_A_NAME] = { .type = NLA_STRING },
+		[NFIPSEC_ALG_A_ICV_BITS] = { .type = NLA_U32 },
+	};
+	struct nlattr *alg[NFIPSEC_ALG_A_MAX + 1];
+	struct nlattr *icv, *key;
+	int i;
+
+	if (nla_parse_nested(alg, NFIPSEC_ALG_A_MAX, nest,
+			     (struct nla_policy *)pol) ||
+	    !alg[NFIPSEC_ALG_A_NAME])
+		return;
+	icv = alg[NFIPSEC_ALG_A_ICV_BITS];
+	key = alg[NFIPSEC_ALG_A_KEY];
+	if (!strcmp(kind, "auth") && icv)
+		kind = "auth-trunc";
+	printf("\t%s %s ", kind, nla_get_string(alg[NFIPSEC_ALG_A_NAME]));
+	if (!nfi_show_keys) {
+		fputs("<<Keys hidden>>", stdout);
+	} else if (key && nla_len(key) > 0) {
+		const uint8_t *k = nla_data(key);
+
+		fputs("0x", stdout);
+		for (i = 0; i < nla_len(key); i++)
+			printf("%02x", k[i]);
+		if (nfi_stats_level > 0)
+			printf(" (%d bits)", nla_len(key) * 8);
+	}
+	if (icv && strcmp(kind, "enc"))
+		printf(" %u", nla_get_u32(icv));
+	fputs(nfi_sl(), stdout);
+}
+
+static const char *limit_str(uint64_t v, char *buf, size_t len)
+{
+	if (!v)
+		snprintf(buf, len, "(INF)");	/* nfipsec's 0: no limit */
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+	return buf;
+}
+
+/*
+ * ip's xfrm_lifetime_print, with -s: lft (NULL: none, all unlimited), the
+ * bytes and packets counted, the add and use times (0: "-").
+ */
+void nfi_text_lifetime(struct nlattr *lft, uint64_t bytes, uint64_t packets,
+		       uint64_t add, uint64_t use)
+{
+	const char *sl = nfi_sl();
+	char a[24], b[24], t1[32], t2[32];
+
+	printf("\tlifetime config:%s", sl);
+	printf("\t  limit: soft %s(bytes),",
+	       limit_str(lft_get(lft, NFIPSEC_LFT_A_SOFT_BYTES), a, sizeof(a)));
+	printf(" hard %s(bytes)%s",
+	       limit_str(lft_get(lft, NFIPSEC_LFT_A_HARD_BYTES), b, sizeof(b)),
+	       sl);
+	printf("\t  limit: soft %s(packets),",
+	       limit_str(lft_get(lft, NFIPSEC_LFT_A_SOFT_PACKETS), a,
+			 sizeof(a)));
+	printf(" hard %s(packets)%s",
+	       limit_str(lft_get(lft, NFIPSEC_LFT_A_HARD_PACKETS), b,
+			 sizeof(b)), sl);
+	printf("\t  expire add: soft %" PRIu64 "(sec), hard %" PRIu64
+	       "(sec)%s", lft_get(lft, NFIPSEC_LFT_A_SOFT_ADD_SECS),
+	       lft_get(lft, NFIPSEC_LFT_A_HARD_ADD_SECS), sl);
+	printf("\t  expire use: soft %" PRIu64 "(sec), hard %" PRIu64
+	       "(sec)%s", lft_get(lft, NFIPSEC_LFT_A_SOFT_USE_SECS),
+	       lft_get(lft, NFIPSEC_LFT_A_HARD_USE_SECS), sl);
+	printf("\tlifetime current:%s", sl);
+	printf("\t  %" PRIu64 "(bytes), %" PRIu64 "(packets)%s", bytes,
+	       packets, sl);
+	printf("\t  add %s ", nfi_time_str(add, t1, sizeof(t1)));
+	printf("use %s%s", nfi_time_str(use, t2, sizeof(t2)), sl);
+}
+
+static uint64_t stat_get(struct nlattr *stats, int type)
+{
+	struct nlattr *a = stats ? nla_find(nla_data(stats), nla_len(stats),
+					    type) : NULL;
+
+	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
+}
+
+/* What only nfipsec has, with -s: after ip's lines. */
+static void text_sa_extra(struct nlattr **sa, struct nlattr **cur)
+{
+	struct nlattr *a, *stats = sa[NFIPSEC_SA_A_STATS];
+	const char *sl = nfi_sl();
+	uint64_t now = (uint64_t)time(NULL), v, used, start;
+	bool open = false;
+	int rem, t;
+
+	for (t = NFIPSEC_LFT_A_SOFT_BYTES; t <= NFIPSEC_LFT_A_HARD_USE_SECS;
+	     t++) {
+		v = lft_get(sa[NFIPSEC_SA_A_LIFETIME], t);
+		if (!v)
+			continue;
+		if (t <= NFIPSEC_LFT_A_HARD_BYTES)
+			used = nfi_u64(cur[NFIPSEC_CUR_A_BYTES], 0);
+		else if (t <= NFIPSEC_LFT_A_HARD_PACKETS)
+			used = nfi_u64(cur[NFIPSEC_CUR_A_PACKETS], 0);
+		else {
+			start = nfi_u64(t <= NFIPSEC_LFT_A_HARD_ADD_SECS ?
+					cur[NFIPSEC_CUR_A_ADD_TIME] :
+					cur[NFIPSEC_CUR_A_USE_TIME], now);
+			used = now > start ? now - start : 0;
+		}
+		printf("%s %s %" PRIu64, open ? "" : "\tlifetime left:",
+		       lft_names[t], v > used ? v - used : 0);
+		open = true;
+	}
+	if (open)
+		fputs(sl, stdout);
+	if (cur[NFIPSEC_CUR_A_DYING])
+		printf("\tdying%s", sl);
+	printf("\tcounters: packets %" PRIu64 " bytes %" PRIu64,
+	       stat_get(stats, NFIPSEC_SA_STAT_PACKETS),
+	       stat_get(stats, NFIPSEC_SA_STAT_BYTES));
+	if (sa[NFIPSEC_SA_A_SEQ_OUT])
+		printf(" seq-out %" PRIu64,
+		       (uint64_t)nla_get_u64(sa[NFIPSEC_SA_A_SEQ_OUT]));
+	if (sa[NFIPSEC_SA_A_REPLAY_TOP])
+		printf(" replay-top %" PRIu64,
+		       (uint64_t)nla_get_u64(sa[NFIPSEC_SA_A_REPLAY_TOP]));
+	fputs(sl, stdout);
+	if (!stats)
+		return;
+	fputs("\tdrops:", stdout);
+	nla_for_each_nested(a, stats, rem) {
+		t = nla_type(a);
+		if (t == NFIPSEC_SA_STAT_PAD || nla_len(a) != 8 ||
+		    t == NFIPSEC_SA_STAT_PACKETS || t == NFIPSEC_SA_STAT_BYTES)
+			continue;
+		if (t > NFIPSEC_SA_STAT_MAX || !sa_stat_names[t])
+			printf(" stat-%d", t);
+		else
+			printf(" %s", sa_stat_names[t]);
+		printf(" %" PRIu64, (uint64_t)nla_get_u64(a));
+	}
+	fputs(sl, stdout);
+}
+
+/*
+ * src 10.0.1.1 dst 10.0.1.2
+ *	proto esp spi 0x00001001 reqid 1 mode tunnel
+ *	replay-window 64 flag esn
+ *	aead rfc4106(gcm(aes)) <<Keys hidden>> 128
+ *	sel src 0.0.0.0/0 dst 0.0.0.0/0
+ */
+static void text_sa(struct nlattr **sa)
+{
+	static const struct nla_policy cpol[NFIPSEC_CUR_A_MAX + 1] = {
+		[NFIPSEC_CUR_A_ADD_TIME] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_USE_TIME] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_LAST_USE] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_BYTES] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_PACKETS] = { .type = NLA_U64 },
+		[NFIPSEC_CUR_A_DYING] = { .type = NLA_FLAG },
+	};
+	struct nlattr *cur[NFIPSEC_CUR_A_MAX + 1] = { NULL };
+	struct nlattr *dst = sa[NFIPSEC_SA_A_DST];
+	struct nlattr *stats = sa[NFIPSEC_SA_A_STATS];
+	int family = dst && nla_len(dst) == 16 ? AF_INET6 : AF_INET;
+	uint32_t flags = nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0);
+	uint32_t spi = ntohl(nfi_u32(sa[NFIPSEC_SA_A_SPI], 0));
+	uint32_t reqid = nfi_u32(sa[NFIPSEC_SA_A_REQID], 0);
+	int s = nfi_stats_level > 0;
+	const char *sl = nfi_sl();
+	char buf[INET6_ADDRSTRLEN];
+
+	if (sa[NFIPSEC_SA_A_CURRENT] &&
+	    nla_parse_nested(cur, NFIPSEC_CUR_A_MAX, sa[NFIPSEC_SA_A_CURRENT],
+			     (struct nla_policy *)cpol))
+		memset(cur, 0, sizeof(cur));
+	printf("src %s ", sa[NFIPSEC_SA_A_SRC] ?
+	       nfi_addr_str(sa[NFIPSEC_SA_A_SRC], buf, sizeof(buf)) :
+	       family == AF_INET6 ? "::" : "0.0.0.0");
+	printf("dst %s%s", dst ? nfi_addr_str(dst, buf, sizeof(buf)) : "?",
+	       sl);
+	printf("\tproto %s ", nfi_xfrm_proto_name(nfi_u8(sa[NFIPSEC_SA_A_PROTO],
+							 0), buf, sizeof(buf)));
+	printf("spi 0x%08x", spi);
+	if (s)
+		printf("(%u)", spi);
+	printf(" reqid %u", reqid);
+	if (s)
+		printf("(0x%08x)", reqid);
+	printf(" mode %s%s",
+	       nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
+			   nfi_u8(sa[NFIPSEC_SA_A_MODE], 0), buf, sizeof(buf)),
+	       sl);
+	printf("\treplay-window %u ",
+	       nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0));
+	if (s)
+		printf("seq 0x%08u ", 0U);
+	if (s || flags)
+		text_flags(flags);
+	if (s) {
+		uint8_t x = xfrm_flag_bits(flags);
+		int i;
+
+		fputs(" (0x", stdout);
+		for (i = 7; i >= 0; i--)
+			putchar(x & (1U << i) ? '1' : '0');
+		putchar(')');
+	}
+	fputs(sl, stdout);
+	if (sa[NFIPSEC_SA_A_SET_MARK])
+		printf("\toutput-mark 0x%x/0x%x%s",
+		       nfi_u32(sa[NFIPSEC_SA_A_SET_MARK], 0),
+		       nfi_u32(sa[NFIPSEC_SA_A_SET_MARK_MASK], 0xffffffff), sl);
+	/* ip's order: auth, aead, enc. */
+	if (sa[NFIPSEC_SA_A_ALG_AUTH])
+		text_alg("auth", sa[NFIPSEC_SA_A_ALG_AUTH]);
+	if (sa[NFIPSEC_SA_A_ALG_AEAD])
+		text_alg("aead", sa[NFIPSEC_SA_A_ALG_AEAD]);
+	if (sa[NFIPSEC_SA_A_ALG_CRYPT])
+		text_alg("enc", sa[NFIPSEC_SA_A_ALG_CRYPT]);
+	if (sa[NFIPSEC_SA_A_ENCAP])
+		text_encap(sa[NFIPSEC_SA_A_ENCAP], family, false);
+	if (nfi_u64(cur[NFIPSEC_CUR_A_LAST_USE], 0))
+		printf("\tlastused %s%s",
+		       nfi_time_str(nla_get_u64(cur[NFIPSEC_CUR_A_LAST_USE]),
+				    buf, sizeof(buf)), sl);
+	if (sa[NFIPSEC_SA_A_SEL]) {
+		struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+
+		if (!nfi_parse_sel(sa[NFIPSEC_SA_A_SEL], sel))
+			nfi_text_sel(sel, family, "\tsel ");
+	} else if (!(flags & NFIPSEC_SA_F_AF_UNSPEC)) {
+		/* None: any packet, XFRM's selector of the SA's family. */
+		struct nlattr *none[NFIPSEC_SEL_A_MAX + 1] = { NULL };
+
+		nfi_text_sel(none, family, "\tsel ");
+	}
+	if (s) {
+		/* Counted bytes and packets: the lifetime's, else the SA's. */
+		nfi_text_lifetime(sa[NFIPSEC_SA_A_LIFETIME],
+				  nfi_u64(cur[NFIPSEC_CUR_A_BYTES],
+					  stat_get(stats,
+						   NFIPSEC_SA_STAT_BYTES)),
+				  nfi_u64(cur[NFIPSEC_CUR_A_PACKETS],
+					  stat_get(stats,
+						   NFIPSEC_SA_STAT_PACKETS)),
+				  nfi_u64(cur[NFIPSEC_CUR_A_ADD_TIME], 0),
+				  nfi_u64(cur[NFIPSEC_CUR_A_USE_TIME], 0));
+		printf("\tstats:%s", sl);
+		printf("\t  replay-window %" PRIu64 " replay %" PRIu64
+		       " failed %" PRIu64 "%s",
+		       stat_get(stats, NFIPSEC_SA_STAT_OUTSIDE_WINDOW),
+		       stat_get(stats, NFIPSEC_SA_STAT_REPLAY),
+		       stat_get(stats, NFIPSEC_SA_STAT_INTEGRITY), sl);
+		text_sa_extra(sa, cur);
+	}
+	if (sa[NFIPSEC_SA_A_ENCAP])
+		text_encap(sa[NFIPSEC_SA_A_ENCAP], family, true);
+	if (nfi_oneline)
+		putchar('\n');
+}
+
 /* What print_sa is given: a filter (NULL: none), the count printed. */
 struct print_ctx {
 	const struct sa_filter *filter;
@@ -917,13 +1271,13 @@ static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	if (!sa_match(ctx->filter, sa))
 		return 0;
 	ctx->count++;
-	if (nfi_json)
-		jw_open_object(NULL);
+	if (!nfi_json) {
+		text_sa(sa);
+		return 0;
+	}
+	jw_open_object(NULL);
 	nfi_print_sa(sa);
-	if (nfi_json)
-		jw_close_object();
-	else
-		nfi_out_line(NULL);
+	jw_close_object();
 	return 0;
 }
 

@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include "cli.h"
 
 #include "names.h"
 #include "output.h"
@@ -101,7 +105,7 @@ const char *nfi_spi_str(const struct nlattr *a, char *buf, size_t len)
 	return buf;
 }
 
-static int sel_family(struct nlattr **sel)
+int nfi_sel_family(struct nlattr **sel)
 {
 	const struct nlattr *a = sel[NFIPSEC_SEL_A_SRC];
 
@@ -143,7 +147,7 @@ static void print_sel_addr(const char *key, const struct nlattr *addr,
 
 void nfi_print_sel(struct nlattr **sel, bool prefixes)
 {
-	int family = sel_family(sel);
+	int family = nfi_sel_family(sel);
 	uint8_t proto = nfi_u8(sel[NFIPSEC_SEL_A_PROTO], 0);
 	char buf[32];
 
@@ -157,4 +161,88 @@ void nfi_print_sel(struct nlattr **sel, bool prefixes)
 		nfi_out_u64("sport", ntohs(nla_get_u16(sel[NFIPSEC_SEL_A_SPORT])));
 	if (sel[NFIPSEC_SEL_A_DPORT])
 		nfi_out_u64("dport", ntohs(nla_get_u16(sel[NFIPSEC_SEL_A_DPORT])));
+}
+
+const char *nfi_sl(void)
+{
+	return nfi_oneline ? "\\" : "\n";
+}
+
+const char *nfi_time_str(uint64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm *tm;
+
+	if (!t) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	tm = localtime(&tt);
+	if (!tm)
+		snprintf(buf, len, "invalid-time");
+	else if (!strftime(buf, len, "%Y-%m-%d %T", tm))
+		snprintf(buf, len, "%llu", (unsigned long long)t);
+	return buf;
+}
+
+static void text_sel_addr(const char *key, const struct nlattr *addr,
+			  const struct nlattr *plen, int family)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (addr) {
+		printf("%s %s/%u ", key, nfi_addr_str(addr, buf, sizeof(buf)),
+		       nfi_u8(plen, (uint8_t)(nla_len(addr) * 8)));
+		return;
+	}
+	/* Absent matches anything: the family's zero address, as ip. */
+	printf("%s %s/0 ", key, family == AF_INET6 ? "::" : "0.0.0.0");
+}
+
+void nfi_text_sel(struct nlattr **sel, int family, const char *prefix)
+{
+	uint8_t proto = nfi_u8(sel[NFIPSEC_SEL_A_PROTO], 0);
+	struct nlattr *sp = sel[NFIPSEC_SEL_A_SPORT];
+	struct nlattr *dp = sel[NFIPSEC_SEL_A_DPORT];
+	unsigned int sport = sp ? ntohs(nla_get_u16(sp)) : 0;
+	unsigned int dport = dp ? ntohs(nla_get_u16(dp)) : 0;
+	char buf[32];
+
+	if (nfi_sel_family(sel) != AF_UNSPEC)
+		family = nfi_sel_family(sel);
+	if (prefix)
+		fputs(prefix, stdout);
+	text_sel_addr("src", sel[NFIPSEC_SEL_A_SRC],
+		      sel[NFIPSEC_SEL_A_SRC_PLEN], family);
+	text_sel_addr("dst", sel[NFIPSEC_SEL_A_DST],
+		      sel[NFIPSEC_SEL_A_DST_PLEN], family);
+	if (proto)
+		printf("proto %s ", nfi_proto_name(proto, buf, sizeof(buf)));
+	switch (proto) {
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		/* ip keeps an ICMP type and code where the ports are. */
+		if (sp)
+			printf("type %u ", sport);
+		if (dp)
+			printf("code %u ", dport);
+		break;
+	case IPPROTO_GRE:
+		if (sp || dp)
+			printf("key %u ", (sport << 16) + dport);
+		break;
+	case IPPROTO_MH:
+		if (sp)
+			printf("type %u ", sport);
+		break;
+	default:
+		if (sp)
+			printf("sport %u ", sport);
+		if (dp)
+			printf("dport %u ", dport);
+		break;
+	}
+	if (nfi_stats_level > 0)
+		printf("uid 0");
+	fputs(nfi_sl(), stdout);
 }

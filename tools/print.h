@@ -50,4 +50,20 @@ const char *nfi_spi_str(const struct nlattr *a, char *buf, size_t len);
  */
 void nfi_print_sel(struct nlattr **sel, bool prefixes);
 
+/*
+ * The text of list and get, in ip xfrm's layout (ipxfrm.c), written with
+ * printf: nfi_sl() ends a line as ip's _SL_ does ("\\" with -o).
+ */
+const char *nfi_sl(void);
+/* ip's strxf_time: local time, "-" for 0. */
+const char *nfi_time_str(uint64_t t, char *buf, size_t len);
+/*
+ * ip's xfrm_selector_print: prefix, "src A/P dst B/Q ", proto and ports
+ * each followed by a space, "uid 0" with -s, the line's end. family is
+ * used when the selector's addresses do not say it (absent: /0 of it).
+ */
+void nfi_text_sel(struct nlattr **sel, int family, const char *prefix);
+/* The family of a selector's addresses; AF_UNSPEC when it has none. */
+int nfi_sel_family(struct nlattr **sel);
+
 #endif
