@@ -900,6 +900,16 @@ static bool sa_match(const struct sa_filter *f, struct nlattr **sa)
  * drops), each an indented line of its own.
  */
 
+/* The window ip xfrm puts in XFRM's ESN replay state (ESN or over 32), or 0. */
+static uint32_t esn_window(struct nlattr **sa)
+{
+	uint32_t w = nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0);
+
+	if ((nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0) & NFIPSEC_SA_F_ESN) || w > 32)
+		return w;
+	return 0;
+}
+
 /* ip's xfrm flags byte, for "(0x...)" with -s: bit per flag ip knows. */
 static uint8_t xfrm_flag_bits(uint32_t flags)
 {
@@ -1179,7 +1189,12 @@ static void text_sa(struct nlattr **sa)
 	       nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
 			   nfi_u8(sa[NFIPSEC_SA_A_MODE], 0), buf, sizeof(buf)),
 	       sl);
-	printf("\treplay-window %u ",
+	/*
+	 * ip xfrm gives XFRM a window of ESN or over 32 packets in its ESN
+	 * replay state: "replay-window 0" here, the window on nfipsec's
+	 * "window N" line after ip's lines.
+	 */
+	printf("\treplay-window %u ", esn_window(sa) ? 0 :
 	       nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0));
 	if (s)
 		printf("seq 0x%08u ", 0U);
@@ -1244,6 +1259,8 @@ static void text_sa(struct nlattr **sa)
 	}
 	if (sa[NFIPSEC_SA_A_ENCAP])
 		text_encap(sa[NFIPSEC_SA_A_ENCAP], family, true);
+	if (esn_window(sa))
+		printf("\twindow %u%s", esn_window(sa), sl);
 	if (nfi_oneline)
 		putchar('\n');
 }
