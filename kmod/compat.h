@@ -95,4 +95,49 @@ static inline void nfipsec_netdev_set_netns_local(struct net_device *dev)
 #endif
 }
 
+/*
+ * The UDP socket lookups (RCU, no reference taken) took the table to search
+ * until after 6.12, when each namespace's own became implicit; before 6.2
+ * one table served every namespace (Kbuild probes).
+ */
+#include <net/udp.h>
+static inline struct udp_table *nfipsec_udp_table(struct net *net)
+{
+#ifdef NFIPSEC_HAVE_NETNS_UDP_TABLE
+	return net->ipv4.udp_table;
+#else
+	return &udp_table;
+#endif
+}
+
+static inline struct sock *nfipsec_udp4_lookup(struct net *net, __be32 saddr,
+					       __be16 sport, __be32 daddr,
+					       __be16 dport, int dif, int sdif)
+{
+#ifdef NFIPSEC_HAVE_UDP4_LOOKUP_TABLE
+	return __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				 nfipsec_udp_table(net), NULL);
+#else
+	return __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				 NULL);
+#endif
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static inline struct sock *nfipsec_udp6_lookup(struct net *net,
+					       const struct in6_addr *saddr,
+					       __be16 sport,
+					       const struct in6_addr *daddr,
+					       __be16 dport, int dif, int sdif)
+{
+#ifdef NFIPSEC_HAVE_UDP6_LOOKUP_TABLE
+	return __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				 nfipsec_udp_table(net), NULL);
+#else
+	return __udp6_lib_lookup(net, saddr, sport, daddr, dport, dif, sdif,
+				 NULL);
+#endif
+}
+#endif
+
 #endif /* _NFIPSEC_COMPAT_H */

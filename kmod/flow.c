@@ -7,6 +7,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
 #include <net/sock.h>
 
 #include "nfipsec.h"
@@ -170,11 +171,70 @@ static bool ike_port(const struct nfipsec_net *nn, __be16 port)
 	return false;
 }
 
-/* IKE to this host: UDP to a port of the namespace's IKE port set. */
-bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn,
+/*
+ * A socket opened with CAP_NET_ADMIN in the namespace: the privilege XFRM
+ * asks for a socket policy (IP_XFRM_POLICY), with which an IKE daemon
+ * exempts its own sockets (XFRM also asks for the opt-in itself; nfipsec
+ * has no socket option). As in xt_owner, the socket is RCU-freed and its
+ * file read under RCU (since 6.7 files are SLAB_TYPESAFE_BY_RCU: the file
+ * may be being reused, when the socket is already going).
+ */
+static bool sock_admin(const struct nfipsec_net *nn, const struct sock *sk)
+{
+	const struct socket *sock;
+	const struct file *filp;
+
+	if (!sk || !sk_fullsock(sk) || !net_eq(sock_net(sk), nn->net))
+		return false;
+	sock = READ_ONCE(sk->sk_socket);
+	filp = sock ? READ_ONCE(sock->file) : NULL;
+	return filp && file_ns_capable(filp, nn->net->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * The UDP socket a datagram to this host will reach: the one early demux
+ * or TPROXY put on it, else the one UDP's input will look up (unicast: a
+ * prediction; what runs between this hook and UDP's input, a later nat
+ * input chain or a reuseport BPF program, may choose another). NULL for
+ * broadcast and multicast without one, which reach every socket bound to
+ * the port.
+ */
+static struct sock *udp_receiver(struct net *net, struct sk_buff *skb,
+				 const struct nfipsec_flow *fl)
+{
+	if (skb->sk)
+		return skb->sk;
+	if (fl->family == AF_INET) {
+		const struct rtable *rt = skb_rtable(skb);
+
+		if (!rt || (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
+			return NULL;
+		return nfipsec_udp4_lookup(net, fl->src.a4, fl->sport,
+					   fl->dst.a4, fl->dport,
+					   inet_iif(skb), inet_sdif(skb));
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	if (ipv6_addr_is_multicast(&fl->dst.a6))
+		return NULL;
+	return nfipsec_udp6_lookup(net, &fl->src.a6, fl->sport, &fl->dst.a6,
+				   fl->dport, inet6_iif(skb), inet6_sdif(skb));
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * IKE to this host: a unicast UDP datagram to a port of the namespace's
+ * IKE port set that a socket opened with CAP_NET_ADMIN will receive. XFRM
+ * lets through what the IKE daemon's socket policy bypasses, on its own
+ * sockets only; any other socket on the port (an unprivileged user may
+ * bind 4500) meets the policies and defaults as every other packet does.
+ */
+bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nfipsec_flow *fl)
 {
-	return fl->proto == IPPROTO_UDP && ike_port(nn, fl->dport);
+	return fl->proto == IPPROTO_UDP && ike_port(nn, fl->dport) &&
+	       sock_admin(nn, udp_receiver(nn->net, skb, fl));
 }
 
 /*
@@ -190,24 +250,14 @@ bool nfipsec_flow_is_encap(const struct nfipsec_net *nn,
 
 /*
  * IKE from this host: UDP generated here, from a port of the IKE port set,
- * by a socket opened with CAP_NET_ADMIN in the namespace (as xt_owner, the
- * socket and its file are RCU-freed: readable in the hook).
+ * by a socket opened with CAP_NET_ADMIN in the namespace.
  */
 bool nfipsec_flow_is_ike_out(const struct nfipsec_net *nn,
 			     const struct sk_buff *skb,
 			     const struct nfipsec_flow *fl)
 {
-	const struct socket *sock;
-	const struct file *filp;
-	struct sock *sk;
-
 	if (fl->proto != IPPROTO_UDP || skb->skb_iif ||
 	    !ike_port(nn, fl->sport))
 		return false;
-	sk = skb_to_full_sk(skb);
-	if (!sk || !net_eq(sock_net(sk), nn->net))
-		return false;
-	sock = READ_ONCE(sk->sk_socket);
-	filp = sock ? READ_ONCE(sock->file) : NULL;
-	return filp && file_ns_capable(filp, nn->net->user_ns, CAP_NET_ADMIN);
+	return sock_admin(nn, skb_to_full_sk(skb));
 }

@@ -10,6 +10,7 @@
  */
 
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
@@ -63,6 +64,19 @@ unsigned int nfipsec_ct_confirm(struct sk_buff *skb,
 #endif
 }
 
+/*
+ * A frame the bridge forwards, which br_netfilter shows the IP hooks
+ * (FORWARD, POST_ROUTING): not routed, never seen by XFRM, not ours.
+ */
+static bool bridged(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	return nf_bridge_get_physoutdev(skb);
+#else
+	return false;
+#endif
+}
+
 static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -70,6 +84,8 @@ static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 	struct nfipsec_net *nn = nfipsec_net(state->net);
 
 	nfipsec_stat_inc(nn, idx);
+	if (state->hook != NF_INET_LOCAL_IN && bridged(skb))
+		return NF_ACCEPT;
 	switch (state->hook) {
 	case NF_INET_FORWARD:
 		return nfipsec_forward(nn, skb, state);

@@ -68,23 +68,21 @@ static bool flow_is_local(struct net *net, const struct nfipsec_flow *fl)
 }
 
 /*
- * Policy check of a cleartext packet; dir is in or fwd. Without a policy,
- * the default (ip xfrm's setdefault) decides, for what did not arrive on
- * a loopback device (XFRM's IPv4 never checks loopback's packets).
+ * Policy check of a cleartext packet; dir is in or fwd. NF_ACCEPT when
+ * the policy that matches lets it in clear, NF_DROP (counted) when it
+ * does not, and NFIPSEC_NO_POLICY when none matches: the caller applies
+ * the default then.
  */
+#define NFIPSEC_NO_POLICY (NF_MAX_VERDICT + 1)
+
 static unsigned int check_clear(struct nfipsec_net *nn, struct sk_buff *skb,
 				u8 dir, const struct nfipsec_flow *fl)
 {
 	struct nfipsec_policy *pol;
 
 	pol = nfipsec_policy_lookup(nn, dir, fl);
-	if (!pol) {
-		if (!nfipsec_default_block(nn, dir) ||
-		    (skb->dev && (skb->dev->flags & IFF_LOOPBACK)))
-			return NF_ACCEPT;
-		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_NO_POLS);
-		return NF_DROP;
-	}
+	if (!pol)
+		return NFIPSEC_NO_POLICY;
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
 	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
 	if (pol->action == NFIPSEC_ACTION_BLOCK) {
@@ -746,11 +744,28 @@ static unsigned int encap_rcv_gso(struct nfipsec_net *nn, struct sk_buff *skb,
 }
 
 /*
+ * What XFRM does not check, in or forwarded, for disable_policy (the route
+ * lookup marks it): IPv4, net.ipv4.conf.DEV.disable_policy of the device
+ * it came in on; IPv6, net.ipv6.conf.DEV.disable_policy of the route's
+ * device (for local delivery, the one holding the destination address).
+ * Block policies and required templates are overridden too, as in XFRM.
+ */
+static bool dev_nopolicy(const struct sk_buff *skb, u8 family)
+{
+	if (family == AF_INET)
+		return IPCB(skb)->flags & IPSKB_NOPOLICY;
+	return skb_dst(skb) && (skb_dst(skb)->flags & DST_NOPOLICY);
+}
+
+/*
  * The policy check of what came in clear, dir in or fwd: anything that did
- * not arrive on nfipsec0 and is not IPsec or IKE to this host (ESP and AH
- * that are forwarded meet the fwd policies and default, as in XFRM). With
- * NAT, the addresses before it (the conntrack entry's tuple of the packet's
- * direction) are checked too.
+ * not arrive on nfipsec0 or on a device with disable_policy set, and is not
+ * IPsec or IKE to this host (ESP and AH that are forwarded meet the fwd
+ * policies and default, as in XFRM). With NAT, the addresses before it
+ * (the conntrack entry's tuple of the packet's direction) are checked too:
+ * the policy that matches each view must let the packet pass, and when
+ * none matches the view before NAT (the one XFRM checks, alone), the
+ * default decides.
  */
 static unsigned int clear_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 			      const struct nf_hook_state *state, u8 dir,
@@ -759,14 +774,26 @@ static unsigned int clear_rcv(struct nfipsec_net *nn, struct sk_buff *skb,
 	unsigned int verdict;
 
 	if (nfipsec_from_dev(nn, skb, state->in) ||
+	    dev_nopolicy(skb, fl->family) ||
 	    (dir == NFIPSEC_DIR_IN &&
 	     (fl->proto == IPPROTO_ESP || fl->proto == IPPROTO_AH ||
-	      nfipsec_flow_is_ike_in(nn, fl))))
+	      nfipsec_flow_is_ike_in(nn, skb, fl))))
 		return NF_ACCEPT;
 	verdict = check_clear(nn, skb, dir, fl);
-	if (verdict == NF_ACCEPT && nfipsec_flow_prenat(skb, fl))
+	if (verdict != NF_DROP && nfipsec_flow_prenat(skb, fl))
 		verdict = check_clear(nn, skb, dir, fl);
-	return verdict;
+	if (verdict != NFIPSEC_NO_POLICY)
+		return verdict;
+	/*
+	 * No policy for the view before NAT: the default decides, for what
+	 * did not arrive on a loopback device (XFRM's IPv4 never checks
+	 * loopback's packets).
+	 */
+	if (!nfipsec_default_block(nn, dir) ||
+	    (skb->dev && (skb->dev->flags & IFF_LOOPBACK)))
+		return NF_ACCEPT;
+	nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_NO_POLS);
+	return NF_DROP;
 }
 
 /* A packet we cannot see into, while policies exist: dropped, counted. */

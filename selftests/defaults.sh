@@ -13,7 +13,13 @@
 #  - a default alone, in a namespace that never had an SA or policy, is
 #    enforced (nfipsec's hooks are registered for it);
 #  - setting "accept" back lets it all through; nfipsec counts what the
-#    defaults dropped (in-no-pols, out-no-pols).
+#    defaults dropped (in-no-pols, out-no-pols);
+#  - net.ipv4.conf.DEV.disable_policy exempts what DEV receives;
+#  - a port forward under a blocking fwd default: a policy for the
+#    addresses before NAT lets it through, its absence does not, nor does
+#    a policy for the addresses after NAT alone;
+#  - frames a bridge forwards pass blocking defaults (br_netfilter shows
+#    them the IP hooks; they are not routed, XFRM never sees them).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -66,6 +72,43 @@ for i in range(1, 4):
 }
 esp_at_rb() { nft_packets "$rb" t i; }
 
+# A bridge in namespace br (10.77.0.254) between bh1 (10.77.0.1) and bh2
+# (10.77.0.2), with br_netfilter showing the IP hooks what it bridges.
+bridge_setup() {
+	local h
+	setup_ns br bh1 bh2 &&
+		ip -n "$br" link add br0 type bridge &&
+		ip -n "$br" addr add 10.77.0.254/24 dev br0 &&
+		ip -n "$br" link set br0 up || return 1
+	for h in bh1 bh2; do
+		ip -n "$br" link add "$h" type veth peer name eth0 netns "${!h}" &&
+			ip -n "$br" link set "$h" master br0 up &&
+			ip -n "${!h}" addr add "10.77.0.${h#bh}/24" dev eth0 &&
+			ip -n "${!h}" link set eth0 up || return 1
+	done
+	ns_sysctl "$br" net.bridge.bridge-nf-call-iptables=1
+}
+bridge_setup || fail bridge-setup "no bridge with br_netfilter"
+
+# h1 counts what reaches its UDP port 7778 (the port forward below).
+ip netns exec "$h1" nft -f - <<'EOF' || fail nft-h1 "nft refused"
+table ip t {
+	chain i {
+		type filter hook input priority 0;
+		udp dport 7778 counter
+	}
+}
+EOF
+udp_to_ra() {	# 3 datagrams from rb to ra's WAN address, port 8080
+	ip netns exec "$rb" /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3):
+    s.sendto(b'x', ('$A4', 8080))
+"
+	nap 1
+}
+
 getdefault() {
 	if [ "$1" = xfrm ]; then
 		ip -n "$2" xfrm policy getdefault
@@ -108,6 +151,12 @@ for impl in $impls; do
 	check_eq "$t.getdefault-one" "Default policies: in: block fwd: block out: accept " \
 		"$(getdefault "$impl" "$ra")"
 	reach "$t.in-still-blocked" "$ra" $B4 lost
+	# disable_policy on the WAN device: nothing received there is
+	# checked (XFRM's meaning of the sysctl).
+	ns_sysctl "$ra" net.ipv4.conf.wan0.disable_policy=1
+	reach "$t.disable-policy-in" "$ra" $B4 answered
+	ns_sysctl "$ra" net.ipv4.conf.wan0.disable_policy=0
+	reach "$t.disable-policy-off" "$ra" $B4 lost
 	# "out" lets it leave: only the fwd default stops it.
 	e0=$(esp_at_rb)
 	esp_from_h1
@@ -119,6 +168,42 @@ for impl in $impls; do
 	esp_from_h1
 	check_eq "$t.fwd-esp-open" 3 $(($(esp_at_rb) - e0))
 
+	# A port forward on ra's WAN address (8080 to h1's 7778) while the
+	# fwd default blocks: a policy for the addresses before NAT lets the
+	# datagrams through (XFRM checks that view alone; nfipsec checks both,
+	# and its default decides only when neither has a policy).
+	ip netns exec "$ra" nft -f - <<'EOF' || fail "$t.portfwd-nat" "nft refused"
+table ip pf {
+	chain pre {
+		type nat hook prerouting priority -100;
+		iifname "wan0" udp dport 8080 dnat to 192.168.111.10:7778
+	}
+}
+EOF
+	check "$t.portfwd-policy" xf "$impl" "$ra" "policy setdefault fwd block" \
+		"policy add src $B4/32 dst $A4/32 proto udp dport 8080 dir fwd action allow"
+	p0=$(nft_packets "$h1" t i)
+	udp_to_ra
+	check_eq "$t.portfwd-pre-nat-policy" 3 $(($(nft_packets "$h1" t i) - p0))
+	check "$t.portfwd-policy-gone" xf "$impl" "$ra" \
+		"policy delete src $B4/32 dst $A4/32 proto udp dport 8080 dir fwd"
+	ip netns exec "$ra" conntrack -F >/dev/null 2>&1
+	p0=$(nft_packets "$h1" t i)
+	udp_to_ra
+	check_eq "$t.portfwd-default-blocks" 0 $(($(nft_packets "$h1" t i) - p0))
+	# A policy for the addresses after NAT alone: the view before it (the
+	# one XFRM checks) has none, so the default still blocks (else a
+	# spoofer reaches through the port forward what that policy allows).
+	check "$t.portfwd-post-nat-policy" xf "$impl" "$ra" \
+		"policy add src $B4/32 dst 192.168.111.10/32 proto udp dport 7778 dir fwd action allow"
+	ip netns exec "$ra" conntrack -F >/dev/null 2>&1
+	p0=$(nft_packets "$h1" t i)
+	udp_to_ra
+	check_eq "$t.portfwd-post-nat-only-blocked" 0 $(($(nft_packets "$h1" t i) - p0))
+	xf "$impl" "$ra" "policy delete src $B4/32 dst 192.168.111.10/32 proto udp dport 7778 dir fwd"
+	xf "$impl" "$ra" "policy setdefault fwd accept"
+	ip netns exec "$ra" nft delete table ip pf
+
 	tunnel_clear "$ra"
 	# A default in a namespace that never had anything else configured
 	# (h2: nfipsec has no hooks there until the default asks for them).
@@ -126,5 +211,18 @@ for impl in $impls; do
 	reach "$t.alone-blocked" "$h2" 192.168.186.1 lost
 	check "$t.alone-accept" xf "$impl" "$h2" "policy setdefault out accept"
 	reach "$t.alone-open" "$h2" 192.168.186.1 answered
+
+	# Frames a bridge forwards are not routed: XFRM never sees them, and
+	# nfipsec lets them through although br_netfilter shows them its
+	# FORWARD and POST_ROUTING hooks.
+	check "$t.bridge-setdefault" xf "$impl" "$br" "policy setdefault in block fwd block out block"
+	[ "$impl" = nfipsec ] && f0=$(nfipsec_stat "$br" hook-ipv4-forward)
+	reach "$t.bridged-passes" "$bh1" 10.77.0.2 answered
+	# ... and they were shown to nfipsec's FORWARD hook (br_netfilter on).
+	[ "$impl" = nfipsec ] && check "$t.bridged-hooked" \
+		test "$(nfipsec_stat "$br" hook-ipv4-forward)" -gt "$f0"
+	# ... while what is routed to the bridge's own address meets them.
+	reach "$t.bridge-host-blocked" "$bh1" 10.77.0.254 lost
+	check "$t.bridge-accept" xf "$impl" "$br" "policy setdefault in accept fwd accept out accept"
 done
 finish

@@ -178,6 +178,15 @@ for peer in nfipsec xfrm; do
 	fi
 	l2tp_conf a | tunnel_apply "$a" nfipsec ||
 		{ fail "$t.config-a" "nfipsec refused the configuration"; continue; }
+	# a speaks first, as an IKE initiator behind NAT does (IKE from its
+	# port 4500, a root socket: in clear): r maps a's port 4500 to its own
+	# 4500. Were b's first datagram to N4:4500 (its l2tp0's ARP or ND)
+	# first, r would keep that tuple and map a to another port, to which
+	# b's SA does not send.
+	ip netns exec "$a" python3 -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$A4', 4500)); s.sendto(b'\\0\\0\\0\\0ike', ('$B4', 4500))" ||
+		fail "$t.ike-first" "a could not send"
 	l2tp_conf b | tunnel_apply "$b" "$peer" ||
 		{ fail "$t.config-b" "$peer refused the configuration"; continue; }
 	cap=/tmp/overlay-$t.pcap

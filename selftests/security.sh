@@ -14,7 +14,8 @@
 #  - the IKE exemption is narrow: spoofed UDP from a protected prefix with
 #    source port 500 or 4500 to a local service is dropped; IKE between the
 #    routers passes in clear; a local unprivileged user sending from port
-#    4500 is encrypted like any other packet of the flow.
+#    4500 is encrypted like any other packet of the flow, and receives
+#    nothing in clear on port 4500 (the exemption is the IKE socket's).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -284,15 +285,63 @@ send_udp() {	# NS SPORT DPORT: one datagram A4:SPORT -> B4:DPORT
 	ip netns exec "$1" $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('$A4', $2)); s.sendto(b'ike', ('$B4', $3))"
 }
+# recv_udp NS PORT FILE [setpriv args]: a socket on B4:PORT writing each
+# datagram it gets to FILE, one line each, for 10 s; ready when it returns
+# (recv_pid: its process).
+recv_udp() {
+	local ns=$1 port=$2 file=$3
+	shift 3
+	ip netns exec "$ns" ${1:+setpriv "$@"} $PY -c "import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$B4', $port)); s.settimeout(10)
+try:
+    while True:
+        print(repr(s.recv(100)), flush=True)
+except socket.timeout:
+    pass" > "$file" &
+	recv_pid=$!
+	bg_pids+=($recv_pid)
+	wait_listen "$ns" "$port" udp
+}
+NOBODY="--reuid=65534 --regid=65534 --clear-groups"
+recv_udp "$rb" 500 /tmp/sec-ike500 || fail setup "IKE socket on rb"
 check ike.root-sends send_udp "$ra" 500 500
 # An unprivileged user's socket on port 4500: the policy applies.
 check ike.user-sends ip netns exec "$ra" \
-	setpriv --reuid=65534 --regid=65534 --clear-groups $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	setpriv $NOBODY $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('$A4', 4500)); s.sendto(b'user', ('$B4', 4501))"
 nap 1
 check_eq ike.root-in-clear 1 "$(nft_counter "$rb" ike-wan)"
+check_eq ike.root-received 1 "$(wc -l < /tmp/sec-ike500)"
 check_eq ike.user-not-in-clear 0 "$(nft_counter "$rb" user4500-wan)"
 check_eq ike.user-encrypted 1 "$(nft_counter "$rb" user4500-dev)"
+
+# Inbound, the exemption is the receiving socket's: IKE (non-ESP marker)
+# from ra's IKE port to rb's port 4500 reaches a socket opened with
+# CAP_NET_ADMIN there, and not an unprivileged user's socket on that port,
+# for which the policy between the WAN addresses applies (XFRM bypasses
+# the IKE daemon's socket policy only).
+mism0=$(ns_stat "$rb" in-tmpl-mismatch)
+recv_udp "$rb" 4500 /tmp/sec-user4500 $NOBODY || fail setup "user socket on rb"
+user_pid=$recv_pid
+check_eq ike.user-socket-listens 65534 "$(ps -o uid= -p "$user_pid" | tr -d ' ')"
+send_udp_marker() {
+	ip netns exec "$ra" $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$A4', 4500)); s.sendto(b'\\0\\0\\0\\0ike', ('$B4', 4500))"
+}
+check ike.to-user-sent send_udp_marker
+nap 1
+check_eq ike.user-socket-gets-nothing 0 "$(wc -l < /tmp/sec-user4500)"
+check_eq ike.user-socket-still-listens 65534 "$(ps -o uid= -p "$user_pid" | tr -d ' ')"
+check_eq ike.user-socket-counted 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+kill "$user_pid" 2>/dev/null
+ns_wait_until "$rb" 10 "! ss -H -lun 'sport = :4500' | grep -q ." ||
+	fail setup "user socket on rb stays"
+recv_udp "$rb" 4500 /tmp/sec-root4500 || fail setup "root socket on rb"
+check ike.to-root-sent send_udp_marker
+nap 1
+check_eq ike.root-socket-gets-it 1 "$(wc -l < /tmp/sec-root4500)"
+check_eq ike.root-socket-not-counted 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 
 # The port set is the namespace's: refused changes leave it; without 500 in
 # it, IKE to port 500 meets the policies (and is dropped).

@@ -239,6 +239,36 @@ plant_fwd_esp_exempt() {
 	replace "$1/kmod/input.c" $'\t    (dir == NFIPSEC_DIR_IN &&\n\t     (fl->proto == IPPROTO_ESP || fl->proto == IPPROTO_AH ||' $'\t    fl->proto == IPPROTO_ESP || (dir == NFIPSEC_DIR_IN &&\n\t     (fl->proto == IPPROTO_AH ||'
 }
 
+desc_ike_any_socket="IKE's inbound exemption holds for any socket on the port"
+tests_ike_any_socket=security
+plant_ike_any_socket() {
+	replace "$1/kmod/flow.c" $'ike_port(nn, fl->dport) &&\n\t       sock_admin(nn, udp_receiver(nn->net, skb, fl));' $'ike_port(nn, fl->dport) &&\n\t       (udp_receiver(nn->net, skb, fl) || true);'
+}
+
+desc_bridged_checked="frames br_netfilter shows the IP hooks meet the policies and defaults"
+tests_bridged_checked=defaults
+plant_bridged_checked() {
+	replace "$1/kmod/hooks.c" 'NF_INET_LOCAL_IN && bridged(skb))' 'NF_INET_LOCAL_IN && bridged(skb) && false)'
+}
+
+desc_nat_default_post_view="the default decides on the view after NAT when it has no policy"
+tests_nat_default_post_view=defaults
+plant_nat_default_post_view() {
+	replace "$1/kmod/input.c" $'if (verdict != NF_DROP && nfipsec_flow_prenat(skb, fl))' $'if (verdict == NF_ACCEPT && nfipsec_flow_prenat(skb, fl))'
+}
+
+desc_nat_post_allow_wins="an allow for the view after NAT passes what the view before NAT leaves to a blocking default"
+tests_nat_post_allow_wins=defaults
+plant_nat_post_allow_wins() {
+	replace "$1/kmod/input.c" $'if (verdict != NF_DROP && nfipsec_flow_prenat(skb, fl))\n' $'if (verdict != NF_DROP && nfipsec_flow_prenat(skb, fl) &&\n\t    check_clear(nn, skb, dir, fl) != NFIPSEC_NO_POLICY)\n'
+}
+
+desc_disable_policy_ignored="disable_policy on the receiving device is ignored"
+tests_disable_policy_ignored=defaults
+plant_disable_policy_ignored() {
+	replace "$1/kmod/input.c" $'\t    dev_nopolicy(skb, fl->family) ||' $'\t    (dev_nopolicy(skb, fl->family) && false) ||'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
@@ -247,7 +277,8 @@ all="$all ah_headers_unrestored encap_gso_ignored natt_oa_ignored"
 all="$all priority_ignored sel_masked index_ignored update_unhooked"
 all="$all tmpl_reqid_any_out tmpl_zero_literal tmpl_src_literal"
 all="$all default_ignored default_unhooked decap_dscp_ignored replay_top_ignored"
-all="$all wildrecv_sends fwd_esp_exempt"
+all="$all wildrecv_sends fwd_esp_exempt ike_any_socket bridged_checked"
+all="$all nat_default_post_view nat_post_allow_wins disable_policy_ignored"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
