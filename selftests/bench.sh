@@ -66,7 +66,7 @@ bench_config() {
 				# The list streams: every policy, in a bounded memory.
 				ln=$(ms sh -c "nfipsec -n $cfgn policy list > /tmp/bench-list-n")
 				lx=$(ms sh -c "ip -n $cfgx xfrm policy list > /tmp/bench-list-x")
-				got=$(grep -c '^position ' /tmp/bench-list-n)
+				got=$(grep -c $'^\tposition ' /tmp/bench-list-n)
 				[ "$got" = "$n" ] || echo "bench: nfipsec listed $got of $n policies"
 				printf 'bench config %-7s %-6s list   nfipsec %8s s  xfrm %8s s  ratio %s\n' \
 					"$n" "$kind" "$ln" "$lx" "$(ratio "$ln" "$lx")"

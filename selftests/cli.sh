@@ -52,12 +52,16 @@ check_eq policy-count $'\t SPD IN  1 OUT 2 FWD 1' "$(tn policy count)"
 check_eq state-count-json '{"count":4}' "$(tn -j state count)"
 check_eq version-tables-full "SAs 4, policies 4" "$(tn version | tail -1)"
 flat() { tr -s '\n\t' '  '; }
+# ol: -o's lines, an object a line, its breaks (\ and tabs) as spaces.
+ol() { tr '\\\t' '  ' | tr -s ' '; }
 out=$(tn state list)
 check_eq state-list-4-sas 4 "$(echo "$out" | grep -c '^src ')"
-check_match state-list-gcm4 "src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x00001001 reqid 1 mode tunnel replay-window 64 aead rfc4106\(gcm\(aes\)\) 128( |$)" "$(echo "$out" | flat)"
+check_match state-list-gcm4 "src 10.0.1.1 dst 10.0.1.2 proto esp spi 0x00001001 reqid 1 mode tunnel replay-window 0 aead rfc4106\(gcm\(aes\)\) <<Keys hidden>> 128( |$)" "$(echo "$out" | flat)"
 check_match state-list-mark "output-mark 0x10/0xffffffff" "$out"
-check_match state-list-esn "replay-window 128 flag esn" "$out"
-check_match state-list-sha1-trunc "auth-trunc hmac\(sha1\) 96" "$out"
+check_match state-list-esn "replay-window 0 flag esn" "$out"
+# A window ip xfrm keeps in the ESN replay state: nfipsec's own line.
+check_eq state-list-windows "2 64 128" "$(echo "$out" | grep -c $'^\twindow ') $(echo "$out" | sed -n 's/^\twindow //p' | sort -n | tr '\n' ' ' | sed 's/ $//')"
+check_match state-list-sha1-trunc "auth-trunc hmac\(sha1\) <<Keys hidden>> 96" "$out"
 check_eq state-list-no-keys 0 "$(echo "$out" | grep -ciF -e "${KG#0x}" -e "${KE#0x}" -e "${KA#0x}" -e "${KC#0x}" -e "${KS#0x}")"
 out=$(tn -k state list)
 check_match state-list-keys "aead rfc4106\(gcm\(aes\)\) $KG 128" "$out"
@@ -65,17 +69,18 @@ check_match state-list-keys-enc "enc cbc\(aes\) $KE" "$out"
 check_match state-list-keys-auth "auth-trunc hmac\(sha256\) $KA 128" "$out"
 out=$(tn state get dst fd00:1::2 proto esp spi 0x6001)
 check_match state-get-v6 "^src fd00:1::1 dst fd00:1::2" "$out"
-check_match state-get-v6-alg "aead rfc7539esp\(chacha20,poly1305\) 128" "$out"
+check_match state-get-v6-alg "aead rfc7539esp\(chacha20,poly1305\) <<Keys hidden>> 128" "$out"
 check_eq state-get-one "1" "$(echo "$out" | grep -c '^src ')"
 check_match state-get-keys "$KC" "$(tn -k state get dst fd00:1::2 proto esp spi 0x6001)"
-out=$(tn policy list)
-# Positions in the list; indexes as ip xfrm gives them (dir in the low 3
-# bits, by 8 in the order added: out 1, in 8, out 17, fwd 26).
-check_match policy-list-order "^position 0 src 192.168.1.5/32 dst 192.168.2.0/24 dir fwd priority 0 index 26 action block" "$(echo "$out" | head -1)"
-check_match policy-list-v6 "position 3 src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 dir out priority 5 index 17 action allow" "$out"
-check_match policy-list-tmpl "position 2 src 192.168.2.0/24 dst 192.168.1.0/24 dir in priority 0 index 8 action allow tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 2 mode tunnel level use position 3" "$(echo "$out" | flat)"
-check_match policy-get-sel "^position 1 src 192.168.1.0/24 dst 192.168.2.0/24 dir out priority 0 index 1 " \
-	"$(tn policy get dir out src 192.168.1.0/24 dst 192.168.2.0/24)"
+out=$(tn -s -o policy list | ol)
+# Positions in the list (nfipsec's last line); indexes (-s) as ip xfrm
+# gives them (dir in the low 3 bits, by 8 in the order added: out 1, in 8,
+# out 17, fwd 26).
+check_match policy-list-order "^src 192.168.1.5/32 dst 192.168.2.0/24 uid 0 dir fwd action block index 26 priority 0 .* position 0 $" "$(echo "$out" | head -1)"
+check_match policy-list-v6 "^src fd00:a::/64 dst fd00:b::/64 proto tcp dport 443 uid 0 dir out action allow index 17 priority 5 .* position 3 $" "$out"
+check_match policy-list-tmpl "^src 192.168.2.0/24 dst 192.168.1.0/24 dir in priority 0 tmpl src 10.0.1.2 dst 10.0.1.1 proto esp reqid 2 mode tunnel level use position 2 $" "$(tn -o policy list | ol)"
+check_match policy-get-sel "^src 192.168.1.0/24 dst 192.168.2.0/24 uid 0 dir out action allow index 1 priority 0 .* position 1 $" \
+	"$(tn -s -o policy get dir out src 192.168.1.0/24 dst 192.168.2.0/24 | ol)"
 
 # The JSON: exactly the fields and values added; keys only with -k,
 # counters only with -s.
@@ -158,9 +163,9 @@ same("-s policy list counters", [{"packets": 0, "bytes": 0, "drops": 0}] * 4, st
 json_tables() { python3 -c "$JSON_CHECK" "$@"; }
 check json-tables json_tables "$t" KG=$KG KE=$KE KA=$KA KC=$KC KS=$KS
 out=$(tn -s state list)
-check_eq stats-text-per-sa 4 "$(echo "$out" | grep -c 'stats: packets 0 bytes 0')"
+check_eq stats-text-per-sa 4 "$(echo "$out" | grep -c 'counters: packets 0 bytes 0')"
 check_eq stats-text-drops 4 "$(echo "$out" | grep -c 'drops: .*integrity 0')"
-check_eq stats-text-policy 4 "$(tn -s policy list | grep -c 'stats: packets 0 bytes 0 drops 0')"
+check_eq stats-text-policy 4 "$(tn -s policy list | grep -c 'counters: packets 0 bytes 0 drops 0')"
 
 # A refused command changes nothing: the tables (keys included) are the
 # same after it, status and message as promised.
@@ -201,16 +206,16 @@ check_eq refused-counts-unchanged "SAs 4, policies 4" "$(tn version | tail -1)"
 U="src 192.168.7.0/24 dst 192.168.8.0/24 dir out"
 check update-adds tn policy update $U priority 3 action block
 check_eq update-adds-count 5 "$(tn -j policy count | python3 -c 'import json, sys; print(json.load(sys.stdin)["count"])')"
-check_match update-adds-place "^position 3 $U priority 3 index [0-9]+ action block" "$(tn policy list)"
+check_match update-adds-place "^src 192.168.7.0/24 dst 192.168.8.0/24 dir out action block priority 3 position 3 $" "$(tn -o policy list | ol)"
 check update-moves tn policy update $U priority 9 action block
-check_match update-moves-place "^position 4 $U priority 9 index [0-9]+ action block" "$(tn policy list)"
+check_match update-moves-place "^src 192.168.7.0/24 dst 192.168.8.0/24 dir out action block priority 9 position 4 $" "$(tn -o policy list | ol)"
 check delete-updated tn policy delete $U
 # Selectors keep their addresses: host bits make another policy (both
 # of priority 0: above the priority-5 one).
 check sel-host-bits-a tn policy add src 10.1.1.1/30 dst 10.2.0.0/16 dir out action block
 check sel-host-bits-b tn policy add src 10.1.1.0/30 dst 10.2.0.0/16 dir out action block
-check_match sel-host-bits-kept "^position 3 src 10.1.1.1/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
-check_match sel-host-bits-shown "^position 4 src 10.1.1.0/30 dst 10.2.0.0/16 dir out" "$(tn policy list)"
+check_match sel-host-bits-kept "^src 10.1.1.1/30 dst 10.2.0.0/16 dir out .* position 3 $" "$(tn -o policy list | ol)"
+check_match sel-host-bits-shown "^src 10.1.1.0/30 dst 10.2.0.0/16 dir out .* position 4 $" "$(tn -o policy list | ol)"
 check sel-host-bits-get tn policy get src 10.1.1.1/30 dst 10.2.0.0/16 dir out
 check sel-host-bits-del-a tn policy delete src 10.1.1.1/30 dst 10.2.0.0/16 dir out
 check sel-host-bits-del-b tn policy delete src 10.1.1.0/30 dst 10.2.0.0/16 dir out
@@ -253,7 +258,7 @@ check_eq index-as-xfrm "$xfrm_idx" "$nfi_idx"
 check_eq index-xfrm-values "src 10.3.0.0/16 index 1|src 10.4.0.0/16 index 9|src 10.5.0.0/16 index 16|src 10.6.0.0/16 index 26|src 10.9.0.0/16 index 33" "$(tr '\n' '|' <<< "$xfrm_idx" | sed 's/|$//')"
 check_fail index-get-other-dir-xfrm 2 'No such file or directory' ip -n "$x" xfrm policy get index 8 dir out
 check_fail index-get-other-dir 2 'no policy with index 8 and that dir' nfipsec -n "$y" policy get index 8 dir out
-check_match index-get "^position [0-9]+ src 10.5.0.0/16 dst 10.0.0.0/8 dir in priority 0 index 16 " "$(nfipsec -n "$y" policy get index 16 dir in)"
+check_match index-get "^src 10.5.0.0/16 dst 10.0.0.0/8 uid 0 dir in action allow index 16 priority 0 " "$(nfipsec -n "$y" -s -o policy get index 16 dir in | ol)"
 check index-delete nfipsec -n "$y" policy delete index 16 dir in
 check_eq index-deleted $'\t SPD IN  0 OUT 3 FWD 1' "$(nfipsec -n "$y" policy count)"
 # Moves among equal priorities (the list: 10.3 and 10.6 of priority 0,
@@ -290,6 +295,37 @@ policy add dst 10.9.0.0/16 proto udp sport 53 dir fwd priority 9"
 sed 's/^/xfrm /' <<< "$FLT" | ip -n "$p" -batch - || fail filter-xfrm "ip xfrm refused the lines"
 # nfipsec takes ip -batch's lines as they are.
 sed 's/^/xfrm /' <<< "$FLT" | nfipsec -n "$q" -b - || fail filter-nfipsec "nfipsec refused the lines"
+# ip xfrm's text layout, byte for byte (trailing spaces included): the
+# same tables listed by ip xfrm (p) and nfipsec (q), one object a line (-o)
+# and sorted (the dump orders differ). Left out of the comparison: ip's
+# anti-replay context lines (nfipsec shows its sequence numbers on its
+# counters line), ptype (XFRM_SUB_POLICY kernels), the times' values, and
+# nfipsec's own lines after ip's (position, counters, drops, lifetime left,
+# dying), which README places.
+layout_xfrm() {
+	sed -E -e 's/\t(anti-replay [^\\]*| seq-hi [^\\]*| replay_window [^\\]*| ([0-9a-f]{8} )+)\\//g' \
+		-e 's/ptype main //' -e 's/(add|use) ([0-9]{4}-[0-9-]+ [0-9:]+|-)/\1 T/g' | sort
+}
+layout_nfi() {
+	sed -E -e 's/\t(position [0-9]+|counters:[^\\]*|drops:[^\\]*|lifetime left:[^\\]*|dying|window [0-9]+)\\//g' \
+		-e 's/(add|use) ([0-9]{4}-[0-9-]+ [0-9:]+|-)/\1 T/g' | sort
+}
+same_layout() {	# NAME "IP-XFRM ARGS" "NFIPSEC ARGS"
+	local want got
+	want=$(ip -n "$p" -o $2 | layout_xfrm)
+	got=$(nfipsec -n "$q" -o $3 | layout_nfi)
+	[ "$want" = "$got" ] && { pass "$1"; return; }
+	fail "$1" "layouts differ: $(diff <(echo "$want") <(echo "$got") | head -c 1200 | cat -A | tr '\n' ' ')"
+}
+same_layout layout-state-list "xfrm state list nokeys" "state list"
+same_layout layout-state-list-keys "xfrm state list" "-k state list"
+same_layout layout-state-list-stats "-s xfrm state list nokeys" "-s state list"
+same_layout layout-state-get "xfrm state get dst 192.0.2.1 proto esp spi 0x101" "-k state get dst 192.0.2.1 proto esp spi 0x101"
+same_layout layout-policy-list "xfrm policy list" "policy list"
+same_layout layout-policy-list-stats "-s xfrm policy list" "-s policy list"
+same_layout layout-policy-get "xfrm policy get src 10.1.0.0/16 dst 10.2.0.0/16 dir out" "policy get src 10.1.0.0/16 dst 10.2.0.0/16 dir out"
+# Without -o the same text, a line for each "\".
+check_eq layout-lines-as-oneline "$(nfipsec -n "$q" -o -s policy list | sed 's/\\$//' | tr '\\' '\n')" "$(nfipsec -n "$q" -s policy list)"
 sas_of() { grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' '; }
 pols_of() { sed -E 's/^(position [0-9]+ )?(src [^ ]+ dst [^ ]+).*[[:space:]]dir ([a-z]+).*/\2 \3/' | sort | tr '\n' '|'; }
 same_states() {	# NAME [OPTIONS] -- FILTER...
@@ -360,12 +396,12 @@ check_match policy-set-nothing 'no hash thresholds.*nothing set' "$out"
 # -o: one line per object, "\" where the text breaks a line.
 check_eq oneline-sa-lines 4 "$(nfipsec -n "$q" -o state list | wc -l)"
 check_eq oneline-sa-as-xfrm "$(ip -n "$p" -o xfrm state list | wc -l)" "$(nfipsec -n "$q" -o state list | wc -l)"
-check_match oneline-sa-breaks '^src 192.0.2.1 dst 192.0.2.2 \\'$'\t''proto esp spi 0x00000100 reqid 1 mode tunnel \\' "$(nfipsec -n "$q" -o state list spi 0x100)"
+check_match oneline-sa-breaks '^src 192.0.2.1 dst 192.0.2.2\\'$'\t''proto esp spi 0x00000100 reqid 1 mode tunnel\\' "$(nfipsec -n "$q" -o state list spi 0x100)"
 check_eq oneline-pol-lines 5 "$(nfipsec -n "$q" -o policy list | wc -l)"
 check_eq details-same-as-plain "$(nfipsec -n "$q" state list)" "$(nfipsec -n "$q" -d state list)"
-check_eq stats-long-same "$(nfipsec -n "$q" -s policy list | grep -c stats:)" "$(nfipsec -n "$q" -stats policy list | grep -c stats:)"
+check_eq stats-long-same "$(nfipsec -n "$q" -s policy list | grep -c counters:)" "$(nfipsec -n "$q" -stats policy list | grep -c counters:)"
 # get and delete of a selector without addresses: 0.0.0.0/0 (IPv4).
-check_match get-any-sel "src 0.0.0.0/0 dst 0.0.0.0/0 dir in priority 9" "$(nfipsec -n "$q" policy get dir in)"
+check_match get-any-sel "^src 0.0.0.0/0 dst 0.0.0.0/0 dir in action block priority 9 " "$(nfipsec -n "$q" -o policy get dir in | ol)"
 # deleteall with filters, then the same lists and counts as XFRM.
 for del in "state deleteall reqid 2 mode tunnel" "state deleteall -6" \
 	"policy deleteall dir fwd priority 9" "policy deleteall src 10.1.1.0/24 action block"; do

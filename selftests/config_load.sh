@@ -76,16 +76,19 @@ EOF
 check_eq list-order ok "$out"
 
 # A few by selector and by index: the same policy both ways.
+# pg ARGS: policy get with -s (the index), one line (-o), breaks as spaces:
+# ip xfrm's lines, then nfipsec's "position N".
+pg() { nfipsec -n "$a" -s -o policy get "$@" | tr '\\\t' '  ' | tr -s ' '; }
 for i in 0 1 4999 7777 $((N - 1)); do
 	s=$(src_of "$i") d=${dirs[i % 3]}
-	got=$(nfipsec -n "$a" policy get src "$s/32" dst 172.16.0.0/16 dir "$d")
-	check_match "get-sel-$i" "src $s/32 dst 172.16.0.0/16 dir $d priority $(( (i * 7919) % 50 )) " "$got"
+	got=$(pg src "$s/32" dst 172.16.0.0/16 dir "$d")
+	check_match "get-sel-$i" "^src $s/32 dst 172.16.0.0/16 uid 0 dir $d action allow index [0-9]+ priority $(( (i * 7919) % 50 )) " "$got"
 	idx=$(sed -n 's/.* index \([0-9]*\) .*/\1/p' <<< "$got" | head -n 1)
-	pos=$(sed -n 's/^position \([0-9]*\) .*/\1/p' <<< "$got" | head -n 1)
-	check_match "get-index-$i" "^position $pos src $s/32 dst 172.16.0.0/16 dir $d .* index $idx " \
-		"$(nfipsec -n "$a" policy get index "${idx:-0}" dir "$d")"
-	check_match "get-position-$i" "^position $pos src $s/32 " \
-		"$(nfipsec -n "$a" policy get position "${pos:-0}")"
+	pos=$(sed -n 's/.* position \([0-9]*\) $/\1/p' <<< "$got" | head -n 1)
+	check_match "get-index-$i" "^src $s/32 dst 172.16.0.0/16 uid 0 dir $d .* index $idx .* position $pos $" \
+		"$(pg index "${idx:-0}" dir "$d")"
+	check_match "get-position-$i" "^src $s/32 .* position $pos $" \
+		"$(pg position "${pos:-0}")"
 done
 check_fail add-existing 2 "exists" nfipsec -n "$a" policy add src "$(src_of 4999)/32" dst 172.16.0.0/16 dir "${dirs[4999 % 3]}"
 
@@ -93,18 +96,18 @@ check_fail add-existing 2 "exists" nfipsec -n "$a" policy add src "$(src_of 4999
 s=$(src_of 7777) d=${dirs[7777 % 3]}
 check delete-sel nfipsec -n "$a" policy delete src "$s/32" dst 172.16.0.0/16 dir "$d"
 check_fail deleted-sel-gone 2 "no policy" nfipsec -n "$a" policy get src "$s/32" dst 172.16.0.0/16 dir "$d"
-got=$(nfipsec -n "$a" policy get src "$(src_of 1)/32" dst 172.16.0.0/16 dir out)
+got=$(pg src "$(src_of 1)/32" dst 172.16.0.0/16 dir out)
 idx=$(sed -n 's/.* index \([0-9]*\) .*/\1/p' <<< "$got" | head -n 1)
 check delete-index nfipsec -n "$a" policy delete index "${idx:-0}" dir out
 check_fail deleted-index-gone 2 "no policy" nfipsec -n "$a" policy get index "${idx:-0}" dir out
 check_fail deleted-index-sel-gone 2 "no policy" nfipsec -n "$a" policy get src "$(src_of 1)/32" dst 172.16.0.0/16 dir out
 # Added again: found by its selector, at the end of its priority's run.
 check re-add nfipsec -n "$a" policy add src "$(src_of 1)/32" dst 172.16.0.0/16 dir out priority 49
-check_match re-add-last "^position $((N - 2)) src $(src_of 1)/32 " \
-	"$(nfipsec -n "$a" policy get src "$(src_of 1)/32" dst 172.16.0.0/16 dir out)"
+check_match re-add-last "^src $(src_of 1)/32 .* position $((N - 2)) $" \
+	"$(pg src "$(src_of 1)/32" dst 172.16.0.0/16 dir out)"
 check_eq count-after-deletes $'\t'" SPD IN  $((n_in - (7777 % 3 == 0))) OUT $((n_out - (7777 % 3 == 1))) FWD $((n_fwd - (7777 % 3 == 2)))" \
 	"$(nfipsec -n "$a" policy count)"
-check_eq list-dir-fwd "$((n_fwd - (7777 % 3 == 2)))" "$(nfipsec -n "$a" policy list dir fwd | grep -c '^position ')"
+check_eq list-dir-fwd "$((n_fwd - (7777 % 3 == 2)))" "$(nfipsec -n "$a" policy list dir fwd | grep -c $'^\tposition ')"
 
 check flush nfipsec -n "$a" policy flush
 check_eq count-after-flush $'\t SPD IN  0 OUT 0 FWD 0' "$(nfipsec -n "$a" policy count)"

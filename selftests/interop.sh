@@ -120,7 +120,7 @@ run() {
 	[ "$2" = xfrm ] && ns=$rb
 	got=$(nfipsec -n "$ns" -s state list | awk '
 		$1 == "proto" { spi = $4 }
-		$1 == "stats:" { for (i = 2; i < NF; i++) if ($i == "packets") p[spi] = $(i + 1) }
+		$1 == "counters:" { for (i = 2; i < NF; i++) if ($i == "packets") p[spi] = $(i + 1) }
 		END { for (s in p) if (p[s] != 1) bad++; print length(p) " " bad + 0 }')
 	check_eq "$role.sa-counters" "$((2 * n)) 0" "$got"
 }

@@ -94,8 +94,12 @@ ra_cur() {
 	out=$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi "$1" 2>&1)
 	out=${out//[$'\n\t']/ }
 	REPLY="none: $out"
-	[[ $out =~ lifetime\ current:.*\ packets\ ([0-9]+)(\ dying)?\ +lifetime\ left ]] &&
-		REPLY="packets ${BASH_REMATCH[1]}${BASH_REMATCH[2]}"
+	# ip's "lifetime current:" then "  B(bytes), P(packets)"; nfipsec's
+	# "dying" line after ip's lines.
+	[[ $out =~ lifetime\ current:\ +[0-9]+\(bytes\),\ ([0-9]+)\(packets\) ]] || return 0
+	REPLY="packets ${BASH_REMATCH[1]}"
+	[[ "$out " =~ \ dying\  ]] && REPLY+=" dying"
+	return 0
 }
 
 ## Packets, outbound: soft 3, hard 5.
@@ -138,7 +142,7 @@ for i in range(1, 11):
 wait_until 5 eval '[ "$(sa_stat "$rb" "$B4" 0x1200 integrity)" = 10 ]' &&
 	pass bytes-forged-refused ||
 	fail bytes-forged-refused "integrity $(sa_stat "$rb" "$B4" 0x1200 integrity)"
-check_match bytes-forged-ages-nothing "lifetime current: add [-0-9]+ [:0-9]+ use - last - bytes 0 packets 0 " \
+check_match bytes-forged-ages-nothing "lifetime current: 0\(bytes\), 0\(packets\) add [-0-9]+ [:0-9]+ use - stats:" \
 	"$(nfipsec -n "$rb" -s state get dst "$B4" proto esp spi 0x1200 | tr -s '\n\t' '  ')"
 out=$(ip netns exec "$h1" ping -c 7 -i 0.3 -W 1 192.168.186.10 2>&1)
 check_match bytes-five-pass ", 5 received" "$out"
@@ -174,7 +178,7 @@ check_match addtime-hard-limit '"hard":1,"limit":"time-add"' "$REPLY"
 nap 2.5
 event_line "$MON_A" 0x00001500 0 && fail usetime-nothing-unused "$REPLY" ||
 	pass usetime-nothing-unused
-check_match usetime-unused-shown "lifetime current: add [-0-9]+ [:0-9]+ use - last -" \
+check_match usetime-unused-shown "^	  add [-0-9]+ [:0-9]+ use -$" \
 	"$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi 0x1500)"
 now_ms; t0=$REPLY
 check usetime-ping ip netns exec "$h1" ping -c 1 -W 2 192.168.186.10

@@ -251,9 +251,9 @@ printf '%s\n' "policy delete position 0" \
 	"policy update $BROAD priority 100 $BROAD_TMPL" \
 	"policy add src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" |
 	nfipsec -n "$ra" -b - || fail priority-add refused
-pl=$(nfipsec -n "$ra" policy list dir out)
-check_match priority-bypass-above "^position 5 src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50" "$pl"
-check_match priority-broad-below "^position 6 src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 100" "$pl"
+pl=$(nfipsec -n "$ra" -o policy list dir out | tr '\\\t' '  ' | tr -s ' ')
+check_match priority-bypass-above "^src 192.168.111.0/24 dst 192.168.186.20/32 dir out priority 50 .*position 5 $" "$pl"
+check_match priority-broad-below "^src 192.168.111.0/24 dst 192.168.186.0/24 dir out priority 100 .*position 6 $" "$pl"
 capture_start cap5 "$wire" br0 /tmp/neg-prio.pcap || fail priority-capture "tcpdump did not start"
 check_fail priority-bypass-refused-by-rb 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.20
 check priority-others-tunnelled ip netns exec "$h1" ping -c 1 -W 3 192.168.186.10
@@ -266,7 +266,7 @@ check_fail priority-position-refused 2 'priority 200 cannot go there: it would p
 	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.21/32 dir out priority 200 position 0
 check_fail priority-move-refused 2 'priority 100 cannot go there: it would pass a policy of priority 50' \
 	nfipsec -n "$ra" policy move position 6 before 5
-check_eq priority-refusals-changed-nothing "$pl" "$(nfipsec -n "$ra" policy list dir out)"
+check_eq priority-refusals-changed-nothing "$pl" "$(nfipsec -n "$ra" -o policy list dir out | tr '\\\t' '  ' | tr -s ' ')"
 # Back to priority 0 for what follows (at the end of the priority-0 run).
 printf '%s\n' "policy delete src 192.168.111.0/24 dst 192.168.186.20/32 dir out" \
 	"policy update $BROAD $BROAD_TMPL" |
