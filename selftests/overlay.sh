@@ -187,6 +187,8 @@ for peer in nfipsec xfrm; do
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('$A4', 4500)); s.sendto(b'\\0\\0\\0\\0ike', ('$B4', 4500))" ||
 		fail "$t.ike-first" "a could not send"
+	ns_wait_until "$r" 10 "conntrack -L -p udp --orig-port-src 4500 --reply-port-dst 4500 2>/dev/null | grep -q ." ||
+		fail "$t.ike-first" "r mapped a's port 4500 to another"
 	l2tp_conf b | tunnel_apply "$b" "$peer" ||
 		{ fail "$t.config-b" "$peer refused the configuration"; continue; }
 	cap=/tmp/overlay-$t.pcap

@@ -14,8 +14,9 @@
 #  - the IKE exemption is narrow: spoofed UDP from a protected prefix with
 #    source port 500 or 4500 to a local service is dropped; IKE between the
 #    routers passes in clear; a local unprivileged user sending from port
-#    4500 is encrypted like any other packet of the flow, and receives
-#    nothing in clear on port 4500 (the exemption is the IKE socket's).
+#    4500 is encrypted like any other packet of the flow, and its socket
+#    on port 4500 receives nothing in clear, IPv4 and IPv6 (the exemption
+#    is the IKE daemon's socket's).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -172,8 +173,8 @@ sent=$(tcpdump -r /tmp/sec-upd.pcap -nn 2>/dev/null | grep -c 'ESP(spi=')
 [ "$sent" -gt 100 ] && pass update.esp-on-wire || fail update.esp-on-wire "only $sent ESP packets"
 check_eq update.no-sequence-twice 0 "$dups" || keep_artifact /tmp/sec-upd.pcap
 check_eq update.no-errors "error 0 seq-overflow 0" "$(sa_stats "$ra" $B4 $SPI_AB error seq-overflow)"
-check_match update.lifetime-applied "time-hard 3620|3620" \
-	"$(nfipsec -n "$ra" state get dst $B4 proto esp spi $SPI_AB)"
+check_match update.lifetime-applied "expire add: soft 0\(sec\), hard 3620\(sec\)" \
+	"$(nfipsec -n "$ra" -s state get dst $B4 proto esp spi $SPI_AB)"
 
 # --- conntrack helpers ------------------------------------------------------
 # TFTP through the tunnel: the server answers from a new port, which ra's
@@ -285,15 +286,16 @@ send_udp() {	# NS SPORT DPORT: one datagram A4:SPORT -> B4:DPORT
 	ip netns exec "$1" $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('$A4', $2)); s.sendto(b'ike', ('$B4', $3))"
 }
-# recv_udp NS PORT FILE [setpriv args]: a socket on B4:PORT writing each
-# datagram it gets to FILE, one line each, for 10 s; ready when it returns
-# (recv_pid: its process).
+# recv_udp NS ADDR PORT FILE [setpriv args]: a socket on ADDR:PORT writing
+# each datagram it gets to FILE, one line each, for 10 s; ready when it
+# returns (recv_pid: its process).
 recv_udp() {
-	local ns=$1 port=$2 file=$3
-	shift 3
+	local ns=$1 addr=$2 port=$3 file=$4 fam=AF_INET
+	shift 4
+	[[ $addr == *:* ]] && fam=AF_INET6
 	ip netns exec "$ns" ${1:+setpriv "$@"} $PY -c "import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('$B4', $port)); s.settimeout(10)
+s = socket.socket(socket.$fam, socket.SOCK_DGRAM)
+s.bind(('$addr', $port)); s.settimeout(10)
 try:
     while True:
         print(repr(s.recv(100)), flush=True)
@@ -304,7 +306,7 @@ except socket.timeout:
 	wait_listen "$ns" "$port" udp
 }
 NOBODY="--reuid=65534 --regid=65534 --clear-groups"
-recv_udp "$rb" 500 /tmp/sec-ike500 || fail setup "IKE socket on rb"
+recv_udp "$rb" $B4 500 /tmp/sec-ike500 || fail setup "IKE socket on rb"
 check ike.root-sends send_udp "$ra" 500 500
 # An unprivileged user's socket on port 4500: the policy applies.
 check ike.user-sends ip netns exec "$ra" \
@@ -320,28 +322,44 @@ check_eq ike.user-encrypted 1 "$(nft_counter "$rb" user4500-dev)"
 # from ra's IKE port to rb's port 4500 reaches a socket opened with
 # CAP_NET_ADMIN there, and not an unprivileged user's socket on that port,
 # for which the policy between the WAN addresses applies (XFRM bypasses
-# the IKE daemon's socket policy only).
-mism0=$(ns_stat "$rb" in-tmpl-mismatch)
-recv_udp "$rb" 4500 /tmp/sec-user4500 $NOBODY || fail setup "user socket on rb"
-user_pid=$recv_pid
-check_eq ike.user-socket-listens 65534 "$(ps -o uid= -p "$user_pid" | tr -d ' ')"
-send_udp_marker() {
-	ip netns exec "$ra" $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(('$A4', 4500)); s.sendto(b'\\0\\0\\0\\0ike', ('$B4', 4500))"
+# the IKE daemon's socket policy only). IPv6 alike, under a policy on rb
+# alone (ra sends in clear).
+echo "policy add src $A6 dst $B6 dir in tmpl src $A6 dst $B6 proto esp reqid 1 mode tunnel" |
+	nfipsec -n "$rb" -b - || fail setup "IPv6 policy on rb"
+send_udp_marker() {	# SRC DST
+	local fam=AF_INET
+	[[ $1 == *:* ]] && fam=AF_INET6
+	ip netns exec "$ra" $PY -c "import socket; s = socket.socket(socket.$fam, socket.SOCK_DGRAM)
+s.bind(('$1', 4500)); s.sendto(b'\\0\\0\\0\\0ike', ('$2', 4500))"
 }
-check ike.to-user-sent send_udp_marker
-nap 1
-check_eq ike.user-socket-gets-nothing 0 "$(wc -l < /tmp/sec-user4500)"
-check_eq ike.user-socket-still-listens 65534 "$(ps -o uid= -p "$user_pid" | tr -d ' ')"
-check_eq ike.user-socket-counted 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
-kill "$user_pid" 2>/dev/null
-ns_wait_until "$rb" 10 "! ss -H -lun 'sport = :4500' | grep -q ." ||
-	fail setup "user socket on rb stays"
-recv_udp "$rb" 4500 /tmp/sec-root4500 || fail setup "root socket on rb"
-check ike.to-root-sent send_udp_marker
-nap 1
-check_eq ike.root-socket-gets-it 1 "$(wc -l < /tmp/sec-root4500)"
-check_eq ike.root-socket-not-counted 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+for f in 4 6; do
+	if [ $f = 4 ]; then src=$A4 dst=$B4; else src=$A6 dst=$B6; fi
+	t=ike$f
+	mism0=$(ns_stat "$rb" in-tmpl-mismatch)
+	recv_udp "$rb" $dst 4500 /tmp/sec-user4500 $NOBODY ||
+		fail "$t.setup" "user socket on rb"
+	user_pid=$recv_pid
+	check_eq "$t.user-socket-listens" 65534 "$(ps -o uid= -p "$user_pid" | tr -d ' ')"
+	check "$t.to-user-sent" send_udp_marker $src $dst
+	nap 1
+	check_eq "$t.user-socket-gets-nothing" 0 "$(wc -l < /tmp/sec-user4500)"
+	check_eq "$t.user-socket-still-listens" 65534 "$(ps -o uid= -p "$user_pid" | tr -d ' ')"
+	check_eq "$t.user-socket-counted" 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+	kill "$user_pid" 2>/dev/null
+	ns_wait_until "$rb" 10 "! ss -H -lun 'sport = :4500' | grep -q ." ||
+		fail "$t.setup" "user socket on rb stays"
+	recv_udp "$rb" $dst 4500 /tmp/sec-root4500 || fail "$t.setup" "root socket on rb"
+	root_pid=$recv_pid
+	check "$t.to-root-sent" send_udp_marker $src $dst
+	nap 1
+	check_eq "$t.root-socket-gets-it" 1 "$(wc -l < /tmp/sec-root4500)"
+	check_eq "$t.root-socket-not-counted" 1 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
+	kill "$root_pid" 2>/dev/null
+	ns_wait_until "$rb" 10 "! ss -H -lun 'sport = :4500' | grep -q ." ||
+		fail "$t.setup" "root socket on rb stays"
+done
+echo "policy delete src $A6 dst $B6 dir in" | nfipsec -n "$rb" -b - ||
+	fail ike6.cleanup "IPv6 policy on rb"
 
 # The port set is the namespace's: refused changes leave it; without 500 in
 # it, IKE to port 500 meets the policies (and is dropped).
