@@ -192,18 +192,13 @@ static bool sock_admin(const struct nfipsec_net *nn, const struct sock *sk)
 }
 
 /*
- * The UDP socket a datagram to this host will reach: the one early demux
- * or TPROXY put on it, else the one UDP's input will look up (unicast: a
- * prediction; what runs between this hook and UDP's input, a later nat
- * input chain or a reuseport BPF program, may choose another). NULL for
- * broadcast and multicast without one, which reach every socket bound to
- * the port.
+ * The UDP socket UDP's input would give a unicast datagram to this host
+ * (no reference taken); NULL for broadcast and multicast, which reach
+ * every socket bound to the port.
  */
-static struct sock *udp_receiver(struct net *net, struct sk_buff *skb,
-				 const struct nfipsec_flow *fl)
+static struct sock *udp_lookup(struct net *net, const struct sk_buff *skb,
+			       const struct nfipsec_flow *fl)
 {
-	if (skb->sk)
-		return skb->sk;
 	if (fl->family == AF_INET) {
 		const struct rtable *rt = skb_rtable(skb);
 
@@ -225,16 +220,30 @@ static struct sock *udp_receiver(struct net *net, struct sk_buff *skb,
 
 /*
  * IKE to this host: a unicast UDP datagram to a port of the namespace's
- * IKE port set that a socket opened with CAP_NET_ADMIN will receive. XFRM
- * lets through what the IKE daemon's socket policy bypasses, on its own
- * sockets only; any other socket on the port (an unprivileged user may
- * bind 4500) meets the policies and defaults as every other packet does.
+ * IKE port set for a socket opened with CAP_NET_ADMIN. XFRM lets through
+ * what the IKE daemon's socket policy bypasses, on its own sockets only;
+ * any other socket on the port (an unprivileged user may bind 4500) meets
+ * the policies and defaults as every other packet does. The socket is the
+ * one early demux (or TPROXY) assigned, else the one UDP's lookup finds,
+ * which the datagram is then given to, as TPROXY does: what runs between
+ * this hook and UDP's input (a nat input chain, a reuseport program) does
+ * not send it to another.
  */
 bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nfipsec_flow *fl)
 {
-	return fl->proto == IPPROTO_UDP && ike_port(nn, fl->dport) &&
-	       sock_admin(nn, udp_receiver(nn->net, skb, fl));
+	struct sock *sk;
+
+	if (fl->proto != IPPROTO_UDP || !ike_port(nn, fl->dport))
+		return false;
+	if (skb->sk)
+		return sock_admin(nn, skb->sk);
+	sk = udp_lookup(nn->net, skb, fl);
+	if (!sock_admin(nn, sk) || !refcount_inc_not_zero(&sk->sk_refcnt))
+		return false;
+	skb->sk = sk;
+	skb->destructor = sock_edemux;
+	return true;
 }
 
 /*

@@ -242,7 +242,7 @@ plant_fwd_esp_exempt() {
 desc_ike_any_socket="IKE's inbound exemption holds for any socket on the port"
 tests_ike_any_socket=security
 plant_ike_any_socket() {
-	replace "$1/kmod/flow.c" $'ike_port(nn, fl->dport) &&\n\t       sock_admin(nn, udp_receiver(nn->net, skb, fl));' $'ike_port(nn, fl->dport) &&\n\t       (udp_receiver(nn->net, skb, fl) || true);'
+	replace "$1/kmod/flow.c" 'if (!sock_admin(nn, sk) || !refcount_inc_not_zero' 'if (!sk || !refcount_inc_not_zero'
 }
 
 desc_bridged_checked="frames br_netfilter shows the IP hooks meet the policies and defaults"
