@@ -84,8 +84,10 @@ static unsigned int nfipsec_hook(void *priv, struct sk_buff *skb,
 	struct nfipsec_net *nn = nfipsec_net(state->net);
 
 	nfipsec_stat_inc(nn, idx);
-	if (state->hook != NF_INET_LOCAL_IN && bridged(skb))
+	if (state->hook != NF_INET_LOCAL_IN && bridged(skb)) {
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_BRIDGED);
 		return NF_ACCEPT;
+	}
 	switch (state->hook) {
 	case NF_INET_FORWARD:
 		return nfipsec_forward(nn, skb, state);

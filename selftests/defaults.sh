@@ -216,11 +216,17 @@ EOF
 	# nfipsec lets them through although br_netfilter shows them its
 	# FORWARD and POST_ROUTING hooks.
 	check "$t.bridge-setdefault" xf "$impl" "$br" "policy setdefault in block fwd block out block"
-	[ "$impl" = nfipsec ] && f0=$(nfipsec_stat "$br" hook-ipv4-forward)
+	[ "$impl" = nfipsec ] && f0=$(nfipsec_stat "$br" hook-ipv4-forward) &&
+		b0=$(nfipsec_stat "$br" bridged)
 	reach "$t.bridged-passes" "$bh1" 10.77.0.2 answered
-	# ... and they were shown to nfipsec's FORWARD hook (br_netfilter on).
-	[ "$impl" = nfipsec ] && check "$t.bridged-hooked" \
-		test "$(nfipsec_stat "$br" hook-ipv4-forward)" -gt "$f0"
+	# ... and they were shown to nfipsec's FORWARD hook (br_netfilter on),
+	# which counted them as bridged.
+	if [ "$impl" = nfipsec ]; then
+		check "$t.bridged-hooked" \
+			test "$(nfipsec_stat "$br" hook-ipv4-forward)" -gt "$f0"
+		check "$t.bridged-counted" \
+			test "$(nfipsec_stat "$br" bridged)" -gt "$b0"
+	fi
 	# ... while what is routed to the bridge's own address meets them.
 	reach "$t.bridge-host-blocked" "$bh1" 10.77.0.254 lost
 	check "$t.bridge-accept" xf "$impl" "$br" "policy setdefault in accept fwd accept out accept"

@@ -140,6 +140,7 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_IN_NAT_KEEPALIVE] = "in-nat-keepalive",
 	[NFIPSEC_STAT_IN_NO_POLS] = "in-no-pols",
 	[NFIPSEC_STAT_OUT_NO_POLS] = "out-no-pols",
+	[NFIPSEC_STAT_BRIDGED] = "bridged",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

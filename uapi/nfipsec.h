@@ -647,6 +647,10 @@ enum nfipsec_stat {
 						 * the default blocks
 						 */
 	NFIPSEC_STAT_OUT_NO_POLS,		/* the same, out */
+	NFIPSEC_STAT_BRIDGED,			/* frames a bridge forwards
+						 * (br_netfilter), passed
+						 * unchecked
+						 */
 
 	__NFIPSEC_STAT_MAX,
 	NFIPSEC_STAT_MAX = __NFIPSEC_STAT_MAX - 1

@@ -248,7 +248,7 @@ plant_ike_any_socket() {
 desc_bridged_checked="frames br_netfilter shows the IP hooks meet the policies and defaults"
 tests_bridged_checked=defaults
 plant_bridged_checked() {
-	replace "$1/kmod/hooks.c" 'NF_INET_LOCAL_IN && bridged(skb))' 'NF_INET_LOCAL_IN && bridged(skb) && false)'
+	replace "$1/kmod/hooks.c" 'NF_INET_LOCAL_IN && bridged(skb)) {' 'NF_INET_LOCAL_IN && bridged(skb) && false) {'
 }
 
 desc_nat_default_post_view="the default decides on the view after NAT when it has no policy"
