@@ -7,9 +7,12 @@
 # outcome written there: accepted with that request, or refused (exit 1,
 # nothing sent) with that message. Then the drift check: every
 # nfipsec / ip xfrm line of README.md (code blocks and inline code) must be
-# a line of the corpus, so that the README cannot show an untested line.
+# a line of the corpus, so that the README cannot show an untested line;
+# and every example line of iproute2's ip-xfrm(8), as kept in
+# ip-xfrm-examples.txt (and, with IP_XFRM_MAN=path/to/ip-xfrm.8, as that man
+# page has them), must be a line of the corpus.
 #
-# Usage: selfcheck.sh [CLI [CORPUS [README]]]   (CLI: ./nfipsec)
+# Usage: selfcheck.sh [CLI [CORPUS [README [EXAMPLES]]]]   (CLI: ./nfipsec)
 #
 # Output, one line per result, for the test harness:
 #   PASS selfcheck.NAME
@@ -22,6 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cli=${1:-./nfipsec}
 corpus=${2:-$here/corpus.txt}
 readme=${3:-$here/../README.md}
+examples=${4:-$here/ip-xfrm-examples.txt}
 export NFIPSEC_DUMP_REQUEST=1
 export LC_ALL=C
 
@@ -142,12 +146,14 @@ judge() {
 		fi
 		# Compared without the indentation.
 		local -A gotset=()
+		# (An empty key is an error that ends the corpus loop: skipped.)
 		while IFS= read -r line; do
-			gotset["${line#"${line%%[! ]*}"}"]=1
+			line=${line#"${line%%[! ]*}"}
+			[ -n "$line" ] && gotset["$line"]=1
 		done <<< "$got"
 		for line in "${want_has[@]}"; do
 			[ -n "$why" ] && break
-			[ -n "${gotset["$line"]-}" ] ||
+			[ -n "$line" ] && [ -n "${gotset["$line"]-}" ] ||
 				why="the request has no line '$line'"
 		done
 		[ -n "$why" ] && { echo "--- request of selfcheck.$case_name:"; echo "$got"; } >&2
@@ -314,6 +320,11 @@ while IFS= read -r raw || [ -n "$raw" ]; do
 	fi
 done < "$corpus"
 end_case
+# A bash error in a case (a bad subscript) ends the loop above without a
+# word: every line must have been read.
+if [ "$lineno" != "$(grep -c '' "$corpus")" ]; then
+	format_errors+=("line $lineno: the corpus was not read to its end (a shell error above?)")
+fi
 
 # A syntax line (a README synopsis) passes when its examples passed.
 for i in "${!syntax_names[@]}"; do
@@ -434,6 +445,59 @@ else
 	else
 		printf 'README line not in the corpus: %s\n' "${missing[@]}" >&2
 		report readme-in-corpus "${#missing[@]} README line(s) not in $(basename "$corpus"): ${missing[0]}"
+	fi
+fi
+
+# Drift from iproute2's ip-xfrm(8): every example line of the man page
+# must be a LINE of the corpus. The lines are kept in ip-xfrm-examples.txt
+# (the man page is not read at check time: CI has no iproute2 tree); with
+# IP_XFRM_MAN=path/to/ip-xfrm.8 the man page's own lines are checked too,
+# which is how a newer man page's examples are found.
+man_examples() {	# ip-xfrm.8: its ip ... xfrm command lines, outside SYNOPSIS
+	awk '
+	/^\.SH/ { syn = ($0 ~ /SYNOPSIS/); next }
+	syn { next }
+	{
+		s = $0
+		sub(/\t.*$/, "", s)	# a table: the first column
+		sub(/^\.(B|BR|RB|I|IR|RI)[ \t]+/, "", s)
+		gsub(/"/, "", s)
+		gsub(/\\-/, "-", s); gsub(/\\\\/, "\\", s); gsub(/\\&/, "", s)
+		sub(/^[$#][ \t]+/, "", s)
+		gsub(/[ \t]+/, " ", s); sub(/^ /, "", s); sub(/ $/, "", s)
+		if (s ~ /^ip( -[^ ]+( [^- ][^ ]*)?)* xfrm( |$)/)
+			print s
+	}
+	' "$1"
+}
+examples_in_corpus() {	# NAME WHERE: the lines on stdin
+	local name=$1 where=$2 line n=0
+	local -a missing=()
+	while IFS= read -r line; do
+		[[ $line =~ ^[[:space:]]*(#.*)?$ ]] && continue
+		n=$((n + 1))
+		line=$(norm "$line")
+		[ -n "${corpus_cmd[$line]-}" ] || missing+=("'$line'")
+	done
+	if [ "$n" = 0 ]; then
+		report "$name" "no example line in $where"
+	elif [ ${#missing[@]} = 0 ]; then
+		report "$name" ""
+	else
+		printf 'ip-xfrm(8) example not in the corpus (%s): %s\n' "$where" "${missing[@]}" >&2
+		report "$name" "${#missing[@]} of the $n example line(s) of $where not in $(basename "$corpus"): ${missing[0]}"
+	fi
+}
+if ! [ -r "$examples" ]; then
+	report ip-xfrm-examples-in-corpus "cannot read $examples"
+else
+	examples_in_corpus ip-xfrm-examples-in-corpus "$(basename "$examples")" < "$examples"
+fi
+if [ -n "${IP_XFRM_MAN-}" ]; then
+	if ! [ -r "$IP_XFRM_MAN" ]; then
+		report ip-xfrm-man-in-corpus "cannot read IP_XFRM_MAN=$IP_XFRM_MAN"
+	else
+		examples_in_corpus ip-xfrm-man-in-corpus "$IP_XFRM_MAN" < <(man_examples "$IP_XFRM_MAN")
 	fi
 fi
 
