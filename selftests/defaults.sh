@@ -99,7 +99,12 @@ table ip t {
 	}
 }
 EOF
-udp_to_ra() {	# 3 datagrams from rb to ra's WAN address, port 8080
+# udp_to_ra: 3 datagrams from rb to ra's WAN address, port 8080, a new
+# flow (ra's conntrack flushed); prints how many reached h1's port 7778.
+udp_to_ra() {
+	local p0
+	ip netns exec "$ra" conntrack -F >/dev/null 2>&1
+	p0=$(nft_packets "$h1" t i)
 	ip netns exec "$rb" /usr/bin/python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -107,6 +112,7 @@ for i in range(3):
     s.sendto(b'x', ('$A4', 8080))
 "
 	nap 1
+	echo $(($(nft_packets "$h1" t i) - p0))
 }
 
 getdefault() {
@@ -171,7 +177,7 @@ for impl in $impls; do
 	# A port forward on ra's WAN address (8080 to h1's 7778) while the
 	# fwd default blocks: a policy for the addresses before NAT lets the
 	# datagrams through (XFRM checks that view alone; nfipsec checks both,
-	# and its default decides only when neither has a policy).
+	# and its default, too, decides on the view before NAT).
 	ip netns exec "$ra" nft -f - <<'EOF' || fail "$t.portfwd-nat" "nft refused"
 table ip pf {
 	chain pre {
@@ -182,24 +188,16 @@ table ip pf {
 EOF
 	check "$t.portfwd-policy" xf "$impl" "$ra" "policy setdefault fwd block" \
 		"policy add src $B4/32 dst $A4/32 proto udp dport 8080 dir fwd action allow"
-	p0=$(nft_packets "$h1" t i)
-	udp_to_ra
-	check_eq "$t.portfwd-pre-nat-policy" 3 $(($(nft_packets "$h1" t i) - p0))
+	check_eq "$t.portfwd-pre-nat-policy" 3 "$(udp_to_ra)"
 	check "$t.portfwd-policy-gone" xf "$impl" "$ra" \
 		"policy delete src $B4/32 dst $A4/32 proto udp dport 8080 dir fwd"
-	ip netns exec "$ra" conntrack -F >/dev/null 2>&1
-	p0=$(nft_packets "$h1" t i)
-	udp_to_ra
-	check_eq "$t.portfwd-default-blocks" 0 $(($(nft_packets "$h1" t i) - p0))
+	check_eq "$t.portfwd-default-blocks" 0 "$(udp_to_ra)"
 	# A policy for the addresses after NAT alone: the view before it (the
 	# one XFRM checks) has none, so the default still blocks (else a
 	# spoofer reaches through the port forward what that policy allows).
 	check "$t.portfwd-post-nat-policy" xf "$impl" "$ra" \
 		"policy add src $B4/32 dst 192.168.111.10/32 proto udp dport 7778 dir fwd action allow"
-	ip netns exec "$ra" conntrack -F >/dev/null 2>&1
-	p0=$(nft_packets "$h1" t i)
-	udp_to_ra
-	check_eq "$t.portfwd-post-nat-only-blocked" 0 $(($(nft_packets "$h1" t i) - p0))
+	check_eq "$t.portfwd-post-nat-only-blocked" 0 "$(udp_to_ra)"
 	xf "$impl" "$ra" "policy delete src $B4/32 dst 192.168.111.10/32 proto udp dport 7778 dir fwd"
 	xf "$impl" "$ra" "policy setdefault fwd accept"
 	ip netns exec "$ra" nft delete table ip pf

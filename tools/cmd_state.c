@@ -714,6 +714,16 @@ static void print_left(struct nlattr **cur, struct nlattr *lft)
 		nfi_out_close();
 }
 
+/* An SA's CURRENT nest, as print_current and text_sa read it. */
+static const struct nla_policy cur_policy[NFIPSEC_CUR_A_MAX + 1] = {
+	[NFIPSEC_CUR_A_ADD_TIME] = { .type = NLA_U64 },
+	[NFIPSEC_CUR_A_USE_TIME] = { .type = NLA_U64 },
+	[NFIPSEC_CUR_A_LAST_USE] = { .type = NLA_U64 },
+	[NFIPSEC_CUR_A_BYTES] = { .type = NLA_U64 },
+	[NFIPSEC_CUR_A_PACKETS] = { .type = NLA_U64 },
+	[NFIPSEC_CUR_A_DYING] = { .type = NLA_FLAG },
+};
+
 /*
  *	lifetime current: add 2026-11-28 05:01:02 use - last - bytes 0
  *	packets 0 dying
@@ -721,18 +731,10 @@ static void print_left(struct nlattr **cur, struct nlattr *lft)
  */
 static void print_current(struct nlattr *nest, struct nlattr *lft)
 {
-	static const struct nla_policy pol[NFIPSEC_CUR_A_MAX + 1] = {
-		[NFIPSEC_CUR_A_ADD_TIME] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_USE_TIME] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_LAST_USE] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_BYTES] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_PACKETS] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_DYING] = { .type = NLA_FLAG },
-	};
 	struct nlattr *cur[NFIPSEC_CUR_A_MAX + 1];
 
 	if (nla_parse_nested(cur, NFIPSEC_CUR_A_MAX, nest,
-			     (struct nla_policy *)pol))
+			     (struct nla_policy *)cur_policy))
 		return;
 	nfi_out_line("\t");
 	nfi_out_open("current", "lifetime current:");
@@ -1149,14 +1151,6 @@ static void text_sa_extra(struct nlattr **sa, struct nlattr **cur)
  */
 static void text_sa(struct nlattr **sa)
 {
-	static const struct nla_policy cpol[NFIPSEC_CUR_A_MAX + 1] = {
-		[NFIPSEC_CUR_A_ADD_TIME] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_USE_TIME] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_LAST_USE] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_BYTES] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_PACKETS] = { .type = NLA_U64 },
-		[NFIPSEC_CUR_A_DYING] = { .type = NLA_FLAG },
-	};
 	struct nlattr *cur[NFIPSEC_CUR_A_MAX + 1] = { NULL };
 	struct nlattr *dst = sa[NFIPSEC_SA_A_DST];
 	struct nlattr *stats = sa[NFIPSEC_SA_A_STATS];
@@ -1170,7 +1164,7 @@ static void text_sa(struct nlattr **sa)
 
 	if (sa[NFIPSEC_SA_A_CURRENT] &&
 	    nla_parse_nested(cur, NFIPSEC_CUR_A_MAX, sa[NFIPSEC_SA_A_CURRENT],
-			     (struct nla_policy *)cpol))
+			     (struct nla_policy *)cur_policy))
 		memset(cur, 0, sizeof(cur));
 	printf("src %s ", sa[NFIPSEC_SA_A_SRC] ?
 	       nfi_addr_str(sa[NFIPSEC_SA_A_SRC], buf, sizeof(buf)) :
