@@ -399,6 +399,11 @@ int main(int argc, char **argv)
 	/* An object checks its arguments before it opens the socket. */
 	ret = batch ? run_batch(batch, force) : run_object(argc, argv);
 	nfi_nl_close();
-	fflush(stdout);
+	/* A full disk or a closed pipe: not an empty table (exit 2). */
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "nfipsec: writing the output: %s\n",
+			strerror(errno));
+		ret = ret ?: 2;
+	}
 	return ret;
 }

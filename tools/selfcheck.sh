@@ -519,6 +519,17 @@ else
 	fi
 fi
 
+# Write errors: output that cannot be written is a failure (exit 2, said
+# on stderr), not an empty table.
+why=
+if [ -w /dev/full ]; then
+	"$cli" help > /dev/full 2> "$tmp/err"
+	rc=$?
+	[ "$rc" = 2 ] || why="help > /dev/full: exit $rc, not 2"
+	[ -z "$why" ] && ! grep -q 'writing the output' "$tmp/err" && why="no error on stderr: '$(head -c 200 "$tmp/err")'"
+	report write-error-fails "$why"
+fi
+
 [ "$ncases" -gt 0 ] || report cases "no case ran"
 echo "selfcheck: $ncases cases, $npass passed, $nfail failed" >&2
 [ "$nfail" = 0 ] && [ "$ncases" -gt 0 ]
