@@ -574,19 +574,65 @@ static int show_keys(struct nl_msg *msg)
 
 /* Printing */
 
-static void print_alg(const char *kind, struct nlattr *nest)
+/*
+ * The nests of a reply's SA, parsed: 0, or -EPROTO when malformed (what
+ * nfi_parse_sa refuses, so that no part of an SA is left out unsaid).
+ */
+
+/* An algorithm: a NAME (a string), a key that fits, an ICV_BITS. */
+static int parse_alg(struct nlattr *nest, struct nlattr **alg)
 {
 	static const struct nla_policy pol[NFIPSEC_ALG_A_MAX + 1] = {
 		[NFIPSEC_ALG_A_NAME] = { .type = NLA_STRING },
 		[NFIPSEC_ALG_A_ICV_BITS] = { .type = NLA_U32 },
 	};
-	static char hex[2 * NFI_KEY_MAX + 3];
+
+	if (nla_parse_nested(alg, NFIPSEC_ALG_A_MAX, nest,
+			     (struct nla_policy *)pol) ||
+	    !alg[NFIPSEC_ALG_A_NAME] ||
+	    (alg[NFIPSEC_ALG_A_KEY] &&
+	     nla_len(alg[NFIPSEC_ALG_A_KEY]) > NFI_KEY_MAX))
+		return -EPROTO;
+	return 0;
+}
+
+static int parse_encap(struct nlattr *nest, struct nlattr **e)
+{
+	static const struct nla_policy pol[NFIPSEC_ENCAP_A_MAX + 1] = {
+		[NFIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_U16 },
+		[NFIPSEC_ENCAP_A_KEEPALIVE] = { .type = NLA_U32 },
+		[NFIPSEC_ENCAP_A_FOLLOW] = { .type = NLA_U8 },
+	};
+	static const int addrs[] = { NFIPSEC_ENCAP_A_OA };
+
+	if (nla_parse_nested(e, NFIPSEC_ENCAP_A_MAX, nest,
+			     (struct nla_policy *)pol) ||
+	    nfi_check_addrs(e, addrs, 1))
+		return -EPROTO;
+	return 0;
+}
+
+/* LIFETIME, STATS: u64s (but for pad), whatever their type. */
+static int parse_u64s(struct nlattr *nest, int pad)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) != pad && nla_len(a) != 8)
+			return -EPROTO;
+	return 0;
+}
+
+static void print_alg(const char *kind, struct nlattr *nest)
+{
 	struct nlattr *alg[NFIPSEC_ALG_A_MAX + 1];
 	struct nlattr *icv;
 	bool aead = !strcmp(kind, "aead");
 
-	if (nla_parse_nested(alg, NFIPSEC_ALG_A_MAX, nest, pol) ||
-	    !alg[NFIPSEC_ALG_A_NAME])
+	if (parse_alg(nest, alg))
 		return;
 	icv = alg[NFIPSEC_ALG_A_ICV_BITS];
 	/* Like ip-xfrm, an authentication with its truncation. */
@@ -595,19 +641,20 @@ static void print_alg(const char *kind, struct nlattr *nest)
 	nfi_out_line("\t");
 	nfi_out_open(kind, kind);
 	nfi_out_val_str("name", nla_get_string(alg[NFIPSEC_ALG_A_NAME]));
-	if (nfi_show_keys && alg[NFIPSEC_ALG_A_KEY]) {
+	/* A key only when there is one; its text wiped once printed. */
+	if (nfi_show_keys && alg[NFIPSEC_ALG_A_KEY] &&
+	    nla_len(alg[NFIPSEC_ALG_A_KEY]) > 0) {
 		const uint8_t *k = nla_data(alg[NFIPSEC_ALG_A_KEY]);
 		int i, len = nla_len(alg[NFIPSEC_ALG_A_KEY]);
+		char hex[2 * NFI_KEY_MAX + 3];
 
 		if (len > NFI_KEY_MAX)
 			len = NFI_KEY_MAX;
-		hex[0] = 0;
-		if (len > 0)
-			strcpy(hex, "0x");
+		strcpy(hex, "0x");
 		for (i = 0; i < len; i++)
 			sprintf(hex + 2 + 2 * i, "%02x", k[i]);
-		if (nfi_json || len > 0)
-			nfi_out_val_str("key", hex);
+		nfi_out_val_str("key", hex);
+		explicit_bzero(hex, sizeof(hex));
 	}
 	if (icv)
 		nfi_out_val_u64(aead ? "icv-bits" : "trunc-bits",
@@ -844,10 +891,36 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_ENCAP] = { .type = NLA_NESTED },
 	};
 	static const int addrs[] = { NFIPSEC_SA_A_SRC, NFIPSEC_SA_A_DST };
+	static const int algs[] = { NFIPSEC_SA_A_ALG_AEAD,
+				    NFIPSEC_SA_A_ALG_CRYPT,
+				    NFIPSEC_SA_A_ALG_AUTH };
+	struct nlattr *sub[NFIPSEC_SA_A_MAX + 1];	/* the largest */
+	size_t i;
 
-	if (!nest || nla_parse_nested(sa, NFIPSEC_SA_A_MAX, nest, pol))
+	_Static_assert((int)NFIPSEC_SA_A_MAX >= (int)NFIPSEC_ALG_A_MAX &&
+		       (int)NFIPSEC_SA_A_MAX >= (int)NFIPSEC_ENCAP_A_MAX &&
+		       (int)NFIPSEC_SA_A_MAX >= (int)NFIPSEC_SEL_A_MAX &&
+		       (int)NFIPSEC_SA_A_MAX >= (int)NFIPSEC_CUR_A_MAX,
+		       "sub[] too small");
+
+	if (!nest || nla_parse_nested(sa, NFIPSEC_SA_A_MAX, nest, pol) ||
+	    nfi_check_addrs(sa, addrs, 2))
 		return -EPROTO;
-	return nfi_check_addrs(sa, addrs, 2);
+	/* Its nests too: a malformed one fails the SA, none is left out. */
+	for (i = 0; i < NFI_ARRAY_SIZE(algs); i++)
+		if (sa[algs[i]] && parse_alg(sa[algs[i]], sub))
+			return -EPROTO;
+	if ((sa[NFIPSEC_SA_A_ENCAP] && parse_encap(sa[NFIPSEC_SA_A_ENCAP], sub)) ||
+	    (sa[NFIPSEC_SA_A_SEL] && nfi_parse_sel(sa[NFIPSEC_SA_A_SEL], sub)) ||
+	    (sa[NFIPSEC_SA_A_CURRENT] &&
+	     nla_parse_nested(sub, NFIPSEC_CUR_A_MAX, sa[NFIPSEC_SA_A_CURRENT],
+			      (struct nla_policy *)cur_policy)) ||
+	    (sa[NFIPSEC_SA_A_LIFETIME] &&
+	     parse_u64s(sa[NFIPSEC_SA_A_LIFETIME], NFIPSEC_LFT_A_PAD)) ||
+	    (sa[NFIPSEC_SA_A_STATS] &&
+	     parse_u64s(sa[NFIPSEC_SA_A_STATS], NFIPSEC_SA_STAT_PAD)))
+		return -EPROTO;
+	return 0;
 }
 
 /*
@@ -912,41 +985,74 @@ static uint32_t esn_window(struct nlattr **sa)
 	return 0;
 }
 
-/* ip's xfrm flags byte, for "(0x...)" with -s: bit per flag ip knows. */
-static uint8_t xfrm_flag_bits(uint32_t flags)
+/*
+ * XFRM's state flags byte (xfrm.h's XFRM_STATE_*, bit i), as ip prints it:
+ * its words in bit order, and the mask of -s. align4 is the meaning of an
+ * AH SA without align8 here (a 4-byte ICV padding over IPv4); align8,
+ * XFRM's default, has no bit: nfipsec's "align8" line says it.
+ */
+static const struct {
+	const char *name;
+	uint32_t bit;	/* nfipsec's; 0: icmp (not carried), align4 */
+} xfrm_flags[8] = {
+	{ "noecn", NFIPSEC_SA_F_NOECN },
+	{ "decap-dscp", NFIPSEC_SA_F_DECAP_DSCP },
+	{ "nopmtudisc", NFIPSEC_SA_F_NOPMTUDISC },
+	{ "wildrecv", NFIPSEC_SA_F_WILDRECV },
+	{ "icmp", 0 },
+	{ "af-unspec", NFIPSEC_SA_F_AF_UNSPEC },
+	{ "align4", 0 },
+	{ "esn", NFIPSEC_SA_F_ESN },
+};
+#define XFRM_FLAG_ALIGN4	(1U << 6)
+
+static uint8_t xfrm_flag_bits(uint32_t flags, uint8_t proto)
 {
-	static const uint32_t bits[] = {
-		NFIPSEC_SA_F_NOECN, NFIPSEC_SA_F_DECAP_DSCP,
-		NFIPSEC_SA_F_NOPMTUDISC, NFIPSEC_SA_F_WILDRECV, 0,
-		NFIPSEC_SA_F_AF_UNSPEC, 0, NFIPSEC_SA_F_ESN,
-	};
 	uint8_t x = 0;
 	size_t i;
 
-	for (i = 0; i < NFI_ARRAY_SIZE(bits); i++)
-		if (bits[i] && (flags & bits[i]))
+	for (i = 0; i < NFI_ARRAY_SIZE(xfrm_flags); i++)
+		if (xfrm_flags[i].bit && (flags & xfrm_flags[i].bit))
 			x |= 1U << i;
+	if (proto == IPPROTO_AH && !(flags & NFIPSEC_SA_F_ALIGN8))
+		x |= XFRM_FLAG_ALIGN4;
 	return x;
 }
 
-/* "flag noecn esn": names joined by spaces, no space after the last. */
-static void text_flags(uint32_t flags)
+/* "flag noecn esn": ip's words, joined by spaces, no space after the last. */
+static void text_flags(uint8_t x)
 {
 	const char *sep = "";
 	size_t i;
 
 	fputs("flag ", stdout);
-	for (i = 0; i < NFI_ARRAY_SIZE(state_flags); i++) {
-		uint32_t bit = state_flags[i].bit;
-
-		if (bit && bit != FLAG_ALIGN4 && (flags & bit)) {
-			printf("%s%s", sep, state_flags[i].name);
+	for (i = 0; i < NFI_ARRAY_SIZE(xfrm_flags); i++) {
+		if (x & (1U << i)) {
+			printf("%s%s", sep, xfrm_flags[i].name);
 			sep = " ";
-			flags &= ~bit;
 		}
 	}
+}
+
+/*
+ * nfipsec's flags that ip's byte has no bit for, on a line of their own
+ * after ip's: "flag align8", a bit this CLI has no name for in hex.
+ */
+static void text_own_flags(uint32_t flags)
+{
+	size_t i;
+
+	for (i = 0; i < NFI_ARRAY_SIZE(xfrm_flags); i++)
+		flags &= ~xfrm_flags[i].bit;
+	if (!flags)
+		return;
+	fputs("\tflag", stdout);
+	if (flags & NFIPSEC_SA_F_ALIGN8)
+		fputs(" align8", stdout);
+	flags &= ~NFIPSEC_SA_F_ALIGN8;
 	if (flags)
-		printf("%s%x", sep, flags);
+		printf(" 0x%x", flags);
+	fputs(nfi_sl(), stdout);
 }
 
 /*
@@ -956,20 +1062,11 @@ static void text_flags(uint32_t flags)
  */
 static void text_encap(struct nlattr *nest, int family, bool extra)
 {
-	static struct nla_policy pol[NFIPSEC_ENCAP_A_MAX + 1] = {
-		[NFIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
-		[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_U16 },
-		[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_U16 },
-		[NFIPSEC_ENCAP_A_KEEPALIVE] = { .type = NLA_U32 },
-		[NFIPSEC_ENCAP_A_FOLLOW] = { .type = NLA_U8 },
-	};
-	static const int addrs[] = { NFIPSEC_ENCAP_A_OA };
 	struct nlattr *e[NFIPSEC_ENCAP_A_MAX + 1];
 	char buf[INET6_ADDRSTRLEN];
 	bool follow;
 
-	if (nla_parse_nested(e, NFIPSEC_ENCAP_A_MAX, nest, pol) ||
-	    nfi_check_addrs(e, addrs, 1))
+	if (parse_encap(nest, e))
 		return;
 	follow = nfi_u8(e[NFIPSEC_ENCAP_A_FOLLOW], 0);
 	if (extra) {
@@ -998,17 +1095,11 @@ static void text_encap(struct nlattr *nest, int family, bool extra)
 /* ip's __xfrm_algo_print; keys only with -k, else ip's nokeys text. */
 static void text_alg(const char *kind, struct nlattr *nest)
 {
-	static const struct nla_policy pol[NFIPSEC_ALG_A_MAX + 1] = {
-		[NFIPSEC_ALG_A_NAME] = { .type = NLA_STRING },
-		[NFIPSEC_ALG_A_ICV_BITS] = { .type = NLA_U32 },
-	};
 	struct nlattr *alg[NFIPSEC_ALG_A_MAX + 1];
 	struct nlattr *icv, *key;
 	int i;
 
-	if (nla_parse_nested(alg, NFIPSEC_ALG_A_MAX, nest,
-			     (struct nla_policy *)pol) ||
-	    !alg[NFIPSEC_ALG_A_NAME])
+	if (parse_alg(nest, alg))
 		return;
 	icv = alg[NFIPSEC_ALG_A_ICV_BITS];
 	key = alg[NFIPSEC_ALG_A_KEY];
@@ -1156,6 +1247,8 @@ static void text_sa(struct nlattr **sa)
 	struct nlattr *stats = sa[NFIPSEC_SA_A_STATS];
 	int family = dst && nla_len(dst) == 16 ? AF_INET6 : AF_INET;
 	uint32_t flags = nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0);
+	uint8_t proto = nfi_u8(sa[NFIPSEC_SA_A_PROTO], 0);
+	uint8_t x = xfrm_flag_bits(flags, proto);
 	uint32_t spi = ntohl(nfi_u32(sa[NFIPSEC_SA_A_SPI], 0));
 	uint32_t reqid = nfi_u32(sa[NFIPSEC_SA_A_REQID], 0);
 	int s = nfi_stats_level > 0;
@@ -1171,8 +1264,7 @@ static void text_sa(struct nlattr **sa)
 	       family == AF_INET6 ? "::" : "0.0.0.0");
 	printf("dst %s%s", dst ? nfi_addr_str(dst, buf, sizeof(buf)) : "?",
 	       sl);
-	printf("\tproto %s ", nfi_xfrm_proto_name(nfi_u8(sa[NFIPSEC_SA_A_PROTO],
-							 0), buf, sizeof(buf)));
+	printf("\tproto %s ", nfi_xfrm_proto_name(proto, buf, sizeof(buf)));
 	printf("spi 0x%08x", spi);
 	if (s)
 		printf("(%u)", spi);
@@ -1192,10 +1284,9 @@ static void text_sa(struct nlattr **sa)
 	       nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0));
 	if (s)
 		printf("seq 0x%08u ", 0U);
-	if (s || flags)
-		text_flags(flags);
+	if (s || x)
+		text_flags(x);
 	if (s) {
-		uint8_t x = xfrm_flag_bits(flags);
 		int i;
 
 		fputs(" (0x", stdout);
@@ -1251,12 +1342,32 @@ static void text_sa(struct nlattr **sa)
 		       stat_get(stats, NFIPSEC_SA_STAT_INTEGRITY), sl);
 		text_sa_extra(sa, cur);
 	}
+	text_own_flags(flags);
 	if (sa[NFIPSEC_SA_A_ENCAP])
 		text_encap(sa[NFIPSEC_SA_A_ENCAP], family, true);
 	if (esn_window(sa))
 		printf("\twindow %u%s", esn_window(sa), sl);
 	if (nfi_oneline)
 		putchar('\n');
+}
+
+/*
+ * -k: the keys of a reply, wiped in it once printed (libnl's copy of the
+ * message; its receive buffer is freed unwiped).
+ */
+static void wipe_keys(struct nlattr **sa)
+{
+	static const int algs[] = { NFIPSEC_SA_A_ALG_AEAD,
+				    NFIPSEC_SA_A_ALG_CRYPT,
+				    NFIPSEC_SA_A_ALG_AUTH };
+	struct nlattr *alg[NFIPSEC_ALG_A_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < NFI_ARRAY_SIZE(algs); i++)
+		if (sa[algs[i]] && !parse_alg(sa[algs[i]], alg) &&
+		    alg[NFIPSEC_ALG_A_KEY])
+			explicit_bzero(nla_data(alg[NFIPSEC_ALG_A_KEY]),
+				       nla_len(alg[NFIPSEC_ALG_A_KEY]));
 }
 
 /* What print_sa is given: a filter (NULL: none), the count printed. */
@@ -1284,11 +1395,12 @@ static int print_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	ctx->count++;
 	if (!nfi_json) {
 		text_sa(sa);
-		return 0;
+	} else {
+		jw_open_object(NULL);
+		nfi_print_sa(sa);
+		jw_close_object();
 	}
-	jw_open_object(NULL);
-	nfi_print_sa(sa);
-	jw_close_object();
+	wipe_keys(sa);
 	return 0;
 }
 
@@ -1308,18 +1420,9 @@ static void print_sa_sel(struct nlattr *nest)
 /* As ip xfrm: encap type espinudp sport 4500 dport 4500 addr 0.0.0.0 */
 static void print_sa_encap(struct nlattr *nest)
 {
-	static struct nla_policy pol[NFIPSEC_ENCAP_A_MAX + 1] = {
-		[NFIPSEC_ENCAP_A_TYPE] = { .type = NLA_U16 },
-		[NFIPSEC_ENCAP_A_SPORT] = { .type = NLA_U16 },
-		[NFIPSEC_ENCAP_A_DPORT] = { .type = NLA_U16 },
-		[NFIPSEC_ENCAP_A_KEEPALIVE] = { .type = NLA_U32 },
-		[NFIPSEC_ENCAP_A_FOLLOW] = { .type = NLA_U8 },
-	};
 	struct nlattr *e[NFIPSEC_ENCAP_A_MAX + 1];
-	static const int addrs[] = { NFIPSEC_ENCAP_A_OA };
 
-	if (nla_parse_nested(e, NFIPSEC_ENCAP_A_MAX, nest, pol) ||
-	    nfi_check_addrs(e, addrs, 1))
+	if (parse_encap(nest, e))
 		return;
 	nfi_out_line("\t");
 	nfi_out_open("encap", "encap");
@@ -1390,6 +1493,24 @@ void nfi_print_sa(struct nlattr **sa)
 
 /* Commands */
 
+/*
+ * Send a request that carries keys (freed), wiped once sent: libnl frees
+ * a message without wiping it. (SA requests are sent at once, never kept
+ * for a batch.)
+ */
+static int talk_wiped(struct nl_msg *msg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	uint32_t len = nlh->nlmsg_len;
+	int err;
+
+	nlmsg_get(msg);
+	err = nfi_nl_talk(msg, NULL, NULL);
+	explicit_bzero(nlh, len);
+	nlmsg_free(msg);
+	return err;
+}
+
 static int state_modify(int argc, char **argv, bool update)
 {
 	struct nfi_args a = { update ? "state update" : "state add",
@@ -1419,15 +1540,17 @@ static int state_modify(int argc, char **argv, bool update)
 		err = nfi_usage_error("%s: %s needs encap", a.cmd,
 				      s->has_follow ? "follow-mapping" : "nat-keepalive");
 	if (err) {
+		explicit_bzero(s, sizeof(*s));
 		free(s);
 		return err;
 	}
 	msg = sa_msg(update ? NFIPSEC_CMD_SA_SET : NFIPSEC_CMD_SA_NEW, 0, s,
 		     true, true);
+	explicit_bzero(s, sizeof(*s));	/* the keys */
 	free(s);
 	if (!msg)
 		return 2;
-	err = nfi_nl_talk(msg, NULL, NULL);
+	err = talk_wiped(msg);
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 

@@ -43,9 +43,26 @@ int nfi_parse_policy(struct nlattr *nest,
 		[NFIPSEC_POLICY_A_TO] = { .type = NLA_U32 },
 		[NFIPSEC_POLICY_A_STATS] = { .type = NLA_NESTED },
 	};
+	struct nlattr *sub[NFIPSEC_POLICY_A_MAX + 1], *a;
+	int rem;
 
+	_Static_assert((int)NFIPSEC_POLICY_A_MAX >= (int)NFIPSEC_SEL_A_MAX &&
+		       (int)NFIPSEC_POLICY_A_MAX >= (int)NFIPSEC_TMPL_A_MAX,
+		       "sub[] too small");
 	if (!nest || nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, nest, pol))
 		return -EPROTO;
+	/* Its nests too: a malformed one fails the policy, none is left out. */
+	if ((tb[NFIPSEC_POLICY_A_SEL] &&
+	     nfi_parse_sel(tb[NFIPSEC_POLICY_A_SEL], sub)) ||
+	    (tb[NFIPSEC_POLICY_A_TMPL] &&
+	     nfi_parse_tmpl(tb[NFIPSEC_POLICY_A_TMPL], sub)))
+		return -EPROTO;
+	if (tb[NFIPSEC_POLICY_A_STATS]) {
+		nla_for_each_nested(a, tb[NFIPSEC_POLICY_A_STATS], rem)
+			if (nla_type(a) != NFIPSEC_POLICY_STAT_PAD &&
+			    nla_len(a) != 8)
+				return -EPROTO;
+	}
 	return 0;
 }
 

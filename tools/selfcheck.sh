@@ -530,6 +530,242 @@ if [ -w /dev/full ]; then
 	report write-error-fails "$why"
 fi
 
+# The text and JSON of replies, without a kernel: a harness built from the
+# CLI's sources (cmd_state.c included) gives text_sa, nfi_parse_sa,
+# nfi_parse_policy and nfi_print_sa hand-made nests. Needs a C compiler and
+# libnl's headers (skipped, said on stderr, without them).
+text_harness() {
+	local cflags
+	cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null) || return 1
+	command -v "${CC:-cc}" > /dev/null && [ -r "$here/cmd_state.c" ] || return 1
+	cat > "$tmp/harness.c" <<'HARNESS'
+#include "cmd_state.c"
+
+static struct nl_msg *m;
+
+static void addr4(int type, const char *a)
+{
+	struct in_addr in;
+
+	inet_pton(AF_INET, a, &in);
+	nla_put(m, type, 4, &in);
+}
+
+/* An SA nest: id, mode, window, flags, an auth alg (key: key bytes). */
+static struct nlattr *sa_nest(uint8_t proto, uint32_t flags, uint32_t win,
+			      int keylen)
+{
+	static const uint8_t key[] = { 1, 2, 3, 4 };
+	struct nlattr *sa, *alg;
+
+	m = nlmsg_alloc();
+	sa = nla_nest_start(m, NFIPSEC_A_SA);
+	nla_put_u8(m, NFIPSEC_SA_A_PROTO, proto);
+	nla_put_u32(m, NFIPSEC_SA_A_SPI, htonl(0x201));
+	addr4(NFIPSEC_SA_A_SRC, "198.51.100.2");
+	addr4(NFIPSEC_SA_A_DST, "198.51.100.1");
+	nla_put_u8(m, NFIPSEC_SA_A_MODE, NFIPSEC_MODE_TRANSPORT);
+	nla_put_u32(m, NFIPSEC_SA_A_REQID, 4);
+	nla_put_u32(m, NFIPSEC_SA_A_REPLAY_WINDOW, win);
+	nla_put_u32(m, NFIPSEC_SA_A_FLAGS, flags);
+	alg = nla_nest_start(m, NFIPSEC_SA_A_ALG_AUTH);
+	nla_put_string(m, NFIPSEC_ALG_A_NAME, "hmac(sha1)");
+	if (keylen >= 0)
+		nla_put(m, NFIPSEC_ALG_A_KEY, keylen, key);
+	nla_put_u32(m, NFIPSEC_ALG_A_ICV_BITS, 96);
+	nla_nest_end(m, alg);
+	return sa;
+}
+
+static char *run_text(struct nlattr *nest, bool json)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	FILE *real = stdout;
+	char *buf = NULL;
+	size_t len = 0;
+
+	stdout = open_memstream(&buf, &len);
+	if (nfi_parse_sa(nest, sa))
+		printf("EPROTO");
+	else if (json)
+		nfi_print_sa(sa);
+	else
+		text_sa(sa);
+	fclose(stdout);
+	stdout = real;
+	return buf;
+}
+
+static int fails;
+
+static void expect(const char *name, const char *got, const char *want)
+{
+	if (!strcmp(got, want)) {
+		printf("PASS selfcheck.%s\n", name);
+		return;
+	}
+	printf("FAIL selfcheck.%s: got '", name);
+	for (; *got; got++)
+		printf(*got == '\n' ? "\\n" : *got == '\t' ? "\\t" : "%c", *got);
+	printf("'\n");
+	fails++;
+}
+
+static void expect_has(const char *name, const char *got, const char *want,
+		       bool has)
+{
+	if (!!strstr(got, want) == has)
+		printf("PASS selfcheck.%s\n", name);
+	else
+		printf("FAIL selfcheck.%s: %s '%s' in '%s'\n", name,
+		       has ? "no" : "a", want, got);
+	fails += !!strstr(got, want) != has;
+}
+
+/* A nest of one attribute of TYPE, LEN bytes of 0xff, in an SA. */
+static const char *bad_sub(int outer, int type, int len)
+{
+	static const uint8_t ff[32] = { [0 ... 31] = 0xff };
+	struct nlattr *sa, *n;
+
+	m = nlmsg_alloc();
+	sa = nla_nest_start(m, NFIPSEC_A_SA);
+	nla_put_u8(m, NFIPSEC_SA_A_PROTO, IPPROTO_ESP);
+	addr4(NFIPSEC_SA_A_DST, "198.51.100.1");
+	n = nla_nest_start(m, outer);
+	nla_put(m, type, len, ff);
+	if (outer == NFIPSEC_SA_A_ALG_AEAD && type != NFIPSEC_ALG_A_NAME)
+		nla_put_string(m, NFIPSEC_ALG_A_NAME, "rfc4106(gcm(aes))");
+	nla_nest_end(m, n);
+	nla_nest_end(m, sa);
+	return run_text(sa, false);
+}
+
+static int bad_policy(int type, int len)
+{
+	static const uint8_t ff[32] = { [0 ... 31] = 0xff };
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1], *p, *n;
+
+	m = nlmsg_alloc();
+	p = nla_nest_start(m, NFIPSEC_A_POLICY);
+	nla_put_u8(m, NFIPSEC_POLICY_A_DIR, 1);
+	n = nla_nest_start(m, type);
+	if (type == NFIPSEC_POLICY_A_TMPL) {
+		nla_put_u8(m, NFIPSEC_TMPL_A_PROTO, IPPROTO_ESP);
+		nla_put(m, NFIPSEC_TMPL_A_SPI, len, ff);
+	} else {
+		nla_put(m, NFIPSEC_SEL_A_SRC, len, ff);
+	}
+	nla_nest_end(m, n);
+	nla_nest_end(m, p);
+	return nfi_parse_policy(p, pol);
+}
+
+int main(void)
+{
+	struct nlattr *sa;
+
+	/* m2: ip's words only in ip's lines, nfipsec's align8 after them. */
+	sa = sa_nest(IPPROTO_AH, NFIPSEC_SA_F_ALIGN8, 16, 4);
+	nla_nest_end(m, sa);
+	expect("text-ah-align8", run_text(sa, false),
+	       "src 198.51.100.2 dst 198.51.100.1\n"
+	       "\tproto ah spi 0x00000201 reqid 4 mode transport\n"
+	       "\treplay-window 16 \n"
+	       "\tauth-trunc hmac(sha1) <<Keys hidden>> 96\n"
+	       "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n"
+	       "\tflag align8\n");
+	nfi_stats_level = 1;
+	expect_has("text-ah-align8-stats-mask", run_text(sa, false),
+		   "\treplay-window 16 seq 0x00000000 flag  (0x00000000)\n", true);
+	nfi_stats_level = 0;
+	sa = sa_nest(IPPROTO_AH, NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN, 64, 4);
+	nla_nest_end(m, sa);
+	expect("text-ah-align4-esn", run_text(sa, false),
+	       "src 198.51.100.2 dst 198.51.100.1\n"
+	       "\tproto ah spi 0x00000201 reqid 4 mode transport\n"
+	       "\treplay-window 0 flag noecn align4 esn\n"
+	       "\tauth-trunc hmac(sha1) <<Keys hidden>> 96\n"
+	       "\tsel src 0.0.0.0/0 dst 0.0.0.0/0 \n"
+	       "\twindow 64\n");
+	nfi_stats_level = 1;
+	expect_has("text-ah-align4-stats-mask", run_text(sa, false),
+		   "flag noecn align4 esn (0x11000001)\n", true);
+	nfi_stats_level = 0;
+	sa = sa_nest(IPPROTO_ESP, 0, 32, 4);
+	nla_nest_end(m, sa);
+	expect_has("text-esp-no-flag", run_text(sa, false),
+		   "\treplay-window 32 \n", true);
+
+	/* m5: -j -k: "key" only when there is one. */
+	nfi_json = nfi_show_keys = true;
+	sa = sa_nest(IPPROTO_AH, 0, 16, 0);
+	nla_nest_end(m, sa);
+	expect_has("json-keys-empty-key-left-out", run_text(sa, true),
+		   "\"key\"", false);
+	sa = sa_nest(IPPROTO_AH, 0, 16, 4);
+	nla_nest_end(m, sa);
+	expect_has("json-keys-key", run_text(sa, true),
+		   "\"key\":\"0x01020304\"", true);
+	nfi_json = nfi_show_keys = false;
+
+	/* m3: a malformed nest fails the object, none is left out. */
+	expect("malformed-alg-icv", bad_sub(NFIPSEC_SA_A_ALG_AEAD,
+					    NFIPSEC_ALG_A_ICV_BITS, 2), "EPROTO");
+	expect("malformed-alg-no-name", bad_sub(NFIPSEC_SA_A_ALG_CRYPT,
+						NFIPSEC_ALG_A_ICV_BITS, 4),
+	       "EPROTO");
+	expect("malformed-alg-name", bad_sub(NFIPSEC_SA_A_ALG_AUTH,
+					     NFIPSEC_ALG_A_NAME, 3), "EPROTO");
+	expect("malformed-encap", bad_sub(NFIPSEC_SA_A_ENCAP,
+					  NFIPSEC_ENCAP_A_SPORT, 1), "EPROTO");
+	expect("malformed-encap-addr", bad_sub(NFIPSEC_SA_A_ENCAP,
+					       NFIPSEC_ENCAP_A_OA, 5), "EPROTO");
+	expect("malformed-sa-sel", bad_sub(NFIPSEC_SA_A_SEL,
+					   NFIPSEC_SEL_A_SRC, 5), "EPROTO");
+	expect("malformed-current", bad_sub(NFIPSEC_SA_A_CURRENT,
+					    NFIPSEC_CUR_A_ADD_TIME, 4),
+	       "EPROTO");
+	expect("malformed-lifetime", bad_sub(NFIPSEC_SA_A_LIFETIME,
+					     NFIPSEC_LFT_A_HARD_BYTES, 4),
+	       "EPROTO");
+	expect("malformed-stats", bad_sub(NFIPSEC_SA_A_STATS,
+					  NFIPSEC_SA_STAT_REPLAY, 4), "EPROTO");
+	expect_has("wellformed-lifetime", bad_sub(NFIPSEC_SA_A_LIFETIME,
+						  NFIPSEC_LFT_A_HARD_BYTES, 8),
+		   "EPROTO", false);
+	expect("malformed-policy-tmpl",
+	       bad_policy(NFIPSEC_POLICY_A_TMPL, 2) ? "EPROTO" : "0", "EPROTO");
+	expect("wellformed-policy-tmpl",
+	       bad_policy(NFIPSEC_POLICY_A_TMPL, 4) ? "EPROTO" : "0", "0");
+	expect("malformed-policy-sel",
+	       bad_policy(NFIPSEC_POLICY_A_SEL, 5) ? "EPROTO" : "0", "EPROTO");
+	return fails != 0;
+}
+HARNESS
+	(cd "$tmp" &&
+	 ${CC:-cc} -c -Dmain=nfipsec_cli_main -I"$here" -I"$here/../uapi" $cflags \
+		-o nfipsec.o "$here/nfipsec.c" &&
+	 ${CC:-cc} -Wno-unused-function -I"$here" -I"$here/../uapi" $cflags \
+		-o harness harness.c nfipsec.o \
+		$(for f in nl dump output names parse print sel cmd_info cmd_policy cmd_monitor; do
+			echo "$here/$f.c"; done) \
+		$(pkg-config --libs libnl-genl-3.0)) > "$tmp/harness.log" 2>&1
+}
+if text_harness; then
+	while IFS= read -r line; do
+		if [[ $line =~ ^PASS\ selfcheck\.([^:]+)$ ]]; then
+			report "${BASH_REMATCH[1]}" ""
+		elif [[ $line =~ ^FAIL\ selfcheck\.([^:]+):\ (.*)$ ]]; then
+			report "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+		fi
+	done < <("$tmp/harness")
+elif [ -s "$tmp/harness.log" ]; then
+	report text-harness "cannot build: $(grep -m1 error "$tmp/harness.log")"
+else
+	echo "selfcheck: text checks skipped (no C compiler or libnl headers)" >&2
+fi
+
 [ "$ncases" -gt 0 ] || report cases "no case ran"
 echo "selfcheck: $ncases cases, $npass passed, $nfail failed" >&2
 [ "$nfail" = 0 ] && [ "$ncases" -gt 0 ]
