@@ -47,8 +47,14 @@ int nfi_check_sel(const char *cmd, const struct nfi_sel_spec *s)
 		case IPPROTO_DCCP:
 			break;
 		default:
-			return nfi_usage_error("%s: sport and dport need proto tcp, udp, sctp or dccp",
-					       cmd);
+			/*
+			 * ip xfrm takes a port with any proto (none: 0), and
+			 * XFRM compares it with whatever the packet has there
+			 * (an ICMP type, 0); nfipsec reads ports of these only.
+			 */
+			return nfi_usage_error("%s: %s %u needs proto tcp, udp, sctp or dccp (nfipsec matches ports of these only)",
+					       cmd, s->has_sport ? "sport" : "dport",
+					       s->has_sport ? s->sport : s->dport);
 		}
 	}
 	return 0;
