@@ -94,14 +94,14 @@ bench_traffic() {
 			json=$(ip netns exec "$h1" iperf3 -J -u -b 0 -l 64 -c 192.168.186.10 -p 5201 -t "$SECS")
 		fi
 		echo "$json" | /usr/bin/python3 -c '
-	import json, sys
-	r = json.load(sys.stdin)["end"]
-	if sys.argv[1] == "tcp":
-	    print("%.1f" % (r["sum_received"]["bits_per_second"] / 1e6))
-	else:
-	    s = r["sum"]
-	    print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))
-	' "$1"
+import json, sys
+r = json.load(sys.stdin)["end"]
+if sys.argv[1] == "tcp":
+    print("%.1f" % (r["sum_received"]["bits_per_second"] / 1e6))
+else:
+    s = r["sum"]
+    print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))
+' "$1" || echo "bench: iperf3 gave no result: $(echo "$json" | head -c 300)" >&2
 	}
 
 	declare -A result

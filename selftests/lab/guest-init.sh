@@ -3,7 +3,8 @@
 # PID 1 of the lab guest. The host's root is / (read-only 9p); the writable
 # share "work" is mounted on /mnt and holds run.env, written by run.sh:
 #   MODE=check|script|shell  SCRIPT=path  TOP=repo  KO_DIR=modules
-#   RUN_ID=token  TESTS=subset  JOBS=concurrent selftests
+#   RUN_ID=token  TESTS=subset  JOBS=concurrent selftests, and exports of
+#   the benchmark's NFIPSEC_BENCH_* knobs
 # The kernel's console is ttyS0 (serial.log on the host): kernel lines only.
 # Scripts write to hvc0 (the host's standard output), so a script's own
 # "WARNING:" is never taken for the kernel's. The kernel log is also

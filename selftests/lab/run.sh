@@ -69,6 +69,10 @@ RUN_ID=$run_id
 TESTS='${NFIPSEC_TESTS:-}'
 JOBS='${NFIPSEC_JOBS:-}'
 EOS
+# The benchmark's knobs (bench.sh) go with it, quoted for the guest's shell.
+for v in ${!NFIPSEC_BENCH_@}; do
+	printf 'export %s=%q\n' "$v" "${!v}"
+done >> "$out/run.env"
 
 # loglevel=5: warnings (WARN, lockdep, KASAN) reach the serial console too.
 append="console=ttyS0 root=/dev/root rootfstype=9p"
