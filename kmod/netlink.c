@@ -75,6 +75,14 @@ static const struct nla_policy nfipsec_cmd_policy[NFIPSEC_A_MAX + 1] = {
 	[NFIPSEC_A_SHOW_KEYS] = { .type = NLA_FLAG },
 };
 
+/*
+ * POLICY_NEW_BULK's entries are checked one by one as each is reached
+ * (nl_policy.c), not all first: those before a bad one are added.
+ */
+static const struct nla_policy nfipsec_bulk_policy[NFIPSEC_A_MAX + 1] = {
+	[NFIPSEC_A_POLICIES] = { .type = NLA_NESTED },
+};
+
 int nfipsec_nl_get_addr(const struct nlattr *attr, union nfipsec_addr *addr,
 			u8 *family, struct netlink_ext_ack *extack)
 {
@@ -341,12 +349,36 @@ static int nfipsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* ACQUIRE's NFIPSEC_A_SA: the SA that t wants, from src to dst. */
+static int acquire_put_sa(struct sk_buff *msg, const struct nfipsec_tmpl *t,
+			  const union nfipsec_addr *src,
+			  const union nfipsec_addr *dst)
+{
+	int len = t->family == AF_INET ? 4 : 16;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, NFIPSEC_A_SA);
+	if (!nest ||
+	    nla_put_u8(msg, NFIPSEC_SA_A_PROTO, t->proto) ||
+	    nla_put(msg, NFIPSEC_SA_A_SRC, len, src) ||
+	    nla_put(msg, NFIPSEC_SA_A_DST, len, dst) ||
+	    nla_put_u8(msg, NFIPSEC_SA_A_MODE, t->mode) ||
+	    nla_put_u32(msg, NFIPSEC_SA_A_REQID, t->reqid) ||
+	    (t->spi && nla_put_be32(msg, NFIPSEC_SA_A_SPI, t->spi)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 /*
  * ACQUIRE to the events group: a packet matched pol and no SA could carry
- * it. At most one a second per policy; called under rcu_read_lock().
+ * it; src and dst are the SA's endpoints (nfipsec_tmpl_endpoints()). At
+ * most one a second per policy; called under rcu_read_lock().
  */
 void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
-		     const struct nfipsec_flow *fl)
+		     const struct nfipsec_flow *fl,
+		     const union nfipsec_addr *src,
+		     const union nfipsec_addr *dst)
 {
 	unsigned long last = READ_ONCE(pol->acquire_time);
 	struct nfipsec_policy *p;
@@ -384,7 +416,8 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	if (!nest || nfipsec_nl_fill_policy_attrs(msg, pol, pos))
 		goto err_free;
 	nla_nest_end(msg, nest);
-	if (nfipsec_nl_put_flow(msg, NFIPSEC_A_PACKET, fl))
+	if (nfipsec_nl_put_flow(msg, NFIPSEC_A_PACKET, fl) ||
+	    acquire_put_sa(msg, &pol->tmpl, src, dst))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
@@ -448,6 +481,8 @@ static const struct genl_ops nfipsec_genl_ops[] = {
 		   nfipsec_cmd_policy),
 	NFIPSEC_OP(NFIPSEC_CMD_POLICY_MOVE, nfipsec_nl_pol_move,
 		   nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_POLICY_NEW_BULK, nfipsec_nl_pol_new_bulk,
+		   nfipsec_bulk_policy),
 };
 
 static const struct genl_multicast_group nfipsec_genl_mcgrps[] = {

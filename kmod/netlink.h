@@ -42,6 +42,7 @@ void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa);
 
 /* nl_policy.c */
 int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info);

@@ -182,8 +182,11 @@ int nfipsec_nl_parse_sa_filter(const struct nlattr *attr,
 			       struct netlink_ext_ack *extack);
 struct nfipsec_policy;
 struct nfipsec_flow;
+union nfipsec_addr;
 void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
-		     const struct nfipsec_flow *fl);
+		     const struct nfipsec_flow *fl,
+		     const union nfipsec_addr *src,
+		     const union nfipsec_addr *dst);
 int nfipsec_genl_init(void);
 void nfipsec_genl_exit(void);
 

@@ -171,37 +171,41 @@ static int tmpl_parse(struct nlattr *attr, struct nfipsec_tmpl *t,
 	return 0;
 }
 
-static int pol_parse_attrs(struct genl_info *info, struct nlattr **tb)
+static int pol_parse_nest(struct nlattr *nest, struct nlattr **tb,
+			  struct netlink_ext_ack *extack)
 {
-	struct nlattr *nest = info->attrs[NFIPSEC_A_POLICY];
-
 	if (!nest) {
-		NL_SET_ERR_MSG(info->extack, "NFIPSEC_A_POLICY missing");
+		NL_SET_ERR_MSG(extack, "NFIPSEC_A_POLICY missing");
 		return -EINVAL;
 	}
 	return nla_parse_nested(tb, NFIPSEC_POLICY_A_MAX, nest,
-				nfipsec_pol_nl_policy, info->extack);
+				nfipsec_pol_nl_policy, extack);
 }
 
-/* DIR and SEL, which identify a policy. */
-static int pol_parse_id(struct genl_info *info, struct nlattr **tb, u8 *dir,
-			struct nfipsec_sel *sel)
+static int pol_parse_attrs(struct genl_info *info, struct nlattr **tb)
+{
+	return pol_parse_nest(info->attrs[NFIPSEC_A_POLICY], tb, info->extack);
+}
+
+/* DIR and SEL, which identify a policy (given in nest). */
+static int pol_parse_id(struct nlattr *nest, struct nlattr **tb, u8 *dir,
+			struct nfipsec_sel *sel, struct netlink_ext_ack *extack)
 {
 	if (!tb[NFIPSEC_POLICY_A_DIR] || !tb[NFIPSEC_POLICY_A_SEL]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[NFIPSEC_A_POLICY],
+		NL_SET_ERR_MSG_ATTR(extack, nest,
 				    "a policy needs dir and a selector");
 		return -EINVAL;
 	}
 	*dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
-	return nfipsec_nl_parse_sel(tb[NFIPSEC_POLICY_A_SEL], sel, info->extack);
+	return nfipsec_nl_parse_sel(tb[NFIPSEC_POLICY_A_SEL], sel, extack);
 }
 
-static int pol_parse(struct genl_info *info, struct nlattr **tb,
-		     struct nfipsec_policy *pol)
+static int pol_parse(struct nlattr *nest, struct nlattr **tb,
+		     struct nfipsec_policy *pol, struct netlink_ext_ack *extack)
 {
 	int err;
 
-	err = pol_parse_id(info, tb, &pol->dir, &pol->sel);
+	err = pol_parse_id(nest, tb, &pol->dir, &pol->sel, extack);
 	if (err)
 		return err;
 	if (tb[NFIPSEC_POLICY_A_ACTION])
@@ -211,18 +215,18 @@ static int pol_parse(struct genl_info *info, struct nlattr **tb,
 	if (tb[NFIPSEC_POLICY_A_INDEX]) {
 		pol->index = nla_get_u32(tb[NFIPSEC_POLICY_A_INDEX]);
 		if (pol->index && (pol->index & 7) != pol->dir) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_POLICY_A_INDEX],
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_POLICY_A_INDEX],
 					    "the index is of another dir (its low 3 bits are the dir, as in ip xfrm)");
 			return -EINVAL;
 		}
 	}
 	if (tb[NFIPSEC_POLICY_A_TMPL]) {
 		if (pol->action == NFIPSEC_ACTION_BLOCK) {
-			NL_SET_ERR_MSG(info->extack, "a blocking policy takes no template");
+			NL_SET_ERR_MSG(extack, "a blocking policy takes no template");
 			return -EINVAL;
 		}
 		err = tmpl_parse(tb[NFIPSEC_POLICY_A_TMPL], &pol->tmpl,
-				 info->extack);
+				 extack);
 		if (err)
 			return err;
 		/*
@@ -233,7 +237,7 @@ static int pol_parse(struct genl_info *info, struct nlattr **tb,
 			pol->tmpl.family = pol->sel.family;
 		if (pol->tmpl.mode == NFIPSEC_MODE_TRANSPORT) {
 			if (pol->tmpl.family != pol->sel.family) {
-				NL_SET_ERR_MSG_ATTR(info->extack,
+				NL_SET_ERR_MSG_ATTR(extack,
 						    tb[NFIPSEC_POLICY_A_TMPL],
 						    "a transport template's addresses must be of the selector's family");
 				return -EINVAL;
@@ -295,41 +299,42 @@ static int pol_make_room(struct nfipsec_net *nn, struct netlink_ext_ack *extack)
 	return err;
 }
 
-int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
+/* Add the policy that nest describes (POLICY_NEW's NFIPSEC_A_POLICY). */
+static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
+		   struct netlink_ext_ack *extack)
 {
-	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
 	struct list_head *where;
 	struct nfipsec_policy *pol;
 	u32 pos = U32_MAX;
 	int err, n;
 
-	err = pol_parse_attrs(info, tb);
+	err = pol_parse_nest(nest, tb, extack);
 	if (err)
 		return err;
 	n = !!tb[NFIPSEC_POLICY_A_POSITION] + !!tb[NFIPSEC_POLICY_A_BEFORE] +
 	    !!tb[NFIPSEC_POLICY_A_AFTER];
 	if (n > 1 || tb[NFIPSEC_POLICY_A_TO]) {
-		NL_SET_ERR_MSG(info->extack, "give at most one of position, before, after");
+		NL_SET_ERR_MSG(extack, "give at most one of position, before, after");
 		return -EINVAL;
 	}
 	pol = nfipsec_policy_alloc();
 	if (!pol)
 		return -ENOMEM;
-	err = pol_parse(info, tb, pol);
+	err = pol_parse(nest, tb, pol, extack);
 	if (err)
 		goto err_free;
 
 	mutex_lock(&nn->cfg_lock);
 	if (nfipsec_policy_find(nn, pol->dir, &pol->sel)) {
-		NL_SET_ERR_MSG(info->extack, "a policy with this dir and selector exists");
+		NL_SET_ERR_MSG(extack, "a policy with this dir and selector exists");
 		err = -EEXIST;
 		goto err_unlock;
 	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
 		if (pos > nn->policy_count) {
-			nfipsec_extack_fmt(info->extack, "position past the end of the list",
+			nfipsec_extack_fmt(extack, "position past the end of the list",
 					   "position %u past the end (there are %u)",
 					   pos, nn->policy_count);
 			err = -EINVAL;
@@ -337,10 +342,10 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 		}
 	} else if (tb[NFIPSEC_POLICY_A_BEFORE]) {
 		err = pol_position(nn, tb[NFIPSEC_POLICY_A_BEFORE], &pos,
-				   info->extack);
+				   extack);
 	} else if (tb[NFIPSEC_POLICY_A_AFTER]) {
 		err = pol_position(nn, tb[NFIPSEC_POLICY_A_AFTER], &pos,
-				   info->extack);
+				   extack);
 		pos++;
 	}
 	if (err)
@@ -351,12 +356,12 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		where = nfipsec_policy_place(nn, pos, NULL);
 		err = pol_order_check(nn, where, pol->priority, NULL,
-				      info->extack);
+				      extack);
 	}
 	if (err)
 		goto err_unlock;
 	/* Last: a refused add leaves no hooks behind. */
-	err = pol_make_room(nn, info->extack);
+	err = pol_make_room(nn, extack);
 	if (err)
 		goto err_unlock;
 	pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
@@ -371,6 +376,45 @@ err_unlock:
 err_free:
 	nfipsec_policy_free(pol);
 	return err;
+}
+
+int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return pol_new(nfipsec_net(genl_info_net(info)),
+		       info->attrs[NFIPSEC_A_POLICY], info->extack);
+}
+
+/*
+ * POLICY_NEW_BULK: the policies of NFIPSEC_A_POLICIES added in order, each
+ * as POLICY_NEW adds one, up to the first that fails: those before it stay
+ * (as with ip -batch), and the error points (extack offset) into the
+ * failing one, at its own bad attribute or at the whole nest.
+ */
+int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *list = info->attrs[NFIPSEC_A_POLICIES], *nest;
+	int rem, err;
+
+	if (!list) {
+		NL_SET_ERR_MSG(info->extack, "NFIPSEC_A_POLICIES missing");
+		return -EINVAL;
+	}
+	nla_for_each_nested(nest, list, rem) {
+		if (nla_type(nest) != NFIPSEC_A_POLICY) {
+			NL_SET_ERR_MSG_ATTR(info->extack, nest,
+					    "NFIPSEC_A_POLICIES holds NFIPSEC_A_POLICY nests only");
+			return -EINVAL;
+		}
+		err = pol_new(nn, nest, info->extack);
+		if (err) {
+			if (!info->extack->bad_attr)
+				NL_SET_BAD_ATTR(info->extack, nest);
+			return err;
+		}
+		cond_resched();
+	}
+	return 0;
 }
 
 /*
@@ -409,7 +453,8 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	pol = nfipsec_policy_alloc();
 	if (!pol)
 		return -ENOMEM;
-	err = pol_parse(info, tb, pol);
+	err = pol_parse(info->attrs[NFIPSEC_A_POLICY], tb, pol,
+			info->extack);
 	if (err) {
 		nfipsec_policy_free(pol);
 		return err;
@@ -496,7 +541,8 @@ static struct nfipsec_policy *pol_lookup(struct nfipsec_net *nn,
 	}
 	if (tb[NFIPSEC_POLICY_A_INDEX])
 		return pol_lookup_index(nn, info, tb, err);
-	*err = pol_parse_id(info, tb, &dir, &sel);
+	*err = pol_parse_id(info->attrs[NFIPSEC_A_POLICY], tb, &dir, &sel,
+			    info->extack);
 	if (*err)
 		return NULL;
 	pol = nfipsec_policy_find(nn, dir, &sel);

@@ -848,6 +848,7 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	union nfipsec_addr src, dst;
 	struct nfipsec_policy *pol;
 	struct nfipsec_flow fl;
 	struct nfipsec_sa *sa;
@@ -906,13 +907,19 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	if (!pol->has_tmpl)
 		return NF_ACCEPT;
 
-	sa = nfipsec_sa_find_out(nn, &pol->tmpl, &fl);
+	/* No route to the peer for a source: dropped, as XFRM, level use too. */
+	if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst)) {
+		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
+		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_POL_ERROR);
+		return NF_DROP;
+	}
+	sa = nfipsec_sa_find_out(nn, &pol->tmpl, &fl, &src, &dst);
 	if (!sa || !nfipsec_sa_hold(sa)) {
 		if (pol->tmpl.level == NFIPSEC_LEVEL_USE)
 			return NF_ACCEPT;
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_NO_STATES);
-		nfipsec_acquire(nn, pol, &fl);
+		nfipsec_acquire(nn, pol, &fl, &src, &dst);
 		return NF_DROP;
 	}
 

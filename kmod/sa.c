@@ -523,31 +523,47 @@ void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto)
 }
 
 /*
- * The SA that carries the packet fl for a policy's template: same
- * endpoints (in transport mode the packet's addresses; a tunnel template
- * without a source takes the one the route to its destination gives, as
- * XFRM's xfrm_get_saddr()), protocol, mode and reqid, the SPI when the
- * template names one, a selector that takes fl. As XFRM chooses: one not
- * dying (past a soft limit) before one dying, the newest first (after a
- * rekey both exist for a while: buckets hold the newest first); never one
- * a hard limit ended. Under rcu_read_lock(); takes no reference.
+ * The endpoints of the SA a template wants for the packet fl: in transport
+ * mode the packet's addresses, in tunnel mode the template's, a template
+ * without a source taking the one the route to its destination gives (as
+ * XFRM's xfrm_get_saddr()). 0, or the route lookup's error. Under
+ * rcu_read_lock().
+ */
+int nfipsec_tmpl_endpoints(struct nfipsec_net *nn,
+			   const struct nfipsec_tmpl *t,
+			   const struct nfipsec_flow *fl,
+			   union nfipsec_addr *src, union nfipsec_addr *dst)
+{
+	if (t->mode == NFIPSEC_MODE_TRANSPORT) {
+		*src = fl->src;
+		*dst = fl->dst;
+		return 0;
+	}
+	*dst = t->dst;
+	if (!nfipsec_addr_any(&t->src, t->family)) {
+		*src = t->src;
+		return 0;
+	}
+	return nfipsec_route_saddr(nn->net, t->family, dst, src);
+}
+
+/*
+ * The SA that carries the packet fl for a policy's template: the
+ * endpoints src and dst (nfipsec_tmpl_endpoints()), the template's
+ * protocol, mode and reqid, the SPI when the template names one, a
+ * selector that takes fl. As XFRM chooses: one not dying (past a soft
+ * limit) before one dying, the newest first (after a rekey both exist for
+ * a while: buckets hold the newest first); never one a hard limit ended.
+ * Under rcu_read_lock(); takes no reference.
  */
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 				       const struct nfipsec_tmpl *t,
-				       const struct nfipsec_flow *fl)
+				       const struct nfipsec_flow *fl,
+				       const union nfipsec_addr *src,
+				       const union nfipsec_addr *dst)
 {
-	const union nfipsec_addr *dst = &t->dst, *src = &t->src;
 	struct nfipsec_sa *sa, *dying = NULL;
-	union nfipsec_addr route_src;
 
-	if (t->mode == NFIPSEC_MODE_TRANSPORT) {
-		dst = &fl->dst;
-		src = &fl->src;
-	} else if (nfipsec_addr_any(src, t->family)) {
-		if (nfipsec_route_saddr(nn->net, t->family, dst, &route_src))
-			return NULL;
-		src = &route_src;
-	}
 	hash_for_each_possible_rcu(nn->sa_by_dst, sa, by_dst,
 				   sa_dst_hash(t->family, dst, t->proto)) {
 		if (!nfipsec_tmpl_match_out(t, sa, src, dst) ||

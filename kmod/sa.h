@@ -201,9 +201,15 @@ bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
 struct nfipsec_tmpl;
 int nfipsec_route_saddr(struct net *net, u8 family,
 			const union nfipsec_addr *dst, union nfipsec_addr *src);
+int nfipsec_tmpl_endpoints(struct nfipsec_net *nn,
+			   const struct nfipsec_tmpl *t,
+			   const struct nfipsec_flow *fl,
+			   union nfipsec_addr *src, union nfipsec_addr *dst);
 struct nfipsec_sa *nfipsec_sa_find_out(struct nfipsec_net *nn,
 				       const struct nfipsec_tmpl *t,
-				       const struct nfipsec_flow *fl);
+				       const struct nfipsec_flow *fl,
+				       const union nfipsec_addr *src,
+				       const union nfipsec_addr *dst);
 
 int nfipsec_sa_init(void);
 void nfipsec_sa_exit(void);

@@ -34,6 +34,7 @@ t0=${EPOCHREALTIME/./}
 check load-batch nfipsec -n "$a" -b "$batch"
 t1=${EPOCHREALTIME/./}
 echo "config_load: $N policies loaded in $(( (t1 - t0) / 1000 )) ms (debug guest: not a check)"
+nfipsec -n "$a" policy list > /tmp/config-load-$$.list
 
 n_in=$(( (N + 2) / 3 )) n_out=$(( (N + 1) / 3 )) n_fwd=$(( N / 3 ))
 check_eq count $'\t'" SPD IN  $n_in OUT $n_out FWD $n_fwd" "$(nfipsec -n "$a" policy count)"
@@ -112,11 +113,65 @@ check_eq list-dir-fwd "$((n_fwd - (7777 % 3 == 2)))" "$(nfipsec -n "$a" policy l
 check flush nfipsec -n "$a" policy flush
 check_eq count-after-flush $'\t SPD IN  0 OUT 0 FWD 0' "$(nfipsec -n "$a" policy count)"
 check_eq list-after-flush "" "$(nfipsec -n "$a" policy list)"
-# The same file loads again into the emptied SPD.
-check reload nfipsec -n "$a" -b "$batch"
+# The same file loads again into the emptied SPD, from a pipe: one
+# request per line (a regular file's adds go to the kernel together).
+check reload-pipe sh -c "cat '$batch' | nfipsec -n '$a' -b -"
 check_eq count-reload $'\t'" SPD IN  $n_in OUT $n_out FWD $n_fwd" "$(nfipsec -n "$a" policy count)"
+check_eq reload-same-list "$(md5sum < /tmp/config-load-$$.list)" "$(nfipsec -n "$a" policy list | md5sum)"
 check flush-dir nfipsec -n "$a" policy flush dir in
 check_eq count-flush-dir $'\t'" SPD IN  0 OUT $n_out FWD $n_fwd" "$(nfipsec -n "$a" policy count)"
 nfipsec -n "$a" policy flush
-rm -f "$batch" /tmp/config-load-$$.json
+
+# A regular file's adds travel together: a few requests, not one a line.
+if strace -qq -f -e trace=sendmsg,sendto -o /tmp/config-load-$$.trace \
+	nfipsec -n "$a" -b "$batch"; then
+	sends=$(grep -c 'send' /tmp/config-load-$$.trace)
+	check_match bulk-requests "^[0-9]{1,$(( ${#N} - 2 ))}$" "$sends"
+	echo "config_load: $N adds in $sends requests"
+else
+	fail bulk-requests "the traced load failed"
+fi
+nfipsec -n "$a" policy flush
+
+# The same outcome as one by one (a pipe): which lines fail, what they
+# say, in their order, and what is added. Of 1000 adds (several requests),
+# line 500 repeats line 10's policy (the kernel refuses it), line 700 has
+# a word nfipsec does not know (refused before the kernel), line 300
+# deletes line 5's policy (so the adds before it must be in) and line 301
+# adds it again; without -force the batch stops at line 500.
+small=/tmp/config-load-$$.small
+N=1000 gen | awk -v l10="$(N=1000 gen | sed -n 10p)" -v l5="$(N=1000 gen | sed -n 5p)" '
+	NR == 300 { split(l5, w, " "); print "xfrm policy delete src " w[4] " dst " w[6] " dir " w[8]; next }
+	NR == 301 { print l5; next }
+	NR == 500 { print l10; next }
+	NR == 700 { print $0 " frobnicate"; next }
+	{ print }' > "$small"
+for force in "" -force; do
+	nfipsec -n "$a" policy flush
+	out_file=$(nfipsec -n "$a" $force -b "$small" 2>&1; echo "rc=$?")
+	count_file=$(nfipsec -n "$a" policy count)
+	list_file=$(nfipsec -n "$a" policy list | md5sum)
+	nfipsec -n "$a" policy flush
+	out_pipe=$(cat "$small" | nfipsec -n "$a" $force -b - 2>&1; echo "rc=$?")
+	count_pipe=$(nfipsec -n "$a" policy count)
+	list_pipe=$(nfipsec -n "$a" policy list | md5sum)
+	check_eq "batch${force}-same-errors" "${out_pipe//-:/FILE:}" "${out_file//$small:/FILE:}"
+	check_eq "batch${force}-same-list" "$list_pipe" "$list_file"
+	if [ -z "$force" ]; then
+		check_eq batch-stops "$(printf '%s\n' \
+			'nfipsec: policy add: a policy with this dir and selector exists (File exists)' \
+			"Command failed $small:500" rc=2)" "$out_file"
+		check_eq batch-stops-count $'\t SPD IN  166 OUT 166 FWD 165' "$count_file"
+	else
+		check_eq batch-force-order "$(printf '%s\n' \
+			'nfipsec: policy add: a policy with this dir and selector exists (File exists)' \
+			"Command failed $small:500" \
+			'nfipsec: policy add: unexpected "frobnicate" (try: nfipsec help)' \
+			"Command failed $small:700" rc=2)" "$out_file"
+		check_eq batch-force-count $'\t SPD IN  332 OUT 332 FWD 332' "$count_file"
+	fi
+done
+nfipsec -n "$a" policy flush
+rm -f "$batch" "$small" /tmp/config-load-$$.json /tmp/config-load-$$.list \
+	/tmp/config-load-$$.trace
 finish

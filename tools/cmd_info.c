@@ -141,6 +141,7 @@ static const char *const stat_names[NFIPSEC_STAT_MAX + 1] = {
 	[NFIPSEC_STAT_IN_NO_POLS] = "in-no-pols",
 	[NFIPSEC_STAT_OUT_NO_POLS] = "out-no-pols",
 	[NFIPSEC_STAT_BRIDGED] = "bridged",
+	[NFIPSEC_STAT_OUT_POL_ERROR] = "out-pol-error",
 };
 
 static int print_stats(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)

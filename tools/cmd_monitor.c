@@ -72,24 +72,27 @@ static void event_close(void)
 	}
 }
 
-/* The SA wanted: the template of the policy. */
-static void print_wanted(struct nlattr **t)
+/*
+ * The SA wanted: its proto, src, dst, spi, reqid and mode attributes (the
+ * kernel's NFIPSEC_A_SA, endpoints resolved, or an older module's
+ * template).
+ */
+static void print_wanted(struct nlattr *proto, struct nlattr *src,
+			 struct nlattr *dst, struct nlattr *spi,
+			 struct nlattr *reqid, struct nlattr *mode)
 {
 	char buf[INET6_ADDRSTRLEN];
 
 	nfi_out_str("proto",
-		    nfi_xfrm_proto_name(nfi_u8(t[NFIPSEC_TMPL_A_PROTO], 0),
-					buf, sizeof(buf)));
-	nfi_print_addr("src", t[NFIPSEC_TMPL_A_SRC]);
-	nfi_print_addr("dst", t[NFIPSEC_TMPL_A_DST]);
-	if (nfi_u32(t[NFIPSEC_TMPL_A_SPI], 0))
-		nfi_out_str("spi", nfi_spi_str(t[NFIPSEC_TMPL_A_SPI], buf,
-					       sizeof(buf)));
-	nfi_out_u64("reqid", nfi_u32(t[NFIPSEC_TMPL_A_REQID], 0));
+		    nfi_xfrm_proto_name(nfi_u8(proto, 0), buf, sizeof(buf)));
+	nfi_print_addr("src", src);
+	nfi_print_addr("dst", dst);
+	if (nfi_u32(spi, 0))
+		nfi_out_str("spi", nfi_spi_str(spi, buf, sizeof(buf)));
+	nfi_out_u64("reqid", nfi_u32(reqid, 0));
 	nfi_out_str("mode",
 		    nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
-				nfi_u8(t[NFIPSEC_TMPL_A_MODE], 0), buf,
-				sizeof(buf)));
+				nfi_u8(mode, 0), buf, sizeof(buf)));
 }
 
 /*
@@ -103,16 +106,26 @@ static int print_acquire(struct nlattr **tb)
 	struct nlattr *tmpl[NFIPSEC_TMPL_A_MAX + 1];
 	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
 	struct nlattr *pkt[NFIPSEC_SEL_A_MAX + 1];
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
 	char buf[16];
 
-	if (nfi_parse_policy(tb[NFIPSEC_A_POLICY], pol) ||
+	if ((tb[NFIPSEC_A_SA] && nfi_parse_sa(tb[NFIPSEC_A_SA], sa)) ||
+	    nfi_parse_policy(tb[NFIPSEC_A_POLICY], pol) ||
 	    nfi_parse_tmpl(pol[NFIPSEC_POLICY_A_TMPL], tmpl) ||
 	    nfi_parse_sel(tb[NFIPSEC_A_PACKET], pkt) ||
 	    (pol[NFIPSEC_POLICY_A_SEL] &&
 	     nfi_parse_sel(pol[NFIPSEC_POLICY_A_SEL], sel)))
 		return -EPROTO;
 	event_open("acquire", "acquire", NULL);
-	print_wanted(tmpl);
+	if (tb[NFIPSEC_A_SA])
+		print_wanted(sa[NFIPSEC_SA_A_PROTO], sa[NFIPSEC_SA_A_SRC],
+			     sa[NFIPSEC_SA_A_DST], sa[NFIPSEC_SA_A_SPI],
+			     sa[NFIPSEC_SA_A_REQID], sa[NFIPSEC_SA_A_MODE]);
+	else
+		print_wanted(tmpl[NFIPSEC_TMPL_A_PROTO], tmpl[NFIPSEC_TMPL_A_SRC],
+			     tmpl[NFIPSEC_TMPL_A_DST], tmpl[NFIPSEC_TMPL_A_SPI],
+			     tmpl[NFIPSEC_TMPL_A_REQID],
+			     tmpl[NFIPSEC_TMPL_A_MODE]);
 	nfi_out_open("policy", "policy");
 	if (pol[NFIPSEC_POLICY_A_POSITION])
 		nfi_out_u64("position",

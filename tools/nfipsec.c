@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -218,53 +219,138 @@ static int split_line(char *line, char **argv, int max)
 	}
 }
 
+/* A "policy add" line (as run_object and do_policy would take it). */
+static bool policy_add_line(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2 || nfi_matches(argv[0], "help"))
+		return false;
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (nfi_matches(argv[0], objects[i].name))
+			break;
+	return i < sizeof(objects) / sizeof(objects[0]) &&
+	       objects[i].fn == do_policy && nfi_matches(argv[1], "add") &&
+	       !nfi_matches(argv[1], "list") && !nfi_matches(argv[1], "show");
+}
+
+/*
+ * Send the adds that wait (nl.c), saying which failed as their lines
+ * would have: true when the batch stops there.
+ */
+static bool batch_flush(const char *name, bool force, int *ret)
+{
+	int err, line;
+
+	while ((err = nfi_nl_bulk_flush(&line))) {
+		if (nfi_nl_fail("policy add", err) > *ret)
+			*ret = 2;
+		fprintf(stderr, "Command failed %s:%d\n", name, line);
+		if (!force) {
+			nfi_nl_bulk_drop();
+			return true;
+		}
+	}
+	return false;
+}
+
+#define BATCH_STOP	(-1)	/* a failure stops the batch: said already */
+
+/*
+ * A "policy add" line from a regular file: its add may be kept, to go
+ * with the next ones (nl.c). What it says on stderr (errors of its words)
+ * is held until the adds kept before it are sent, so that failures come
+ * in the order of their lines: 0, its exit status, or BATCH_STOP.
+ */
+static int run_held(int argc, char **argv, int lineno, const char *name,
+		    bool force, int *ret)
+{
+	FILE *real = stderr, *mem;
+	char *held = NULL;
+	size_t len = 0;
+	int err;
+
+	mem = open_memstream(&held, &len);
+	if (!mem)
+		return batch_flush(name, force, ret) ? BATCH_STOP :
+		       run_object(argc, argv);
+	stderr = mem;
+	nfi_nl_bulk_arm(lineno);
+	err = run_object(argc, argv);
+	nfi_nl_bulk_disarm();
+	stderr = real;
+	fclose(mem);
+	if (err && batch_flush(name, force, ret))
+		err = BATCH_STOP;
+	else if (err)
+		fputs(held, stderr);
+	free(held);
+	return err;
+}
+
 /*
  * Run every line of a file ("-": standard input), as ip -batch does: a
  * line may start with "xfrm" (an ip -batch file's lines); a failed line
  * says "Command failed FILE:LINE" and stops the batch, or with -force the
  * batch goes on and ends with the highest status of its failed lines.
+ * From a regular file, consecutive "policy add" lines go to the kernel
+ * together (nl.c), with the same outcome, line by line, as one by one.
  */
 static int run_batch(const char *name, bool force)
 {
 	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
-	char *line = NULL, *argv[128];
+	char *line = NULL, *argv[128], **av;
 	size_t cap = 0;
 	int argc, lineno = 0, ret = 0, err;
+	struct stat st;
+	bool defer;
 
 	if (!f) {
 		fprintf(stderr, "nfipsec: cannot open %s: %s\n", name,
 			strerror(errno));
 		return 1;
 	}
+	/* A pipe or a terminal may wait for each line's outcome. */
+	defer = !nfi_nl_dump_mode() && !fstat(fileno(f), &st) &&
+		S_ISREG(st.st_mode);
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
+		av = argv;
 		argc = split_line(line, argv, 128);
-		if (argc < 0) {
+		if (!argc)
+			continue;
+		/* ip -batch's "xfrm state ...": the object after it. */
+		if (argc > 0 && !strcmp(av[0], "xfrm"))
+			av++, argc--;
+		if (defer && argc > 0 && policy_add_line(argc, av)) {
+			err = run_held(argc, av, lineno, name, force, &ret);
+			if (err == BATCH_STOP)
+				break;
+		} else if (batch_flush(name, force, &ret)) {
+			break;
+		} else if (argc < 0) {
 			err = nfi_usage_error("batch line %d: unbalanced quote or too many words",
 					      lineno);
+		} else if (!argc) {
+			err = nfi_usage_error("batch line %d: \"xfrm\" needs an object",
+					      lineno);
 		} else {
-			char **av = argv;
-
-			if (!argc)
-				continue;
-			/* ip -batch's "xfrm state ...": the object after it. */
-			if (!strcmp(av[0], "xfrm"))
-				av++, argc--;
-			if (argc)
-				err = run_object(argc, av);
-			else
-				err = nfi_usage_error("batch line %d: \"xfrm\" needs an object",
-						      lineno);
+			err = run_object(argc, av);
 		}
 		fflush(stdout);
-		if (!err)
+		if (!err) {
+			if (nfi_nl_bulk_full() && batch_flush(name, force, &ret))
+				break;
 			continue;
+		}
 		fprintf(stderr, "Command failed %s:%d\n", name, lineno);
 		if (err > ret)
 			ret = err;
 		if (!force)
 			break;
 	}
+	/* After a stop nothing is kept: what is, goes now. */
+	batch_flush(name, force, &ret);
 	free(line);
 	if (f != stdin)
 		fclose(f);

@@ -23,6 +23,7 @@ static struct nl_sock *sk;
 static int family;
 static int open_err = 1;	/* 1: not opened yet */
 static char extack[512];
+static unsigned int extack_off;	/* NLMSGERR_ATTR_OFFS, 0: none */
 
 bool nfi_nl_dump_mode(void)
 {
@@ -171,6 +172,7 @@ static void save_extack(struct nlmsgerr *e)
 	int len;
 
 	extack[0] = 0;
+	extack_off = 0;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
@@ -184,6 +186,8 @@ static void save_extack(struct nlmsgerr *e)
 		snprintf(extack, sizeof(extack), "%.*s",
 			 nla_len(tb[NLMSGERR_ATTR_MSG]),
 			 (char *)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) >= 4)
+		extack_off = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 }
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
@@ -226,18 +230,15 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
+/* Send msg (freed) and take its replies. */
+static int talk_now(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 {
 	struct talk t = { .fn = fn, .arg = arg, .err = 1 };
 	struct nl_cb *cb;
 	int err;
 
 	extack[0] = 0;
-	if (nfi_nl_dump_mode()) {
-		nfi_msg_dump(msg);
-		nlmsg_free(msg);
-		return 0;
-	}
+	extack_off = 0;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
@@ -271,6 +272,175 @@ int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 	fail_nth_report();
 	nl_cb_put(cb);
 	return t.err;
+}
+
+/*
+ * Batches: the adds of consecutive "policy add" lines wait here and go
+ * to the kernel together, in POLICY_NEW_BULK requests; the kernel adds
+ * them in order up to the first that fails and points into that one.
+ */
+#define BULK_MAX	256
+#define BULK_BYTES	(32 * 1024)	/* well inside the socket's send buffer */
+
+static struct {
+	bool armed;		/* the line being run may be deferred */
+	bool unsupported;	/* the module has no POLICY_NEW_BULK */
+	int line;		/* the line being run */
+	int first, n;		/* pending: [first, n) */
+	size_t bytes;
+	struct nl_msg *msg[BULK_MAX];
+	int line_of[BULK_MAX];
+} bulk;
+
+void nfi_nl_bulk_arm(int line)
+{
+	bulk.armed = true;
+	bulk.line = line;
+}
+
+void nfi_nl_bulk_disarm(void)
+{
+	bulk.armed = false;
+}
+
+bool nfi_nl_bulk_full(void)
+{
+	return bulk.n == BULK_MAX || bulk.bytes >= BULK_BYTES;
+}
+
+/* Keep msg (a POLICY_NEW without a reply to read) for later: true. */
+static bool bulk_defer(struct nl_msg *msg, nfi_reply_fn fn)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (!bulk.armed || bulk.unsupported || fn || nfi_nl_dump_mode() ||
+	    bulk.n == BULK_MAX ||
+	    ((struct genlmsghdr *)nlmsg_data(nlh))->cmd != NFIPSEC_CMD_POLICY_NEW)
+		return false;
+	bulk.msg[bulk.n] = msg;
+	bulk.line_of[bulk.n++] = bulk.line;
+	bulk.bytes += nlh->nlmsg_len;
+	return true;
+}
+
+static void bulk_drop(int upto)
+{
+	while (bulk.first < upto)
+		nlmsg_free(bulk.msg[bulk.first++]);
+	if (bulk.first == bulk.n) {
+		bulk.first = bulk.n = 0;
+		bulk.bytes = 0;
+	}
+}
+
+void nfi_nl_bulk_drop(void)
+{
+	bulk_drop(bulk.n);
+}
+
+/*
+ * One request for the pending adds from bulk.first on (as many as fit):
+ * 0 when all of them were added, else the error, *failed the index of the
+ * add that failed (those before it were added).
+ */
+static int bulk_send(int *failed)
+{
+	unsigned int start[BULK_MAX], end[BULK_MAX];
+	struct nlattr *list, *a;
+	struct nl_msg *req;
+	int i, last, err;
+
+	*failed = bulk.first;
+	if (bulk.unsupported) {
+		req = bulk.msg[bulk.first];
+		bulk.msg[bulk.first] = NULL;	/* talk_now frees it */
+		err = talk_now(req, NULL, NULL);
+		if (!err)
+			bulk_drop(bulk.first + 1);
+		return err;
+	}
+	/* Room for every add that is kept: BULK_BYTES and one more. */
+	req = nlmsg_alloc_size(BULK_BYTES + 8192);
+	if (!req || !genlmsg_put(req, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+				 0, NFIPSEC_CMD_POLICY_NEW_BULK,
+				 NFIPSEC_GENL_VERSION)) {
+		nlmsg_free(req);
+		fprintf(stderr, "nfipsec: out of memory\n");
+		return -ENOMEM;
+	}
+	list = nfi_nest_start(req, NFIPSEC_A_POLICIES);
+	if (!list)
+		goto too_large;
+	for (i = bulk.first; i < bulk.n; i++) {
+		a = nlmsg_find_attr(nlmsg_hdr(bulk.msg[i]), GENL_HDRLEN,
+				    NFIPSEC_A_POLICY);
+		if (!a) {
+			nlmsg_free(req);
+			return -EINVAL;
+		}
+		start[i] = nlmsg_hdr(req)->nlmsg_len;
+		if (nla_put(req, NFIPSEC_A_POLICY | NLA_F_NESTED, nla_len(a),
+			    nla_data(a)))
+			break;
+		end[i] = nlmsg_hdr(req)->nlmsg_len;
+	}
+	if (i == bulk.first)
+		goto too_large;
+	last = i;
+	nla_nest_end(req, list);
+	err = talk_now(req, NULL, NULL);
+	if (err == -EOPNOTSUPP && !extack_off) {
+		/* An older module: one request per add from now on. */
+		bulk.unsupported = true;
+		return bulk_send(failed);
+	}
+	if (!err) {
+		bulk_drop(last);
+		return 0;
+	}
+	/* The kernel points into the add that failed. */
+	for (i = bulk.first; i < last; i++)
+		if (extack_off >= start[i] && extack_off < end[i])
+			break;
+	if (i == last)
+		i = bulk.first;	/* refused as a whole: nothing was added */
+	bulk_drop(i);
+	*failed = i;
+	return err;
+
+too_large:
+	nlmsg_free(req);
+	fprintf(stderr, "nfipsec: the request is too large\n");
+	return -EMSGSIZE;
+}
+
+int nfi_nl_bulk_flush(int *line)
+{
+	int err, i;
+
+	while (bulk.first < bulk.n) {
+		err = bulk_send(&i);
+		if (err) {
+			*line = bulk.line_of[i];
+			bulk_drop(i + 1);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
+{
+	extack[0] = 0;
+	extack_off = 0;
+	if (nfi_nl_dump_mode()) {
+		nfi_msg_dump(msg);
+		nlmsg_free(msg);
+		return 0;
+	}
+	if (bulk_defer(msg, fn))
+		return 0;
+	return talk_now(msg, fn, arg);
 }
 
 static int no_seq_check(struct nl_msg *msg, void *arg)

@@ -33,6 +33,19 @@ int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg);
  * prints the error, but for -EPERM (for nfi_nl_fail), and returns it.
  */
 int nfi_nl_listen(const char *group, nfi_reply_fn fn, void *arg);
+/*
+ * Batches (-b): while armed for a line, a POLICY_NEW without a reply to
+ * read is kept (nfi_nl_talk returns 0) to go with the next ones in one
+ * POLICY_NEW_BULK request. nfi_nl_bulk_flush sends what is kept: 0 when
+ * all were added; else the error of the first that failed (extack set,
+ * as nfi_nl_fail prints it), *line its line, those before it added,
+ * those after it still kept (flush again, or drop them).
+ */
+void nfi_nl_bulk_arm(int line);
+void nfi_nl_bulk_disarm(void);
+bool nfi_nl_bulk_full(void);
+int nfi_nl_bulk_flush(int *line);
+void nfi_nl_bulk_drop(void);
 /* Print msg to stderr, decoded (dump mode). */
 void nfi_msg_dump(struct nl_msg *msg);
 /* The kernel's extended-ack text of the last failed request, or "". */

@@ -69,8 +69,9 @@
  *   replay-oseq: the last sequence number sent; the next is one more; at
  *   most 2^32 - 1 without ESN) and REPLAY_TOP (ip xfrm's replay-seq: the
  *   window's top; the numbers in the window, the top included, are each
- *   taken once, those below it refused, as XFRM; the same bound). The IV generator's salt is new with every
- *   SA, so no SEQ_OUT makes an IV repeat. SA_NEW fails with -EEXIST when the
+ *   taken once, those below it refused, as XFRM; the same bound). The IV
+ *   generator's salt is new with every SA, so no SEQ_OUT makes an IV
+ *   repeat. SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET updates an existing SA in place, as XFRM
  *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK
  *   when given; its sequence numbers, window and counters go on. SA_SET
@@ -122,10 +123,20 @@
  *   policy exists (update and move keep it). An INDEX given to POLICY_NEW
  *   or POLICY_SET must be 0 or of the policy's DIR (-EINVAL otherwise);
  *   a non-zero one is taken when no other policy has it, and in every
- *   other case one is made up, as XFRM does. POLICY_SET replaces the policy with the same DIR and SEL, keeping
- *   its INDEX and counters: in place with the same PRIORITY, moved to
- *   where a new one goes; a policy that does not exist is added (as ip
- *   xfrm's update does).
+ *   other case one is made up, as XFRM does. POLICY_SET replaces the
+ *   policy with the same DIR and SEL, keeping its INDEX and counters: in
+ *   place with the same PRIORITY, moved to where a new one goes; a policy
+ *   that does not exist is added (as ip xfrm's update does).
+ *
+ * NFIPSEC_CMD_POLICY_NEW_BULK (do)
+ *   Request: NFIPSEC_A_POLICIES, a nest of NFIPSEC_A_POLICY nests, each
+ *   what POLICY_NEW takes. They are added in order, each as POLICY_NEW
+ *   adds it, until one fails: the policies before it stay, those after it
+ *   are not tried, and the error's extack offset (NLMSGERR_ATTR_OFFS)
+ *   points into the failing nest (at its bad attribute, or at the nest),
+ *   so that a batch loader can say which line failed. For loading many
+ *   policies with one request (nfipsec -b); its absence (an older module)
+ *   shows as -EOPNOTSUPP.
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
  *   Request: NFIPSEC_A_POLICY with DIR and SEL, with INDEX and DIR, or with
@@ -160,7 +171,13 @@
  *   An outbound packet matched a protecting policy and no SA could carry it:
  *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL of the policy) and
  *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
- *   protocol and ports). Rate-limited per policy to one a second.
+ *   protocol and ports) and NFIPSEC_A_SA, the SA wanted (as XFRM's
+ *   acquire says it): PROTO, SRC, DST, MODE, REQID and, when the template
+ *   names one, SPI; in transport mode SRC and DST are the packet's, in
+ *   tunnel mode the template's, a source-less template's SRC being the
+ *   one the route to DST gives (without such a route the packet is
+ *   dropped, counted as NFIPSEC_STAT_OUT_POL_ERROR, and no ACQUIRE is
+ *   sent, as XFRM). Rate-limited per policy to one a second.
  *
  * NFIPSEC_CMD_EXPIRE
  *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without
@@ -232,6 +249,7 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_SET_INFO,
 	NFIPSEC_CMD_EXPIRE,
 	NFIPSEC_CMD_MAPPING,
+	NFIPSEC_CMD_POLICY_NEW_BULK,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1
@@ -248,6 +266,7 @@ enum nfipsec_attr {
 	NFIPSEC_A_PACKET,	/* nest, NFIPSEC_SEL_A_* */
 	NFIPSEC_A_EXPIRE,	/* nest, NFIPSEC_EXPIRE_A_* */
 	NFIPSEC_A_MAPPING,	/* nest, NFIPSEC_MAPPING_A_* */
+	NFIPSEC_A_POLICIES,	/* nest of NFIPSEC_A_POLICY nests */
 
 	__NFIPSEC_A_MAX,
 	NFIPSEC_A_MAX = __NFIPSEC_A_MAX - 1
@@ -650,6 +669,10 @@ enum nfipsec_stat {
 	NFIPSEC_STAT_BRIDGED,			/* frames a bridge forwards
 						 * (br_netfilter), passed
 						 * unchecked
+						 */
+	NFIPSEC_STAT_OUT_POL_ERROR,		/* XfrmOutPolError: no route
+						 * to a tunnel template's peer
+						 * (for its source address)
 						 */
 
 	__NFIPSEC_STAT_MAX,

@@ -263,6 +263,24 @@ plant_nat_post_allow_wins() {
 	replace "$1/kmod/input.c" $'if (verdict != NF_DROP && nfipsec_flow_prenat(skb, fl))\n' $'if (verdict != NF_DROP && nfipsec_flow_prenat(skb, fl) &&\n\t    check_clear(nn, skb, dir, fl) != NFIPSEC_NO_POLICY)\n'
 }
 
+desc_bulk_goes_on="a bulk policy add goes on after a failed one"
+tests_bulk_goes_on=config_load
+plant_bulk_goes_on() {
+	replace "$1/kmod/nl_policy.c" $'\t\t\t\tNL_SET_BAD_ATTR(info->extack, nest);\n\t\t\treturn err;' $'\t\t\t\tNL_SET_BAD_ATTR(info->extack, nest);\n\t\t\tcontinue;'
+}
+
+desc_acquire_tmpl_src="an ACQUIRE names the template's addresses, not the SA's resolved ones"
+tests_acquire_tmpl_src=tunnel_negative
+plant_acquire_tmpl_src() {
+	replace "$1/kmod/netlink.c" 'acquire_put_sa(msg, &pol->tmpl, src, dst))' 'acquire_put_sa(msg, &pol->tmpl, &pol->tmpl.src, &pol->tmpl.dst))'
+}
+
+desc_unroutable_acquires="no route to a source-less template's peer: an ACQUIRE is sent anyway"
+tests_unroutable_acquires=tunnel_negative
+plant_unroutable_acquires() {
+	replace "$1/kmod/output.c" 'if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst)) {' 'if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst) && false) {'
+}
+
 desc_disable_policy_ignored="disable_policy on the receiving device is ignored"
 tests_disable_policy_ignored=defaults
 plant_disable_policy_ignored() {
@@ -279,6 +297,7 @@ all="$all tmpl_reqid_any_out tmpl_zero_literal tmpl_src_literal"
 all="$all default_ignored default_unhooked decap_dscp_ignored replay_top_ignored"
 all="$all wildrecv_sends fwd_esp_exempt ike_any_socket bridged_checked"
 all="$all nat_default_post_view nat_post_allow_wins disable_policy_ignored"
+all="$all bulk_goes_on acquire_tmpl_src unroutable_acquires"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
