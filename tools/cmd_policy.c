@@ -642,13 +642,16 @@ static int policy_get_delete(int argc, char **argv, bool get)
 }
 
 /* flush [dir DIR] */
-static int take_dir_only(struct nfi_args *a, struct pol_spec *p)
+/* flush's words: dir DIR, and ip xfrm's ptype main (sub: refused). */
+static int take_flush_words(struct nfi_args *a, struct pol_spec *p)
 {
 	int err = 0;
 
 	while (a->argc > 0 && !err) {
 		if (!strcmp(nfi_kw(a), "dir") && a->argc > 1)
 			err = once(a, &p->has_dir) ?: nfi_take_dir(a, &p->dir);
+		else if (!strcmp(nfi_kw(a), "ptype"))
+			err = take_ptype(a);
 		else
 			err = nfi_unexpected(a);
 	}
@@ -940,7 +943,7 @@ static int policy_flush(int argc, char **argv)
 	struct nl_msg *msg;
 	struct nlattr *nest;
 
-	if (take_dir_only(&a, &p))
+	if (take_flush_words(&a, &p))
 		return 1;
 	msg = nfi_msg_new(NFIPSEC_CMD_POLICY_FLUSH, 0);
 	if (msg && p.has_dir) {
