@@ -296,34 +296,89 @@ sed 's/^/xfrm /' <<< "$FLT" | ip -n "$p" -batch - || fail filter-xfrm "ip xfrm r
 # nfipsec takes ip -batch's lines as they are.
 sed 's/^/xfrm /' <<< "$FLT" | nfipsec -n "$q" -b - || fail filter-nfipsec "nfipsec refused the lines"
 # ip xfrm's text layout, byte for byte (trailing spaces included): the
-# same tables listed by ip xfrm (p) and nfipsec (q), one object a line (-o)
-# and sorted (the dump orders differ). Left out of the comparison: ip's
-# anti-replay context lines (nfipsec shows its sequence numbers on its
-# counters line), ptype (XFRM_SUB_POLICY kernels), the times' values, and
-# nfipsec's own lines after ip's (position, counters, drops, lifetime left,
-# dying), which README places.
+# same tables on Linux XFRM (lp) and nfipsec (lq), FLT's objects and LAY's
+# (other algorithms, AH, encap, output-mark, limits, an SA sel with ports,
+# a window over 32; templates with spi, level use (inbound: XFRM refuses an
+# optional tunnel template outbound), transport, IPv6, AH),
+# one object a line (-o, or the lines of an object joined) and sorted (the
+# dump orders differ). What differs by design, and only that, is rewritten
+# before comparing:
+# - ip's anti-replay lines: nfipsec has none (its sequence numbers are on
+#   its counters line), but the window of ip's ESN context (ESN or over
+#   32) is compared with nfipsec's "window N" line, its last;
+# - ptype (XFRM_SUB_POLICY kernels);
+# - date digits (add and use times), not "-";
+# - a policy's "add" time: XFRM's, "-" here (nfipsec keeps none);
+# - nfipsec's own lines (position, counters, drops, lifetime left, dying,
+#   flag align8, nat-keepalive, window), taken off the end of the object
+#   only: one before or among ip's lines is a difference.
+setup_ns lp lq || exit 1
+LAY="state add src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x200 reqid 3 mode tunnel replay-window 32 enc 'cbc(aes)' $KE auth-trunc 'hmac(sha256)' $KA 128 output-mark 0x10 mask 0xff
+state add src 198.51.100.2 dst 198.51.100.1 proto ah spi 0x201 reqid 4 mode transport replay-window 16 flag align4 auth 'hmac(sha1)' $KS
+state add src 198.51.100.3 dst 198.51.100.1 proto esp spi 0x202 reqid 5 mode tunnel $AG encap espinudp 4500 4501 0.0.0.0
+state add src 198.51.100.1 dst 198.51.100.4 proto esp spi 0x203 reqid 6 mode transport $AG sel src 198.51.100.1/32 dst 198.51.100.4/32 proto tcp sport 1024 dport 22 limit byte-soft 100000 limit byte-hard 200000 limit packet-soft 100 limit packet-hard 200 limit time-soft 3000 limit time-hard 3600 limit time-use-soft 600 limit time-use-hard 1200
+state add src fd00::1 dst fd00::3 proto esp spi 0x204 reqid 7 mode tunnel replay-window 256 $AG
+policy add src 10.3.0.0/16 dst 10.4.0.0/16 dir out tmpl src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x200 reqid 3 mode tunnel
+policy add src 198.51.100.1/32 dst 198.51.100.4/32 proto tcp sport 1024 dir out tmpl proto esp reqid 6 mode transport
+policy add src fd00:3::/64 dst fd00:4::/64 dir in tmpl src fd00::3 dst fd00::1 proto esp reqid 7 mode tunnel level use
+policy add src 10.5.0.0/16 dst 10.6.0.0/16 dir fwd priority 7 tmpl src 198.51.100.2 dst 198.51.100.1 proto ah reqid 4 mode tunnel"
+printf '%s\n%s\n' "$FLT" "$LAY" | sed 's/^/xfrm /' | ip -n "$lp" -batch - ||
+	fail layout-xfrm "ip xfrm refused the lines"
+printf '%s\n%s\n' "$FLT" "$LAY" | sed 's/^/xfrm /' | nfipsec -n "$lq" -b - ||
+	fail layout-nfipsec "nfipsec refused the lines"
+# joined: text without -o as -o has it (an object's lines joined by "\").
+joined() { awk '/^[^\t]/ { if (o != "") print o; o = "" } { o = o $0 "\\" } END { if (o != "") print o }'; }
+DATE_RE='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 layout_xfrm() {
-	sed -E -e 's/\t(anti-replay [^\\]*| seq-hi [^\\]*| replay_window [^\\]*| ([0-9a-f]{8} )+)\\//g' \
-		-e 's/ptype main //' -e 's/(add|use) ([0-9]{4}-[0-9-]+ [0-9:]+|-)/\1 T/g' | sort
+	sed -E -e 's/\t(anti-replay context: [^\\]*|anti-replay esn context:| seq-hi [^\\]*| ([0-9a-f]{8} )+)\\//g' \
+		-e 's/\t replay_window ([0-9]+), bitmap-length [0-9]+\\(.*)$/\2\tWINDOW \1\\/' \
+		-e 's/ptype main //' -e "s/$DATE_RE/DATE/g" \
+		-e '/\tdir (in|out|fwd) /s/\t  add DATE /\t  add - /' | sort
 }
+NFI_EXTRA='position [0-9]+|counters:[^\\]*|drops:[^\\]*|lifetime left:[^\\]*|dying|flag align8|nat-keepalive [^\\]*|follow-mapping'
 layout_nfi() {
-	sed -E -e 's/\t(position [0-9]+|counters:[^\\]*|drops:[^\\]*|lifetime left:[^\\]*|dying|window [0-9]+)\\//g' \
-		-e 's/(add|use) ([0-9]{4}-[0-9-]+ [0-9:]+|-)/\1 T/g' | sort
+	sed -E -e 's/\twindow ([0-9]+)\\$/\tWINDOW \1\\/' \
+		-e ':a' -e "s/\t($NFI_EXTRA)\\\\(\tWINDOW [0-9]+\\\\)?\$/\2/" -e 'ta' \
+		-e "s/$DATE_RE/DATE/g" | sort
 }
-same_layout() {	# NAME "IP-XFRM ARGS" "NFIPSEC ARGS"
-	local want got
-	want=$(ip -n "$p" -o $2 | layout_xfrm)
-	got=$(nfipsec -n "$q" -o $3 | layout_nfi)
-	[ "$want" = "$got" ] && { pass "$1"; return; }
-	fail "$1" "layouts differ: $(diff <(echo "$want") <(echo "$got") | head -c 1200 | cat -A | tr '\n' ' ')"
+same_layout() {	# NAME "IP ARGS" "NFIPSEC ARGS" [-o | joined]
+	local want got how=${4:--o}
+	if [ "$how" = -o ]; then
+		want=$(ip -n "$lp" -o $2 | layout_xfrm)
+		got=$(nfipsec -n "$lq" -o $3 | layout_nfi)
+	else
+		want=$(ip -n "$lp" $2 | joined | layout_xfrm)
+		got=$(nfipsec -n "$lq" $3 | joined | layout_nfi)
+	fi
+	[ -n "$want" ] && [ "$want" = "$got" ] && { pass "$1"; return; }
+	fail "$1" "layouts differ: $(diff <(echo "$want") <(echo "$got") | head -c 1500 | cat -A | tr '\n' ' ')"
 }
 same_layout layout-state-list "xfrm state list nokeys" "state list"
 same_layout layout-state-list-keys "xfrm state list" "-k state list"
 same_layout layout-state-list-stats "-s xfrm state list nokeys" "-s state list"
+same_layout layout-state-list-stats-keys "-s xfrm state list" "-s -k state list"
+same_layout layout-state-text "xfrm state list nokeys" "state list" joined
+same_layout layout-state-text-stats-keys "-s xfrm state list" "-s -k state list" joined
 same_layout layout-state-get "xfrm state get dst 192.0.2.1 proto esp spi 0x101" "-k state get dst 192.0.2.1 proto esp spi 0x101"
+same_layout layout-state-get-stats "-s xfrm state get dst 198.51.100.4 proto esp spi 0x203" "-s -k state get dst 198.51.100.4 proto esp spi 0x203"
+same_layout layout-state-get-ah "-s xfrm state get dst 198.51.100.1 proto ah spi 0x201" "-s -k state get dst 198.51.100.1 proto ah spi 0x201" joined
 same_layout layout-policy-list "xfrm policy list" "policy list"
 same_layout layout-policy-list-stats "-s xfrm policy list" "-s policy list"
+same_layout layout-policy-text "xfrm policy list" "policy list" joined
+same_layout layout-policy-text-stats "-s xfrm policy list" "-s policy list" joined
 same_layout layout-policy-get "xfrm policy get src 10.1.0.0/16 dst 10.2.0.0/16 dir out" "policy get src 10.1.0.0/16 dst 10.2.0.0/16 dir out"
+same_layout layout-policy-get-stats "-s xfrm policy get src 10.3.0.0/16 dst 10.4.0.0/16 dir out" "-s policy get src 10.3.0.0/16 dst 10.4.0.0/16 dir out"
+# The normalisation keeps what it must compare: windows (ESN and over 32),
+# AH's align4, the encap line, (N bits), limits, ports, level use.
+out=$(nfipsec -n "$lq" -s -k -o state list | layout_nfi)
+check_eq layout-kept-windows 3 "$(grep -c $'\tWINDOW [0-9]' <<< "$out")"
+check_match layout-kept-window-256 $'\tWINDOW 256\\\\$' "$(grep 'spi 0x00000204' <<< "$out")"
+check_match layout-kept-align4 'flag align4 \(0x01000000\)' "$(grep 'proto ah' <<< "$out")"
+check_match layout-kept-encap $'\tencap type espinudp sport 4500 dport 4501 addr 0.0.0.0\\\\' "$out"
+check_match layout-kept-key-bits '0x[0-9a-f]{64} \(256 bits\) 128\\' "$out"
+check_match layout-kept-limits 'limit: soft 100000\(bytes\), hard 200000\(bytes\).*expire use: soft 600\(sec\), hard 1200\(sec\)' "$out"
+check_match layout-kept-sel-ports $'\tsel src 198.51.100.1/32 dst 198.51.100.4/32 proto tcp sport 1024 dport 22 uid 0\\\\' "$out"
+check_match layout-kept-level-use $'\t\tlevel use \\\\' "$(nfipsec -n "$lq" -o policy list | layout_nfi)"
 # Without -o the same text, a line for each "\".
 check_eq layout-lines-as-oneline "$(nfipsec -n "$q" -o -s policy list | sed 's/\\$//' | tr '\\' '\n')" "$(nfipsec -n "$q" -s policy list)"
 sas_of() { grep -o 'spi 0x[0-9a-f]*' | sort | tr '\n' ' '; }

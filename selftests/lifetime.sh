@@ -90,15 +90,15 @@ wait_until 25 monitors_ready && pass monitors-ready ||
 # ra_cur SPI: REPLY = "packets N" of ra's SA to rb, " dying" added when
 # it is (its lifetime current line, from state get -s).
 ra_cur() {
-	local out
-	out=$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi "$1" 2>&1)
-	out=${out//[$'\n\t']/ }
+	local raw out dying=$'\tstats:\n.*\n\tdying(\n|$)'
+	raw=$(nfipsec -n "$ra" -s state get dst "$B4" proto esp spi "$1" 2>&1)
+	out=${raw//[$'\n\t']/ }
 	REPLY="none: $out"
 	# ip's "lifetime current:" then "  B(bytes), P(packets)"; nfipsec's
-	# "dying" line after ip's lines.
+	# "dying", a line of its own after ip's lines (ip's last: stats).
 	[[ $out =~ lifetime\ current:\ +[0-9]+\(bytes\),\ ([0-9]+)\(packets\) ]] || return 0
 	REPLY="packets ${BASH_REMATCH[1]}"
-	[[ "$out " =~ \ dying\  ]] && REPLY+=" dying"
+	[[ $raw =~ $dying ]] && REPLY+=" dying"
 	return 0
 }
 
