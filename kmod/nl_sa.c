@@ -63,6 +63,7 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_CURRENT] = { .type = NLA_REJECT },
 	[NFIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(nfipsec_sel_nl_policy),
 	[NFIPSEC_SA_A_ENCAP] = NLA_POLICY_NESTED(nfipsec_encap_nl_policy),
+	[NFIPSEC_SA_A_KM_SEQ] = { .type = NLA_U32 },
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -306,6 +307,9 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 	}
 	if (tb[NFIPSEC_SA_A_REQID])
 		cfg->reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
+	/* Kept by SA_NEW; an update keeps the SA's own (as XFRM's). */
+	if (tb[NFIPSEC_SA_A_KM_SEQ])
+		cfg->km_seq = nla_get_u32(tb[NFIPSEC_SA_A_KM_SEQ]);
 	if (tb[NFIPSEC_SA_A_REPLAY_WINDOW])
 		cfg->replay_window = nla_get_u32(tb[NFIPSEC_SA_A_REPLAY_WINDOW]);
 	if (tb[NFIPSEC_SA_A_FLAGS])
@@ -520,6 +524,7 @@ static int sa_put_attrs(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 	     nfipsec_nl_put_sel(skb, NFIPSEC_SA_A_SEL, &sa->sel)) ||
 	    sa_put_encap(skb, sa) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REQID, sa->reqid) ||
+	    nla_put_u32(skb, NFIPSEC_SA_A_KM_SEQ, sa->km_seq) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, sa->replay.window) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, sa->flags) ||
 	    (sa->smask &&

@@ -307,6 +307,7 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->nat_keepalive = cfg->nat_keepalive;
 	sa->smark = cfg->smark;
 	sa->smask = cfg->smask;
+	sa->km_seq = cfg->km_seq;
 	sa->lft = cfg->lft;
 	nfipsec_lft_init_sa(sa);
 	memcpy(sa->algs, cfg->algs, sizeof(sa->algs));

@@ -89,6 +89,7 @@ struct nfipsec_sa {
 	union nfipsec_addr src, dst;
 	u32 reqid;
 	u32 flags;			/* NFIPSEC_SA_F_* */
+	u32 km_seq;			/* ip xfrm's seq: shown, no meaning */
 	/*
 	 * What the SA may carry (ip xfrm's "sel"), checked on output before
 	 * it is chosen and on input after decryption; family 0: anything.
@@ -167,7 +168,7 @@ struct nfipsec_sa_cfg {
 	u8 family, proto, mode;
 	__be32 spi;
 	union nfipsec_addr src, dst;
-	u32 reqid, flags, replay_window;
+	u32 reqid, flags, replay_window, km_seq;
 	struct nfipsec_sel sel;
 	u16 encap_type;
 	__be16 encap_sport, encap_dport;

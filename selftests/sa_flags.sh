@@ -15,6 +15,7 @@
 . "$(dirname "$0")/lib_tunnel.sh"
 
 impls=${SA_FLAGS_IMPLS:-xfrm nfipsec}
+declare -A seq
 [[ $impls == *nfipsec* ]] && require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
 KEY=0x00112233445566778899aabbccddeeff01020304
@@ -82,6 +83,33 @@ ra_conf "flag af-unspec" "flag decap-dscp" | tunnel_apply "$ra" nfipsec
 check_match nfipsec.flags-shown "flag af-unspec" "$(nfipsec -n "$ra" state get dst $B4 proto esp spi $SPI_AB)"
 check_match nfipsec.decap-dscp-shown "flag decap-dscp" "$(nfipsec -n "$ra" state get dst $A4 proto esp spi $SPI_BA)"
 tunnel_clear "$ra"
+
+# seq: ip xfrm's km.seq, kept (in network byte order, as ip stores it) and
+# shown as ip shows it; an update keeps the SA's own, as XFRM's does. The
+# same lines on XFRM (ra) and nfipsec (ra's nfipsec side), -s text compared.
+seq_of() {	# seq_of IMPL: the seq word of ra's outbound SA, as -s shows it
+	if [ "$1" = xfrm ]; then
+		ip -n "$ra" -s xfrm state get dst $B4 proto esp spi $SPI_AB
+	else
+		nfipsec -n "$ra" -s state get dst $B4 proto esp spi $SPI_AB
+	fi | grep -o 'seq 0x[0-9]* '
+}
+for impl in xfrm nfipsec; do
+	ra_conf "seq 5" "" | tunnel_apply "$ra" "$impl" || fail "$impl.seq.config" refused
+	seq[$impl]=$(seq_of "$impl")
+	upd="state update src $A4 dst $B4 proto esp spi $SPI_AB reqid 1 mode tunnel replay-window 64 $ALGS seq 7"
+	if [ "$impl" = xfrm ]; then
+		echo "xfrm $upd" | ip -n "$ra" -batch -
+	else
+		echo "$upd" | nfipsec -n "$ra" -b -
+	fi || fail "$impl.seq.update" refused
+	check_eq "$impl.seq-kept-by-update" "${seq[$impl]}" "$(seq_of "$impl")"
+	[ "$impl" = nfipsec ] && check_eq nfipsec.seq-json 5 \
+		"$(nfipsec -n "$ra" -j state get dst $B4 proto esp spi $SPI_AB | python3 -c 'import json, sys; print(json.load(sys.stdin)["seq"])')"
+	tunnel_clear "$ra"
+done
+check_eq seq-shown-as-ip 'seq 0x83886080 ' "${seq[nfipsec]}"
+check_eq seq-same-as-xfrm "${seq[xfrm]}" "${seq[nfipsec]}"
 
 # replay-seq: ra's inbound SA takes N as the highest number received. rb
 # sends from 1, or (replay-oseq 1000) from 1001: with N 1000, 1 and 2 are

@@ -28,7 +28,8 @@ struct sa_alg {
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
 	bool has_mark, has_mask, has_oseq, has_iseq, has_sel, has_encap;
-	bool has_keepalive, has_follow, follow;
+	bool has_keepalive, has_follow, follow, has_km_seq;
+	uint32_t km_seq;	/* seq, as ip stores it: big-endian */
 	struct nfi_sel_spec sel;
 	uint16_t encap_sport, encap_dport;
 	uint32_t keepalive;
@@ -99,7 +100,7 @@ static const struct {
 /* ip-xfrm state words that nfipsec does not carry yet. */
 static const char *const unsupported_words[] = {
 	"comp", "mark", "if_id", "offload",
-	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num", "seq",
+	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num",
 };
 
 /*
@@ -344,6 +345,14 @@ static int take_option(struct nfi_args *a, struct sa_spec *s)
 		s->has_window = true;
 		return nfi_take_u32(a, &s->window);
 	}
+	if (!strcmp(kw, "seq")) {
+		/* ip xfrm's: the number in network byte order (km.seq). */
+		s->has_km_seq = true;
+		if (nfi_take_u32(a, &s->km_seq))
+			return 1;
+		s->km_seq = htonl(s->km_seq);
+		return 0;
+	}
 	if (!strcmp(kw, "replay-oseq") || !strcmp(kw, "replay-oseq-hi"))
 		return take_seq(a, &s->has_oseq, &s->oseq);
 	if (!strcmp(kw, "replay-seq") || !strcmp(kw, "replay-seq-hi"))
@@ -514,6 +523,8 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	if (!nest || put_id(msg, s, true) ||
 	    nla_put_u8(msg, NFIPSEC_SA_A_MODE, s->mode) ||
 	    (s->has_reqid && nla_put_u32(msg, NFIPSEC_SA_A_REQID, s->reqid)) ||
+	    (s->has_km_seq &&
+	     nla_put_u32(msg, NFIPSEC_SA_A_KM_SEQ, s->km_seq)) ||
 	    (s->has_window &&
 	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
 	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
@@ -875,6 +886,7 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_SPI] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_MODE] = { .type = NLA_U8 },
 		[NFIPSEC_SA_A_REQID] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_KM_SEQ] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_REPLAY_WINDOW] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_FLAGS] = { .type = NLA_U32 },
 		[NFIPSEC_SA_A_SET_MARK] = { .type = NLA_U32 },
@@ -1283,7 +1295,7 @@ static void text_sa(struct nlattr **sa)
 	printf("\treplay-window %u ", esn_window(sa) ? 0 :
 	       nfi_u32(sa[NFIPSEC_SA_A_REPLAY_WINDOW], 0));
 	if (s)
-		printf("seq 0x%08u ", 0U);
+		printf("seq 0x%08u ", nfi_u32(sa[NFIPSEC_SA_A_KM_SEQ], 0));
 	if (s || x)
 		text_flags(x);
 	if (s) {
@@ -1459,6 +1471,9 @@ void nfi_print_sa(struct nlattr **sa)
 		nfi_out_str("spi", nfi_spi_str(sa[NFIPSEC_SA_A_SPI], buf,
 					       sizeof(buf)));
 	nfi_out_u64("reqid", nfi_u32(sa[NFIPSEC_SA_A_REQID], 0));
+	/* ip xfrm's seq, as it was given (the kernel keeps it big-endian). */
+	if (nfi_u32(sa[NFIPSEC_SA_A_KM_SEQ], 0))
+		nfi_out_u64("seq", ntohl(nla_get_u32(sa[NFIPSEC_SA_A_KM_SEQ])));
 	nfi_out_str("mode",
 		    nfi_name_of(nfi_mode_names, NFI_ARRAY_SIZE(nfi_mode_names),
 				nfi_u8(sa[NFIPSEC_SA_A_MODE], 0), buf,

@@ -71,7 +71,7 @@ static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
 	N(SA, LIFETIME, lft), F(SA, STATS, K_NEST), F(SA, SEQ_OUT, K_U64),
 	F(SA, REPLAY_TOP, K_U64), F(SA, PAD, K_BIN), F(SA, SET_MARK, K_U32),
 	F(SA, SET_MARK_MASK, K_U32), F(SA, CURRENT, K_NEST), N(SA, SEL, sel),
-	N(SA, ENCAP, encap),
+	N(SA, ENCAP, encap), F(SA, KM_SEQ, K_BE32),
 };
 
 static const struct nest sa = { sa_fields, NFIPSEC_SA_A_MAX };

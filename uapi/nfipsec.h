@@ -71,7 +71,10 @@
  *   window's top; the numbers in the window, the top included, are each
  *   taken once, those below it refused, as XFRM; the same bound). The IV
  *   generator's salt is new with every SA, so no SEQ_OUT makes an IV
- *   repeat. SA_NEW fails with -EEXIST when the
+ *   repeat. KM_SEQ is ip xfrm's seq (XFRM's km.seq): a number of the key
+ *   manager's, kept and shown, that nfipsec gives no meaning to (XFRM
+ *   matches it to its ACQUIRE's; nfipsec's ACQUIRE has none); SA_SET keeps
+ *   the SA's own, as XFRM's update does. SA_NEW fails with -EEXIST when the
  *   identity is taken; SA_SET updates an existing SA in place, as XFRM
  *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK
  *   when given; its sequence numbers, window and counters go on. SA_SET
@@ -360,6 +363,7 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_CURRENT,		/* nest, NFIPSEC_CUR_A_* (reply) */
 	NFIPSEC_SA_A_SEL,		/* nest, NFIPSEC_SEL_A_*, see below */
 	NFIPSEC_SA_A_ENCAP,		/* nest, NFIPSEC_ENCAP_A_*, see below */
+	NFIPSEC_SA_A_KM_SEQ,		/* u32, ip xfrm's seq */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1
