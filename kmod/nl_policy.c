@@ -235,6 +235,17 @@ static int pol_parse(struct nlattr *nest, struct nlattr **tb,
 		 */
 		if (!pol->tmpl.family)
 			pol->tmpl.family = pol->sel.family;
+		/*
+		 * As XFRM (validate_tmpl()): an optional tunnel template
+		 * would send in clear what has no SA; refused outbound.
+		 */
+		if (pol->dir == NFIPSEC_DIR_OUT &&
+		    pol->tmpl.mode == NFIPSEC_MODE_TUNNEL &&
+		    pol->tmpl.level == NFIPSEC_LEVEL_USE) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_POLICY_A_TMPL],
+					    "an out policy's tunnel template cannot be optional (level use), as in XFRM");
+			return -EINVAL;
+		}
 		if (pol->tmpl.mode == NFIPSEC_MODE_TRANSPORT) {
 			if (pol->tmpl.family != pol->sel.family) {
 				NL_SET_ERR_MSG_ATTR(extack,
@@ -394,18 +405,33 @@ int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *list = info->attrs[NFIPSEC_A_POLICIES], *nest;
-	int rem, err;
+	int rem, err, n;
 
 	if (!list) {
 		NL_SET_ERR_MSG(info->extack, "NFIPSEC_A_POLICIES missing");
 		return -EINVAL;
 	}
+	/* The list's shape first: nothing is added from a malformed one. */
+	n = 0;
 	nla_for_each_nested(nest, list, rem) {
 		if (nla_type(nest) != NFIPSEC_A_POLICY) {
 			NL_SET_ERR_MSG_ATTR(info->extack, nest,
 					    "NFIPSEC_A_POLICIES holds NFIPSEC_A_POLICY nests only");
 			return -EINVAL;
 		}
+		n++;
+	}
+	if (rem) {
+		NL_SET_ERR_MSG_ATTR(info->extack, list,
+				    "NFIPSEC_A_POLICIES is truncated");
+		return -EINVAL;
+	}
+	if (!n) {
+		NL_SET_ERR_MSG_ATTR(info->extack, list,
+				    "NFIPSEC_A_POLICIES is empty");
+		return -EINVAL;
+	}
+	nla_for_each_nested(nest, list, rem) {
 		err = pol_new(nn, nest, info->extack);
 		if (err) {
 			if (!info->extack->bad_attr)

@@ -907,19 +907,27 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	if (!pol->has_tmpl)
 		return NF_ACCEPT;
 
-	/* No route to the peer for a source: dropped, as XFRM, level use too. */
+	/*
+	 * No route to the peer for a source: dropped before any ACQUIRE, the
+	 * sender told EHOSTUNREACH, as XFRM (xfrm_tmpl_resolve_one()).
+	 */
 	if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst)) {
+		if (state->in)
+			nfipsec_offload_recheck(skb);
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_POL_ERROR);
-		return NF_DROP;
+		return NF_DROP_ERR(-EHOSTUNREACH);
 	}
 	sa = nfipsec_sa_find_out(nn, &pol->tmpl, &fl, &src, &dst);
 	if (!sa || !nfipsec_sa_hold(sa)) {
+		/* As XFRM: the key manager is asked for an SA either way. */
+		nfipsec_acquire(nn, pol, &fl, &src, &dst);
 		if (pol->tmpl.level == NFIPSEC_LEVEL_USE)
 			return NF_ACCEPT;
+		if (state->in)
+			nfipsec_offload_recheck(skb);
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_NO_STATES);
-		nfipsec_acquire(nn, pol, &fl, &src, &dst);
 		return NF_DROP;
 	}
 

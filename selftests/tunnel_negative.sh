@@ -308,32 +308,50 @@ check_match acquire-text "acquire.*reqid 99.*dst 192.168.186.30" "$(cat /tmp/neg
 
 # The SA an ACQUIRE names, as XFRM's: a source-less template's source is
 # the route's to its peer, transport mode's endpoints the packet's; with
-# no route to the peer the packet is dropped (out-pol-error, level use
-# too) and no ACQUIRE sent. A second barrier (reqid 93) ends it.
+# no route to the peer the packet is dropped (out-pol-error; a local
+# sender is told "No route to host") and no ACQUIRE sent; an optional
+# (level use) transport template asks for an SA and lets the packet go.
+# An optional tunnel template is refused outbound, by both. A second
+# barrier (reqid 93) ends it.
 ip -n "$ra" route add unreachable 198.51.100.0/24
 pe0=$(ns_stat "$ra" out-pol-error) nos1=$(ns_stat "$ra" out-no-states)
+check_fail out-tunnel-use-refused 2 "an out policy's tunnel template cannot be optional \(level use\), as in XFRM" \
+	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.36/32 dir out tmpl src $A4 dst $B4 proto esp reqid 91 mode tunnel level use
+check_fail out-tunnel-use-refused-xfrm 2 "optional template not allowed in outbound policy" \
+	ip -n "$ra" xfrm policy add src 192.168.111.0/24 dst 192.168.186.36/32 dir out tmpl src $A4 dst $B4 proto esp reqid 91 mode tunnel level use
 printf '%s\n' \
 	"policy add src 192.168.111.0/24 dst 192.168.186.33/32 dir out tmpl dst $B4 proto esp reqid 96 mode tunnel position 0" \
-	"policy add src 192.168.111.0/24 dst 192.168.186.34/32 dir out tmpl dst 198.51.100.1 proto esp reqid 94 mode tunnel level use position 0" \
+	"policy add src 192.168.111.0/24 dst 192.168.186.34/32 dir out tmpl dst 198.51.100.1 proto esp reqid 94 mode tunnel position 0" \
 	"policy add src $A4/32 dst $B4/32 proto udp dport 9 dir out tmpl proto esp reqid 95 mode transport position 0" \
+	"policy add src $A4/32 dst $B4/32 proto udp dport 10 dir out tmpl proto esp reqid 92 mode transport level use position 0" \
 	"policy add src 192.168.111.0/24 dst 192.168.186.35/32 dir out tmpl src $A4 dst $B4 proto esp reqid 93 mode tunnel position 0" |
 	nfipsec -n "$ra" -b - || fail acquire-wanted-policies refused
 check_fail acquire-route-src-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 1 -W 1 192.168.186.33
 check_fail unroutable-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 192.168.186.34
+check_fail unroutable-local-ehostunreach 1 "No route to host" \
+	ip netns exec "$ra" python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.168.111.1", 0))
+s.sendto(b"x", ("192.168.186.34", 9))'
+
 ip netns exec "$ra" bash -c "echo x > /dev/udp/$B4/9" 2>/dev/null
+check optional-transport-sent ip netns exec "$ra" bash -c "echo x > /dev/udp/$B4/10"
 check_fail acquire-barrier2-no-traffic 1 "$PING_LOST" ip netns exec "$h1" ping -c 1 -W 1 192.168.186.35
 wait_until 5 monitor_saw 192.168.186.35 ||
 	fail acquire-barrier2 "no ACQUIRE for the barrier: $(tail -c 300 /tmp/neg-monitor.txt)"
 kill "$mon"; wait "$mon" 2>/dev/null
 check_match acquire-route-src "^acquire proto esp src $A4 dst $B4 reqid 96 mode tunnel policy " "$(cat /tmp/neg-monitor.txt)"
 check_match acquire-transport "^acquire proto esp src $A4 dst $B4 reqid 95 mode transport policy .* packet src $A4 dst $B4 proto udp " "$(cat /tmp/neg-monitor.txt)"
+check_match acquire-optional "^acquire proto esp src $A4 dst $B4 reqid 92 mode transport policy " "$(cat /tmp/neg-monitor.txt)"
 check_eq unroutable-no-acquire 0 "$(grep -c '^acquire.* reqid 94 ' /tmp/neg-monitor.txt)"
-check_eq unroutable-counted $((pe0 + 2)) "$(ns_stat "$ra" out-pol-error)"
+check_eq unroutable-counted $((pe0 + 3)) "$(ns_stat "$ra" out-pol-error)"
+# 33, udp 9, 35; not the optional one.
 check_eq acquire-wanted-no-states $((nos1 + 3)) "$(ns_stat "$ra" out-no-states)"
 printf '%s\n' \
 	"policy delete src 192.168.111.0/24 dst 192.168.186.33/32 dir out" \
 	"policy delete src 192.168.111.0/24 dst 192.168.186.34/32 dir out" \
 	"policy delete src $A4/32 dst $B4/32 proto udp dport 9 dir out" \
+	"policy delete src $A4/32 dst $B4/32 proto udp dport 10 dir out" \
 	"policy delete src 192.168.111.0/24 dst 192.168.186.35/32 dir out" |
 	nfipsec -n "$ra" -b - || fail acquire-wanted-cleanup refused
 ip -n "$ra" route del unreachable 198.51.100.0/24

@@ -222,16 +222,16 @@ static int split_line(char *line, char **argv, int max)
 /* A "policy add" line (as run_object and do_policy would take it). */
 static bool policy_add_line(int argc, char **argv)
 {
-	size_t i;
+	size_t i, n = sizeof(objects) / sizeof(objects[0]);
 
 	if (argc < 2 || nfi_matches(argv[0], "help"))
 		return false;
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+	for (i = 0; i < n; i++)
 		if (nfi_matches(argv[0], objects[i].name))
 			break;
-	return i < sizeof(objects) / sizeof(objects[0]) &&
-	       objects[i].fn == do_policy && nfi_matches(argv[1], "add") &&
-	       !nfi_matches(argv[1], "list") && !nfi_matches(argv[1], "show");
+	/* No abbreviation of "add" is one of list's or show's. */
+	return i < n && objects[i].fn == do_policy &&
+	       nfi_matches(argv[1], "add");
 }
 
 /*
@@ -240,12 +240,21 @@ static bool policy_add_line(int argc, char **argv)
  */
 static bool batch_flush(const char *name, bool force, int *ret)
 {
-	int err, line;
+	int err, line, upto, status;
 
-	while ((err = nfi_nl_bulk_flush(&line))) {
-		if (nfi_nl_fail("policy add", err) > *ret)
-			*ret = 2;
+	while ((err = nfi_nl_bulk_flush(&line, &upto))) {
+		status = nfi_nl_fail("policy add", err);
+		if (status > *ret)
+			*ret = status;
 		fprintf(stderr, "Command failed %s:%d\n", name, line);
+		if (upto != line) {
+			/* Not -force either: what is in the SPD is unknown. */
+			fprintf(stderr,
+				"nfipsec: the adds of %s:%d to %d may have been carried out; the batch stops\n",
+				name, line, upto);
+			nfi_nl_bulk_drop();
+			return true;
+		}
 		if (!force) {
 			nfi_nl_bulk_drop();
 			return true;
@@ -260,8 +269,11 @@ static bool batch_flush(const char *name, bool force, int *ret)
  * A "policy add" line from a regular file: its add may be kept, to go
  * with the next ones (nl.c). What it says on stderr (errors of its words)
  * is held until the adds kept before it are sent, so that failures come
- * in the order of their lines: 0, its exit status, or BATCH_STOP.
+ * in the order of their lines: 0, its exit status, or BATCH_STOP. Only
+ * with glibc, whose stderr may be set (run_batch keeps no adds elsewhere).
  */
+#ifdef __GLIBC__
+#define BATCH_KEEPS_ADDS	true
 static int run_held(int argc, char **argv, int lineno, const char *name,
 		    bool force, int *ret)
 {
@@ -287,6 +299,15 @@ static int run_held(int argc, char **argv, int lineno, const char *name,
 	free(held);
 	return err;
 }
+#else
+#define BATCH_KEEPS_ADDS	false
+static int run_held(int argc, char **argv, int lineno, const char *name,
+		    bool force, int *ret)
+{
+	(void)lineno, (void)name, (void)force, (void)ret;
+	return run_object(argc, argv);
+}
+#endif
 
 /*
  * Run every line of a file ("-": standard input), as ip -batch does: a
@@ -311,8 +332,8 @@ static int run_batch(const char *name, bool force)
 		return 1;
 	}
 	/* A pipe or a terminal may wait for each line's outcome. */
-	defer = !nfi_nl_dump_mode() && !fstat(fileno(f), &st) &&
-		S_ISREG(st.st_mode);
+	defer = BATCH_KEEPS_ADDS && !nfi_nl_dump_mode() &&
+		!fstat(fileno(f), &st) && S_ISREG(st.st_mode);
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		av = argv;

@@ -24,6 +24,7 @@ static int family;
 static int open_err = 1;	/* 1: not opened yet */
 static char extack[512];
 static unsigned int extack_off;	/* NLMSGERR_ATTR_OFFS, 0: none */
+static bool answer_lost;	/* the last request's outcome is unknown */
 
 bool nfi_nl_dump_mode(void)
 {
@@ -109,7 +110,8 @@ static int nl_open(void)
 		   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK,
 		   &one, sizeof(one));
-	nl_socket_set_buffer_size(sk, 1 << 20, 0);
+	/* Room for a batch's bulk request (BULK_BYTES and one add more). */
+	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 17);
 
 	family = genl_ctrl_resolve(sk, NFIPSEC_GENL_NAME);
 	if (family < 0) {
@@ -239,6 +241,7 @@ static int talk_now(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 
 	extack[0] = 0;
 	extack_off = 0;
+	answer_lost = false;
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if (!cb) {
 		nlmsg_free(msg);
@@ -267,6 +270,7 @@ static int talk_now(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 				 "receiving the answer: %s (the command may have been carried out)",
 				 nl_geterror(err));
 			t.err = -EIO;
+			answer_lost = true;
 		}
 	}
 	fail_nth_report();
@@ -341,9 +345,11 @@ void nfi_nl_bulk_drop(void)
 /*
  * One request for the pending adds from bulk.first on (as many as fit):
  * 0 when all of them were added, else the error, *failed the index of the
- * add that failed (those before it were added).
+ * add that failed (those before it were added); when the answer was lost,
+ * *unknown the index after the last one sent (any of them may have been
+ * added), else *failed + 1.
  */
-static int bulk_send(int *failed)
+static int bulk_send(int *failed, int *unknown)
 {
 	unsigned int start[BULK_MAX], end[BULK_MAX];
 	struct nlattr *list, *a;
@@ -351,6 +357,8 @@ static int bulk_send(int *failed)
 	int i, last, err;
 
 	*failed = bulk.first;
+	*unknown = bulk.first + 1;
+	extack[0] = 0;	/* no earlier request's text with a local error */
 	if (bulk.unsupported) {
 		req = bulk.msg[bulk.first];
 		bulk.msg[bulk.first] = NULL;	/* talk_now frees it */
@@ -392,7 +400,11 @@ static int bulk_send(int *failed)
 	if (err == -EOPNOTSUPP && !extack_off) {
 		/* An older module: one request per add from now on. */
 		bulk.unsupported = true;
-		return bulk_send(failed);
+		return bulk_send(failed, unknown);
+	}
+	if (err && answer_lost) {
+		*unknown = last;
+		return err;
 	}
 	if (!err) {
 		bulk_drop(last);
@@ -406,6 +418,7 @@ static int bulk_send(int *failed)
 		i = bulk.first;	/* refused as a whole: nothing was added */
 	bulk_drop(i);
 	*failed = i;
+	*unknown = i + 1;
 	return err;
 
 too_large:
@@ -414,15 +427,16 @@ too_large:
 	return -EMSGSIZE;
 }
 
-int nfi_nl_bulk_flush(int *line)
+int nfi_nl_bulk_flush(int *line, int *upto)
 {
-	int err, i;
+	int err, i, unknown;
 
 	while (bulk.first < bulk.n) {
-		err = bulk_send(&i);
+		err = bulk_send(&i, &unknown);
 		if (err) {
 			*line = bulk.line_of[i];
-			bulk_drop(i + 1);
+			*upto = bulk.line_of[unknown - 1];
+			bulk_drop(unknown);
 			return err;
 		}
 	}

@@ -39,12 +39,14 @@ int nfi_nl_listen(const char *group, nfi_reply_fn fn, void *arg);
  * POLICY_NEW_BULK request. nfi_nl_bulk_flush sends what is kept: 0 when
  * all were added; else the error of the first that failed (extack set,
  * as nfi_nl_fail prints it), *line its line, those before it added,
- * those after it still kept (flush again, or drop them).
+ * those after it still kept (flush again, or drop them). When the answer
+ * was lost, *upto is the last line of the request (any of the lines from
+ * *line to it may have been added: the batch cannot go on), else *line.
  */
 void nfi_nl_bulk_arm(int line);
 void nfi_nl_bulk_disarm(void);
 bool nfi_nl_bulk_full(void);
-int nfi_nl_bulk_flush(int *line);
+int nfi_nl_bulk_flush(int *line, int *upto);
 void nfi_nl_bulk_drop(void);
 /* Print msg to stderr, decoded (dump mode). */
 void nfi_msg_dump(struct nl_msg *msg);

@@ -121,7 +121,9 @@
  *   at NFIPSEC_POLICY_A_POSITION (0 is the top), or before/after the policy
  *   at position NFIPSEC_POLICY_A_BEFORE/_AFTER; a position that breaks the
  *   order fails with -EINVAL. It fails with -EEXIST when a policy with the
- *   same DIR and SEL exists. Every policy has an INDEX, its identifier as
+ *   same DIR and SEL exists, with -EINVAL for an out policy whose tunnel
+ *   template is optional (LEVEL use: as XFRM, which would send in clear
+ *   what has no SA). Every policy has an INDEX, its identifier as
  *   in ip xfrm: its low 3 bits are its DIR, it stays the same while the
  *   policy exists (update and move keep it). An INDEX given to POLICY_NEW
  *   or POLICY_SET must be 0 or of the policy's DIR (-EINVAL otherwise);
@@ -133,11 +135,13 @@
  *
  * NFIPSEC_CMD_POLICY_NEW_BULK (do)
  *   Request: NFIPSEC_A_POLICIES, a nest of NFIPSEC_A_POLICY nests, each
- *   what POLICY_NEW takes. They are added in order, each as POLICY_NEW
- *   adds it, until one fails: the policies before it stay, those after it
- *   are not tried, and the error's extack offset (NLMSGERR_ATTR_OFFS)
- *   points into the failing nest (at its bad attribute, or at the nest),
- *   so that a batch loader can say which line failed. For loading many
+ *   what POLICY_NEW takes. A list that is empty, truncated or holds
+ *   another attribute is refused (-EINVAL) before anything is added. The
+ *   entries are added in order, each checked and added as POLICY_NEW adds
+ *   it, until one fails: the policies before it stay, those after it are
+ *   not tried, and the error's extack offset (NLMSGERR_ATTR_OFFS) points
+ *   into the failing nest (at its bad attribute, or at the nest), so that
+ *   a batch loader can say which line failed. For loading many
  *   policies with one request (nfipsec -b); its absence (an older module)
  *   shows as -EOPNOTSUPP.
  *
@@ -174,13 +178,17 @@
  *   An outbound packet matched a protecting policy and no SA could carry it:
  *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL of the policy) and
  *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
- *   protocol and ports) and NFIPSEC_A_SA, the SA wanted (as XFRM's
- *   acquire says it): PROTO, SRC, DST, MODE, REQID and, when the template
- *   names one, SPI; in transport mode SRC and DST are the packet's, in
- *   tunnel mode the template's, a source-less template's SRC being the
- *   one the route to DST gives (without such a route the packet is
- *   dropped, counted as NFIPSEC_STAT_OUT_POL_ERROR, and no ACQUIRE is
- *   sent, as XFRM). Rate-limited per policy to one a second.
+ *   protocol and ports) and NFIPSEC_A_SA, the SA wanted: PROTO, SRC,
+ *   DST, MODE, REQID and, when the template names one, SPI; in tunnel
+ *   mode SRC and DST are the template's, a source-less template's SRC
+ *   being the one the route to DST gives (without such a route the packet
+ *   is dropped, counted as NFIPSEC_STAT_OUT_POL_ERROR, a local sender
+ *   told -EHOSTUNREACH, and no ACQUIRE is sent, as XFRM); in transport
+ *   mode they are the packet's (a transport SA carries only packets
+ *   between its endpoints; addresses a transport template names are not
+ *   used, where XFRM would name them). Sent for an optional (LEVEL use)
+ *   template too, whose packet then leaves in clear, as XFRM.
+ *   Rate-limited per policy to one a second.
  *
  * NFIPSEC_CMD_EXPIRE
  *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without

@@ -281,6 +281,24 @@ plant_unroutable_acquires() {
 	replace "$1/kmod/output.c" 'if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst)) {' 'if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst) && false) {'
 }
 
+desc_bulk_list_unchecked="a truncated bulk list is not refused: the entries before the stray bytes are added"
+tests_bulk_list_unchecked=config_load
+plant_bulk_list_unchecked() {
+	replace "$1/kmod/nl_policy.c" $'\tif (rem) {\n\t\tNL_SET_ERR_MSG_ATTR(info->extack, list,\n\t\t\t\t    "NFIPSEC_A_POLICIES is truncated");' $'\tif (rem && false) {\n\t\tNL_SET_ERR_MSG_ATTR(info->extack, list,\n\t\t\t\t    "NFIPSEC_A_POLICIES is truncated");'
+}
+
+desc_out_tunnel_use_allowed="an out policy's optional (level use) tunnel template is taken"
+tests_out_tunnel_use_allowed=tunnel_negative
+plant_out_tunnel_use_allowed() {
+	replace "$1/kmod/nl_policy.c" $'\t\t    pol->tmpl.level == NFIPSEC_LEVEL_USE) {' $'\t\t    pol->tmpl.level == NFIPSEC_LEVEL_USE && false) {'
+}
+
+desc_use_no_acquire="an optional template without an SA sends no ACQUIRE"
+tests_use_no_acquire=tunnel_negative
+plant_use_no_acquire() {
+	replace "$1/kmod/output.c" $'\t\tnfipsec_acquire(nn, pol, &fl, &src, &dst);\n\t\tif (pol->tmpl.level == NFIPSEC_LEVEL_USE)\n\t\t\treturn NF_ACCEPT;' $'\t\tif (pol->tmpl.level == NFIPSEC_LEVEL_USE)\n\t\t\treturn NF_ACCEPT;\n\t\tnfipsec_acquire(nn, pol, &fl, &src, &dst);'
+}
+
 desc_disable_policy_ignored="disable_policy on the receiving device is ignored"
 tests_disable_policy_ignored=defaults
 plant_disable_policy_ignored() {
@@ -298,6 +316,7 @@ all="$all default_ignored default_unhooked decap_dscp_ignored replay_top_ignored
 all="$all wildrecv_sends fwd_esp_exempt ike_any_socket bridged_checked"
 all="$all nat_default_post_view nat_post_allow_wins disable_policy_ignored"
 all="$all bulk_goes_on acquire_tmpl_src unroutable_acquires"
+all="$all bulk_list_unchecked out_tunnel_use_allowed use_no_acquire"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
