@@ -377,7 +377,6 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 		goto err_unlock;
 	pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
 	nfipsec_policy_insert(nn, pol, where);
-	nfipsec_offload_policies_changed(nn);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
@@ -391,8 +390,13 @@ err_free:
 
 int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 {
-	return pol_new(nfipsec_net(genl_info_net(info)),
-		       info->attrs[NFIPSEC_A_POLICY], info->extack);
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	int err;
+
+	err = pol_new(nn, info->attrs[NFIPSEC_A_POLICY], info->extack);
+	if (!err)
+		nfipsec_offload_policies_changed(nn);
+	return err;
 }
 
 /*
@@ -431,16 +435,22 @@ int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info)
 				    "NFIPSEC_A_POLICIES is empty");
 		return -EINVAL;
 	}
+	err = 0;
+	n = 0;
 	nla_for_each_nested(nest, list, rem) {
 		err = pol_new(nn, nest, info->extack);
 		if (err) {
 			if (!info->extack->bad_attr)
 				NL_SET_BAD_ATTR(info->extack, nest);
-			return err;
+			break;
 		}
+		n++;
 		cond_resched();
 	}
-	return 0;
+	/* Once for the request: flowtable entries are checked again. */
+	if (n)
+		nfipsec_offload_policies_changed(nn);
+	return err;
 }
 
 /*

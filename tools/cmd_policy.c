@@ -192,7 +192,8 @@ static int put_tmpl(struct nl_msg *msg, const struct tmpl_spec *t)
 static struct nl_msg *policy_msg(uint8_t cmd, int flags,
 				 const struct pol_spec *p, bool sel)
 {
-	struct nl_msg *msg = nfi_msg_new(cmd, flags);
+	/* Well over the largest policy (IPv6, a template): batches keep many. */
+	struct nl_msg *msg = nfi_msg_new_size(cmd, flags, 1024);
 	struct nlattr *nest;
 
 	if (!msg)

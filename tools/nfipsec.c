@@ -10,6 +10,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -334,6 +337,11 @@ static int run_batch(const char *name, bool force)
 	/* A pipe or a terminal may wait for each line's outcome. */
 	defer = BATCH_KEEPS_ADDS && !nfi_nl_dump_mode() &&
 		!fstat(fileno(f), &st) && S_ISREG(st.st_mode);
+#ifdef __GLIBC__
+	/* The kept adds are freed together: keep the heap, not refault it. */
+	if (defer)
+		mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		av = argv;

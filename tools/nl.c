@@ -138,12 +138,17 @@ void nfi_nl_close(void)
 
 struct nl_msg *nfi_msg_new(uint8_t cmd, int flags)
 {
+	return nfi_msg_new_size(cmd, flags, 0);
+}
+
+struct nl_msg *nfi_msg_new_size(uint8_t cmd, int flags, size_t size)
+{
 	struct nl_msg *msg;
 
 	/* Opened here, once the command line has been checked. */
 	if (nfi_nl_open())
 		return NULL;
-	msg = nlmsg_alloc();
+	msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
 				flags, cmd, NFIPSEC_GENL_VERSION)) {
 		nlmsg_free(msg);

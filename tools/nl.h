@@ -24,6 +24,8 @@ int nfi_nl_open(void);
 void nfi_nl_close(void);
 /* A request (NULL when out of memory or nfi_nl_open fails: printed). */
 struct nl_msg *nfi_msg_new(uint8_t cmd, int flags);
+/* The same, size bytes long (0: libnl's default, a page). */
+struct nl_msg *nfi_msg_new_size(uint8_t cmd, int flags, size_t size);
 /* nla_nest_start, with NLA_F_NESTED whatever the libnl version. */
 struct nlattr *nfi_nest_start(struct nl_msg *msg, int type);
 /* Send msg (freed), receive replies until done: 0 or negative errno. */

@@ -266,7 +266,7 @@ plant_nat_post_allow_wins() {
 desc_bulk_goes_on="a bulk policy add goes on after a failed one"
 tests_bulk_goes_on=config_load
 plant_bulk_goes_on() {
-	replace "$1/kmod/nl_policy.c" $'\t\t\t\tNL_SET_BAD_ATTR(info->extack, nest);\n\t\t\treturn err;' $'\t\t\t\tNL_SET_BAD_ATTR(info->extack, nest);\n\t\t\tcontinue;'
+	replace "$1/kmod/nl_policy.c" $'\t\t\t\tNL_SET_BAD_ATTR(info->extack, nest);\n\t\t\tbreak;' $'\t\t\t\tNL_SET_BAD_ATTR(info->extack, nest);\n\t\t\terr = 0;\n\t\t\tcontinue;'
 }
 
 desc_acquire_tmpl_src="an ACQUIRE names the template's addresses, not the SA's resolved ones"
