@@ -277,32 +277,51 @@ static bool batch_flush(const char *name, bool force, int *ret)
  */
 #ifdef __GLIBC__
 #define BATCH_KEEPS_ADDS	true
+/* One stream for every held line (glibc's open_memstream zeroes 8 KiB). */
+static struct {
+	FILE *mem;
+	char *buf;
+	size_t len;
+} held;
+
+static void held_close(void)
+{
+	if (held.mem)
+		fclose(held.mem);
+	free(held.buf);
+	memset(&held, 0, sizeof(held));
+}
+
 static int run_held(int argc, char **argv, int lineno, const char *name,
 		    bool force, int *ret)
 {
-	FILE *real = stderr, *mem;
-	char *held = NULL;
-	size_t len = 0;
+	FILE *real = stderr;
+	long n;
 	int err;
 
-	mem = open_memstream(&held, &len);
-	if (!mem)
+	if (!held.mem)
+		held.mem = open_memstream(&held.buf, &held.len);
+	if (!held.mem || fseek(held.mem, 0, SEEK_SET))
 		return batch_flush(name, force, ret) ? BATCH_STOP :
 		       run_object(argc, argv);
-	stderr = mem;
+	stderr = held.mem;
 	nfi_nl_bulk_arm(lineno);
 	err = run_object(argc, argv);
 	nfi_nl_bulk_disarm();
 	stderr = real;
-	fclose(mem);
+	/* What this line wrote: from the start to where it stopped. */
+	n = fflush(held.mem) ? -1 : ftell(held.mem);
 	if (err && batch_flush(name, force, ret))
 		err = BATCH_STOP;
-	else if (err)
-		fputs(held, stderr);
-	free(held);
+	else if (err && n > 0)
+		fwrite(held.buf, 1, n, stderr);
 	return err;
 }
 #else
+static void held_close(void)
+{
+}
+
 #define BATCH_KEEPS_ADDS	false
 static int run_held(int argc, char **argv, int lineno, const char *name,
 		    bool force, int *ret)
@@ -380,6 +399,7 @@ static int run_batch(const char *name, bool force)
 	}
 	/* After a stop nothing is kept: what is, goes now. */
 	batch_flush(name, force, &ret);
+	held_close();
 	free(line);
 	if (f != stdin)
 		fclose(f);
