@@ -319,7 +319,10 @@ check_fail out-tunnel-use-refused 2 "an out policy's tunnel template cannot be o
 	nfipsec -n "$ra" policy add src 192.168.111.0/24 dst 192.168.186.36/32 dir out tmpl src $A4 dst $B4 proto esp reqid 91 mode tunnel level use
 check_fail out-tunnel-use-refused-xfrm 2 "optional template not allowed in outbound policy" \
 	ip -n "$ra" xfrm policy add src 192.168.111.0/24 dst 192.168.186.36/32 dir out tmpl src $A4 dst $B4 proto esp reqid 91 mode tunnel level use
+# An SA from 0.0.0.0 is not the source-less template's (XFRM would send
+# from 0.0.0.0 with it): the ACQUIRE for reqid 96 comes all the same.
 printf '%s\n' \
+	"state add src 0.0.0.0 dst $B4 proto esp spi 0x960 reqid 96 mode tunnel $GCM" \
 	"policy add src 192.168.111.0/24 dst 192.168.186.33/32 dir out tmpl dst $B4 proto esp reqid 96 mode tunnel position 0" \
 	"policy add src 192.168.111.0/24 dst 192.168.186.34/32 dir out tmpl dst 198.51.100.1 proto esp reqid 94 mode tunnel position 0" \
 	"policy add src $A4/32 dst $B4/32 proto udp dport 9 dir out tmpl proto esp reqid 95 mode transport position 0" \
@@ -352,7 +355,8 @@ printf '%s\n' \
 	"policy delete src 192.168.111.0/24 dst 192.168.186.34/32 dir out" \
 	"policy delete src $A4/32 dst $B4/32 proto udp dport 9 dir out" \
 	"policy delete src $A4/32 dst $B4/32 proto udp dport 10 dir out" \
-	"policy delete src 192.168.111.0/24 dst 192.168.186.35/32 dir out" |
+	"policy delete src 192.168.111.0/24 dst 192.168.186.35/32 dir out" \
+	"state delete dst $B4 proto esp spi 0x960" |
 	nfipsec -n "$ra" -b - || fail acquire-wanted-cleanup refused
 ip -n "$ra" route del unreachable 198.51.100.0/24
 
