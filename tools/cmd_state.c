@@ -585,11 +585,6 @@ static int show_keys(struct nl_msg *msg)
 
 /* Printing */
 
-/*
- * The nests of a reply's SA, parsed: 0, or -EPROTO when malformed (what
- * nfi_parse_sa refuses, so that no part of an SA is left out unsaid).
- */
-
 /* An algorithm: a NAME (a string), a key that fits, an ICV_BITS. */
 static int parse_alg(struct nlattr *nest, struct nlattr **alg)
 {
@@ -879,6 +874,10 @@ static void print_flags(uint32_t flags)
 	nfi_out_close_list();
 }
 
+/*
+ * The nests of a reply's SA, parsed: 0, or -EPROTO when malformed (so
+ * that no part of an SA is left out unsaid).
+ */
 int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 {
 	static const struct nla_policy pol[NFIPSEC_SA_A_MAX + 1] = {

@@ -173,18 +173,29 @@ static const struct {
 	{ "limits", do_limits },
 };
 
-static int run_object(int argc, char **argv)
+/* The command of the object word names (abbreviated as ip takes it). */
+static int (*object_fn(const char *word))(int argc, char **argv)
 {
 	size_t i;
+
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (nfi_matches(word, objects[i].name))
+			return objects[i].fn;
+	return NULL;
+}
+
+static int run_object(int argc, char **argv)
+{
+	int (*fn)(int argc, char **argv);
 
 	if (nfi_matches(argv[0], "help")) {
 		usage(stdout);
 		return 0;
 	}
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (nfi_matches(argv[0], objects[i].name))
-			return objects[i].fn(argc - 1, argv + 1);
-	return nfi_usage_error("unknown object \"%s\"", argv[0]);
+	fn = object_fn(argv[0]);
+	if (!fn)
+		return nfi_usage_error("unknown object \"%s\"", argv[0]);
+	return fn(argc - 1, argv + 1);
 }
 
 /*
@@ -225,16 +236,9 @@ static int split_line(char *line, char **argv, int max)
 /* A "policy add" line (as run_object and do_policy would take it). */
 static bool policy_add_line(int argc, char **argv)
 {
-	size_t i, n = sizeof(objects) / sizeof(objects[0]);
-
-	if (argc < 2 || nfi_matches(argv[0], "help"))
-		return false;
-	for (i = 0; i < n; i++)
-		if (nfi_matches(argv[0], objects[i].name))
-			break;
 	/* No abbreviation of "add" is one of list's or show's. */
-	return i < n && objects[i].fn == do_policy &&
-	       nfi_matches(argv[1], "add");
+	return argc >= 2 && !nfi_matches(argv[0], "help") &&
+	       object_fn(argv[0]) == do_policy && nfi_matches(argv[1], "add");
 }
 
 /*

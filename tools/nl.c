@@ -322,8 +322,8 @@ static bool bulk_defer(struct nl_msg *msg, nfi_reply_fn fn)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 
-	if (!bulk.armed || bulk.unsupported || fn || nfi_nl_dump_mode() ||
-	    bulk.n == BULK_MAX ||
+	/* Dump mode never gets here: nfi_nl_talk printed the request. */
+	if (!bulk.armed || bulk.unsupported || fn || bulk.n == BULK_MAX ||
 	    ((struct genlmsghdr *)nlmsg_data(nlh))->cmd != NFIPSEC_CMD_POLICY_NEW)
 		return false;
 	bulk.msg[bulk.n] = msg;
