@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* nfipsec version, nfipsec stats; state count and policy count */
+/* nfipsec version, stats, ike-ports, limits; state count and policy count */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -9,7 +9,9 @@
 #include <arpa/inet.h>
 
 #include "cli.h"
+#include "names.h"
 #include "parse.h"
+#include "print.h"
 
 static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
@@ -19,7 +21,9 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		[NFIPSEC_INFO_A_ABI] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_SA_COUNT] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_LARVAL_COUNT] = { .type = NLA_U32 },
 	};
+	struct nlattr *larval;
 	const char *ver;
 
 	(void)nlh, (void)arg;
@@ -29,6 +33,7 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	    !in[NFIPSEC_INFO_A_SA_COUNT] || !in[NFIPSEC_INFO_A_POLICY_COUNT])
 		return -EPROTO;
 	ver = nla_get_string(in[NFIPSEC_INFO_A_VERSION]);
+	larval = in[NFIPSEC_INFO_A_LARVAL_COUNT];	/* an older module: none */
 	if (nfi_json) {
 		jw_open_object(NULL);
 		jw_string("version", ver);
@@ -36,14 +41,19 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		jw_u64("sa_count", nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]));
 		jw_u64("policy_count",
 		       nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]));
+		if (larval)
+			jw_u64("larval_count", nla_get_u32(larval));
 		jw_close_object();
 		jw_end();
 	} else {
 		printf("nfipsec module %s, abi %u\n", ver,
 		       nla_get_u32(in[NFIPSEC_INFO_A_ABI]));
-		printf("SAs %u, policies %u\n",
+		printf("SAs %u, policies %u",
 		       nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]),
 		       nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]));
+		if (nfi_u32(larval, 0))
+			printf(", larval SAs %u", nla_get_u32(larval));
+		putchar('\n');
 	}
 	return 0;
 }
@@ -74,8 +84,10 @@ static int print_count(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	static const struct nla_policy pol[NFIPSEC_INFO_A_MAX + 1] = {
 		[NFIPSEC_INFO_A_SA_COUNT] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_LARVAL_COUNT] = { .type = NLA_U32 },
 	};
 	int type = *(int *)arg;
+	struct nlattr *larval = NULL;
 	uint32_t n;
 
 	(void)nlh;
@@ -84,14 +96,26 @@ static int print_count(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 			     pol) || !info[type])
 		return -EPROTO;
 	n = nla_get_u32(info[type]);
+	/* As XFRM's, the SAD's count holds its larval SAs. */
+	if (type == NFIPSEC_INFO_A_SA_COUNT)
+		larval = info[NFIPSEC_INFO_A_LARVAL_COUNT];
+	n += nfi_u32(larval, 0);
 	if (nfi_json) {
 		jw_open_object(NULL);
 		jw_u64("count", n);
+		if (larval)
+			jw_u64("larval", nla_get_u32(larval));
 		jw_close_object();
 		jw_end();
 	} else {
-		/* ip xfrm's; it adds hash buckets with -s: nfipsec has none. */
-		printf("\t SAD count %u\n", n);
+		/*
+		 * ip xfrm's; it adds hash buckets with -s: nfipsec has none,
+		 * and says how many of them are larval SAs there instead.
+		 */
+		printf("\t SAD count %u", n);
+		if (nfi_stats_level && larval)
+			printf(" (larval %u)", nla_get_u32(larval));
+		putchar('\n');
 	}
 	return 0;
 }
@@ -282,6 +306,16 @@ int do_ike_ports(int argc, char **argv)
 	return err ? nfi_nl_fail("ike-ports set", err) : 0;
 }
 
+/* XFRM's net.core.xfrm_acq_expires: the seconds a larval SA lives. */
+#define ACQ_EXPIRES_MAX 86400
+
+/*
+ * sas 2 limit 16384
+ * policies 3 limit 16384
+ * larval 0 limit 16384 acq-expires 30
+ * The last line (larval SAs, counted apart, bounded by the limit of SAs;
+ * how long a new one lives) when the module has larval SAs.
+ */
 static int print_limits(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *in[NFIPSEC_INFO_A_MAX + 1];
@@ -290,8 +324,11 @@ static int print_limits(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_MAX_SAS] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_MAX_POLICIES] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_LARVAL_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_ACQ_EXPIRES] = { .type = NLA_U32 },
 	};
 	uint32_t sas, pols, max_sas, max_pols;
+	struct nlattr *larval, *acq;
 
 	(void)nlh, (void)arg;
 	if (!tb[NFIPSEC_A_INFO] ||
@@ -303,31 +340,54 @@ static int print_limits(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	pols = nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]);
 	max_sas = nla_get_u32(in[NFIPSEC_INFO_A_MAX_SAS]);
 	max_pols = nla_get_u32(in[NFIPSEC_INFO_A_MAX_POLICIES]);
+	/* An older module has neither. */
+	larval = in[NFIPSEC_INFO_A_LARVAL_COUNT];
+	acq = in[NFIPSEC_INFO_A_ACQ_EXPIRES];
 	if (nfi_json) {
 		jw_open_object(NULL);
 		jw_u64("sas", sas);
 		jw_u64("sas_limit", max_sas);
 		jw_u64("policies", pols);
 		jw_u64("policies_limit", max_pols);
+		if (larval) {
+			jw_u64("larval", nla_get_u32(larval));
+			jw_u64("larval_limit", max_sas);
+		}
+		if (acq)
+			jw_u64("acq_expires", nla_get_u32(acq));
 		jw_close_object();
 		jw_end();
 		return 0;
 	}
 	printf("sas %u limit %u\npolicies %u limit %u\n", sas, max_sas, pols,
 	       max_pols);
+	if (larval || acq) {
+		fputs("larval", stdout);
+		if (larval)
+			printf(" %u limit %u", nla_get_u32(larval), max_sas);
+		if (acq)
+			printf(" acq-expires %u", nla_get_u32(acq));
+		putchar('\n');
+	}
 	return 0;
 }
 
 /*
- * nfipsec limits [ show ]; nfipsec limits set [ sas N ] [ policies N ]: the
- * namespace's limits (see uapi/nfipsec.h; raising one needs the host's
- * CAP_NET_ADMIN).
+ * nfipsec limits [ show ]; nfipsec limits set [ sas N ] [ policies N ]
+ * [ acq-expires SECONDS ]: the namespace's limits (see uapi/nfipsec.h;
+ * raising one needs the host's CAP_NET_ADMIN) and how long a new larval
+ * SA lives (1 to 86400 seconds; 30 by default, as XFRM's
+ * net.core.xfrm_acq_expires).
  */
 int do_limits(int argc, char **argv)
 {
+	static const char *const words[] = { "sas", "policies", "acq-expires" };
+	static const int types[] = { NFIPSEC_INFO_A_MAX_SAS,
+				     NFIPSEC_INFO_A_MAX_POLICIES,
+				     NFIPSEC_INFO_A_ACQ_EXPIRES };
 	struct nfi_args a = { .argc = argc, .argv = argv, .cmd = "limits set" };
-	uint32_t v[2];
-	int given[2] = { 0, 0 };
+	uint32_t v[3];
+	int given[3] = { 0, 0, 0 };
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	int err, i;
@@ -340,13 +400,10 @@ int do_limits(int argc, char **argv)
 		return nfi_usage_error("limits: unknown command \"%s\"", argv[0]);
 	nfi_shift(&a, 1);
 	if (a.argc == 0)
-		return nfi_usage_error("limits set: sas N, policies N, or both");
+		return nfi_usage_error("limits set: sas N, policies N or acq-expires SECONDS");
 	while (a.argc > 0) {
-		if (!strcmp(nfi_kw(&a), "sas"))
-			i = 0;
-		else if (!strcmp(nfi_kw(&a), "policies"))
-			i = 1;
-		else
+		i = nfi_name_index(words, NFI_ARRAY_SIZE(words), nfi_kw(&a));
+		if (i < 0)
 			return nfi_usage_error("limits set: unexpected \"%s\"",
 					       nfi_kw(&a));
 		if (given[i])
@@ -354,19 +411,27 @@ int do_limits(int argc, char **argv)
 					       nfi_kw(&a));
 		if (nfi_take_u32(&a, &v[i]))
 			return 1;
+		if (i == 2 && (v[i] < 1 || v[i] > ACQ_EXPIRES_MAX))
+			return nfi_usage_error("limits set: acq-expires %u is not 1 to %d seconds",
+					       v[i], ACQ_EXPIRES_MAX);
 		given[i] = 1;
 	}
 	msg = nfi_msg_new(NFIPSEC_CMD_SET_INFO, 0);
 	if (!msg)
 		return 2;
 	nest = nfi_nest_start(msg, NFIPSEC_A_INFO);
-	if (!nest ||
-	    (given[0] && nla_put_u32(msg, NFIPSEC_INFO_A_MAX_SAS, v[0]) < 0) ||
-	    (given[1] && nla_put_u32(msg, NFIPSEC_INFO_A_MAX_POLICIES, v[1]) < 0)) {
+	if (!nest) {
 		nlmsg_free(msg);
 		return 2;
+	}
+	for (i = 0; i < (int)NFI_ARRAY_SIZE(words); i++) {
+		if (given[i] && nla_put_u32(msg, types[i], v[i]) < 0) {
+			nlmsg_free(msg);
+			return 2;
+		}
 	}
 	nla_nest_end(msg, nest);
 	err = nfi_nl_talk(msg, NULL, NULL);
 	return err ? nfi_nl_fail("limits set", err) : 0;
 }
+

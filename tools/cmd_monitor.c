@@ -98,7 +98,12 @@ static void print_wanted(struct nlattr *proto, struct nlattr *src,
 /*
  * acquire proto esp src 192.168.3.107 dst 192.168.3.111 reqid 1 mode tunnel
  * policy position 0 index 1 dir out packet src 192.168.111.10 dst 192.168.186.10 proto icmp
- * (one line). JSON adds the policy's selector.
+ * seq 0x00000001
+ * (one line). JSON adds the policy's selector. seq, last (nfipsec's): the
+ * ACQUIRE's sequence number, its larval SA's, shown as state list -s shows
+ * an SA's seq (ip's "seq 0x%08u" of the attribute) and, in JSON, as -j
+ * does (the number that seq takes: ip keeps seq N as htonl(N), so the
+ * module's ACQUIRE 1 is seq 16777216 there, and to allocspi).
  */
 static int print_acquire(struct nlattr **tb)
 {
@@ -144,6 +149,15 @@ static int print_acquire(struct nlattr **tb)
 	nfi_out_open("packet", "packet");
 	nfi_print_sel(pkt, false);
 	nfi_out_close();
+	if (tb[NFIPSEC_A_SA] && nfi_u32(sa[NFIPSEC_SA_A_KM_SEQ], 0)) {
+		uint32_t seq = nla_get_u32(sa[NFIPSEC_SA_A_KM_SEQ]);
+
+		snprintf(buf, sizeof(buf), "0x%08u", seq);
+		if (nfi_json)
+			jw_u64("seq", ntohl(seq));
+		else
+			nfi_out_str("seq", buf);
+	}
 	event_close();
 	return 0;
 }
@@ -162,6 +176,8 @@ static const char *const limit_names[] = {
  *	proto esp spi 0x00001000 reqid 1 mode tunnel
  *	...
  *	hard 0 limit packets
+ * A larval SA's (allocspi, ACQUIRE: acq-expires passed) has its "larval"
+ * line before, and hard 1 limit time-add.
  */
 static int print_expire(struct nlattr **tb)
 {

@@ -103,12 +103,9 @@ static const char *const unsupported_words[] = {
 	"ctx", "coa", "extra-flag", "tfcpad", "dir", "pcpu-num",
 };
 
-/*
- * ip-xfrm state commands that nfipsec does not carry yet (a kernel that
- * takes one gets its function in do_state instead).
- */
-static const char *const unsupported_cmds[] = {
-	"allocspi",
+/* ip-xfrm allocspi words that nfipsec does not carry yet. */
+static const char *const allocspi_unsupported[] = {
+	"mark", "dir", "pcpu-num",
 };
 
 /* The ID words. 0: taken, 1: usage error, -1: not an ID word. */
@@ -407,8 +404,9 @@ static int not_taken(const struct nfi_args *a)
 	return nfi_unexpected(a);
 }
 
-/* The ID words required by the command. */
-static int require_id(const char *cmd, const struct sa_spec *s, bool src)
+/* The ID words required by the command (spi: all but allocspi). */
+static int require_id(const char *cmd, const struct sa_spec *s, bool src,
+		      bool spi)
 {
 	const char *missing = NULL;
 
@@ -418,7 +416,7 @@ static int require_id(const char *cmd, const struct sa_spec *s, bool src)
 		missing = "dst ADDR";
 	else if (!s->has_proto)
 		missing = "proto esp|ah";
-	else if (!s->has_spi)
+	else if (spi && !s->has_spi)
 		missing = "spi SPI";
 	if (missing)
 		return nfi_usage_error("%s: %s is required", cmd, missing);
@@ -900,6 +898,9 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
 		[NFIPSEC_SA_A_CURRENT] = { .type = NLA_NESTED },
 		[NFIPSEC_SA_A_SEL] = { .type = NLA_NESTED },
 		[NFIPSEC_SA_A_ENCAP] = { .type = NLA_NESTED },
+		[NFIPSEC_SA_A_SPI_MIN] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_SPI_MAX] = { .type = NLA_U32 },
+		[NFIPSEC_SA_A_LARVAL] = { .type = NLA_FLAG },
 	};
 	static const int addrs[] = { NFIPSEC_SA_A_SRC, NFIPSEC_SA_A_DST };
 	static const int algs[] = { NFIPSEC_SA_A_ALG_AEAD,
@@ -1217,6 +1218,9 @@ static void text_sa_extra(struct nlattr **sa, struct nlattr **cur)
 		fputs(sl, stdout);
 	if (cur[NFIPSEC_CUR_A_DYING])
 		printf("\tdying%s", sl);
+	/* A larval SA has no counters. */
+	if (!stats && !sa[NFIPSEC_SA_A_SEQ_OUT] && !sa[NFIPSEC_SA_A_REPLAY_TOP])
+		return;
 	printf("\tcounters: packets %" PRIu64 " bytes %" PRIu64,
 	       stat_get(stats, NFIPSEC_SA_STAT_PACKETS),
 	       stat_get(stats, NFIPSEC_SA_STAT_BYTES));
@@ -1351,8 +1355,12 @@ static void text_sa(struct nlattr **sa)
 		       stat_get(stats, NFIPSEC_SA_STAT_OUTSIDE_WINDOW),
 		       stat_get(stats, NFIPSEC_SA_STAT_REPLAY),
 		       stat_get(stats, NFIPSEC_SA_STAT_INTEGRITY), sl);
-		text_sa_extra(sa, cur);
 	}
+	/* nfipsec's own lines. */
+	if (sa[NFIPSEC_SA_A_LARVAL])
+		printf("\tlarval%s", sl);
+	if (s)
+		text_sa_extra(sa, cur);
 	text_own_flags(flags);
 	if (sa[NFIPSEC_SA_A_ENCAP])
 		text_encap(sa[NFIPSEC_SA_A_ENCAP], family, true);
@@ -1503,6 +1511,15 @@ void nfi_print_sa(struct nlattr **sa)
 		print_current(sa[NFIPSEC_SA_A_CURRENT], sa[NFIPSEC_SA_A_LIFETIME]);
 	if (nfi_stats_level)
 		print_sa_stats(sa);
+	/* An SA a key manager is negotiating (allocspi, ACQUIRE). */
+	if (sa[NFIPSEC_SA_A_LARVAL]) {
+		if (nfi_json) {
+			jw_bool("larval", true);
+		} else {
+			nfi_out_line("\t");
+			nfi_out_word("larval");
+		}
+	}
 }
 
 /* Commands */
@@ -1547,7 +1564,7 @@ static int state_modify(int argc, char **argv, bool update)
 			err = not_taken(&a);
 	}
 	if (!err)
-		err = require_id(a.cmd, s, true);
+		err = require_id(a.cmd, s, true, true);
 	if (!err)
 		err = check_algs(a.cmd, s);
 	if (!err && !s->has_encap && (s->has_keepalive || s->has_follow))
@@ -1583,7 +1600,7 @@ static int state_get_delete(int argc, char **argv, bool get)
 			err = not_taken(&a);
 	}
 	if (!err)
-		err = require_id(a.cmd, &s, false);
+		err = require_id(a.cmd, &s, false, true);
 	if (err)
 		return err;
 	msg = sa_msg(get ? NFIPSEC_CMD_SA_GET : NFIPSEC_CMD_SA_DEL, 0, &s,
@@ -1603,6 +1620,98 @@ static int once(const struct nfi_args *a, bool *given)
 		return nfi_duplicate(a);
 	*given = true;
 	return 0;
+}
+
+/*
+ * allocspi ID [mode MODE] [reqid REQID] [seq SEQ] [min SPI max SPI], as ip
+ * xfrm's (xfrm_state_allocspi, its messages): the ID without an spi (spi 0
+ * is none), min and max both or neither (0x100 and 0x0fffffff, as ip).
+ * The reply, the larval SA holding the SPI, is printed as get prints.
+ */
+static int state_allocspi(int argc, char **argv)
+{
+	struct nfi_args a = { "state allocspi", argc, argv };
+	struct sa_spec s = { 0 };
+	struct print_ctx ctx = { NULL, 0 };
+	bool has_mode = false, has_min = false, has_max = false, *given;
+	uint32_t min = 0x100, max = 0x0fffffff, *v;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	const char *kw;
+	int err = 0;
+
+	while (a.argc > 0 && !err) {
+		kw = nfi_kw(&a);
+		if (!strcmp(kw, "mode")) {
+			has_mode = true;
+			err = nfi_take_mode(&a, &s.mode);
+		} else if (!strcmp(kw, "reqid")) {
+			s.has_reqid = true;
+			err = nfi_take_u32(&a, &s.reqid);
+		} else if (!strcmp(kw, "seq")) {
+			/* As state add's: ip's number, in network byte order. */
+			s.has_km_seq = true;
+			err = nfi_take_u32(&a, &s.km_seq);
+			s.km_seq = htonl(s.km_seq);
+		} else if (!strcmp(kw, "min") || !strcmp(kw, "max")) {
+			given = kw[1] == 'i' ? &has_min : &has_max;
+			v = kw[1] == 'i' ? &min : &max;
+			err = once(&a, given) ?: nfi_take_u32(&a, v);
+		} else if (nfi_name_index(allocspi_unsupported,
+					  NFI_ARRAY_SIZE(allocspi_unsupported),
+					  kw) >= 0) {
+			err = nfi_unsupported(&a);
+		} else {
+			err = take_id(&a, &s);
+			if (err < 0)
+				err = nfi_unexpected(&a);
+			else if (!err && s.spi)
+				err = nfi_usage_error("%s: \"spi\" is invalid",
+						      a.cmd);
+		}
+	}
+	if (!err && !s.has_src && !s.has_dst && !s.has_proto && !s.has_spi)
+		err = nfi_usage_error("%s: Not enough information: ID is required",
+				      a.cmd);
+	if (!err)
+		err = require_id(a.cmd, &s, true, false);
+	if (!err && has_min && !has_max)
+		err = nfi_usage_error("%s: \"max\" is missing", a.cmd);
+	if (!err && has_max && !has_min)
+		err = nfi_usage_error("%s: \"min\" is missing", a.cmd);
+	if (!err && min > max)
+		err = nfi_usage_error("%s: value after \"min\" is larger than value after \"max\"",
+				      a.cmd);
+	if (err)
+		return err;
+	s.has_spi = false;	/* spi 0: none */
+	msg = nfi_msg_new(NFIPSEC_CMD_SA_ALLOC_SPI, 0);
+	if (!msg)
+		return 2;
+	nest = nfi_nest_start(msg, NFIPSEC_A_SA);
+	if (!nest || put_id(msg, &s, true) ||
+	    (has_mode && nla_put_u8(msg, NFIPSEC_SA_A_MODE, s.mode)) ||
+	    (s.has_reqid && nla_put_u32(msg, NFIPSEC_SA_A_REQID, s.reqid)) ||
+	    (s.has_km_seq &&
+	     nla_put_u32(msg, NFIPSEC_SA_A_KM_SEQ, s.km_seq)) ||
+	    nla_put_u32(msg, NFIPSEC_SA_A_SPI_MIN, htonl(min)) ||
+	    nla_put_u32(msg, NFIPSEC_SA_A_SPI_MAX, htonl(max))) {
+		fprintf(stderr, "nfipsec: the request is too large\n");
+		nlmsg_free(msg);
+		return 2;
+	}
+	nla_nest_end(msg, nest);
+	err = nfi_nl_talk(msg, print_sa, &ctx);
+	if (ctx.count && nfi_json)
+		jw_end();
+	if (err == -EOPNOTSUPP && !nfi_nl_extack()[0]) {
+		/* The generic netlink core's answer to an unknown command. */
+		fprintf(stderr,
+			"nfipsec: %s: the loaded nfipsec module does not know allocspi (SA_ALLOC_SPI); it is older than this nfipsec\n",
+			a.cmd);
+		return 2;
+	}
+	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 
 /* src or dst PREFIX; a whole address goes to the kernel's filter too. */
@@ -1708,6 +1817,13 @@ static int collect_sa(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		return -EPROTO;
 	if (!sa_match(found->filter, sa))
 		return 0;
+	/*
+	 * A larval SA without an SPI (an ACQUIRE's) has no ID to be deleted
+	 * by: left, to expire (state flush removes it). ip xfrm's deleteall
+	 * sends XFRM a delete of spi 0 for such a state, which fails.
+	 */
+	if (sa[NFIPSEC_SA_A_LARVAL] && !nfi_u32(sa[NFIPSEC_SA_A_SPI], 0))
+		return 0;
 	if (found->n == found->cap) {
 		size_t cap = found->cap ? 2 * found->cap : 64;
 
@@ -1810,7 +1926,6 @@ static int state_flush(int argc, char **argv)
 int do_state(int argc, char **argv)
 {
 	const char *cmd = argc > 0 ? argv[0] : "list";
-	size_t i;
 
 	if (argc > 0)
 		argc--, argv++;
@@ -1820,6 +1935,8 @@ int do_state(int argc, char **argv)
 		return state_modify(argc, argv, false);
 	if (nfi_matches(cmd, "update"))
 		return state_modify(argc, argv, true);
+	if (nfi_matches(cmd, "allocspi"))
+		return state_allocspi(argc, argv);
 	if (nfi_matches(cmd, "delete"))
 		return state_get_delete(argc, argv, false);
 	if (nfi_matches(cmd, "deleteall") || nfi_matches(cmd, "delall"))
@@ -1831,9 +1948,5 @@ int do_state(int argc, char **argv)
 	if (nfi_matches(cmd, "count"))
 		return nfi_print_count("state count", argc, argv,
 				       NFIPSEC_INFO_A_SA_COUNT);
-	for (i = 0; i < NFI_ARRAY_SIZE(unsupported_cmds); i++)
-		if (nfi_matches(cmd, unsupported_cmds[i]))
-			return nfi_usage_error("state %s is not supported yet",
-					       unsupported_cmds[i]);
 	return nfi_usage_error("unknown state command \"%s\"", cmd);
 }

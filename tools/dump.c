@@ -71,7 +71,8 @@ static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
 	N(SA, LIFETIME, lft), F(SA, STATS, K_NEST), F(SA, SEQ_OUT, K_U64),
 	F(SA, REPLAY_TOP, K_U64), F(SA, PAD, K_BIN), F(SA, SET_MARK, K_U32),
 	F(SA, SET_MARK_MASK, K_U32), F(SA, CURRENT, K_NEST), N(SA, SEL, sel),
-	N(SA, ENCAP, encap), F(SA, KM_SEQ, K_BE32),
+	N(SA, ENCAP, encap), F(SA, KM_SEQ, K_BE32), F(SA, SPI_MIN, K_BE32),
+	F(SA, SPI_MAX, K_BE32), F(SA, LARVAL, K_FLAG),
 };
 
 static const struct nest sa = { sa_fields, NFIPSEC_SA_A_MAX };
@@ -99,7 +100,8 @@ static const struct field info_fields[NFIPSEC_INFO_A_MAX + 1] = {
 	F(INFO, POLICY_COUNT, K_U32), F(INFO, IKE_PORTS, K_BIN),
 	F(INFO, MAX_SAS, K_U32), F(INFO, MAX_POLICIES, K_U32),
 	F(INFO, DEFAULT_IN, K_U8), F(INFO, DEFAULT_FWD, K_U8),
-	F(INFO, DEFAULT_OUT, K_U8),
+	F(INFO, DEFAULT_OUT, K_U8), F(INFO, LARVAL_COUNT, K_U32),
+	F(INFO, ACQ_EXPIRES, K_U32),
 };
 
 static const struct nest info = { info_fields, NFIPSEC_INFO_A_MAX };
@@ -131,6 +133,7 @@ static const char *const cmd_names[NFIPSEC_CMD_MAX + 1] = {
 	[NFIPSEC_CMD_POLICY_MOVE] = "POLICY_MOVE",
 	[NFIPSEC_CMD_ACQUIRE] = "ACQUIRE",
 	[NFIPSEC_CMD_SET_INFO] = "SET_INFO",
+	[NFIPSEC_CMD_SA_ALLOC_SPI] = "SA_ALLOC_SPI",
 };
 
 static void dump_hex(const uint8_t *p, int len)

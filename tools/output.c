@@ -80,6 +80,12 @@ void jw_u64(const char *key, uint64_t val)
 	printf("%" PRIu64, val);
 }
 
+void jw_bool(const char *key, bool val)
+{
+	jw_member(key);
+	fputs(val ? "true" : "false", stdout);
+}
+
 void jw_end(void)
 {
 	putchar('\n');

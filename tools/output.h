@@ -22,6 +22,7 @@ void jw_open_object(const char *key);
 void jw_close_object(void);
 void jw_string(const char *key, const char *val);
 void jw_u64(const char *key, uint64_t val);
+void jw_bool(const char *key, bool val);
 void jw_end(void);	/* newline after the top-level value */
 
 /*

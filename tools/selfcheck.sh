@@ -531,15 +531,19 @@ if [ -w /dev/full ]; then
 fi
 
 # The text and JSON of replies, without a kernel: a harness built from the
-# CLI's sources (cmd_state.c included) gives text_sa, nfi_parse_sa,
-# nfi_parse_policy and nfi_print_sa hand-made nests. Needs a C compiler and
-# libnl's headers (skipped, said on stderr, without them).
+# CLI's sources (cmd_state.c, cmd_monitor.c and cmd_info.c included) gives
+# text_sa, nfi_parse_sa, nfi_parse_policy, nfi_print_sa, deleteall's
+# collect_sa, the monitor's events, state count, version and limits
+# hand-made nests. Needs a C compiler and libnl's headers (skipped, said on
+# stderr, without them).
 text_harness() {
 	local cflags
 	cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null) || return 1
 	command -v "${CC:-cc}" > /dev/null && [ -r "$here/cmd_state.c" ] || return 1
 	cat > "$tmp/harness.c" <<'HARNESS'
 #include "cmd_state.c"
+#include "cmd_monitor.c"
+#include "cmd_info.c"
 
 static struct nl_msg *m;
 
@@ -661,6 +665,192 @@ static int bad_policy(int type, int len)
 	return nfi_parse_policy(p, pol);
 }
 
+/*
+ * A larval SA as the module dumps it (allocspi, ACQUIRE): the LARVAL flag,
+ * id, mode, reqid, seq, sel src/32 dst/32, window and flags 0, a lifetime
+ * of time-hard 30, added a while ago; no algorithms, stats or sequence
+ * numbers.
+ */
+static struct nlattr *put_larval(uint32_t spi, uint32_t km_seq)
+{
+	struct nlattr *sa, *n;
+
+	sa = nla_nest_start(m, NFIPSEC_A_SA);
+	nla_put_flag(m, NFIPSEC_SA_A_LARVAL);
+	nla_put_u8(m, NFIPSEC_SA_A_PROTO, IPPROTO_ESP);
+	nla_put_u32(m, NFIPSEC_SA_A_SPI, htonl(spi));
+	addr4(NFIPSEC_SA_A_SRC, "198.51.100.2");
+	addr4(NFIPSEC_SA_A_DST, "198.51.100.1");
+	nla_put_u8(m, NFIPSEC_SA_A_MODE, NFIPSEC_MODE_TUNNEL);
+	n = nla_nest_start(m, NFIPSEC_SA_A_SEL);
+	addr4(NFIPSEC_SEL_A_SRC, "198.51.100.2");
+	nla_put_u8(m, NFIPSEC_SEL_A_SRC_PLEN, 32);
+	addr4(NFIPSEC_SEL_A_DST, "198.51.100.1");
+	nla_put_u8(m, NFIPSEC_SEL_A_DST_PLEN, 32);
+	nla_nest_end(m, n);
+	nla_put_u32(m, NFIPSEC_SA_A_REQID, 7);
+	nla_put_u32(m, NFIPSEC_SA_A_KM_SEQ, km_seq);
+	nla_put_u32(m, NFIPSEC_SA_A_REPLAY_WINDOW, 0);
+	nla_put_u32(m, NFIPSEC_SA_A_FLAGS, 0);
+	n = nla_nest_start(m, NFIPSEC_SA_A_LIFETIME);
+	nla_put_u64(m, NFIPSEC_LFT_A_HARD_ADD_SECS, 30);
+	nla_nest_end(m, n);
+	n = nla_nest_start(m, NFIPSEC_SA_A_CURRENT);
+	nla_put_u64(m, NFIPSEC_CUR_A_ADD_TIME, (uint64_t)time(NULL) - 10);
+	nla_nest_end(m, n);
+	nla_nest_end(m, sa);
+	return sa;
+}
+
+static struct nlattr *larval_nest(uint32_t spi, uint32_t km_seq)
+{
+	m = nlmsg_alloc();
+	return put_larval(spi, km_seq);
+}
+
+/* A message's top-level attributes (after a genl header), parsed. */
+static void top_attrs(struct nlattr **tb)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(m);
+
+	nla_parse(tb, NFIPSEC_A_MAX, nlmsg_attrdata(nlh, GENL_HDRLEN),
+		  nlmsg_attrlen(nlh, GENL_HDRLEN), NULL);
+}
+
+/* What fn printed for the event or reply tb. */
+static char *run_tb(int (*fn)(struct nlattr **), struct nlattr **tb)
+{
+	FILE *real = stdout;
+	char *buf = NULL;
+	size_t len = 0;
+
+	stdout = open_memstream(&buf, &len);
+	if (fn(tb))
+		printf("EPROTO");
+	fclose(stdout);
+	stdout = real;
+	return buf;
+}
+
+/* An ACQUIRE: the SA wanted (with km_seq when not 0), policy, packet. */
+static char *acquire_text(uint32_t km_seq)
+{
+	struct nlattr *tb[NFIPSEC_A_MAX + 1], *n, *t;
+	struct genlmsghdr gh = { .cmd = NFIPSEC_CMD_ACQUIRE };
+
+	m = nlmsg_alloc();
+	nlmsg_append(m, &gh, sizeof(gh), NLMSG_ALIGNTO);
+	n = nla_nest_start(m, NFIPSEC_A_SA);
+	nla_put_u8(m, NFIPSEC_SA_A_PROTO, IPPROTO_ESP);
+	addr4(NFIPSEC_SA_A_SRC, "198.51.100.2");
+	addr4(NFIPSEC_SA_A_DST, "198.51.100.1");
+	nla_put_u8(m, NFIPSEC_SA_A_MODE, NFIPSEC_MODE_TUNNEL);
+	nla_put_u32(m, NFIPSEC_SA_A_REQID, 7);
+	if (km_seq)
+		nla_put_u32(m, NFIPSEC_SA_A_KM_SEQ, km_seq);
+	nla_nest_end(m, n);
+	n = nla_nest_start(m, NFIPSEC_A_POLICY);
+	nla_put_u32(m, NFIPSEC_POLICY_A_POSITION, 0);
+	nla_put_u32(m, NFIPSEC_POLICY_A_INDEX, 1);
+	nla_put_u8(m, NFIPSEC_POLICY_A_DIR, NFIPSEC_DIR_OUT);
+	t = nla_nest_start(m, NFIPSEC_POLICY_A_TMPL);
+	nla_put_u8(m, NFIPSEC_TMPL_A_PROTO, IPPROTO_ESP);
+	nla_nest_end(m, t);
+	nla_nest_end(m, n);
+	n = nla_nest_start(m, NFIPSEC_A_PACKET);
+	addr4(NFIPSEC_SEL_A_SRC, "192.0.2.10");
+	addr4(NFIPSEC_SEL_A_DST, "192.0.2.20");
+	nla_put_u8(m, NFIPSEC_SEL_A_PROTO, IPPROTO_ICMP);
+	nla_nest_end(m, n);
+	top_attrs(tb);
+	return run_tb(print_acquire, tb);
+}
+
+/* A larval SA's EXPIRE (hard 1, limit time-add). */
+static char *larval_expire_text(void)
+{
+	struct nlattr *tb[NFIPSEC_A_MAX + 1], *n;
+	struct genlmsghdr gh = { .cmd = NFIPSEC_CMD_EXPIRE };
+
+	m = nlmsg_alloc();
+	nlmsg_append(m, &gh, sizeof(gh), NLMSG_ALIGNTO);
+	put_larval(0x1000, htonl(5));
+	n = nla_nest_start(m, NFIPSEC_A_EXPIRE);
+	nla_put_u8(m, NFIPSEC_EXPIRE_A_HARD, 1);
+	nla_put_u8(m, NFIPSEC_EXPIRE_A_LIMIT, NFIPSEC_LIMIT_ADD_TIME);
+	nla_nest_end(m, n);
+	top_attrs(tb);
+	return run_tb(print_expire, tb);
+}
+
+/* GET_INFO's reply: the counts (larval < 0: none, an older module). */
+static void info_msg(int larval, int acq_expires)
+{
+	struct genlmsghdr gh = { .cmd = NFIPSEC_CMD_GET_INFO };
+	struct nlattr *n;
+
+	m = nlmsg_alloc();
+	nlmsg_append(m, &gh, sizeof(gh), NLMSG_ALIGNTO);
+	n = nla_nest_start(m, NFIPSEC_A_INFO);
+	nla_put_string(m, NFIPSEC_INFO_A_VERSION, "test");
+	nla_put_u32(m, NFIPSEC_INFO_A_ABI, 1);
+	nla_put_u32(m, NFIPSEC_INFO_A_SA_COUNT, 4);
+	nla_put_u32(m, NFIPSEC_INFO_A_POLICY_COUNT, 4);
+	nla_put_u32(m, NFIPSEC_INFO_A_MAX_SAS, 16384);
+	nla_put_u32(m, NFIPSEC_INFO_A_MAX_POLICIES, 16384);
+	if (larval >= 0)
+		nla_put_u32(m, NFIPSEC_INFO_A_LARVAL_COUNT, (uint32_t)larval);
+	if (acq_expires >= 0)
+		nla_put_u32(m, NFIPSEC_INFO_A_ACQ_EXPIRES, (uint32_t)acq_expires);
+	nla_nest_end(m, n);
+}
+
+static int sa_count_fn(struct nlattr **tb)
+{
+	int type = NFIPSEC_INFO_A_SA_COUNT;
+
+	return print_count(NULL, tb, &type);
+}
+
+static int version_fn(struct nlattr **tb)
+{
+	return print_info(NULL, tb, NULL);
+}
+
+static int limits_fn(struct nlattr **tb)
+{
+	return print_limits(NULL, tb, NULL);
+}
+
+static char *info_text(int (*fn)(struct nlattr **), int larval,
+		       int acq_expires)
+{
+	struct nlattr *tb[NFIPSEC_A_MAX + 1];
+
+	info_msg(larval, acq_expires);
+	top_attrs(tb);
+	return run_tb(fn, tb);
+}
+
+/* How many SAs deleteall would delete of a larval SA with spi, and an SA. */
+static size_t deleteall_found(uint32_t spi)
+{
+	struct nlattr *tb[NFIPSEC_A_MAX + 1] = { NULL };
+	struct sa_found found = { .filter = NULL };
+	struct sa_filter f = { 0 };
+	size_t n;
+
+	found.filter = &f;
+	tb[NFIPSEC_A_SA] = larval_nest(spi, 0);
+	collect_sa(NULL, tb, &found);
+	tb[NFIPSEC_A_SA] = sa_nest(IPPROTO_ESP, 0, 32, 4);
+	nla_nest_end(m, tb[NFIPSEC_A_SA]);
+	collect_sa(NULL, tb, &found);
+	n = found.n;
+	free(found.v);
+	return n;
+}
+
 int main(void)
 {
 	struct nlattr *sa;
@@ -740,6 +930,106 @@ int main(void)
 	       bad_policy(NFIPSEC_POLICY_A_TMPL, 4) ? "EPROTO" : "0", "0");
 	expect("malformed-policy-sel",
 	       bad_policy(NFIPSEC_POLICY_A_SEL, 5) ? "EPROTO" : "0", "EPROTO");
+
+	/* Larval SAs (allocspi, ACQUIRE): ip's lines, then nfipsec's. */
+	sa = larval_nest(0x1000, 1);
+	expect("text-larval", run_text(sa, false),
+	       "src 198.51.100.2 dst 198.51.100.1\n"
+	       "\tproto esp spi 0x00001000 reqid 7 mode tunnel\n"
+	       "\treplay-window 0 \n"
+	       "\tsel src 198.51.100.2/32 dst 198.51.100.1/32 \n"
+	       "\tlarval\n");
+	nfi_oneline = true;
+	expect("text-larval-oneline", run_text(sa, false),
+	       "src 198.51.100.2 dst 198.51.100.1\\\t"
+	       "proto esp spi 0x00001000 reqid 7 mode tunnel\\\t"
+	       "replay-window 0 \\\t"
+	       "sel src 198.51.100.2/32 dst 198.51.100.1/32 \\\t"
+	       "larval\\\n");
+	nfi_oneline = false;
+	nfi_stats_level = 1;
+	/* ip's -s lines (seq as ip prints it), no counters: it has none. */
+	expect_has("text-larval-stats-ip-lines", run_text(sa, false),
+		   "\treplay-window 0 seq 0x00000001 flag  (0x00000000)\n"
+		   "\tsel src 198.51.100.2/32 dst 198.51.100.1/32 uid 0\n"
+		   "\tlifetime config:\n", true);
+	expect_has("text-larval-stats-ip-stats", run_text(sa, false),
+		   "\t  expire add: soft 0(sec), hard 30(sec)\n", true);
+	expect_has("text-larval-stats-own", run_text(sa, false),
+		   "\t  replay-window 0 replay 0 failed 0\n"
+		   "\tlarval\n\tlifetime left: time-hard ", true);
+	expect_has("text-larval-stats-no-counters", run_text(sa, false),
+		   "counters:", false);
+	nfi_stats_level = 0;
+	nfi_json = true;
+	expect_has("json-larval", run_text(sa, true), "\"larval\":true", true);
+	expect_has("json-larval-seq", run_text(sa, true), "\"seq\":16777216",
+		   true);
+	nfi_stats_level = 1;
+	expect_has("json-larval-stats-current", run_text(sa, true),
+		   "\"current\":{\"add\":", true);
+	expect_has("json-larval-stats-none", run_text(sa, true), "\"stats\"",
+		   false);
+	nfi_stats_level = 0;
+	sa = sa_nest(IPPROTO_ESP, 0, 32, 4);
+	nla_nest_end(m, sa);
+	expect_has("json-sa-not-larval", run_text(sa, true), "larval", false);
+	nfi_json = false;
+	expect_has("text-sa-not-larval", run_text(sa, false), "larval", false);
+	/* deleteall: one without an SPI (an ACQUIRE's) cannot be named. */
+	expect("deleteall-skips-larval-without-spi",
+	       deleteall_found(0) == 1 ? "1" : "not 1", "1");
+	expect("deleteall-larval-with-spi",
+	       deleteall_found(0x1000) == 2 ? "2" : "not 2", "2");
+
+	/* monitor: the ACQUIRE's seq, last; a larval SA's EXPIRE. */
+	/* seq as state list -s shows an SA's (ip's 0x%08u), -j as -j does. */
+	expect("monitor-acquire-seq", acquire_text(1),
+	       "acquire proto esp src 198.51.100.2 dst 198.51.100.1 reqid 7 "
+	       "mode tunnel policy position 0 index 1 dir out packet "
+	       "src 192.0.2.10 dst 192.0.2.20 proto icmp seq 0x00000001\n");
+	expect_has("monitor-acquire-no-seq", acquire_text(0), " seq", false);
+	nfi_json = true;
+	expect_has("monitor-acquire-seq-json", acquire_text(htonl(9)),
+		   "\"seq\":9}", true);
+	nfi_json = false;
+	expect("monitor-larval-expire", larval_expire_text(),
+	       "expire src 198.51.100.2 dst 198.51.100.1\n"
+	       "\tproto esp spi 0x00001000 reqid 7 seq 5 mode tunnel\n"
+	       "\treplay-window 0\n"
+	       "\tsel src 198.51.100.2/32 dst 198.51.100.1/32\n"
+	       "\tlifetime config: time-hard 30\n"
+	       "\tlarval\n"
+	       "\thard 1 limit time-add\n");
+
+	/* state count holds the larval SAs (as XFRM's); version, limits. */
+	expect("count-larval", info_text(sa_count_fn, 1, 30),
+	       "\t SAD count 5\n");
+	expect("count-older-module", info_text(sa_count_fn, -1, -1),
+	       "\t SAD count 4\n");
+	nfi_stats_level = 1;
+	expect("count-larval-stats", info_text(sa_count_fn, 1, 30),
+	       "\t SAD count 5 (larval 1)\n");
+	nfi_stats_level = 0;
+	nfi_json = true;
+	expect("count-larval-json", info_text(sa_count_fn, 1, 30),
+	       "{\"count\":5,\"larval\":1}\n");
+	expect_has("version-larval-json", info_text(version_fn, 0, 30),
+		   "\"policy_count\":4,\"larval_count\":0}", true);
+	expect("limits-larval-json", info_text(limits_fn, 2, 165),
+	       "{\"sas\":4,\"sas_limit\":16384,\"policies\":4,"
+	       "\"policies_limit\":16384,\"larval\":2,"
+	       "\"larval_limit\":16384,\"acq_expires\":165}\n");
+	nfi_json = false;
+	expect_has("version-no-larval", info_text(version_fn, 0, 30),
+		   "\nSAs 4, policies 4\n", true);
+	expect_has("version-larval", info_text(version_fn, 2, 30),
+		   "\nSAs 4, policies 4, larval SAs 2\n", true);
+	expect("limits-larval", info_text(limits_fn, 0, 30),
+	       "sas 4 limit 16384\npolicies 4 limit 16384\n"
+	       "larval 0 limit 16384 acq-expires 30\n");
+	expect("limits-older-module", info_text(limits_fn, -1, -1),
+	       "sas 4 limit 16384\npolicies 4 limit 16384\n");
 	return fails != 0;
 }
 HARNESS
@@ -748,7 +1038,7 @@ HARNESS
 		-o nfipsec.o "$here/nfipsec.c" &&
 	 ${CC:-cc} -Wno-unused-function -I"$here" -I"$here/../uapi" $cflags \
 		-o harness harness.c nfipsec.o \
-		$(for f in nl dump output names parse print sel cmd_info cmd_policy cmd_monitor; do
+		$(for f in nl dump output names parse print sel cmd_policy; do
 			echo "$here/$f.c"; done) \
 		$(pkg-config --libs libnl-genl-3.0)) > "$tmp/harness.log" 2>&1
 }
