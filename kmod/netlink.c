@@ -10,11 +10,18 @@
 #include <linux/in.h>
 #include <net/genetlink.h>
 
+#include "larval.h"
 #include "netlink.h"
 #include "policy.h"
 
 /* Commands that take no attributes: any attribute is refused. */
 static const struct nla_policy nfipsec_no_attrs_policy[NFIPSEC_A_MAX + 1] = {
+};
+
+/* Not const: 6.1's NLA_POLICY_FULL_RANGE() takes a plain pointer. */
+static struct netlink_range_validation acq_expires_range = {
+	.min = 1,
+	.max = NFIPSEC_ACQ_EXPIRES_MAX,
 };
 
 static const struct nla_policy nfipsec_info_nl_policy[NFIPSEC_INFO_A_MAX + 1] = {
@@ -27,6 +34,9 @@ static const struct nla_policy nfipsec_info_nl_policy[NFIPSEC_INFO_A_MAX + 1] = 
 	[NFIPSEC_INFO_A_DEFAULT_IN] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
 	[NFIPSEC_INFO_A_DEFAULT_FWD] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
 	[NFIPSEC_INFO_A_DEFAULT_OUT] = NLA_POLICY_MAX(NLA_U8, NFIPSEC_ACTION_BLOCK),
+	[NFIPSEC_INFO_A_LARVAL_COUNT] = { .type = NLA_REJECT },
+	[NFIPSEC_INFO_A_ACQ_EXPIRES] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &acq_expires_range),
 };
 
 /* The default policies' attributes, by direction. */
@@ -203,6 +213,10 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 		    nn->ike_nports * sizeof(__be16), nn->ike_ports) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_SAS, nn->max_sas) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_MAX_POLICIES, nn->max_policies) ||
+	    nla_put_u32(msg, NFIPSEC_INFO_A_LARVAL_COUNT,
+			READ_ONCE(nn->larval_count)) ||
+	    nla_put_u32(msg, NFIPSEC_INFO_A_ACQ_EXPIRES,
+			READ_ONCE(nn->acq_expires)) ||
 	    default_put(msg, nn->default_block)) {
 		mutex_unlock(&nn->cfg_lock);
 		goto err_free;
@@ -267,7 +281,7 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_INFO_A_MAX + 1];
 	struct netlink_ext_ack *extack = info->extack;
-	const struct nlattr *attr, *ms, *mp;
+	const struct nlattr *attr, *ms, *mp, *ae;
 	__be16 ports[NFIPSEC_IKE_PORTS_MAX];
 	bool defaults = false;
 	unsigned int n = 0;
@@ -285,8 +299,9 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 	attr = tb[NFIPSEC_INFO_A_IKE_PORTS];
 	ms = tb[NFIPSEC_INFO_A_MAX_SAS];
 	mp = tb[NFIPSEC_INFO_A_MAX_POLICIES];
+	ae = tb[NFIPSEC_INFO_A_ACQ_EXPIRES];
 	default_parse(tb, 0, &defaults);
-	if (!attr && !ms && !mp && !defaults) {
+	if (!attr && !ms && !mp && !ae && !defaults) {
 		NL_SET_ERR_MSG(extack, "nothing to set");
 		return -EINVAL;
 	}
@@ -318,6 +333,8 @@ static int nfipsec_nl_set_info(struct sk_buff *skb, struct genl_info *info)
 		WRITE_ONCE(nn->max_sas, nla_get_u32(ms));
 	if (mp)
 		WRITE_ONCE(nn->max_policies, nla_get_u32(mp));
+	if (ae)
+		WRITE_ONCE(nn->acq_expires, nla_get_u32(ae));
 	if (attr)
 		ike_ports_set(nn, ports, n);
 	if (mask != nn->default_block) {
@@ -352,7 +369,7 @@ static int nfipsec_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 /* ACQUIRE's NFIPSEC_A_SA: the SA that t wants, from src to dst. */
 static int acquire_put_sa(struct sk_buff *msg, const struct nfipsec_tmpl *t,
 			  const union nfipsec_addr *src,
-			  const union nfipsec_addr *dst)
+			  const union nfipsec_addr *dst, u32 seq)
 {
 	int len = t->family == AF_INET ? 4 : 16;
 	struct nlattr *nest;
@@ -364,6 +381,7 @@ static int acquire_put_sa(struct sk_buff *msg, const struct nfipsec_tmpl *t,
 	    nla_put(msg, NFIPSEC_SA_A_DST, len, dst) ||
 	    nla_put_u8(msg, NFIPSEC_SA_A_MODE, t->mode) ||
 	    nla_put_u32(msg, NFIPSEC_SA_A_REQID, t->reqid) ||
+	    nla_put_u32(msg, NFIPSEC_SA_A_KM_SEQ, seq) ||
 	    (t->spi && nla_put_be32(msg, NFIPSEC_SA_A_SPI, t->spi)))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -372,8 +390,9 @@ static int acquire_put_sa(struct sk_buff *msg, const struct nfipsec_tmpl *t,
 
 /*
  * ACQUIRE to the events group: a packet matched pol and no SA could carry
- * it; src and dst are the SA's endpoints (nfipsec_tmpl_endpoints()). At
- * most one a second per policy; called under rcu_read_lock().
+ * it; src and dst are the SA's endpoints (nfipsec_tmpl_endpoints()). None
+ * while one for the same SA is pending (its larval SA lives), and at most
+ * one a second per policy; called under rcu_read_lock().
  */
 void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 		     const struct nfipsec_flow *fl,
@@ -384,14 +403,18 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	struct nfipsec_policy *p;
 	struct nlattr *nest;
 	struct sk_buff *msg;
-	u32 pos = 0;
+	u32 pos = 0, seq;
 	void *hdr;
+	int err;
 
+	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+		return;
+	/* The cheap bound first: the hold-down's lookup walks a bucket. */
 	if (last && time_before(jiffies, last + HZ))
 		return;
 	if (cmpxchg(&pol->acquire_time, last, jiffies ?: 1) != last)
 		return;
-	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+	if (nfipsec_larval_pending(nn, &pol->tmpl, src, dst))
 		return;
 
 	/*
@@ -416,12 +439,30 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	if (!nest || nfipsec_nl_fill_policy_attrs(msg, pol, pos))
 		goto err_free;
 	nla_nest_end(msg, nest);
-	if (nfipsec_nl_put_flow(msg, NFIPSEC_A_PACKET, fl) ||
-	    acquire_put_sa(msg, &pol->tmpl, src, dst))
+	if (nfipsec_nl_put_flow(msg, NFIPSEC_A_PACKET, fl))
 		goto err_free;
+	/*
+	 * The larval SA (hold-down) for the ACQUIRE's number; as XFRM keeps
+	 * its ACQ state only for an ACQUIRE that went out, it goes again if
+	 * this one does not.
+	 */
+	err = nfipsec_larval_acquire(nn, &pol->tmpl, fl, src, dst, &seq);
+	if (err == -EEXIST) {
+		nlmsg_free(msg);
+		return;
+	}
+	if (err)
+		goto err_free;
+	if (acquire_put_sa(msg, &pol->tmpl, src, dst, seq)) {
+		nfipsec_larval_acquire_lost(nn, seq);
+		goto err_free;
+	}
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
-				GFP_ATOMIC);
+	if (genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
+				    GFP_ATOMIC)) {
+		nfipsec_larval_acquire_lost(nn, seq);
+		goto err;
+	}
 	nfipsec_stat_inc(nn, NFIPSEC_STAT_ACQUIRE_SENT);
 	return;
 
@@ -483,6 +524,8 @@ static const struct genl_ops nfipsec_genl_ops[] = {
 		   nfipsec_cmd_policy),
 	NFIPSEC_OP(NFIPSEC_CMD_POLICY_NEW_BULK, nfipsec_nl_pol_new_bulk,
 		   nfipsec_bulk_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_SA_ALLOC_SPI, nfipsec_nl_sa_alloc_spi,
+		   nfipsec_cmd_policy),
 };
 
 static const struct genl_multicast_group nfipsec_genl_mcgrps[] = {

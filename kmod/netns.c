@@ -10,6 +10,7 @@
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "nfipsec.h"
+#include "larval.h"
 #include "lifetime.h"
 #include "policy.h"
 
@@ -59,6 +60,7 @@ static int __net_init nfipsec_net_init(struct net *net)
 	}
 	INIT_DELAYED_WORK(&nn->hooks_idle_work, hooks_idle_work);
 	nfipsec_lft_net_init(nn);
+	nfipsec_larval_net_init(nn);
 	nfipsec_keepalive_net_init(nn);
 	nfipsec_offload_init(nn);
 
@@ -161,6 +163,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 	 * either again.
 	 */
 	nfipsec_lft_net_exit(nn);
+	nfipsec_larval_net_exit(nn);
 	nfipsec_keepalive_net_exit(nn);
 	cancel_delayed_work_sync(&nn->hooks_idle_work);
 	nfipsec_offload_exit(nn);

@@ -7,6 +7,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <linux/netfilter.h>
@@ -25,6 +26,10 @@
  */
 
 #define NFIPSEC_SA_HASH_BITS 8
+#define NFIPSEC_LARVAL_HASH_BITS 6
+/* A larval SA's life, as XFRM's net.core.xfrm_acq_expires (seconds). */
+#define NFIPSEC_ACQ_EXPIRES_DEFAULT 30
+#define NFIPSEC_ACQ_EXPIRES_MAX 86400
 
 /* Everything nfipsec keeps for one network namespace. */
 struct nfipsec_net {
@@ -36,6 +41,19 @@ struct nfipsec_net {
 	DECLARE_HASHTABLE(sa_by_spi, NFIPSEC_SA_HASH_BITS);
 	DECLARE_HASHTABLE(sa_by_dst, NFIPSEC_SA_HASH_BITS);
 	unsigned int sa_count;
+	/*
+	 * Larval SAs (larval.c): by key (protocol, endpoints, mode, reqid)
+	 * and by SPI; larval_lock, with BH, as the datapath adds to them.
+	 */
+	spinlock_t larval_lock;
+	struct list_head larvals;
+	DECLARE_HASHTABLE(larval_by_key, NFIPSEC_LARVAL_HASH_BITS);
+	DECLARE_HASHTABLE(larval_by_spi, NFIPSEC_LARVAL_HASH_BITS);
+	unsigned int larval_count;
+	u32 acq_seq;			/* the last ACQUIRE's */
+	u32 acq_expires;		/* seconds */
+	struct delayed_work larval_work;
+	u64 larval_armed;
 	/* SPD, in evaluation order (policy.c). */
 	struct list_head policies;
 	unsigned int policy_count;

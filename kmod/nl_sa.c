@@ -4,6 +4,7 @@
 #include <linux/in.h>
 #include <linux/slab.h>
 
+#include "larval.h"
 #include "lifetime.h"
 #include "netlink.h"
 
@@ -64,6 +65,9 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_SEL] = NLA_POLICY_NESTED(nfipsec_sel_nl_policy),
 	[NFIPSEC_SA_A_ENCAP] = NLA_POLICY_NESTED(nfipsec_encap_nl_policy),
 	[NFIPSEC_SA_A_KM_SEQ] = { .type = NLA_U32 },
+	[NFIPSEC_SA_A_SPI_MIN] = { .type = NLA_BE32 },
+	[NFIPSEC_SA_A_SPI_MAX] = { .type = NLA_BE32 },
+	[NFIPSEC_SA_A_LARVAL] = { .type = NLA_REJECT },
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -276,6 +280,12 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 	err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], cfg, extack);
 	if (err)
 		return err;
+	if (tb[NFIPSEC_SA_A_SPI_MIN] || tb[NFIPSEC_SA_A_SPI_MAX]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SPI_MIN] ?:
+				    tb[NFIPSEC_SA_A_SPI_MAX],
+				    "an SPI range is for allocspi only");
+		return -EINVAL;
+	}
 	if (!tb[NFIPSEC_SA_A_SRC]) {
 		NL_SET_ERR_MSG(extack, "an SA needs src");
 		return -EINVAL;
@@ -318,12 +328,9 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 		NL_SET_ERR_MSG(extack, "flag esn needs a replay-window");
 		return -EINVAL;
 	}
+	/* An update refuses them, unless it turns a larval SA into an SA. */
 	if (tb[NFIPSEC_SA_A_SEQ_OUT]) {
-		if (update) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SEQ_OUT],
-					    "update cannot change replay-oseq");
-			return -EINVAL;
-		}
+		cfg->has_seq_out = true;
 		cfg->seq_out = nla_get_u64(tb[NFIPSEC_SA_A_SEQ_OUT]);
 		if (!(cfg->flags & NFIPSEC_SA_F_ESN) && cfg->seq_out > U32_MAX) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SEQ_OUT],
@@ -332,11 +339,7 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 		}
 	}
 	if (tb[NFIPSEC_SA_A_REPLAY_TOP]) {
-		if (update) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_REPLAY_TOP],
-					    "update cannot change replay-seq");
-			return -EINVAL;
-		}
+		cfg->has_replay_top = true;
 		cfg->replay_top = nla_get_u64(tb[NFIPSEC_SA_A_REPLAY_TOP]);
 		if (!(cfg->flags & NFIPSEC_SA_F_ESN) &&
 		    cfg->replay_top > U32_MAX) {
@@ -648,6 +651,112 @@ void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa)
 	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
 }
 
+/* A reply of one larval SA (SA_GET, SA_ALLOC_SPI). */
+static int larval_fill(struct sk_buff *msg, const struct nfipsec_larval *l,
+		       struct genl_info *info)
+{
+	void *hdr;
+
+	hdr = nfipsec_nl_put_hdr(msg, info, NFIPSEC_CMD_SA_GET);
+	if (!hdr || nfipsec_larval_put_attrs(msg, l))
+		return -EMSGSIZE;
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+/*
+ * SA_ALLOC_SPI (uapi): PROTO, SRC, DST, and optionally MODE, REQID,
+ * KM_SEQ, SPI_MIN and SPI_MAX; nothing else.
+ */
+int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	struct nfipsec_larval larval[1];
+	struct nfipsec_sa_cfg cfg = {};
+	u32 min = 0x100, max = 0x0fffffff;
+	struct sk_buff *msg;
+	u8 family;
+	int err, i;
+
+	err = sa_parse_attrs(info, tb, extack);
+	if (err)
+		return err;
+	for (i = 1; i <= NFIPSEC_SA_A_MAX; i++) {
+		switch (i) {
+		case NFIPSEC_SA_A_PROTO: case NFIPSEC_SA_A_SRC:
+		case NFIPSEC_SA_A_DST: case NFIPSEC_SA_A_MODE:
+		case NFIPSEC_SA_A_REQID: case NFIPSEC_SA_A_KM_SEQ:
+		case NFIPSEC_SA_A_SPI_MIN: case NFIPSEC_SA_A_SPI_MAX:
+			continue;
+		}
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "allocspi takes proto, src, dst, mode, reqid, seq, min and max only");
+			return -EINVAL;
+		}
+	}
+	if (!tb[NFIPSEC_SA_A_PROTO] || !tb[NFIPSEC_SA_A_SRC] ||
+	    !tb[NFIPSEC_SA_A_DST]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NFIPSEC_A_SA],
+				    "allocspi needs proto, src and dst");
+		return -EINVAL;
+	}
+	cfg.proto = nla_get_u8(tb[NFIPSEC_SA_A_PROTO]);
+	if (cfg.proto != IPPROTO_ESP && cfg.proto != IPPROTO_AH) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_PROTO],
+				    "proto must be esp (50) or ah (51)");
+		return -EINVAL;
+	}
+	err = nfipsec_nl_get_addr(tb[NFIPSEC_SA_A_SRC], &cfg.src, &family,
+				  extack);
+	if (!err)
+		err = nfipsec_nl_get_addr(tb[NFIPSEC_SA_A_DST], &cfg.dst,
+					  &cfg.family, extack);
+	if (err)
+		return err;
+	if (family != cfg.family) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_DST],
+				    "src and dst must be of one family");
+		return -EINVAL;
+	}
+	if (!!tb[NFIPSEC_SA_A_SPI_MIN] != !!tb[NFIPSEC_SA_A_SPI_MAX]) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NFIPSEC_A_SA],
+				    "an SPI range needs both min and max");
+		return -EINVAL;
+	}
+	if (tb[NFIPSEC_SA_A_SPI_MIN]) {
+		min = ntohl(nla_get_be32(tb[NFIPSEC_SA_A_SPI_MIN]));
+		max = ntohl(nla_get_be32(tb[NFIPSEC_SA_A_SPI_MAX]));
+		if (min > max) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_SA_A_SPI_MIN],
+					    "Invalid SPI range: min > max");
+			return -EINVAL;
+		}
+	}
+	if (tb[NFIPSEC_SA_A_MODE])
+		cfg.mode = nla_get_u8(tb[NFIPSEC_SA_A_MODE]);
+	if (tb[NFIPSEC_SA_A_REQID])
+		cfg.reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
+	if (tb[NFIPSEC_SA_A_KM_SEQ])
+		cfg.km_seq = nla_get_u32(tb[NFIPSEC_SA_A_KM_SEQ]);
+
+	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&nn->cfg_lock);
+	err = nfipsec_larval_alloc_spi(nn, &cfg, min, max, larval, extack);
+	mutex_unlock(&nn->cfg_lock);
+	if (!err)
+		err = larval_fill(msg, larval, info);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
@@ -667,19 +776,22 @@ int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 		nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_DEL, sa);
 		nfipsec_sa_unlink(nn, sa);
 		nfipsec_net_hooks_put(nn);
+	} else if (nfipsec_larval_remove(nn, id.family, &id.dst, id.spi,
+					 id.proto, true)) {
+		err = 0;
+	} else {
+		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
+		err = -ENOENT;
 	}
 	mutex_unlock(&nn->cfg_lock);
-	if (!sa) {
-		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
-		return -ENOENT;
-	}
-	return 0;
+	return err;
 }
 
 int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	struct nfipsec_larval larval[1];
 	struct nfipsec_sa_cfg id = {};
 	struct nfipsec_sa *sa;
 	struct sk_buff *msg;
@@ -695,12 +807,15 @@ int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	mutex_lock(&nn->cfg_lock);
 	sa = nfipsec_sa_lookup(nn, id.family, &id.dst, id.spi, id.proto);
-	if (!sa) {
-		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
-		err = -ENOENT;
-	} else {
+	if (sa) {
 		err = sa_fill(msg, sa, info->attrs[NFIPSEC_A_SHOW_KEYS],
 			      info->snd_portid, info->snd_seq, 0);
+	} else if (nfipsec_larval_find(nn, id.family, &id.dst, id.spi,
+				       id.proto, larval)) {
+		err = larval_fill(msg, larval, info);
+	} else {
+		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
+		err = -ENOENT;
 	}
 	mutex_unlock(&nn->cfg_lock);
 	if (err) {
@@ -726,6 +841,7 @@ int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_sa_flush(nn, proto);
+	nfipsec_larval_flush(nn, proto);
 	nfipsec_net_hooks_put(nn);
 	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
 			       NFIPSEC_SA_A_PROTO, proto ?: -1);
@@ -852,7 +968,8 @@ int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	struct nfipsec_net *nn = nfipsec_net(sock_net(skb->sk));
 	struct nfipsec_sa_dump_ctx *ctx = (void *)cb->ctx;
 	struct nfipsec_sa *sa;
-	unsigned int i = 0;
+	unsigned int i = 0, larvals;
+	bool full = false;
 
 	mutex_lock(&nn->cfg_lock);
 	list_for_each_entry(sa, &nn->sa_list, list) {
@@ -862,8 +979,15 @@ int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		    sa_fill(skb, sa, ctx->keys, NETLINK_CB(cb->skb).portid,
 			    cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
 			i--;
+			full = true;
 			break;
 		}
+	}
+	/* Then the larval SAs, counted on from the SAs (uapi: SA_GET). */
+	if (!full) {
+		larvals = ctx->done > i ? ctx->done - i : 0;
+		nfipsec_larval_dump(nn, skb, cb, ctx->filter, &larvals);
+		i += larvals;
 	}
 	ctx->done = i;
 	mutex_unlock(&nn->cfg_lock);

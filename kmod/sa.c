@@ -23,6 +23,7 @@
 #include "nfipsec.h"
 #include "ah.h"
 #include "esp.h"
+#include "larval.h"
 #include "lifetime.h"
 #include "netlink.h"
 #include "policy.h"
@@ -353,6 +354,18 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 	return NULL;
 }
 
+/* Has an SA of proto this SPI, whatever its destination? Under cfg_lock. */
+bool nfipsec_sa_spi_used(struct nfipsec_net *nn, __be32 spi, u8 proto)
+{
+	struct nfipsec_sa *sa;
+
+	lockdep_assert_held(&nn->cfg_lock);
+	hash_for_each_possible(nn->sa_by_spi, sa, by_spi, sa_spi_hash(spi, proto))
+		if (sa->spi == spi && sa->proto == proto)
+			return true;
+	return false;
+}
+
 /* Out of the tables; the tables' reference is dropped. Under cfg_lock. */
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
 {
@@ -405,7 +418,9 @@ static const char *sa_update_conflict(const struct nfipsec_sa *sa,
 
 /*
  * Update in place, as XFRM: lifetimes, and the output-mark when given.
- * Readers may see the old mark with the new mask for one packet.
+ * Readers may see the old mark with the new mask for one packet. 1: there
+ * is no SA, but a larval SA holds the SPI (the caller adds the SA in its
+ * place).
  */
 static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		     struct netlink_ext_ack *extack)
@@ -416,11 +431,20 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	mutex_lock(&nn->cfg_lock);
 	sa = nfipsec_sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto);
 	if (!sa) {
+		bool larval = nfipsec_larval_find(nn, cfg->family, &cfg->dst,
+						  cfg->spi, cfg->proto, NULL);
+
 		mutex_unlock(&nn->cfg_lock);
+		if (larval)
+			return 1;
 		NL_SET_ERR_MSG(extack, "no SA with this dst, spi and proto");
 		return -ENOENT;
 	}
 	what = sa_update_conflict(sa, cfg);
+	if (cfg->has_seq_out)
+		what = "replay-oseq";
+	else if (cfg->has_replay_top)
+		what = "replay-seq";
 	if (what) {
 		mutex_unlock(&nn->cfg_lock);
 		nfipsec_extack_fmt(extack,
@@ -462,14 +486,24 @@ static bool sa_limit_reached(struct nfipsec_net *nn,
 	return true;
 }
 
+/*
+ * SA_NEW, or SA_SET (update). An update of a larval SA's SPI adds the SA
+ * in the larval SA's place, as XFRM's UPDSA does.
+ */
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		   bool update, struct netlink_ext_ack *extack)
 {
 	struct nfipsec_sa *sa;
+	bool larval = false;
 	int err;
 
-	if (update)
-		return sa_update(nn, cfg, extack);
+again:
+	if (update) {
+		err = sa_update(nn, cfg, extack);
+		if (err <= 0)
+			return err;
+		larval = true;
+	}
 
 	/*
 	 * The transform is made before taking the lock: it may sleep long.
@@ -484,9 +518,27 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	mutex_lock(&nn->cfg_lock);
 	if (nfipsec_sa_lookup(nn, cfg->family, &cfg->dst, cfg->spi, cfg->proto)) {
 		mutex_unlock(&nn->cfg_lock);
-		NL_SET_ERR_MSG(extack, "an SA with this dst, spi and proto exists");
 		nfipsec_sa_put(sa);
+		/* Another update made the larval SA an SA meanwhile. */
+		if (larval)
+			goto again;
+		NL_SET_ERR_MSG(extack, "an SA with this dst, spi and proto exists");
 		return -EEXIST;
+	}
+	/*
+	 * As XFRM: a larval SA's SPI is taken (SA_NEW: -EEXIST); SA_SET
+	 * replaces it, unless it expired meanwhile.
+	 */
+	if (nfipsec_larval_find(nn, cfg->family, &cfg->dst, cfg->spi,
+				cfg->proto, NULL) != larval) {
+		mutex_unlock(&nn->cfg_lock);
+		if (larval)
+			NL_SET_ERR_MSG(extack, "no SA with this dst, spi and proto");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "a larval SA (allocspi) holds this dst, spi and proto: use update");
+		nfipsec_sa_put(sa);
+		return larval ? -ENOENT : -EEXIST;
 	}
 	if (sa_limit_reached(nn, extack)) {
 		mutex_unlock(&nn->cfg_lock);
@@ -500,6 +552,9 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		nfipsec_sa_put(sa);
 		return err;
 	}
+	if (larval)
+		nfipsec_larval_remove(nn, sa->family, &sa->dst, sa->spi,
+				      sa->proto, false);
 	hash_add_rcu(nn->sa_by_spi, &sa->by_spi, sa_spi_hash(sa->spi, sa->proto));
 	hash_add_rcu(nn->sa_by_dst, &sa->by_dst,
 		     sa_dst_hash(sa->family, &sa->dst, sa->proto));
@@ -507,7 +562,9 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 	nn->sa_count++;
 	nfipsec_lft_start(sa);
 	nfipsec_keepalive_kick(nn, sa);
-	nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_NEW, sa);
+	nfipsec_larval_answered(nn, sa);
+	nfipsec_nl_sa_event(nn, larval ? NFIPSEC_CMD_SA_SET : NFIPSEC_CMD_SA_NEW,
+			    sa);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }

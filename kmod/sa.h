@@ -179,6 +179,7 @@ struct nfipsec_sa_cfg {
 	u32 smark, smask;
 	u64 seq_out;
 	u64 replay_top;			/* ip xfrm's replay-seq */
+	bool has_seq_out, has_replay_top;	/* given? */
 	struct nfipsec_lifetime lft;
 	struct nfipsec_sa_alg algs[3];
 };
@@ -193,6 +194,7 @@ int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     const union nfipsec_addr *dst,
 				     __be32 spi, u8 proto);
+bool nfipsec_sa_spi_used(struct nfipsec_net *nn, __be32 spi, u8 proto);
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
 void nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);

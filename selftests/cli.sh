@@ -49,7 +49,7 @@ check add-pol-fwd-block-top tn policy add src 192.168.1.5/32 dst 192.168.2.0/24 
 # Counts as ip xfrm prints them (a tab, a space; policies by dir).
 check_eq state-count $'\t SAD count 4' "$(tn state count)"
 check_eq policy-count $'\t SPD IN  1 OUT 2 FWD 1' "$(tn policy count)"
-check_eq state-count-json '{"count":4}' "$(tn -j state count)"
+check_eq state-count-json '{"count":4,"larval":0}' "$(tn -j state count)"
 check_eq version-tables-full "SAs 4, policies 4" "$(tn version | tail -1)"
 flat() { tr -s '\n\t' '  '; }
 # ol: -o's lines, an object a line, its breaks (\ and tabs) as spaces.

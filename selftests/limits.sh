@@ -37,7 +37,7 @@ run() {
 }
 
 # --- Limits -----------------------------------------------------------------
-check_eq default-limits "sas 0 limit 16384|policies 0 limit 16384" \
+check_eq default-limits "sas 0 limit 16384|policies 0 limit 16384|larval 0 limit 16384 acq-expires 30" \
 	"$(nfipsec -n "$a" limits | tr '\n' '|' | sed 's/|$//')"
 check set-limits nfipsec -n "$a" limits set sas 2 policies 3
 run "$a" "$(sa 0x101)"; check_eq sa-1 0 "$rc"

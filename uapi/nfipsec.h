@@ -30,6 +30,8 @@
  *     NFIPSEC_INFO_A_MAX_SAS       u32, the namespace's limit of SAs
  *     NFIPSEC_INFO_A_MAX_POLICIES  u32, its limit of policies
  *     NFIPSEC_INFO_A_DEFAULT_IN, _FWD, _OUT  u8 each, the default policies
+ *     NFIPSEC_INFO_A_LARVAL_COUNT  u32, larval SAs (SA_ALLOC_SPI, ACQUIRE)
+ *     NFIPSEC_INFO_A_ACQ_EXPIRES   u32, seconds a larval SA lives
  *
  * NFIPSEC_CMD_SET_INFO (do)
  *   Request: NFIPSEC_A_INFO with one or more of:
@@ -56,6 +58,9 @@
  *     ESP, AH and ESP-in-UDP for this host; what an SA decrypted is held
  *     to the policies as always. Blocking "in" or "out" also blocks IPv6
  *     neighbour discovery unless a policy lets ICMPv6 pass (as in XFRM).
+ *   - NFIPSEC_INFO_A_ACQ_EXPIRES: how long a new larval SA lives, 1 to
+ *     86400 seconds; 30 by default, as XFRM's net.core.xfrm_acq_expires
+ *     (strongSwan sets 165 there). Larval SAs already made keep theirs.
  *   All or nothing: a refused request changes none of them.
  *
  * NFIPSEC_CMD_SA_NEW (do), NFIPSEC_CMD_SA_SET (do)
@@ -65,23 +70,31 @@
  *   REPLAY_WINDOW, FLAGS, LIFETIME, SET_MARK and SET_MARK_MASK (ip xfrm's
  *   output-mark, as XFRM applies it: the outer packets the SA sends, and
  *   the packets it decrypts, get mark = (mark & ~MASK) | (SET_MARK & MASK);
- *   MASK defaults to 0xffffffff), and, on SA_NEW only, SEQ_OUT (ip xfrm's
+ *   MASK defaults to 0xffffffff), and, on SA_NEW (and on SA_SET of a
+ *   larval SA) only, SEQ_OUT (ip xfrm's
  *   replay-oseq: the last sequence number sent; the next is one more; at
  *   most 2^32 - 1 without ESN) and REPLAY_TOP (ip xfrm's replay-seq: the
  *   window's top; the numbers in the window, the top included, are each
  *   taken once, those below it refused, as XFRM; the same bound). The IV
  *   generator's salt is new with every SA, so no SEQ_OUT makes an IV
- *   repeat. KM_SEQ is ip xfrm's seq (XFRM's km.seq): a number of the key
- *   manager's, kept and shown, that nfipsec gives no meaning to (XFRM
- *   matches it to its ACQUIRE's; nfipsec's ACQUIRE has none); SA_SET keeps
- *   the SA's own, as XFRM's update does. SA_NEW fails with -EEXIST when the
- *   identity is taken; SA_SET updates an existing SA in place, as XFRM
+ *   repeat. KM_SEQ is ip xfrm's seq (XFRM's km.seq): kept and shown; it
+ *   names the ACQUIRE the SA answers (its larval SA goes, below); SA_SET
+ *   keeps the SA's own, as XFRM's update does. SA_NEW fails with -EEXIST
+ *   when the identity is taken; SA_SET updates an existing SA in place, as XFRM
  *   does (fails with -ENOENT when there is none): LIFETIME, and SET_MARK
  *   when given; its sequence numbers, window and counters go on. SA_SET
  *   must repeat SRC, MODE, REQID, FLAGS, REPLAY_WINDOW and the algorithms
  *   and keys unchanged: a change fails with -EINVAL (to rekey, add a new
  *   SA and delete the old one; a new key under the old sequence numbers
  *   would repeat nonces), and SEL.
+ *   A larval SA (SA_ALLOC_SPI) is not an SA yet: SA_NEW with its DST, SPI
+ *   and PROTO fails with -EEXIST, SA_SET replaces it with the whole SA
+ *   given (the SPI the key manager got, as XFRM's UPDSA of a larval
+ *   state). An SA that SA_NEW adds, or SA_SET makes of a larval SA,
+ *   also removes, without an event, the larval SA of the ACQUIRE it
+ *   answers, as XFRM does: the one whose KM_SEQ is the SA's KM_SEQ (of
+ *   the same DST and PROTO), else one without an SPI of the same PROTO,
+ *   SRC, DST, MODE and REQID.
  *   MODE: TUNNEL carries whole IP packets in a new outer header from SRC
  *   to DST; TRANSPORT (the default, as in ip xfrm) protects the payload of
  *   packets whose own addresses are SRC and DST, their IP header left in
@@ -92,6 +105,27 @@
  *   it is chosen for a packet only if the cleartext packet matches, and a
  *   decrypted packet that does not match is dropped (both counted
  *   "policy"); without SEL, any packet.
+ *
+ * NFIPSEC_CMD_SA_ALLOC_SPI (do)
+ *   ip xfrm's allocspi: an SPI for an SA the key manager is negotiating,
+ *   held by a larval SA until SA_SET makes it whole or it expires.
+ *   Request: NFIPSEC_A_SA with PROTO, SRC, DST, optionally MODE, REQID,
+ *   KM_SEQ, and SPI_MIN, SPI_MAX (both or neither; 0x100 to 0x0fffffff by
+ *   default, as ip xfrm). With KM_SEQ, the larval SA of the ACQUIRE with
+ *   that KM_SEQ (and DST) gets the SPI; otherwise, or when there is none,
+ *   the larval SA without an SPI of the same PROTO, SRC, DST, MODE and
+ *   REQID, or a new one (the namespace's limit of SAs bounds larval SAs
+ *   too: -ENOSPC). A larval SA that has an SPI already keeps it and
+ *   replies with it. The SPI is random in the range and used by no SA
+ *   and no larval SA of PROTO (whatever their DST); none free: -ENOENT,
+ *   and nothing is made (XFRM leaves a larval state behind). Reply:
+ *   NFIPSEC_A_SA as SA_GET gives a larval SA. No event is sent.
+ *   A larval SA carries no traffic (a packet to its SPI is dropped as one
+ *   for no SA). It lives NFIPSEC_INFO_A_ACQ_EXPIRES seconds (its LIFETIME's
+ *   HARD_ADD_SECS), then it is removed and EXPIRE (HARD, LIMIT ADD_TIME)
+ *   is sent, as XFRM. SA_GET, SA_DEL and the dump find it by DST, SPI and
+ *   PROTO, when it has an SPI (one without, an ACQUIRE's, goes by
+ *   expiry, by SA_FLUSH, or when its SA comes); SA_FLUSH removes it.
  *
  * NFIPSEC_CMD_SA_DEL (do)
  *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
@@ -106,9 +140,15 @@
  *   NFIPSEC_SA_A_STATS (nest of NFIPSEC_SA_STAT_*), NFIPSEC_SA_A_SEQ_OUT and
  *   NFIPSEC_SA_A_REPLAY_TOP (u64, the highest authenticated inbound number)
  *   and NFIPSEC_SA_A_CURRENT (nest of NFIPSEC_CUR_A_*: times, counts, dying).
+ *   A larval SA (SA_ALLOC_SPI, ACQUIRE) comes after the SAs, with the
+ *   LARVAL flag, PROTO, SPI (0 until one is allocated), SRC, DST, MODE,
+ *   REQID, KM_SEQ, SEL (XFRM's: SRC/32 DST/32, or the packet an ACQUIRE
+ *   was sent for), REPLAY_WINDOW 0, FLAGS 0, LIFETIME, CURRENT (ADD_TIME);
+ *   no algorithms, STATS, SEQ_OUT or REPLAY_TOP.
  *
  * NFIPSEC_CMD_SA_FLUSH (do)
- *   Request: optionally NFIPSEC_A_SA with PROTO: remove every SA (of proto).
+ *   Request: optionally NFIPSEC_A_SA with PROTO: remove every SA (of proto),
+ *   larval SAs included (one event for the flush).
  *
  * NFIPSEC_CMD_POLICY_NEW (do), NFIPSEC_CMD_POLICY_SET (do)
  *   Request: NFIPSEC_A_POLICY with DIR, SEL (nest of NFIPSEC_SEL_A_*),
@@ -188,7 +228,19 @@
  *   between its endpoints; addresses a transport template names are not
  *   used, where XFRM would name them). Sent for an optional (LEVEL use)
  *   template too, whose packet then leaves in clear, as XFRM.
- *   Rate-limited per policy to one a second.
+ *   NFIPSEC_A_SA's KM_SEQ is the ACQUIRE's sequence number: the key
+ *   manager gives it back to SA_ALLOC_SPI and in the SAs it adds. As XFRM
+ *   does, the ACQUIRE makes a larval SA (no SPI) with that KM_SEQ, PROTO,
+ *   SRC, DST, MODE and REQID: while it lives (SA_ALLOC_SPI above), a
+ *   packet that wants the same SA sends no ACQUIRE (hold-down; XFRM: the
+ *   same). Only while someone listens to the events group, as XFRM's
+ *   ACQUIRE needs a listener; at most one a second per policy as well
+ *   (nfipsec's own bound), and none while larval SAs fill half the
+ *   namespace's limit of SAs (the other half is SA_ALLOC_SPI's: traffic
+ *   cannot use up the key manager's places), counted ACQUIRE_ERROR. An
+ *   ACQUIRE that could not be sent leaves no larval SA (as XFRM). The
+ *   larval SA has no SPI even when the template names one (XFRM's holds
+ *   the template's SPI).
  *
  * NFIPSEC_CMD_EXPIRE
  *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without
@@ -261,6 +313,7 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_EXPIRE,
 	NFIPSEC_CMD_MAPPING,
 	NFIPSEC_CMD_POLICY_NEW_BULK,
+	NFIPSEC_CMD_SA_ALLOC_SPI,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1
@@ -295,6 +348,8 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_DEFAULT_IN,	/* u8, NFIPSEC_ACTION_* */
 	NFIPSEC_INFO_A_DEFAULT_FWD,	/* u8, NFIPSEC_ACTION_* */
 	NFIPSEC_INFO_A_DEFAULT_OUT,	/* u8, NFIPSEC_ACTION_* */
+	NFIPSEC_INFO_A_LARVAL_COUNT,	/* u32 */
+	NFIPSEC_INFO_A_ACQ_EXPIRES,	/* u32, seconds */
 
 	__NFIPSEC_INFO_A_MAX,
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
@@ -372,6 +427,9 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_SEL,		/* nest, NFIPSEC_SEL_A_*, see below */
 	NFIPSEC_SA_A_ENCAP,		/* nest, NFIPSEC_ENCAP_A_*, see below */
 	NFIPSEC_SA_A_KM_SEQ,		/* u32, ip xfrm's seq */
+	NFIPSEC_SA_A_SPI_MIN,		/* be32, SA_ALLOC_SPI */
+	NFIPSEC_SA_A_SPI_MAX,		/* be32, SA_ALLOC_SPI */
+	NFIPSEC_SA_A_LARVAL,		/* flag (reply) */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1

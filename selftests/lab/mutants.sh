@@ -272,7 +272,7 @@ plant_bulk_goes_on() {
 desc_acquire_tmpl_src="an ACQUIRE names the template's addresses, not the SA's resolved ones"
 tests_acquire_tmpl_src=tunnel_negative
 plant_acquire_tmpl_src() {
-	replace "$1/kmod/netlink.c" 'acquire_put_sa(msg, &pol->tmpl, src, dst))' 'acquire_put_sa(msg, &pol->tmpl, &pol->tmpl.src, &pol->tmpl.dst))'
+	replace "$1/kmod/netlink.c" 'acquire_put_sa(msg, &pol->tmpl, src, dst, seq))' 'acquire_put_sa(msg, &pol->tmpl, &pol->tmpl.src, &pol->tmpl.dst, seq))'
 }
 
 desc_unroutable_acquires="no route to a source-less template's peer: an ACQUIRE is sent anyway"
@@ -285,6 +285,46 @@ desc_bulk_list_unchecked="a truncated bulk list is not refused: the entries befo
 tests_bulk_list_unchecked=config_load
 plant_bulk_list_unchecked() {
 	replace "$1/kmod/nl_policy.c" $'\tif (rem) {\n\t\tNL_SET_ERR_MSG_ATTR(info->extack, list,\n\t\t\t\t    "NFIPSEC_A_POLICIES is truncated");' $'\tif (rem && false) {\n\t\tNL_SET_ERR_MSG_ATTR(info->extack, list,\n\t\t\t\t    "NFIPSEC_A_POLICIES is truncated");'
+}
+
+desc_larval_no_holddown="an ACQUIRE's larval SA holds nothing down: one ACQUIRE a second"
+tests_larval_no_holddown=larval
+plant_larval_no_holddown() {
+	replace "$1/kmod/larval.c" $'\tu64 now = ktime_get_coarse_boottime_ns();\n\tstruct nfipsec_larval *l;\n' \
+		$'\tu64 now = ktime_get_coarse_boottime_ns();\n\tstruct nfipsec_larval *l;\n\n\tif (now)\n\t\treturn false;\n'
+}
+
+desc_larval_spi_free="state add takes the SPI an allocspi holds"
+tests_larval_spi_free=larval
+plant_larval_spi_free() {
+	replace "$1/kmod/sa.c" $'\t\t\t\tcfg->proto, NULL) != larval) {' $'\t\t\t\tcfg->proto, NULL) != larval && larval) {'
+}
+
+desc_larval_seq_ignored="allocspi seq N does not find the ACQUIRE's larval SA"
+tests_larval_seq_ignored=larval
+plant_larval_seq_ignored() {
+	replace "$1/kmod/larval.c" $'\tif (cfg->km_seq)\n\t\tlist_for_each_entry(l, &nn->larvals, list)\n\t\t\tif (l->seq == cfg->km_seq && l->proto == cfg->proto &&' \
+		$'\tif (!cfg->km_seq)\n\t\tlist_for_each_entry(l, &nn->larvals, list)\n\t\t\tif (l->seq == cfg->km_seq && l->proto == cfg->proto &&'
+}
+
+desc_larval_not_answered="an SA added for an ACQUIRE leaves its larval SA"
+tests_larval_not_answered=larval
+plant_larval_not_answered() {
+	replace "$1/kmod/sa.c" $'\tnfipsec_larval_answered(nn, sa);\n' ''
+}
+
+desc_larval_no_expire="larval SAs never expire"
+tests_larval_no_expire=larval
+plant_larval_no_expire() {
+	replace "$1/kmod/larval.c" $'\t\tif (larval_expired(l, now)) {\n\t\t\tlarval_unlink(nn, l);' \
+		$'\t\tif (larval_expired(l, now) && !now) {\n\t\t\tlarval_unlink(nn, l);'
+}
+
+desc_larval_spi_dup="allocspi may give an SPI another larval SA holds"
+tests_larval_spi_dup=larval
+plant_larval_spi_dup() {
+	replace "$1/kmod/larval.c" $'\treturn spi && !nfipsec_sa_spi_used(nn, htonl(spi), proto) &&\n\t       !larval_spi_used(nn, htonl(spi), proto);' \
+		$'\treturn spi && !nfipsec_sa_spi_used(nn, htonl(spi), proto);'
 }
 
 desc_out_tunnel_use_allowed="an out policy's optional (level use) tunnel template is taken"
@@ -317,6 +357,8 @@ all="$all wildrecv_sends fwd_esp_exempt ike_any_socket bridged_checked"
 all="$all nat_default_post_view nat_post_allow_wins disable_policy_ignored"
 all="$all bulk_goes_on acquire_tmpl_src unroutable_acquires"
 all="$all bulk_list_unchecked out_tunnel_use_allowed use_no_acquire"
+all="$all larval_no_holddown larval_spi_free larval_seq_ignored"
+all="$all larval_not_answered larval_no_expire larval_spi_dup"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
