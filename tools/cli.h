@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nl.h"
 #include "output.h"
@@ -17,6 +18,16 @@ extern int nfi_timestamp;	/* monitor: 1 -timestamp, 2 -tshort */
 
 /* True when arg is a prefix of word (ip's "matches"). */
 bool nfi_matches(const char *arg, const char *word);
+
+/*
+ * !strcmp(arg, word), for the keywords a line is parsed by: most words
+ * that are not the one are told by their first byte, without a call.
+ */
+static inline bool nfi_eq(const char *arg, const char *word)
+{
+	return arg[0] == word[0] && !strcmp(arg, word);
+}
+
 int nfi_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 

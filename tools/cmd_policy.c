@@ -76,25 +76,25 @@ static int take_tmpl(struct nfi_args *a, struct tmpl_spec *t)
 	while (a->argc > 0 && !err) {
 		const char *kw = nfi_kw(a);
 
-		if (!strcmp(kw, "src") && !t->has_src) {
+		if (nfi_eq(kw, "src") && !t->has_src) {
 			t->has_src = true;
 			err = nfi_take_addr(a, &t->src);
-		} else if (!strcmp(kw, "dst") && !t->has_dst) {
+		} else if (nfi_eq(kw, "dst") && !t->has_dst) {
 			t->has_dst = true;
 			err = nfi_take_addr(a, &t->dst);
-		} else if (!strcmp(kw, "proto") && !t->has_proto) {
+		} else if (nfi_eq(kw, "proto") && !t->has_proto) {
 			t->has_proto = true;
 			err = nfi_take_xfrm_proto(a, &t->proto);
-		} else if (!strcmp(kw, "spi") && !t->has_spi) {
+		} else if (nfi_eq(kw, "spi") && !t->has_spi) {
 			t->has_spi = true;
 			err = nfi_take_u32(a, &t->spi);
-		} else if (!strcmp(kw, "reqid") && !t->has_reqid) {
+		} else if (nfi_eq(kw, "reqid") && !t->has_reqid) {
 			t->has_reqid = true;
 			err = nfi_take_u32(a, &t->reqid);
-		} else if (!strcmp(kw, "mode") && !t->has_mode) {
+		} else if (nfi_eq(kw, "mode") && !t->has_mode) {
 			t->has_mode = true;
 			err = nfi_take_mode(a, &t->mode);
-		} else if (!strcmp(kw, "level") && !t->has_level) {
+		} else if (nfi_eq(kw, "level") && !t->has_level) {
 			t->has_level = true;
 			err = nfi_take_level(a, &t->level);
 		} else {
@@ -141,25 +141,25 @@ static int take_policy_word(struct nfi_args *a, struct pol_spec *p)
 
 	if (err >= 0)
 		return err;
-	if (!strcmp(kw, "dir"))
+	if (nfi_eq(kw, "dir"))
 		return once(a, &p->has_dir) ?: nfi_take_dir(a, &p->dir);
-	if (!strcmp(kw, "priority"))
+	if (nfi_eq(kw, "priority"))
 		return once(a, &p->has_priority) ?:
 		       nfi_take_u32(a, &p->priority);
-	if (!strcmp(kw, "action"))
+	if (nfi_eq(kw, "action"))
 		return once(a, &p->has_action) ?:
 		       nfi_take_action(a, &p->action);
-	if (!strcmp(kw, "tmpl"))
+	if (nfi_eq(kw, "tmpl"))
 		return take_tmpl(a, &p->tmpl);
-	if (!strcmp(kw, "index"))
+	if (nfi_eq(kw, "index"))
 		return once(a, &p->has_index) ?: nfi_take_u32(a, &p->index);
-	if (!strcmp(kw, "position"))
+	if (nfi_eq(kw, "position"))
 		return take_where(a, p, NFIPSEC_POLICY_A_POSITION);
-	if (!strcmp(kw, "before"))
+	if (nfi_eq(kw, "before"))
 		return take_where(a, p, NFIPSEC_POLICY_A_BEFORE);
-	if (!strcmp(kw, "after"))
+	if (nfi_eq(kw, "after"))
 		return take_where(a, p, NFIPSEC_POLICY_A_AFTER);
-	if (!strcmp(kw, "ptype"))
+	if (nfi_eq(kw, "ptype"))
 		return take_ptype(a);
 	return -1;
 }
@@ -173,18 +173,18 @@ static int put_tmpl(struct nl_msg *msg, const struct tmpl_spec *t)
 	nest = nfi_nest_start(msg, NFIPSEC_POLICY_A_TMPL);
 	if (!nest ||
 	    (t->has_src &&
-	     nla_put(msg, NFIPSEC_TMPL_A_SRC, t->src.len, t->src.bytes)) ||
+	     nfi_put(msg, NFIPSEC_TMPL_A_SRC, t->src.len, t->src.bytes)) ||
 	    (t->has_dst &&
-	     nla_put(msg, NFIPSEC_TMPL_A_DST, t->dst.len, t->dst.bytes)) ||
-	    nla_put_u8(msg, NFIPSEC_TMPL_A_PROTO, t->proto) ||
+	     nfi_put(msg, NFIPSEC_TMPL_A_DST, t->dst.len, t->dst.bytes)) ||
+	    nfi_put_u8(msg, NFIPSEC_TMPL_A_PROTO, t->proto) ||
 	    (t->has_spi &&
-	     nla_put_u32(msg, NFIPSEC_TMPL_A_SPI, htonl(t->spi))) ||
+	     nfi_put_u32(msg, NFIPSEC_TMPL_A_SPI, htonl(t->spi))) ||
 	    (t->has_reqid &&
-	     nla_put_u32(msg, NFIPSEC_TMPL_A_REQID, t->reqid)) ||
-	    nla_put_u8(msg, NFIPSEC_TMPL_A_MODE, t->mode) ||
-	    nla_put_u8(msg, NFIPSEC_TMPL_A_LEVEL, t->level))
+	     nfi_put_u32(msg, NFIPSEC_TMPL_A_REQID, t->reqid)) ||
+	    nfi_put_u8(msg, NFIPSEC_TMPL_A_MODE, t->mode) ||
+	    nfi_put_u8(msg, NFIPSEC_TMPL_A_LEVEL, t->level))
 		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
+	nfi_nest_end(msg, nest);
 	return 0;
 }
 
@@ -200,21 +200,21 @@ static struct nl_msg *policy_msg(uint8_t cmd, int flags,
 		return NULL;
 	nest = nfi_nest_start(msg, NFIPSEC_A_POLICY);
 	if (!nest ||
-	    (p->has_dir && nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, p->dir)) ||
+	    (p->has_dir && nfi_put_u8(msg, NFIPSEC_POLICY_A_DIR, p->dir)) ||
 	    (sel && nfi_put_sel(msg, NFIPSEC_POLICY_A_SEL, &p->sel, 0)) ||
 	    (p->has_action &&
-	     nla_put_u8(msg, NFIPSEC_POLICY_A_ACTION, p->action)) ||
+	     nfi_put_u8(msg, NFIPSEC_POLICY_A_ACTION, p->action)) ||
 	    (p->has_priority &&
-	     nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, p->priority)) ||
+	     nfi_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, p->priority)) ||
 	    put_tmpl(msg, &p->tmpl) ||
 	    (p->has_index &&
-	     nla_put_u32(msg, NFIPSEC_POLICY_A_INDEX, p->index)) ||
-	    (p->where_kw && nla_put_u32(msg, p->where, p->pos))) {
+	     nfi_put_u32(msg, NFIPSEC_POLICY_A_INDEX, p->index)) ||
+	    (p->where_kw && nfi_put_u32(msg, p->where, p->pos))) {
 		fprintf(stderr, "nfipsec: the request is too large\n");
 		nlmsg_free(msg);
 		return NULL;
 	}
-	nla_nest_end(msg, nest);
+	nfi_nest_end(msg, nest);
 	return msg;
 }
 

@@ -36,9 +36,12 @@ int nfi_timestamp;
 
 bool nfi_matches(const char *arg, const char *word)
 {
-	size_t len = strlen(arg);
-
-	return len && len <= strlen(word) && !strncmp(arg, word, len);
+	if (!*arg)
+		return false;
+	/* Up to arg's end, or the first byte that differs (word's 0 too). */
+	while (*arg && *arg == *word)
+		arg++, word++;
+	return !*arg;
 }
 
 int nfi_usage_error(const char *fmt, ...)
@@ -202,6 +205,11 @@ static int run_object(int argc, char **argv)
 	return fn(argc - 1, argv + 1);
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
 /*
  * Split a batch line into words, as ip -batch does: blanks separate words,
  * single or double quotes keep blanks inside one; '#' starts a comment.
@@ -212,7 +220,7 @@ static int split_line(char *line, char **argv, int max)
 	char *p = line, *w;
 
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
+		while (is_blank(*p))
 			p++;
 		if (!*p || *p == '#')
 			return argc;
@@ -228,7 +236,8 @@ static int split_line(char *line, char **argv, int max)
 				return -1;
 		} else {
 			w = p;
-			while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			/* A byte above ' ' is no blank: most of a line's. */
+			while ((unsigned char)*p > ' ' || (*p && !is_blank(*p)))
 				p++;
 		}
 		argv[argc++] = w;
@@ -285,11 +294,15 @@ static bool batch_flush(const char *name, bool force, int *ret)
  */
 #ifdef __GLIBC__
 #define BATCH_KEEPS_ADDS	true
-/* One stream for every held line (glibc's open_memstream zeroes 8 KiB). */
+/*
+ * One stream for every held line (glibc's open_memstream zeroes 8 KiB),
+ * rewound only after a line that wrote to it.
+ */
 static struct {
 	FILE *mem;
 	char *buf;
 	size_t len;
+	bool used;
 } held;
 
 static void held_close(void)
@@ -309,7 +322,7 @@ static int run_held(int argc, char **argv, int lineno, const char *name,
 
 	if (!held.mem)
 		held.mem = open_memstream(&held.buf, &held.len);
-	if (!held.mem || fseek(held.mem, 0, SEEK_SET))
+	if (!held.mem || (held.used && fseek(held.mem, 0, SEEK_SET)))
 		return batch_flush(name, force, ret) ? BATCH_STOP :
 		       run_object(argc, argv);
 	stderr = held.mem;
@@ -317,8 +330,14 @@ static int run_held(int argc, char **argv, int lineno, const char *name,
 	err = run_object(argc, argv);
 	nfi_nl_bulk_disarm();
 	stderr = real;
-	/* What this line wrote: from the start to where it stopped. */
-	n = fflush(held.mem) ? -1 : ftell(held.mem);
+	/*
+	 * What this line wrote: from the start to where it stopped (ftell
+	 * counts what is buffered; fflush puts it in held.buf).
+	 */
+	n = ftell(held.mem);
+	held.used = n != 0;
+	if (n > 0 && fflush(held.mem))
+		n = -1;
 	if (err && batch_flush(name, force, ret))
 		err = BATCH_STOP;
 	else if (err && n > 0)

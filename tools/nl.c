@@ -28,9 +28,15 @@ static bool answer_lost;	/* the last request's outcome is unknown */
 
 bool nfi_nl_dump_mode(void)
 {
-	const char *v = getenv("NFIPSEC_DUMP_REQUEST");
+	/* Asked for each request: a batch's lines would scan environ each. */
+	static int dump = -1;
 
-	return v && *v && strcmp(v, "0");
+	if (dump < 0) {
+		const char *v = getenv("NFIPSEC_DUMP_REQUEST");
+
+		dump = v && *v && strcmp(v, "0");
+	}
+	return dump;
 }
 
 /*
@@ -129,16 +135,52 @@ int nfi_nl_open(void)
 	return open_err;
 }
 
+/*
+ * A message that a batch kept the bytes of (bulk_defer), for the next
+ * request of a given size to be built in: a batch's adds then take no
+ * allocation (and no zeroing of a new buffer) each.
+ */
+static struct nl_msg *spare;
+
+static void bulk_free(void);
+
 void nfi_nl_close(void)
 {
 	if (sk)
 		nl_socket_free(sk);
 	sk = NULL;
+	bulk_free();
+	nlmsg_free(spare);
+	spare = NULL;
 }
 
 struct nl_msg *nfi_msg_new(uint8_t cmd, int flags)
 {
 	return nfi_msg_new_size(cmd, flags, 0);
+}
+
+/*
+ * msg emptied, as new (calloc'd) for genlmsg_put, which sets the headers'
+ * fields but not the generic header's reserved one. Beyond the headers,
+ * nothing is read that was not written since (attributes are written
+ * whole, their padding zeroed).
+ */
+static struct nl_msg *msg_empty(struct nl_msg *msg)
+{
+	memset(nlmsg_hdr(msg), 0, NLMSG_HDRLEN + GENL_HDRLEN);
+	nlmsg_hdr(msg)->nlmsg_len = NLMSG_HDRLEN;
+	return msg;
+}
+
+/* The spare message, emptied, when it has size bytes of room. */
+static struct nl_msg *spare_take(size_t size)
+{
+	struct nl_msg *msg = spare;
+
+	if (!msg || !size || nlmsg_get_max_size(msg) < size)
+		return NULL;
+	spare = NULL;
+	return msg_empty(msg);
 }
 
 struct nl_msg *nfi_msg_new_size(uint8_t cmd, int flags, size_t size)
@@ -148,7 +190,9 @@ struct nl_msg *nfi_msg_new_size(uint8_t cmd, int flags, size_t size)
 	/* Opened here, once the command line has been checked. */
 	if (nfi_nl_open())
 		return NULL;
-	msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
+	msg = spare_take(size);
+	if (!msg)
+		msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
 				flags, cmd, NFIPSEC_GENL_VERSION)) {
 		nlmsg_free(msg);
@@ -161,7 +205,23 @@ struct nl_msg *nfi_msg_new_size(uint8_t cmd, int flags, size_t size)
 
 struct nlattr *nfi_nest_start(struct nl_msg *msg, int type)
 {
-	return nla_nest_start(msg, type | NLA_F_NESTED);
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *nest = (struct nlattr *)((char *)nlh +
+						NLMSG_ALIGN(nlh->nlmsg_len));
+
+	return nfi_put(msg, type | NLA_F_NESTED, 0, NULL) ? NULL : nest;
+}
+
+int nfi_nest_end(struct nl_msg *msg, struct nlattr *nest)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	size_t len = (size_t)((char *)nlh + nlh->nlmsg_len - (char *)nest);
+
+	if (len == NLA_HDRLEN || len > 0xffff ||
+	    nlh->nlmsg_len != NLMSG_ALIGN(nlh->nlmsg_len))
+		return nla_nest_end(msg, nest);
+	nest->nla_len = (uint16_t)len;
+	return 0;
 }
 
 struct talk {
@@ -291,14 +351,22 @@ static int talk_now(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 #define BULK_MAX	256
 #define BULK_BYTES	(32 * 1024)	/* well inside the socket's send buffer */
 
+/*
+ * The pending adds are kept as the bytes of their requests, one after
+ * another in buf (each nl_msg is freed once copied: a batch's lines then
+ * reuse the same memory instead of holding 256 messages each).
+ */
 static struct {
 	bool armed;		/* the line being run may be deferred */
 	bool unsupported;	/* the module has no POLICY_NEW_BULK */
 	int line;		/* the line being run */
 	int first, n;		/* pending: [first, n) */
 	size_t bytes;
-	struct nl_msg *msg[BULK_MAX];
+	unsigned char *buf;	/* the requests of [0, n) */
+	size_t used, cap;
+	size_t at[BULK_MAX];	/* where each request starts in buf */
 	int line_of[BULK_MAX];
+	struct nl_msg *req;	/* the last bulk request, for the next */
 } bulk;
 
 void nfi_nl_bulk_arm(int line)
@@ -317,34 +385,68 @@ bool nfi_nl_bulk_full(void)
 	return bulk.n == BULK_MAX || bulk.bytes >= BULK_BYTES;
 }
 
-/* Keep msg (a POLICY_NEW without a reply to read) for later: true. */
-static bool bulk_defer(struct nl_msg *msg, nfi_reply_fn fn)
+static struct nlmsghdr *bulk_msg(int i)
+{
+	return (struct nlmsghdr *)(bulk.buf + bulk.at[i]);
+}
+
+/*
+ * Keep msg's bytes (a POLICY_NEW without a reply to read; msg stays the
+ * caller's) for later: 1, or 0 when it is not one to keep, -ENOMEM.
+ */
+static int bulk_defer(struct nl_msg *msg, nfi_reply_fn fn)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	size_t need = bulk.used + NLMSG_ALIGN(nlh->nlmsg_len);
 
 	/* Dump mode never gets here: nfi_nl_talk printed the request. */
 	if (!bulk.armed || bulk.unsupported || fn || bulk.n == BULK_MAX ||
 	    ((struct genlmsghdr *)nlmsg_data(nlh))->cmd != NFIPSEC_CMD_POLICY_NEW)
-		return false;
-	bulk.msg[bulk.n] = msg;
+		return 0;
+	if (need > bulk.cap) {
+		/* Room for a full BULK_BYTES and one add more, at first. */
+		size_t cap = bulk.cap ? 2 * bulk.cap : BULK_BYTES + 8192;
+		unsigned char *buf;
+
+		while (cap < need)
+			cap *= 2;
+		buf = realloc(bulk.buf, cap);
+		if (!buf)
+			return -ENOMEM;	/* nfi_nl_fail says it */
+		bulk.buf = buf;
+		bulk.cap = cap;
+	}
+	memcpy(bulk.buf + bulk.used, nlh, nlh->nlmsg_len);
+	bulk.at[bulk.n] = bulk.used;
+	bulk.used = need;
 	bulk.line_of[bulk.n++] = bulk.line;
 	bulk.bytes += nlh->nlmsg_len;
-	return true;
+	return 1;
 }
 
 static void bulk_drop(int upto)
 {
-	while (bulk.first < upto)
-		nlmsg_free(bulk.msg[bulk.first++]);
+	bulk.first = upto;
 	if (bulk.first == bulk.n) {
 		bulk.first = bulk.n = 0;
 		bulk.bytes = 0;
+		bulk.used = 0;
 	}
 }
 
 void nfi_nl_bulk_drop(void)
 {
 	bulk_drop(bulk.n);
+}
+
+static void bulk_free(void)
+{
+	bulk_drop(bulk.n);
+	free(bulk.buf);
+	bulk.buf = NULL;
+	bulk.cap = 0;
+	nlmsg_free(bulk.req);
+	bulk.req = NULL;
 }
 
 /*
@@ -365,15 +467,24 @@ static int bulk_send(int *failed, int *unknown)
 	*unknown = bulk.first + 1;
 	extack[0] = 0;	/* no earlier request's text with a local error */
 	if (bulk.unsupported) {
-		req = bulk.msg[bulk.first];
-		bulk.msg[bulk.first] = NULL;	/* talk_now frees it */
+		/* A copy, as nfi_msg_new gave it (talk_now frees it). */
+		req = nlmsg_convert(bulk_msg(bulk.first));
+		if (!req) {
+			fprintf(stderr, "nfipsec: out of memory\n");
+			return -ENOMEM;
+		}
 		err = talk_now(req, NULL, NULL);
 		if (!err)
 			bulk_drop(bulk.first + 1);
 		return err;
 	}
-	/* Room for every add that is kept: BULK_BYTES and one more. */
-	req = nlmsg_alloc_size(BULK_BYTES + 8192);
+	/*
+	 * Room for every add that is kept: BULK_BYTES and one more. The
+	 * same message each time (a new one is 40 KiB to allocate and zero).
+	 */
+	req = bulk.req ? msg_empty(bulk.req) :
+			 nlmsg_alloc_size(BULK_BYTES + 8192);
+	bulk.req = NULL;
 	if (!req || !genlmsg_put(req, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
 				 0, NFIPSEC_CMD_POLICY_NEW_BULK,
 				 NFIPSEC_GENL_VERSION)) {
@@ -385,22 +496,23 @@ static int bulk_send(int *failed, int *unknown)
 	if (!list)
 		goto too_large;
 	for (i = bulk.first; i < bulk.n; i++) {
-		a = nlmsg_find_attr(nlmsg_hdr(bulk.msg[i]), GENL_HDRLEN,
-				    NFIPSEC_A_POLICY);
+		a = nlmsg_find_attr(bulk_msg(i), GENL_HDRLEN, NFIPSEC_A_POLICY);
 		if (!a) {
 			nlmsg_free(req);
 			return -EINVAL;
 		}
 		start[i] = nlmsg_hdr(req)->nlmsg_len;
-		if (nla_put(req, NFIPSEC_A_POLICY | NLA_F_NESTED, nla_len(a),
-			    nla_data(a)))
+		if (nfi_put(req, NFIPSEC_A_POLICY | NLA_F_NESTED,
+			    (size_t)nla_len(a), nla_data(a)))
 			break;
 		end[i] = nlmsg_hdr(req)->nlmsg_len;
 	}
 	if (i == bulk.first)
 		goto too_large;
 	last = i;
-	nla_nest_end(req, list);
+	nfi_nest_end(req, list);
+	nlmsg_get(req);		/* talk_now frees one reference */
+	bulk.req = req;
 	err = talk_now(req, NULL, NULL);
 	if (err == -EOPNOTSUPP && !extack_off) {
 		/* An older module: one request per add from now on. */
@@ -450,6 +562,8 @@ int nfi_nl_bulk_flush(int *line, int *upto)
 
 int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 {
+	int err;
+
 	extack[0] = 0;
 	extack_off = 0;
 	if (nfi_nl_dump_mode()) {
@@ -457,8 +571,15 @@ int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
 		nlmsg_free(msg);
 		return 0;
 	}
-	if (bulk_defer(msg, fn))
+	err = bulk_defer(msg, fn);
+	if (err > 0 && !spare) {
+		spare = msg;	/* its bytes are kept: the next add's */
 		return 0;
+	}
+	if (err) {
+		nlmsg_free(msg);
+		return err < 0 ? err : 0;
+	}
 	return talk_now(msg, fn, arg);
 }
 

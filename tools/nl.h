@@ -3,6 +3,8 @@
 #define NFIPSEC_TOOLS_NL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -26,8 +28,54 @@ void nfi_nl_close(void);
 struct nl_msg *nfi_msg_new(uint8_t cmd, int flags);
 /* The same, size bytes long (0: libnl's default, a page). */
 struct nl_msg *nfi_msg_new_size(uint8_t cmd, int flags, size_t size);
+/*
+ * nla_put, writing what libnl's writes (the attribute, its padding zeroed,
+ * at the message's aligned end), inline: the attributes of a batch's lines
+ * are many, and libnl's takes a few calls each. What does not fit is left
+ * to nla_put (its error).
+ */
+static inline int nfi_put(struct nl_msg *msg, int type, size_t len,
+			  const void *data)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	size_t at = NLMSG_ALIGN(nlh->nlmsg_len);
+	struct nlattr *nla = (struct nlattr *)((char *)nlh + at);
+
+	if (len > 0xffff - NLA_HDRLEN ||
+	    at + NLA_HDRLEN + NLA_ALIGN(len) > nlmsg_get_max_size(msg))
+		return nla_put(msg, type, (int)len, data);
+	nla->nla_type = (uint16_t)type;
+	nla->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	if (len) {
+		memcpy((char *)nla + NLA_HDRLEN, data, len);
+		memset((char *)nla + NLA_HDRLEN + len, 0, NLA_ALIGN(len) - len);
+	}
+	nlh->nlmsg_len = (uint32_t)(at + NLA_HDRLEN + NLA_ALIGN(len));
+	return 0;
+}
+
+static inline int nfi_put_u8(struct nl_msg *msg, int type, uint8_t v)
+{
+	return nfi_put(msg, type, sizeof(v), &v);
+}
+
+static inline int nfi_put_u16(struct nl_msg *msg, int type, uint16_t v)
+{
+	return nfi_put(msg, type, sizeof(v), &v);
+}
+
+static inline int nfi_put_u32(struct nl_msg *msg, int type, uint32_t v)
+{
+	return nfi_put(msg, type, sizeof(v), &v);
+}
+
 /* nla_nest_start, with NLA_F_NESTED whatever the libnl version. */
 struct nlattr *nfi_nest_start(struct nl_msg *msg, int type);
+/*
+ * nla_nest_end: the nest's length set; an empty or oversized nest, or a
+ * message not ending aligned, as libnl's (its version's) handles them.
+ */
+int nfi_nest_end(struct nl_msg *msg, struct nlattr *nest);
 /* Send msg (freed), receive replies until done: 0 or negative errno. */
 int nfi_nl_talk(struct nl_msg *msg, nfi_reply_fn fn, void *arg);
 /*

@@ -13,10 +13,39 @@
 #include "names.h"
 #include "parse.h"
 
+/*
+ * A dotted quad as inet_pton takes one (four decimal numbers to 255, no
+ * leading zeros): true, a[] set. False for anything else, which inet_pton
+ * then judges: this is only its quick way for the common case.
+ */
+static bool quick_ipv4(const char *s, uint8_t *addr)
+{
+	uint8_t a[4];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		const char *start;
+		unsigned int v = 0;
+
+		if (i && *s++ != '.')
+			return false;
+		for (start = s; *s >= '0' && *s <= '9' && s - start < 3; s++)
+			v = v * 10 + (unsigned int)(*s - '0');
+		if (s == start || v > 255 || (s - start > 1 && *start == '0'))
+			return false;
+		a[i] = (uint8_t)v;
+	}
+	if (*s)
+		return false;
+	memcpy(addr, a, sizeof(a));
+	return true;
+}
+
 int nfi_parse_addr(const char *arg, struct nfi_addr *a)
 {
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, arg, a->bytes) == 1) {
+	if (quick_ipv4(arg, a->bytes) ||
+	    inet_pton(AF_INET, arg, a->bytes) == 1) {
 		a->family = AF_INET;
 		a->len = 4;
 	} else if (inet_pton(AF_INET6, arg, a->bytes) == 1) {
@@ -31,7 +60,7 @@ int nfi_parse_addr(const char *arg, struct nfi_addr *a)
 
 int nfi_parse_prefix(const char *arg, struct nfi_addr *a)
 {
-	const char *slash = strchr(arg, '/');
+	const char *slash = strchr(arg, '/'), *p;
 	char buf[INET6_ADDRSTRLEN];
 	uint64_t plen;
 	size_t n;
@@ -46,12 +75,16 @@ int nfi_parse_prefix(const char *arg, struct nfi_addr *a)
 	if (nfi_parse_addr(buf, a))
 		return -EINVAL;
 	/* Decimal only: "/024" is not an octal 20. */
-	if (!isdigit((unsigned char)slash[1]) ||
-	    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+	if (!isdigit((unsigned char)slash[1]))
 		return -EINVAL;
-	errno = 0;
-	plen = strtoull(slash + 1, NULL, 10);
-	if (errno || plen > a->len * 8U)
+	for (plen = 0, p = slash + 1; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		/* Past 255 it is out of range, however long. */
+		if (plen <= 255)
+			plen = plen * 10 + (uint64_t)(*p - '0');
+	}
+	if (plen > a->len * 8U)
 		return -ERANGE;
 	a->plen = (uint8_t)plen;
 	return 0;
@@ -247,9 +280,9 @@ int nfi_take_xfrm_proto(struct nfi_args *a, uint8_t *proto)
 	if (nfi_need(a, 1, "esp or ah"))
 		return 1;
 	arg = a->argv[1];
-	if (!strcmp(arg, "esp")) {
+	if (nfi_eq(arg, "esp")) {
 		*proto = IPPROTO_ESP;
-	} else if (!strcmp(arg, "ah")) {
+	} else if (nfi_eq(arg, "ah")) {
 		*proto = IPPROTO_AH;
 	} else if (!nfi_parse_u64(arg, 255, &n)) {
 		*proto = (uint8_t)n;

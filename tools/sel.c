@@ -22,15 +22,15 @@ int nfi_take_sel_word(struct nfi_args *a, struct nfi_sel_spec *s)
 {
 	const char *kw = nfi_kw(a);
 
-	if (!strcmp(kw, "src"))
+	if (nfi_eq(kw, "src"))
 		return once(a, &s->has_src) ?: nfi_take_prefix(a, &s->src);
-	if (!strcmp(kw, "dst"))
+	if (nfi_eq(kw, "dst"))
 		return once(a, &s->has_dst) ?: nfi_take_prefix(a, &s->dst);
-	if (!strcmp(kw, "proto"))
+	if (nfi_eq(kw, "proto"))
 		return once(a, &s->has_proto) ?: nfi_take_proto(a, &s->proto);
-	if (!strcmp(kw, "sport"))
+	if (nfi_eq(kw, "sport"))
 		return once(a, &s->has_sport) ?: nfi_take_u16(a, &s->sport);
-	if (!strcmp(kw, "dport"))
+	if (nfi_eq(kw, "dport"))
 		return once(a, &s->has_dport) ?: nfi_take_u16(a, &s->dport);
 	return -1;
 }
@@ -68,8 +68,8 @@ static int put_addr(struct nl_msg *msg, int type, int plen_type,
 	/* An address not given is the family's /0, as in ip-xfrm. */
 	if (!given)
 		addr = &any;
-	return nla_put(msg, type, addr->len, addr->bytes) ||
-	       nla_put_u8(msg, plen_type, addr->plen);
+	return nfi_put(msg, type, addr->len, addr->bytes) ||
+	       nfi_put_u8(msg, plen_type, addr->plen);
 }
 
 int nfi_put_sel(struct nl_msg *msg, int type, const struct nfi_sel_spec *s,
@@ -85,18 +85,18 @@ int nfi_put_sel(struct nl_msg *msg, int type, const struct nfi_sel_spec *s,
 		/* As ip xfrm: neither address, the family of -4/-6, or IPv4. */
 		family = nfi_family ?: AF_INET;
 	nest = nfi_nest_start(msg, type);
-	if (!nest || nla_put_u16(msg, NFIPSEC_SEL_A_FAMILY, (uint16_t)family) ||
+	if (!nest || nfi_put_u16(msg, NFIPSEC_SEL_A_FAMILY, (uint16_t)family) ||
 	    put_addr(msg, NFIPSEC_SEL_A_SRC, NFIPSEC_SEL_A_SRC_PLEN, &s->src,
 		     s->has_src, family) ||
 	    put_addr(msg, NFIPSEC_SEL_A_DST, NFIPSEC_SEL_A_DST_PLEN, &s->dst,
 		     s->has_dst, family) ||
-	    (s->proto && nla_put_u8(msg, NFIPSEC_SEL_A_PROTO, s->proto)) ||
+	    (s->proto && nfi_put_u8(msg, NFIPSEC_SEL_A_PROTO, s->proto)) ||
 	    (s->sport &&
-	     nla_put_u16(msg, NFIPSEC_SEL_A_SPORT, htons(s->sport))) ||
+	     nfi_put_u16(msg, NFIPSEC_SEL_A_SPORT, htons(s->sport))) ||
 	    (s->dport &&
-	     nla_put_u16(msg, NFIPSEC_SEL_A_DPORT, htons(s->dport))))
+	     nfi_put_u16(msg, NFIPSEC_SEL_A_DPORT, htons(s->dport))))
 		return -EMSGSIZE;
-	nla_nest_end(msg, nest);
+	nfi_nest_end(msg, nest);
 	return 0;
 }
 
