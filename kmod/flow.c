@@ -2,6 +2,8 @@
 /* The fields of a packet that selectors match: addresses, protocol, ports. */
 
 #include <linux/capability.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/ip.h>
@@ -116,6 +118,84 @@ int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 		*thoff = off;
 	}
 	flow_ports(skb, *thoff, fl);
+	return 0;
+}
+
+/* An ICMP error whose quoted packet names a flow (XFRM's icmp_err_packet). */
+static bool flow_icmp_err(const struct sk_buff *skb, u8 family, int thoff)
+{
+	u8 _type;
+	const u8 *type = skb_header_pointer(skb, thoff, sizeof(_type), &_type);
+
+	if (!type)
+		return false;
+	if (family == AF_INET)
+		return *type == ICMP_DEST_UNREACH || *type == ICMP_TIME_EXCEEDED;
+	return *type == ICMPV6_DEST_UNREACH || *type == ICMPV6_PKT_TOOBIG ||
+	       *type == ICMPV6_TIME_EXCEED;
+}
+
+/*
+ * An ICMP error fl (its transport header at thoff): the flow of the
+ * packet it quotes, reversed (the direction of the flow the error is
+ * about, as XFRM's xfrm_decode_session_reverse() of it), in *rev. 0, or
+ * -EINVAL when fl is no such error or its quote is cut short of the
+ * addresses.
+ */
+int nfipsec_flow_icmp_inner(const struct sk_buff *skb,
+			    const struct nfipsec_flow *fl, int thoff,
+			    struct nfipsec_flow *rev)
+{
+	/* The quote follows the 8-byte ICMP header (both families). */
+	int off = thoff + 8, inner_thoff = -1;
+	struct nfipsec_flow q;
+
+	if (thoff < 0 ||
+	    fl->proto != (fl->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6) ||
+	    !flow_icmp_err(skb, fl->family, thoff))
+		return -EINVAL;
+	memset(&q, 0, sizeof(q));
+	q.family = fl->family;
+	if (fl->family == AF_INET) {
+		struct iphdr _iph;
+		const struct iphdr *iph;
+
+		iph = skb_header_pointer(skb, off, sizeof(_iph), &_iph);
+		if (!iph || iph->version != 4 || iph->ihl < 5)
+			return -EINVAL;
+		q.src.a4 = iph->saddr;
+		q.dst.a4 = iph->daddr;
+		q.proto = iph->protocol;
+		if (!(iph->frag_off & htons(IP_OFFSET)))
+			inner_thoff = off + iph->ihl * 4;
+	} else {
+		struct ipv6hdr _ip6h;
+		const struct ipv6hdr *ip6h;
+		__be16 frag_off;
+		u8 nexthdr;
+
+		ip6h = skb_header_pointer(skb, off, sizeof(_ip6h), &_ip6h);
+		if (!ip6h || ip6h->version != 6)
+			return -EINVAL;
+		q.src.a6 = ip6h->saddr;
+		q.dst.a6 = ip6h->daddr;
+		nexthdr = ip6h->nexthdr;
+		off = nfipsec_flow_skip6(skb, off + sizeof(*ip6h), &nexthdr,
+					 &frag_off);
+		if (off < 0)
+			return -EINVAL;
+		q.proto = nexthdr;
+		if (!(frag_off & htons(IP6_OFFSET)))
+			inner_thoff = off;
+	}
+	/* The quote's ports, when it holds them (RFC 792: 8 bytes at least). */
+	if (inner_thoff >= 0)
+		flow_ports(skb, inner_thoff, &q);
+	*rev = q;
+	rev->src = q.dst;
+	rev->dst = q.src;
+	rev->sport = q.dport;
+	rev->dport = q.sport;
 	return 0;
 }
 

@@ -97,11 +97,15 @@ static unsigned int check_clear(struct nfipsec_net *nn, struct sk_buff *skb,
 	return NF_DROP;
 }
 
-/* Is the decrypted packet one that sa may carry? */
-static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
-			    struct nfipsec_sa *sa, const struct nfipsec_flow *fl)
+/*
+ * Is the decrypted packet fl one that sa may carry, by the policies of
+ * dir? 0: yes; -ENOENT: no policy matches; -EPERM: the one that matches
+ * refuses it (counted on it).
+ */
+static int check_decrypted_pol(struct nfipsec_net *nn, struct sk_buff *skb,
+			       struct nfipsec_sa *sa, u8 dir,
+			       const struct nfipsec_flow *fl)
 {
-	u8 dir = flow_is_local(nn->net, fl) ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD;
 	struct nfipsec_policy *pol;
 	bool ok;
 
@@ -116,7 +120,37 @@ static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
 			nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 	}
 	rcu_read_unlock();
-	return ok;
+	return ok ? 0 : pol ? -EPERM : -ENOENT;
+}
+
+/*
+ * What sa may carry: its selector (and endpoints), then the policies of
+ * the packet's direction. An ICMP error (thoff: its header) is also taken
+ * as the packet it quotes, reversed, as XFRM takes it: by the selector
+ * and by the "in" policies with the SA's flag icmp, by the "fwd" policies
+ * when none matches it as it is (flag or not).
+ */
+static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
+			    struct nfipsec_sa *sa, const struct nfipsec_flow *fl,
+			    int thoff)
+{
+	u8 dir = flow_is_local(nn->net, fl) ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD;
+	bool icmp = sa->flags & NFIPSEC_SA_F_ICMP;
+	struct nfipsec_flow rev;
+	int err, quoted = -EINVAL;
+
+	if ((icmp || dir == NFIPSEC_DIR_FWD) &&
+	    (fl->proto == IPPROTO_ICMP || fl->proto == IPPROTO_ICMPV6))
+		quoted = nfipsec_flow_icmp_inner(skb, fl, thoff, &rev);
+	if (!nfipsec_sa_match_flow(sa, fl) &&
+	    (!icmp || quoted || !nfipsec_sa_match_flow(sa, &rev)))
+		return false;
+	err = check_decrypted_pol(nn, skb, sa, dir, fl);
+	if (!err)
+		return true;
+	if (quoted || !(dir == NFIPSEC_DIR_IN ? icmp : err == -ENOENT))
+		return false;
+	return !check_decrypted_pol(nn, skb, sa, dir, &rev);
 }
 
 static void rcv_drop(struct sk_buff *skb, struct nfipsec_sa *sa,
@@ -376,13 +410,8 @@ parse:
 			 NFIPSEC_SA_STAT_ECN);
 		return;
 	}
-	/* What the SA may carry: its selector, its endpoints (transport). */
-	if (!nfipsec_sa_match_flow(sa, &fl)) {
-		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
-			 NFIPSEC_SA_STAT_POLICY);
-		return;
-	}
-	if (!check_decrypted(nn, skb, sa, &fl)) {
+	/* What the SA may carry: its selector and endpoints, the policies. */
+	if (!check_decrypted(nn, skb, sa, &fl, thoff)) {
 		rcv_drop(skb, sa, NFIPSEC_STAT_IN_TMPL_MISMATCH,
 			 NFIPSEC_SA_STAT_POLICY);
 		return;

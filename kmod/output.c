@@ -848,9 +848,9 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	struct nfipsec_flow fl, rev, *sfl = &fl;
 	union nfipsec_addr src, dst;
 	struct nfipsec_policy *pol;
-	struct nfipsec_flow fl;
 	struct nfipsec_sa *sa;
 	int thoff;
 
@@ -884,6 +884,23 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 		return NF_ACCEPT;
 
 	pol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl);
+	/*
+	 * A forwarded ICMP error that no policy matches goes as the flow it
+	 * quotes, reversed, when a tunnel protects that flow (XFRM's
+	 * xfrm_out_fwd_icmp()): the error reaches the flow's far end through
+	 * the tunnel, and its quote of the flow's addresses stays inside.
+	 * Unlike XFRM, no SA for it drops it (XFRM sends it in clear).
+	 */
+	if (!pol && state->in &&
+	    (fl.proto == IPPROTO_ICMP || fl.proto == IPPROTO_ICMPV6) &&
+	    !nfipsec_flow_icmp_inner(skb, &fl, thoff, &rev)) {
+		pol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &rev);
+		if (pol && pol->action == NFIPSEC_ACTION_ALLOW &&
+		    pol->has_tmpl && pol->tmpl.mode == NFIPSEC_MODE_TUNNEL)
+			sfl = &rev;
+		else
+			pol = NULL;
+	}
 	if (!pol) {
 		/* The default decides, loopback aside (as XFRM). */
 		if (!nfipsec_default_block(nn, NFIPSEC_DIR_OUT) ||
@@ -911,17 +928,17 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 	 * No route to the peer for a source: dropped before any ACQUIRE, the
 	 * sender told EHOSTUNREACH, as XFRM (xfrm_tmpl_resolve_one()).
 	 */
-	if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, &fl, &src, &dst)) {
+	if (nfipsec_tmpl_endpoints(nn, &pol->tmpl, sfl, &src, &dst)) {
 		if (state->in)
 			nfipsec_offload_recheck(skb);
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_POL_ERROR);
 		return NF_DROP_ERR(-EHOSTUNREACH);
 	}
-	sa = nfipsec_sa_find_out(nn, &pol->tmpl, &fl, &src, &dst);
+	sa = nfipsec_sa_find_out(nn, &pol->tmpl, sfl, &src, &dst);
 	if (!sa || !nfipsec_sa_hold(sa)) {
 		/* As XFRM: the key manager is asked for an SA either way. */
-		nfipsec_acquire(nn, pol, &fl, &src, &dst);
+		nfipsec_acquire(nn, pol, sfl, &src, &dst);
 		if (pol->tmpl.level == NFIPSEC_LEVEL_USE)
 			return NF_ACCEPT;
 		if (state->in)

@@ -50,6 +50,9 @@ int nfipsec_flow_skip6(const struct sk_buff *skb, int start, u8 *nexthdrp,
 		       __be16 *frag_offp);
 int nfipsec_flow_parse(const struct sk_buff *skb, u8 family,
 		       struct nfipsec_flow *fl, int *thoff);
+int nfipsec_flow_icmp_inner(const struct sk_buff *skb,
+			    const struct nfipsec_flow *fl, int thoff,
+			    struct nfipsec_flow *rev);
 bool nfipsec_flow_prenat(const struct sk_buff *skb, struct nfipsec_flow *fl);
 bool nfipsec_flow_is_ike_in(const struct nfipsec_net *nn, struct sk_buff *skb,
 			    const struct nfipsec_flow *fl);

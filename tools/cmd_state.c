@@ -90,7 +90,7 @@ static const struct {
 	{ "decap-dscp", NFIPSEC_SA_F_DECAP_DSCP },
 	{ "nopmtudisc", NFIPSEC_SA_F_NOPMTUDISC },
 	{ "wildrecv", NFIPSEC_SA_F_WILDRECV },
-	{ "icmp", 0 },
+	{ "icmp", NFIPSEC_SA_F_ICMP },
 	{ "af-unspec", NFIPSEC_SA_F_AF_UNSPEC },
 	{ "align4", FLAG_ALIGN4 },
 	{ "esn", NFIPSEC_SA_F_ESN },
@@ -1005,13 +1005,13 @@ static uint32_t esn_window(struct nlattr **sa)
  */
 static const struct {
 	const char *name;
-	uint32_t bit;	/* nfipsec's; 0: icmp (not carried), align4 */
+	uint32_t bit;	/* nfipsec's; 0: align4 */
 } xfrm_flags[8] = {
 	{ "noecn", NFIPSEC_SA_F_NOECN },
 	{ "decap-dscp", NFIPSEC_SA_F_DECAP_DSCP },
 	{ "nopmtudisc", NFIPSEC_SA_F_NOPMTUDISC },
 	{ "wildrecv", NFIPSEC_SA_F_WILDRECV },
-	{ "icmp", 0 },
+	{ "icmp", NFIPSEC_SA_F_ICMP },
 	{ "af-unspec", NFIPSEC_SA_F_AF_UNSPEC },
 	{ "align4", 0 },
 	{ "esn", NFIPSEC_SA_F_ESN },

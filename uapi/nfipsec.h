@@ -398,10 +398,21 @@ enum nfipsec_mode {
  * 0/0 selector does).
  */
 #define NFIPSEC_SA_F_AF_UNSPEC	(1U << 6)
+/*
+ * As ip-xfrm's "flag icmp": an ICMP error (IPv4 destination unreachable or
+ * time exceeded; IPv6 destination unreachable, packet too big or time
+ * exceeded) that the SA decrypted and that its selector, or for this host
+ * the "in" policies, would refuse is checked as the packet it quotes,
+ * reversed: an error about a flow the SA carries, from a router the
+ * selectors do not name, is taken. (Forwarded, such an error is checked
+ * against the "fwd" policies as the packet it quotes when no "fwd" policy
+ * matches it as it is, flag or not, as XFRM does.)
+ */
+#define NFIPSEC_SA_F_ICMP	(1U << 7)
 #define NFIPSEC_SA_F_ALL	(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN | \
 				 NFIPSEC_SA_F_NOPMTUDISC | NFIPSEC_SA_F_ALIGN8 | \
 				 NFIPSEC_SA_F_DECAP_DSCP | NFIPSEC_SA_F_WILDRECV | \
-				 NFIPSEC_SA_F_AF_UNSPEC)
+				 NFIPSEC_SA_F_AF_UNSPEC | NFIPSEC_SA_F_ICMP)
 
 enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_UNSPEC,

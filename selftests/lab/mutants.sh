@@ -324,7 +324,21 @@ desc_larval_spi_dup="allocspi may give an SPI another larval SA holds"
 tests_larval_spi_dup=larval
 plant_larval_spi_dup() {
 	replace "$1/kmod/larval.c" $'\treturn spi && !nfipsec_sa_spi_used(nn, htonl(spi), proto) &&\n\t       !larval_spi_used(nn, htonl(spi), proto);' \
-		$'\treturn spi && !nfipsec_sa_spi_used(nn, htonl(spi), proto);'
+		$'\treturn spi && !nfipsec_sa_spi_used(nn, htonl(spi), proto) &&\n\t       (!larval_spi_used(nn, htonl(spi), proto) || spi);'
+}
+
+desc_icmp_no_quote_in="a decrypted ICMP error is never taken as the flow it quotes"
+tests_icmp_no_quote_in=icmp_errors
+plant_icmp_no_quote_in() {
+	replace "$1/kmod/input.c" $'quoted = nfipsec_flow_icmp_inner(skb, fl, thoff, &rev);' \
+		$'quoted = nfipsec_flow_icmp_inner(skb, fl, thoff, &rev) ?: -EINVAL;'
+}
+
+desc_icmp_no_quote_out="a forwarded ICMP error about a protected flow leaves in clear"
+tests_icmp_no_quote_out=icmp_errors
+plant_icmp_no_quote_out() {
+	replace "$1/kmod/output.c" $'\t    !nfipsec_flow_icmp_inner(skb, &fl, thoff, &rev)) {' \
+		$'\t    !nfipsec_flow_icmp_inner(skb, &fl, thoff, &rev) && false) {'
 }
 
 desc_out_tunnel_use_allowed="an out policy's optional (level use) tunnel template is taken"
@@ -359,6 +373,7 @@ all="$all bulk_goes_on acquire_tmpl_src unroutable_acquires"
 all="$all bulk_list_unchecked out_tunnel_use_allowed use_no_acquire"
 all="$all larval_no_holddown larval_spi_free larval_seq_ignored"
 all="$all larval_not_answered larval_no_expire larval_spi_dup"
+all="$all icmp_no_quote_in icmp_no_quote_out"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=60
+# ICMP errors about tunnelled flows from addresses the policies do not name
+# (a router inside a site), the same lines on Linux XFRM and on nfipsec
+# (ra), against an XFRM peer (rb). An error reaches a connected UDP socket
+# of the flow it quotes (recv fails with ECONNREFUSED); the error's own
+# source is 10.99.0.1 (rb) or 10.98.0.1 (h1), outside both LANs.
+#  - into LAN1 through the tunnel: ra forwards it as the flow it quotes
+#    (no "fwd" policy matches it as it is), flag or not; an error quoting a
+#    flow the policies do not let in is dropped;
+#  - to ra itself: taken only with the inbound SA's "flag icmp";
+#  - from LAN1 to LAN2: nfipsec sends it through the tunnel as the flow it
+#    quotes (rb takes it only so), nothing of it in clear on the wire;
+#    XFRM sends it in clear (its policy would need "flag icmp", which
+#    nfipsec does not take), and rb drops it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+impls=${ICMP_ERRORS_IMPLS:-xfrm nfipsec}
+[[ $impls == *nfipsec* ]] && require_module
+tunnel_topology || { fail topology "setup failed"; finish; }
+KEY=0x00112233445566778899aabbccddeeff01020304
+ALGS="aead 'rfc4106(gcm(aes))' $KEY 128"
+ip -n "$rb" addr add 10.99.0.1/32 dev lan0
+ip -n "$h1" addr add 10.98.0.1/32 dev eth0
+ip -n "$ra" route add 10.98.0.1/32 via 192.168.111.10
+ip -n "$ra" route add 10.99.0.0/24 via $B4
+# rb sends what comes from 10.99.0.1 to LAN1 through the tunnel.
+RB_ICMP="policy add src 10.99.0.1/32 dst 192.168.111.0/24 dir out tmpl src $B4 dst $A4 proto esp reqid 1 mode tunnel"
+
+# icmp_err NS SRC DST QSRC QSPORT QDST QDPORT: send from SRC (an address of
+# NS) to DST an ICMP port unreachable quoting a UDP packet QSRC:QSPORT ->
+# QDST:QDPORT (raw socket: the kernel writes the outer header).
+icmp_err() {
+	ip netns exec "$1" python3 - "$@" <<'PY'
+import socket, struct, sys
+src, dst, qs, qsp, qd, qdp = sys.argv[2:8]
+def csum(b):
+    b += b"\0" * (len(b) & 1)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 1, 0, 64, 17, 0,
+                 socket.inet_aton(qs), socket.inet_aton(qd))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+udp = struct.pack("!HHHH", int(qsp), int(qdp), 8, 0)
+body = struct.pack("!BBHI", 3, 3, 0, 0) + ip + udp
+body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.bind((src, 0))
+s.sendto(body, (dst, 0))
+PY
+}
+
+# Connected UDP sockets that say whether an ICMP error reached them:
+# sock_start NS LOCAL LPORT PEER PPORT FILE, the error sent, sent FILE,
+# then sock_result FILE ("refused", or "nothing" when no error came
+# within 2 s of its sending).
+sent() { : > "$1.sent"; }
+sock_start() {
+	rm -f "$6.sent"
+	ip netns exec "$1" python3 - "$@" > "$6" 2>&1 <<'PY' &
+import errno, os, select, socket, sys, time
+local, lport, peer, pport, out = sys.argv[2:7]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((local, int(lport)))
+s.connect((peer, int(pport)))
+print("ready", flush=True)
+# Until 2 s after the error was sent (FILE.sent), 60 s at most.
+end = time.time() + 60
+while True:
+    r, _, _ = select.select([s], [], [], 0.2)
+    if r:
+        break
+    if os.path.exists(out + ".sent"):
+        end = min(end, os.path.getmtime(out + ".sent") + 2)
+    if time.time() > end:
+        print("nothing")
+        sys.exit()
+try:
+    s.recv(100)
+    print("data")
+except OSError as e:
+    print("refused" if e.errno == errno.ECONNREFUSED else "error %d" % e.errno)
+PY
+	bg_pids+=($!)
+	wait_until 10 file_has "$6" ready
+}
+sock_done() { file_has "$1" refused || file_has "$1" nothing ||
+	file_has "$1" data || file_has "$1" error; }
+sock_result() {
+	wait_until 10 sock_done "$1"
+	tail -n 1 "$1"
+}
+
+for impl in $impls; do
+	for flag in "" "flag icmp"; do
+		name=$impl${flag:+-flag}
+		tunnel_conf b 4 "$ALGS" | { cat; echo "$RB_ICMP"; } |
+			tunnel_apply "$rb" xfrm || fail "$name.config-rb" refused
+		tunnel_conf a 4 "$ALGS $flag" | tunnel_apply "$ra" "$impl" ||
+			{ fail "$name.config" refused; continue; }
+
+		# Into LAN1, forwarded by ra: taken as the flow it quotes.
+		sock_start "$h1" 192.168.111.10 4000 192.168.186.10 9 /tmp/icmp-h1.txt
+		icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.10 4000 192.168.186.10 9
+		sent /tmp/icmp-h1.txt
+		check_eq "$name.fwd-reaches-h1" refused "$(sock_result /tmp/icmp-h1.txt)"
+		# One that quotes a flow no policy lets in: dropped.
+		sock_start "$h1" 192.168.111.10 4001 192.0.2.9 9 /tmp/icmp-h1b.txt
+		icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.10 4001 192.0.2.9 9
+		sent /tmp/icmp-h1b.txt
+		check_eq "$name.fwd-other-flow-dropped" nothing "$(sock_result /tmp/icmp-h1b.txt)"
+
+		# To ra itself: with the inbound SA's flag icmp only.
+		want=nothing
+		[ -n "$flag" ] && want=refused
+		sock_start "$ra" 192.168.111.1 4002 192.168.186.10 9 /tmp/icmp-ra.txt
+		icmp_err "$rb" 10.99.0.1 192.168.111.1 192.168.111.1 4002 192.168.186.10 9
+		sent /tmp/icmp-ra.txt
+		check_eq "$name.local" "$want" "$(sock_result /tmp/icmp-ra.txt)"
+
+		# From LAN1 (h1, from 10.98.0.1) to h2, about h2's flow to h1:
+		# through the tunnel, or rb would not take it; nothing in clear.
+		capture_start cap "$wire" br0 /tmp/icmp-wire.pcap icmp ||
+			fail "$name.capture" "tcpdump did not start"
+		sock_start "$h2" 192.168.186.10 9 192.168.111.10 4003 /tmp/icmp-h2.txt
+		icmp_err "$h1" 10.98.0.1 192.168.186.10 192.168.186.10 9 192.168.111.10 4003
+		sent /tmp/icmp-h2.txt
+		want=refused clear=0
+		[ $impl = xfrm ] && want=nothing clear=1
+		check_eq "$name.out-reaches-h2" $want "$(sock_result /tmp/icmp-h2.txt)"
+		capture_stop cap
+		check_eq "$name.out-in-clear" $clear \
+			"$(tcpdump -nr /tmp/icmp-wire.pcap 2>/dev/null | grep -c .)"
+		tunnel_clear "$ra"
+		tunnel_clear "$rb"
+	done
+done
+finish
