@@ -139,8 +139,8 @@ static bool flow_icmp_err(const struct sk_buff *skb, u8 family, int thoff)
  * An ICMP error fl (its transport header at thoff): the flow of the
  * packet it quotes, reversed (the direction of the flow the error is
  * about, as XFRM's xfrm_decode_session_reverse() of it), in *rev. 0, or
- * -EINVAL when fl is no such error or its quote is cut short of the
- * addresses.
+ * -EINVAL when fl is no such error, its quote is cut short of the
+ * addresses, or the error does not go to the quoted packet's source.
  */
 int nfipsec_flow_icmp_inner(const struct sk_buff *skb,
 			    const struct nfipsec_flow *fl, int thoff,
@@ -191,6 +191,12 @@ int nfipsec_flow_icmp_inner(const struct sk_buff *skb,
 	/* The quote's ports, when it holds them (RFC 792: 8 bytes at least). */
 	if (inner_thoff >= 0)
 		flow_ports(skb, inner_thoff, &q);
+	/*
+	 * An error goes to the quoted packet's sender: one that goes
+	 * elsewhere is not about that flow (XFRM takes any quote).
+	 */
+	if (!nfipsec_addr_equal(&q.src, &fl->dst, fl->family))
+		return -EINVAL;
 	*rev = q;
 	rev->src = q.dst;
 	rev->dst = q.src;

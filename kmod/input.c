@@ -98,21 +98,75 @@ static unsigned int check_clear(struct nfipsec_net *nn, struct sk_buff *skb,
 }
 
 /*
- * Is the decrypted packet fl one that sa may carry, by the policies of
- * dir? 0: yes; -ENOENT: no policy matches; -EPERM: the one that matches
- * refuses it (counted on it).
+ * The policy of dir that fl meets (NULL: none), and whether it lets sa's
+ * packet in. Under rcu_read_lock().
  */
-static int check_decrypted_pol(struct nfipsec_net *nn, struct sk_buff *skb,
-			       struct nfipsec_sa *sa, u8 dir,
-			       const struct nfipsec_flow *fl)
+static struct nfipsec_policy *decrypted_pol(struct nfipsec_net *nn,
+					    struct nfipsec_sa *sa, u8 dir,
+					    const struct nfipsec_flow *fl,
+					    bool *ok)
 {
-	struct nfipsec_policy *pol;
-	bool ok;
+	struct nfipsec_policy *pol = nfipsec_policy_lookup(nn, dir, fl);
+
+	*ok = pol && pol->action == NFIPSEC_ACTION_ALLOW && pol->has_tmpl &&
+	      nfipsec_tmpl_match_in(&pol->tmpl, sa);
+	return pol;
+}
+
+/* A unicast destination (an ICMP error to a group is never a quote's). */
+static bool flow_dst_unicast(struct net *net, const struct nfipsec_flow *fl)
+{
+	if (fl->family == AF_INET) {
+		unsigned int type = inet_addr_type(net, fl->dst.a4);
+
+		return type == RTN_UNICAST || type == RTN_LOCAL;
+	}
+	return !ipv6_addr_is_multicast(&fl->dst.a6);
+}
+
+/*
+ * What sa may carry: its selector (and endpoints), then the policies of
+ * the packet's direction. An ICMP error (thoff: its header) to a unicast
+ * address may be taken as the packet it quotes, reversed, as XFRM takes
+ * it: for this host, with the SA's flag icmp, when the error as it is
+ * fails (selector or "in" policy), the quote must pass both; forwarded,
+ * the selector passes the error or (flag icmp) the quote, and the quote
+ * meets the "fwd" policies when no policy matches the error as it is.
+ * The policy whose verdict stands counts the packet.
+ */
+static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
+			    struct nfipsec_sa *sa, const struct nfipsec_flow *fl,
+			    int thoff)
+{
+	u8 dir = flow_is_local(nn->net, fl) ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD;
+	bool icmp = sa->flags & NFIPSEC_SA_F_ICMP, ok = false, sel, rok;
+	struct nfipsec_policy *pol, *rpol;
+	struct nfipsec_flow rev;
+	int quoted = -EINVAL;
+
+	if ((icmp || dir == NFIPSEC_DIR_FWD) &&
+	    (fl->proto == IPPROTO_ICMP || fl->proto == IPPROTO_ICMPV6) &&
+	    flow_dst_unicast(nn->net, fl))
+		quoted = nfipsec_flow_icmp_inner(skb, fl, thoff, &rev);
 
 	rcu_read_lock();
-	pol = nfipsec_policy_lookup(nn, dir, fl);
-	ok = pol && pol->action == NFIPSEC_ACTION_ALLOW && pol->has_tmpl &&
-	     nfipsec_tmpl_match_in(&pol->tmpl, sa);
+	sel = nfipsec_sa_match_flow(sa, fl);
+	pol = NULL;
+	if (dir == NFIPSEC_DIR_IN) {
+		if (sel)
+			pol = decrypted_pol(nn, sa, dir, fl, &ok);
+		if (!ok && icmp && !quoted && nfipsec_sa_match_flow(sa, &rev)) {
+			rpol = decrypted_pol(nn, sa, dir, &rev, &rok);
+			if (rok || !pol) {
+				pol = rpol;
+				ok = rok;
+			}
+		}
+	} else if (sel || (icmp && !quoted && nfipsec_sa_match_flow(sa, &rev))) {
+		pol = decrypted_pol(nn, sa, dir, fl, &ok);
+		if (!pol && !quoted)
+			pol = decrypted_pol(nn, sa, dir, &rev, &ok);
+	}
 	if (pol) {
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
 		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
@@ -120,37 +174,7 @@ static int check_decrypted_pol(struct nfipsec_net *nn, struct sk_buff *skb,
 			nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 	}
 	rcu_read_unlock();
-	return ok ? 0 : pol ? -EPERM : -ENOENT;
-}
-
-/*
- * What sa may carry: its selector (and endpoints), then the policies of
- * the packet's direction. An ICMP error (thoff: its header) is also taken
- * as the packet it quotes, reversed, as XFRM takes it: by the selector
- * and by the "in" policies with the SA's flag icmp, by the "fwd" policies
- * when none matches it as it is (flag or not).
- */
-static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
-			    struct nfipsec_sa *sa, const struct nfipsec_flow *fl,
-			    int thoff)
-{
-	u8 dir = flow_is_local(nn->net, fl) ? NFIPSEC_DIR_IN : NFIPSEC_DIR_FWD;
-	bool icmp = sa->flags & NFIPSEC_SA_F_ICMP;
-	struct nfipsec_flow rev;
-	int err, quoted = -EINVAL;
-
-	if ((icmp || dir == NFIPSEC_DIR_FWD) &&
-	    (fl->proto == IPPROTO_ICMP || fl->proto == IPPROTO_ICMPV6))
-		quoted = nfipsec_flow_icmp_inner(skb, fl, thoff, &rev);
-	if (!nfipsec_sa_match_flow(sa, fl) &&
-	    (!icmp || quoted || !nfipsec_sa_match_flow(sa, &rev)))
-		return false;
-	err = check_decrypted_pol(nn, skb, sa, dir, fl);
-	if (!err)
-		return true;
-	if (quoted || !(dir == NFIPSEC_DIR_IN ? icmp : err == -ENOENT))
-		return false;
-	return !check_decrypted_pol(nn, skb, sa, dir, &rev);
+	return ok;
 }
 
 static void rcv_drop(struct sk_buff *skb, struct nfipsec_sa *sa,

@@ -885,21 +885,25 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 
 	pol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &fl);
 	/*
-	 * A forwarded ICMP error that no policy matches goes as the flow it
+	 * A forwarded ICMP error that no policy protects goes as the flow it
 	 * quotes, reversed, when a tunnel protects that flow (XFRM's
-	 * xfrm_out_fwd_icmp()): the error reaches the flow's far end through
-	 * the tunnel, and its quote of the flow's addresses stays inside.
-	 * Unlike XFRM, no SA for it drops it (XFRM sends it in clear).
+	 * xfrm_out_fwd_icmp(), which needs the policy's flag icmp): the
+	 * error reaches the flow's far end through the tunnel, and its quote
+	 * of the flow's addresses stays inside. No SA for it: dropped (XFRM
+	 * sends it in clear). Errors this host makes go as they are.
 	 */
-	if (!pol && state->in &&
+	if (state->in && (!pol || (pol->action == NFIPSEC_ACTION_ALLOW &&
+				   !pol->has_tmpl)) &&
 	    (fl.proto == IPPROTO_ICMP || fl.proto == IPPROTO_ICMPV6) &&
 	    !nfipsec_flow_icmp_inner(skb, &fl, thoff, &rev)) {
-		pol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &rev);
-		if (pol && pol->action == NFIPSEC_ACTION_ALLOW &&
-		    pol->has_tmpl && pol->tmpl.mode == NFIPSEC_MODE_TUNNEL)
+		struct nfipsec_policy *rpol;
+
+		rpol = nfipsec_policy_lookup(nn, NFIPSEC_DIR_OUT, &rev);
+		if (rpol && rpol->action == NFIPSEC_ACTION_ALLOW &&
+		    rpol->has_tmpl && rpol->tmpl.mode == NFIPSEC_MODE_TUNNEL) {
+			pol = rpol;
 			sfl = &rev;
-		else
-			pol = NULL;
+		}
 	}
 	if (!pol) {
 		/* The default decides, loopback aside (as XFRM). */

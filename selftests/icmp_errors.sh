@@ -9,7 +9,10 @@
 #  - into LAN1 through the tunnel: ra forwards it as the flow it quotes
 #    (no "fwd" policy matches it as it is), flag or not; an error quoting a
 #    flow the policies do not let in is dropped;
-#  - to ra itself: taken only with the inbound SA's "flag icmp";
+#    nfipsec drops one that does not go to the
+#    quoted packet's source (XFRM takes it) and one that is no error;
+#  - to ra itself: taken only with the inbound SA's "flag icmp", and then
+#    only when the quoted flow may come in;
 #  - from LAN1 to LAN2: nfipsec sends it through the tunnel as the flow it
 #    quotes (rb takes it only so), nothing of it in clear on the wire;
 #    XFRM sends it in clear (its policy would need "flag icmp", which
@@ -29,23 +32,34 @@ ip -n "$ra" route add 10.99.0.0/24 via $B4
 # rb sends what comes from 10.99.0.1 to LAN1 through the tunnel.
 RB_ICMP="policy add src 10.99.0.1/32 dst 192.168.111.0/24 dir out tmpl src $B4 dst $A4 proto esp reqid 1 mode tunnel"
 
-# icmp_err NS SRC DST QSRC QSPORT QDST QDPORT: send from SRC (an address of
-# NS) to DST an ICMP port unreachable quoting a UDP packet QSRC:QSPORT ->
-# QDST:QDPORT (raw socket: the kernel writes the outer header).
+# icmp_err NS SRC DST QSRC QSPORT QDST QDPORT [TYPE]: send from SRC (an
+# address of NS) to DST an ICMP port unreachable (or TYPE, code 3; ICMPv6
+# for IPv6 addresses: destination unreachable, port) quoting a UDP packet
+# QSRC:QSPORT -> QDST:QDPORT (raw socket: the kernel writes the outer
+# header, and ICMPv6's checksum).
 icmp_err() {
 	ip netns exec "$1" python3 - "$@" <<'PY'
 import socket, struct, sys
 src, dst, qs, qsp, qd, qdp = sys.argv[2:8]
+itype = int(sys.argv[8]) if len(sys.argv) > 8 else 3
 def csum(b):
     b += b"\0" * (len(b) & 1)
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     s = (s >> 16) + (s & 0xffff)
     return ~(s + (s >> 16)) & 0xffff
+udp = struct.pack("!HHHH", int(qsp), int(qdp), 8, 0)
+if ":" in src:
+    ip = struct.pack("!IHBB16s16s", 6 << 28, 8, 17, 64,
+                     socket.inet_pton(socket.AF_INET6, qs),
+                     socket.inet_pton(socket.AF_INET6, qd))
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    s.bind((src, 0))
+    s.sendto(struct.pack("!BBHI", 1, 4, 0, 0) + ip + udp, (dst, 0))
+    sys.exit()
 ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 1, 0, 64, 17, 0,
                  socket.inet_aton(qs), socket.inet_aton(qd))
 ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-udp = struct.pack("!HHHH", int(qsp), int(qdp), 8, 0)
-body = struct.pack("!BBHI", 3, 3, 0, 0) + ip + udp
+body = struct.pack("!BBHI", itype, 3, 0, 0) + ip + udp
 body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 s.bind((src, 0))
@@ -63,7 +77,8 @@ sock_start() {
 	ip netns exec "$1" python3 - "$@" > "$6" 2>&1 <<'PY' &
 import errno, os, select, socket, sys, time
 local, lport, peer, pport, out = sys.argv[2:7]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in local else socket.AF_INET,
+                  socket.SOCK_DGRAM)
 s.bind((local, int(lport)))
 s.connect((peer, int(pport)))
 print("ready", flush=True)
@@ -112,6 +127,19 @@ for impl in $impls; do
 		icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.10 4001 192.0.2.9 9
 		sent /tmp/icmp-h1b.txt
 		check_eq "$name.fwd-other-flow-dropped" nothing "$(sock_result /tmp/icmp-h1b.txt)"
+		if [ $impl = nfipsec ]; then
+			# Each of these, dropped and counted: one that does not
+			# go to the quoted packet's source (XFRM takes it), one
+			# that is no error (an echo request), one quoting a
+			# flow no policy lets in (the check above).
+			tm0=$(ns_stat "$ra" in-tmpl-mismatch)
+			icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.20 4000 192.168.186.10 9
+			icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.10 4000 192.168.186.10 9 8
+			tm_reached() { [ "$(ns_stat "$ra" in-tmpl-mismatch)" -ge $((tm0 + 2)) ]; }
+			wait_until 5 tm_reached
+			check_eq "$name.not-to-quote-source-or-no-error-dropped" $((tm0 + 2)) \
+				"$(ns_stat "$ra" in-tmpl-mismatch)"
+		fi
 
 		# To ra itself: with the inbound SA's flag icmp only.
 		want=nothing
@@ -120,6 +148,11 @@ for impl in $impls; do
 		icmp_err "$rb" 10.99.0.1 192.168.111.1 192.168.111.1 4002 192.168.186.10 9
 		sent /tmp/icmp-ra.txt
 		check_eq "$name.local" "$want" "$(sock_result /tmp/icmp-ra.txt)"
+		# Quoting a flow no "in" policy lets in: dropped, flag or not.
+		sock_start "$ra" 192.168.111.1 4004 192.168.3.50 9 /tmp/icmp-ra2.txt
+		icmp_err "$rb" 10.99.0.1 192.168.111.1 192.168.111.1 4004 192.168.3.50 9
+		sent /tmp/icmp-ra2.txt
+		check_eq "$name.local-other-flow-dropped" nothing "$(sock_result /tmp/icmp-ra2.txt)"
 
 		# From LAN1 (h1, from 10.98.0.1) to h2, about h2's flow to h1:
 		# through the tunnel, or rb would not take it; nothing in clear.

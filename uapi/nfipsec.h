@@ -406,7 +406,8 @@ enum nfipsec_mode {
  * reversed: an error about a flow the SA carries, from a router the
  * selectors do not name, is taken. (Forwarded, such an error is checked
  * against the "fwd" policies as the packet it quotes when no "fwd" policy
- * matches it as it is, flag or not, as XFRM does.)
+ * matches it as it is, flag or not, as XFRM does.) Only an error to the
+ * quoted packet's source, a unicast address, is taken so (XFRM takes any).
  */
 #define NFIPSEC_SA_F_ICMP	(1U << 7)
 #define NFIPSEC_SA_F_ALL	(NFIPSEC_SA_F_ESN | NFIPSEC_SA_F_NOECN | \
