@@ -16,7 +16,8 @@
 #  - from LAN1 to LAN2: nfipsec sends it through the tunnel as the flow it
 #    quotes (rb takes it only so), nothing of it in clear on the wire;
 #    XFRM sends it in clear (its policy would need "flag icmp", which
-#    nfipsec does not take), and rb drops it.
+#    nfipsec does not take), and rb drops it; an ICMPv6 one likewise
+#    (only the wire is checked).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 
@@ -27,7 +28,9 @@ KEY=0x00112233445566778899aabbccddeeff01020304
 ALGS="aead 'rfc4106(gcm(aes))' $KEY 128"
 ip -n "$rb" addr add 10.99.0.1/32 dev lan0
 ip -n "$h1" addr add 10.98.0.1/32 dev eth0
+ip -n "$h1" addr add fd00:98::1/128 dev eth0 nodad
 ip -n "$ra" route add 10.98.0.1/32 via 192.168.111.10
+ip -n "$ra" route add fd00:98::1/128 via fd00:111::10
 ip -n "$ra" route add 10.99.0.0/24 via $B4
 # rb sends what comes from 10.99.0.1 to LAN1 through the tunnel.
 RB_ICMP="policy add src 10.99.0.1/32 dst 192.168.111.0/24 dir out tmpl src $B4 dst $A4 proto esp reqid 1 mode tunnel"
@@ -70,7 +73,7 @@ PY
 # Connected UDP sockets that say whether an ICMP error reached them:
 # sock_start NS LOCAL LPORT PEER PPORT FILE, the error sent, sent FILE,
 # then sock_result FILE ("refused", or "nothing" when no error came
-# within 2 s of its sending).
+# within 4 s of its sending).
 sent() { : > "$1.sent"; }
 sock_start() {
 	rm -f "$6.sent"
@@ -82,14 +85,14 @@ s = socket.socket(socket.AF_INET6 if ":" in local else socket.AF_INET,
 s.bind((local, int(lport)))
 s.connect((peer, int(pport)))
 print("ready", flush=True)
-# Until 2 s after the error was sent (FILE.sent), 60 s at most.
+# Until 4 s after the error was sent (FILE.sent), 60 s at most.
 end = time.time() + 60
 while True:
     r, _, _ = select.select([s], [], [], 0.2)
     if r:
         break
     if os.path.exists(out + ".sent"):
-        end = min(end, os.path.getmtime(out + ".sent") + 2)
+        end = min(end, os.path.getmtime(out + ".sent") + 4)
     if time.time() > end:
         print("nothing")
         sys.exit()
@@ -109,6 +112,28 @@ sock_result() {
 	tail -n 1 "$1"
 }
 
+# seen WANT SOCK-NS LOCAL LPORT PEER PPORT ERR-NS SRC DST: the socket's
+# result for an error from SRC to DST quoting LOCAL:LPORT -> PEER:PPORT.
+# Where an error is wanted, a second one is sent if the first is not seen:
+# one packet was lost now and then in the lab's fourth round (not
+# understood); a drop by policy drops both.
+seen() {
+	local want=$1 try r
+	shift
+	for try in 1 2; do
+		sock_start "$1" "$2" "$3" "$4" "$5" /tmp/icmp-sock.txt
+		icmp_err "$6" "$7" "$8" "$2" "$3" "$4" "$5"
+		sent /tmp/icmp-sock.txt
+		r=$(sock_result /tmp/icmp-sock.txt)
+		if [ "$r" = nothing ] && [ "$want" = refused ] && [ $try = 1 ]; then
+			echo "icmp_errors: no error seen at $2:$3, sending it again" >&2
+			continue
+		fi
+		break
+	done
+	echo "$r"
+}
+
 for impl in $impls; do
 	for flag in "" "flag icmp"; do
 		name=$impl${flag:+-flag}
@@ -118,15 +143,11 @@ for impl in $impls; do
 			{ fail "$name.config" refused; continue; }
 
 		# Into LAN1, forwarded by ra: taken as the flow it quotes.
-		sock_start "$h1" 192.168.111.10 4000 192.168.186.10 9 /tmp/icmp-h1.txt
-		icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.10 4000 192.168.186.10 9
-		sent /tmp/icmp-h1.txt
-		check_eq "$name.fwd-reaches-h1" refused "$(sock_result /tmp/icmp-h1.txt)"
+		check_eq "$name.fwd-reaches-h1" refused \
+			"$(seen refused "$h1" 192.168.111.10 4000 192.168.186.10 9 "$rb" 10.99.0.1 192.168.111.10)"
 		# One that quotes a flow no policy lets in: dropped.
-		sock_start "$h1" 192.168.111.10 4001 192.0.2.9 9 /tmp/icmp-h1b.txt
-		icmp_err "$rb" 10.99.0.1 192.168.111.10 192.168.111.10 4001 192.0.2.9 9
-		sent /tmp/icmp-h1b.txt
-		check_eq "$name.fwd-other-flow-dropped" nothing "$(sock_result /tmp/icmp-h1b.txt)"
+		check_eq "$name.fwd-other-flow-dropped" nothing \
+			"$(seen nothing "$h1" 192.168.111.10 4001 192.0.2.9 9 "$rb" 10.99.0.1 192.168.111.10)"
 		if [ $impl = nfipsec ]; then
 			# Each of these, dropped and counted: one that does not
 			# go to the quoted packet's source (XFRM takes it), one
@@ -144,29 +165,34 @@ for impl in $impls; do
 		# To ra itself: with the inbound SA's flag icmp only.
 		want=nothing
 		[ -n "$flag" ] && want=refused
-		sock_start "$ra" 192.168.111.1 4002 192.168.186.10 9 /tmp/icmp-ra.txt
-		icmp_err "$rb" 10.99.0.1 192.168.111.1 192.168.111.1 4002 192.168.186.10 9
-		sent /tmp/icmp-ra.txt
-		check_eq "$name.local" "$want" "$(sock_result /tmp/icmp-ra.txt)"
+		check_eq "$name.local" "$want" \
+			"$(seen $want "$ra" 192.168.111.1 4002 192.168.186.10 9 "$rb" 10.99.0.1 192.168.111.1)"
 		# Quoting a flow no "in" policy lets in: dropped, flag or not.
-		sock_start "$ra" 192.168.111.1 4004 192.168.3.50 9 /tmp/icmp-ra2.txt
-		icmp_err "$rb" 10.99.0.1 192.168.111.1 192.168.111.1 4004 192.168.3.50 9
-		sent /tmp/icmp-ra2.txt
-		check_eq "$name.local-other-flow-dropped" nothing "$(sock_result /tmp/icmp-ra2.txt)"
+		check_eq "$name.local-other-flow-dropped" nothing \
+			"$(seen nothing "$ra" 192.168.111.1 4004 192.168.3.50 9 "$rb" 10.99.0.1 192.168.111.1)"
 
 		# From LAN1 (h1, from 10.98.0.1) to h2, about h2's flow to h1:
 		# through the tunnel, or rb would not take it; nothing in clear.
 		capture_start cap "$wire" br0 /tmp/icmp-wire.pcap icmp ||
 			fail "$name.capture" "tcpdump did not start"
-		sock_start "$h2" 192.168.186.10 9 192.168.111.10 4003 /tmp/icmp-h2.txt
-		icmp_err "$h1" 10.98.0.1 192.168.186.10 192.168.186.10 9 192.168.111.10 4003
-		sent /tmp/icmp-h2.txt
 		want=refused clear=0
 		[ $impl = xfrm ] && want=nothing clear=1
-		check_eq "$name.out-reaches-h2" $want "$(sock_result /tmp/icmp-h2.txt)"
+		check_eq "$name.out-reaches-h2" $want \
+			"$(seen $want "$h2" 192.168.186.10 9 192.168.111.10 4003 "$h1" 10.98.0.1 192.168.186.10)"
 		capture_stop cap
 		check_eq "$name.out-in-clear" $clear \
 			"$(tcpdump -nr /tmp/icmp-wire.pcap 2>/dev/null | grep -c .)"
+		# The same in IPv6 (ICMPv6, quoting h2's IPv6 flow to h1):
+		# nfipsec tunnels it, XFRM sends it in clear. (Whether rb
+		# then delivers it is not checked: XFRM's peer did not, in
+		# the lab, for this IPv6-in-IPv4 tunnel; not understood.)
+		capture_start cap "$wire" br0 /tmp/icmp-wire6.pcap icmp6 and src host fd00:98::1 ||
+			fail "$name.capture6" "tcpdump did not start"
+		icmp_err "$h1" fd00:98::1 fd00:186::10 fd00:186::10 9 fd00:111::10 4006
+		nap 1
+		capture_stop cap
+		check_eq "$name.out6-in-clear" $clear \
+			"$(tcpdump -nr /tmp/icmp-wire6.pcap 2>/dev/null | grep -c .)"
 		tunnel_clear "$ra"
 		tunnel_clear "$rb"
 	done
