@@ -265,6 +265,38 @@ static u32 larval_pick_spi(struct nfipsec_net *nn, u32 min, u32 max, u8 proto)
 }
 
 /*
+ * The larval SA that an SA, or SA_ALLOC_SPI, with these fields is for, as
+ * XFRM looks for it (__xfrm_find_acq_byseq(), then __find_acq_core()):
+ * the one of seq (not 0) of the same proto and dst, else one without an
+ * SPI of the same proto, endpoints, mode and reqid; one expired at now is
+ * passed over (now 0: none is). Under larval_lock.
+ */
+static struct nfipsec_larval *larval_find_acq(struct nfipsec_net *nn, u32 seq,
+					      u8 family, u8 proto, u8 mode,
+					      u32 reqid,
+					      const union nfipsec_addr *src,
+					      const union nfipsec_addr *dst,
+					      u64 now)
+{
+	struct nfipsec_larval *l;
+
+	lockdep_assert_held(&nn->larval_lock);
+	if (seq)
+		list_for_each_entry(l, &nn->larvals, list)
+			if (l->seq == seq && l->proto == proto &&
+			    l->family == family &&
+			    nfipsec_addr_equal(&l->dst, dst, family) &&
+			    !larval_expired(l, now))
+				return l;
+	list_for_each_entry(l, &nn->larvals, list)
+		if (!l->spi &&
+		    larval_key_match(l, family, proto, mode, reqid, src, dst) &&
+		    !larval_expired(l, now))
+			return l;
+	return NULL;
+}
+
+/*
  * SA_ALLOC_SPI (uapi): cfg's proto, src, dst, mode, reqid, km_seq; the
  * larval SA that holds the SPI is copied to *out. Under cfg_lock.
  */
@@ -273,8 +305,7 @@ int nfipsec_larval_alloc_spi(struct nfipsec_net *nn,
 			     struct nfipsec_larval *out,
 			     struct netlink_ext_ack *extack)
 {
-	struct nfipsec_larval *l, *found = NULL, *new;
-	u64 now;
+	struct nfipsec_larval *found, *new;
 	u32 spi;
 
 	lockdep_assert_held(&nn->cfg_lock);
@@ -287,26 +318,9 @@ int nfipsec_larval_alloc_spi(struct nfipsec_net *nn,
 	 * that its SPI is for could be added.
 	 */
 	spin_lock_bh(&nn->larval_lock);
-	now = ktime_get_coarse_boottime_ns();
-	if (cfg->km_seq)
-		list_for_each_entry(l, &nn->larvals, list)
-			if (l->seq == cfg->km_seq && l->proto == cfg->proto &&
-			    l->family == cfg->family &&
-			    nfipsec_addr_equal(&l->dst, &cfg->dst, l->family) &&
-			    !larval_expired(l, now)) {
-				found = l;
-				break;
-			}
-	if (!found)
-		list_for_each_entry(l, &nn->larvals, list)
-			if (!l->spi &&
-			    larval_key_match(l, cfg->family, cfg->proto,
-					     cfg->mode, cfg->reqid, &cfg->src,
-					     &cfg->dst) &&
-			    !larval_expired(l, now)) {
-				found = l;
-				break;
-			}
+	found = larval_find_acq(nn, cfg->km_seq, cfg->family, cfg->proto,
+				cfg->mode, cfg->reqid, &cfg->src, &cfg->dst,
+				ktime_get_coarse_boottime_ns());
 	if (found && found->spi) {
 		*out = *found;
 		spin_unlock_bh(&nn->larval_lock);
@@ -399,7 +413,6 @@ bool nfipsec_larval_find(struct nfipsec_net *nn, u8 family,
 static void larval_event(struct nfipsec_net *nn, const struct nfipsec_larval *l,
 			 u8 cmd)
 {
-	struct nlattr *nest;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -408,14 +421,9 @@ static void larval_event(struct nfipsec_net *nn, const struct nfipsec_larval *l,
 		return;
 	if (nfipsec_larval_put_attrs(msg, l))
 		goto err;
-	if (cmd == NFIPSEC_CMD_EXPIRE) {
-		nest = nla_nest_start(msg, NFIPSEC_A_EXPIRE);
-		if (!nest || nla_put_u8(msg, NFIPSEC_EXPIRE_A_HARD, 1) ||
-		    nla_put_u8(msg, NFIPSEC_EXPIRE_A_LIMIT,
-			       NFIPSEC_LIMIT_ADD_TIME))
-			goto err;
-		nla_nest_end(msg, nest);
-	}
+	if (cmd == NFIPSEC_CMD_EXPIRE &&
+	    nfipsec_nl_put_expire(msg, true, NFIPSEC_LIMIT_ADD_TIME))
+		goto err;
 	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
 	return;
 err:
@@ -454,26 +462,12 @@ bool nfipsec_larval_remove(struct nfipsec_net *nn, u8 family,
 void nfipsec_larval_answered(struct nfipsec_net *nn,
 			     const struct nfipsec_sa *sa)
 {
-	struct nfipsec_larval *l, *found = NULL;
+	struct nfipsec_larval *found;
 
 	lockdep_assert_held(&nn->cfg_lock);
 	spin_lock_bh(&nn->larval_lock);
-	if (sa->km_seq)
-		list_for_each_entry(l, &nn->larvals, list)
-			if (l->seq == sa->km_seq && l->proto == sa->proto &&
-			    l->family == sa->family &&
-			    nfipsec_addr_equal(&l->dst, &sa->dst, sa->family)) {
-				found = l;
-				break;
-			}
-	if (!found)
-		list_for_each_entry(l, &nn->larvals, list)
-			if (!l->spi &&
-			    larval_key_match(l, sa->family, sa->proto, sa->mode,
-					     sa->reqid, &sa->src, &sa->dst)) {
-				found = l;
-				break;
-			}
+	found = larval_find_acq(nn, sa->km_seq, sa->family, sa->proto,
+				sa->mode, sa->reqid, &sa->src, &sa->dst, 0);
 	if (found)
 		larval_unlink(nn, found);
 	spin_unlock_bh(&nn->larval_lock);

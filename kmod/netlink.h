@@ -37,6 +37,7 @@ int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int nfipsec_nl_sa_dump_done(struct netlink_callback *cb);
 void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		       bool hard, u8 limit);
+int nfipsec_nl_put_expire(struct sk_buff *msg, bool hard, u8 limit);
 void nfipsec_nl_mapping(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 			const union nfipsec_addr *src, __be16 sport);
 void nfipsec_nl_sa_event(struct nfipsec_net *nn, u8 cmd, struct nfipsec_sa *sa);

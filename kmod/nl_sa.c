@@ -569,6 +569,19 @@ static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
 	return 0;
 }
 
+/* EXPIRE's NFIPSEC_A_EXPIRE: hard or soft, the limit that fired. */
+int nfipsec_nl_put_expire(struct sk_buff *msg, bool hard, u8 limit)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, NFIPSEC_A_EXPIRE);
+	if (!nest || nla_put_u8(msg, NFIPSEC_EXPIRE_A_HARD, hard) ||
+	    nla_put_u8(msg, NFIPSEC_EXPIRE_A_LIMIT, limit))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 /*
  * EXPIRE to the events group: sa reached a soft or hard limit (lifetime.c,
  * under cfg_lock, in process context).
@@ -576,20 +589,15 @@ static int sa_fill(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys,
 void nfipsec_nl_expire(struct nfipsec_net *nn, struct nfipsec_sa *sa,
 		       bool hard, u8 limit)
 {
-	struct nlattr *nest;
 	struct sk_buff *msg;
 	void *hdr;
 
 	msg = nfipsec_nl_event_start(nn, NFIPSEC_CMD_EXPIRE, &hdr, GFP_KERNEL);
 	if (!msg)
 		return;
-	if (sa_put_attrs(msg, sa, false))
+	if (sa_put_attrs(msg, sa, false) ||
+	    nfipsec_nl_put_expire(msg, hard, limit))
 		goto err;
-	nest = nla_nest_start(msg, NFIPSEC_A_EXPIRE);
-	if (!nest || nla_put_u8(msg, NFIPSEC_EXPIRE_A_HARD, hard) ||
-	    nla_put_u8(msg, NFIPSEC_EXPIRE_A_LIMIT, limit))
-		goto err;
-	nla_nest_end(msg, nest);
 	nfipsec_nl_event_send(nn, msg, hdr, GFP_KERNEL);
 	return;
 err:

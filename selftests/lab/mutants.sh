@@ -303,8 +303,8 @@ plant_larval_spi_free() {
 desc_larval_seq_ignored="allocspi seq N does not find the ACQUIRE's larval SA"
 tests_larval_seq_ignored=larval
 plant_larval_seq_ignored() {
-	replace "$1/kmod/larval.c" $'\tif (cfg->km_seq)\n\t\tlist_for_each_entry(l, &nn->larvals, list)\n\t\t\tif (l->seq == cfg->km_seq && l->proto == cfg->proto &&' \
-		$'\tif (!cfg->km_seq)\n\t\tlist_for_each_entry(l, &nn->larvals, list)\n\t\t\tif (l->seq == cfg->km_seq && l->proto == cfg->proto &&'
+	replace "$1/kmod/larval.c" $'\tif (seq)\n\t\tlist_for_each_entry(l, &nn->larvals, list)\n\t\t\tif (l->seq == seq && l->proto == proto &&' \
+		$'\tif (!seq)\n\t\tlist_for_each_entry(l, &nn->larvals, list)\n\t\t\tif (l->seq == seq && l->proto == proto &&'
 }
 
 desc_larval_not_answered="an SA added for an ACQUIRE leaves its larval SA"
