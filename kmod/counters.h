@@ -2,7 +2,9 @@
 #ifndef _NFIPSEC_COUNTERS_H
 #define _NFIPSEC_COUNTERS_H
 
+#include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 
 struct sk_buff;
@@ -15,6 +17,30 @@ struct nfipsec_counters {
 
 struct nfipsec_counters __percpu *nfipsec_counters_alloc(unsigned int n);
 void nfipsec_counters_free(struct nfipsec_counters __percpu *c);
+/*
+ * Counter arrays of one size handed out from shared per-CPU chunks, for
+ * objects made by the thousand (policies): one per-CPU allocation serves
+ * NFIPSEC_COUNTERS_CHUNK of them. A slot is zero when handed out; put it
+ * back only when no reader can add to it any more (after a grace period).
+ */
+struct nfipsec_counters_chunk;
+
+struct nfipsec_counters_pool {
+	spinlock_t lock;		/* BH: slots go back from RCU callbacks */
+	struct list_head partial;	/* chunks with a free slot */
+	unsigned int size;		/* bytes of one slot */
+	unsigned int chunks;		/* allocated, under lock */
+};
+
+void nfipsec_counters_pool_init(struct nfipsec_counters_pool *pool,
+				unsigned int n);
+bool nfipsec_counters_pool_busy(struct nfipsec_counters_pool *pool);
+struct nfipsec_counters __percpu *
+nfipsec_counters_get(struct nfipsec_counters_pool *pool,
+		     struct nfipsec_counters_chunk **chunkp);
+void nfipsec_counters_put(struct nfipsec_counters_chunk *chunk,
+			  struct nfipsec_counters __percpu *c);
+
 u64 nfipsec_counters_read(const struct nfipsec_counters __percpu *c,
 			  unsigned int idx);
 int nfipsec_counters_fill(struct sk_buff *skb, int attr,

@@ -70,6 +70,8 @@ struct nfipsec_net {
 	u32 pol_hash_seed;
 	struct rb_root pol_runs;
 	unsigned long policy_gen;
+	/* The policies' counters (policy.c). */
+	struct nfipsec_counters_pool pol_stats;
 	/* enum nfipsec_stat */
 	struct nfipsec_counters __percpu *stats;
 	/* nfipsec0, where decrypted packets arrive (device.c) */

@@ -329,7 +329,7 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 		NL_SET_ERR_MSG(extack, "give at most one of position, before, after");
 		return -EINVAL;
 	}
-	pol = nfipsec_policy_alloc();
+	pol = nfipsec_policy_alloc(nn);
 	if (!pol)
 		return -ENOMEM;
 	err = pol_parse(nest, tb, pol, extack);
@@ -486,7 +486,7 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "update keeps the position: use move");
 		return -EINVAL;
 	}
-	pol = nfipsec_policy_alloc();
+	pol = nfipsec_policy_alloc(nn);
 	if (!pol)
 		return -ENOMEM;
 	err = pol_parse(info->attrs[NFIPSEC_A_POLICY], tb, pol,
@@ -798,7 +798,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "move needs a position and one of to, before, after");
 		return -EINVAL;
 	}
-	copy = nfipsec_policy_alloc();
+	copy = nfipsec_policy_alloc(nn);
 	if (!copy)
 		return -ENOMEM;
 

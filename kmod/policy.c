@@ -238,6 +238,7 @@ int nfipsec_policy_net_init(struct nfipsec_net *nn)
 	nn->pol_runs = RB_ROOT;
 	nn->pol_hash_seed = get_random_u32();
 	nn->pol_hash_bits = POL_HASH_BITS_MIN;
+	nfipsec_counters_pool_init(&nn->pol_stats, __NFIPSEC_POLICY_STAT_MAX);
 	nn->pol_by_sel = hash_alloc(POL_HASH_BITS_MIN);
 	nn->pol_by_index = hash_alloc(POL_HASH_BITS_MIN);
 	if (!nn->pol_by_sel || !nn->pol_by_index) {
@@ -253,6 +254,10 @@ EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_net_init);
 void nfipsec_policy_net_exit(struct nfipsec_net *nn)
 {
 	nfipsec_policy_flush(nn, -1);
+	/* The policies just freed give their counters back after a grace period. */
+	if (nfipsec_counters_pool_busy(&nn->pol_stats))
+		rcu_barrier();
+	WARN_ON_ONCE(nfipsec_counters_pool_busy(&nn->pol_stats));
 	kvfree(nn->pol_by_sel);
 	kvfree(nn->pol_by_index);
 	nn->pol_by_sel = NULL;
@@ -260,7 +265,8 @@ void nfipsec_policy_net_exit(struct nfipsec_net *nn)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_net_exit);
 
-struct nfipsec_policy *nfipsec_policy_alloc(void)
+/* A policy of nn's (its counters come from nn's pool); may sleep. */
+struct nfipsec_policy *nfipsec_policy_alloc(struct nfipsec_net *nn)
 {
 	struct nfipsec_policy *pol;
 
@@ -268,7 +274,7 @@ struct nfipsec_policy *nfipsec_policy_alloc(void)
 	pol = kzalloc(sizeof(*pol), GFP_KERNEL_ACCOUNT);
 	if (!pol)
 		return NULL;
-	pol->stats = nfipsec_counters_alloc(__NFIPSEC_POLICY_STAT_MAX);
+	pol->stats = nfipsec_counters_get(&nn->pol_stats, &pol->stats_chunk);
 	if (!pol->stats) {
 		kfree(pol);
 		return NULL;
@@ -283,11 +289,11 @@ static void policy_free_rcu(struct rcu_head *head)
 	struct nfipsec_policy *pol = container_of(head, struct nfipsec_policy,
 						  rcu);
 
-	nfipsec_counters_free(pol->stats);
+	nfipsec_counters_put(pol->stats_chunk, pol->stats);
 	kfree(pol);
 }
 
-/* Free a policy that readers may still see. */
+/* Free a policy that readers may still see; before nn's exit ends. */
 void nfipsec_policy_free(struct nfipsec_policy *pol)
 {
 	call_rcu(&pol->rcu, policy_free_rcu);
@@ -554,6 +560,12 @@ void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_insert);
 
+static void pol_swap_stats(struct nfipsec_policy *a, struct nfipsec_policy *b)
+{
+	swap(a->stats, b->stats);
+	swap(a->stats_chunk, b->stats_chunk);
+}
+
 /*
  * new, of old's dir, selector and priority, takes old's place, index and
  * counters at once (readers find one or the other). old is freed.
@@ -562,7 +574,7 @@ void nfipsec_policy_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			    struct nfipsec_policy *new)
 {
 	new->index = old->index;
-	swap(new->stats, old->stats);
+	pol_swap_stats(new, old);
 	list_replace_rcu(&old->list, &new->list);
 	if (!RB_EMPTY_NODE(&old->run)) {
 		rb_replace_node(&old->run, &new->run, &nn->pol_runs);
@@ -590,7 +602,7 @@ void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
 	list_add_tail_rcu(&new->list, where);
 	run_enter(nn, new);
 	synchronize_rcu();
-	swap(new->stats, old->stats);
+	pol_swap_stats(new, old);
 	run_leave(nn, old);
 	list_del_rcu(&old->list);
 	pol_hash_del(old);

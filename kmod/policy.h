@@ -38,6 +38,7 @@ struct nfipsec_policy {
 	struct nfipsec_tmpl tmpl;
 	unsigned long acquire_time;	/* jiffies of the last ACQUIRE */
 	struct nfipsec_counters __percpu *stats;	/* nfipsec_policy_stat */
+	struct nfipsec_counters_chunk *stats_chunk;	/* nn->pol_stats' */
 };
 
 static inline void nfipsec_pol_stat_add(struct nfipsec_policy *pol,
@@ -81,7 +82,7 @@ bool nfipsec_sa_match_flow(const struct nfipsec_sa *sa,
  */
 int nfipsec_policy_net_init(struct nfipsec_net *nn);
 void nfipsec_policy_net_exit(struct nfipsec_net *nn);
-struct nfipsec_policy *nfipsec_policy_alloc(void);
+struct nfipsec_policy *nfipsec_policy_alloc(struct nfipsec_net *nn);
 void nfipsec_policy_free(struct nfipsec_policy *pol);
 struct nfipsec_policy *nfipsec_policy_at(struct nfipsec_net *nn, u32 pos);
 u32 nfipsec_policy_pos(struct nfipsec_net *nn,

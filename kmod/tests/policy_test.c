@@ -236,7 +236,7 @@ static struct nfipsec_policy *add(struct kunit *test, struct nfipsec_net *nn,
 				  u8 dir, struct nfipsec_sel sel, u8 action,
 				  u32 pos)
 {
-	struct nfipsec_policy *pol = nfipsec_policy_alloc();
+	struct nfipsec_policy *pol = nfipsec_policy_alloc(nn);
 
 	KUNIT_ASSERT_NOT_NULL(test, pol);
 	pol->dir = dir;
@@ -318,7 +318,7 @@ static struct nfipsec_policy *add_index(struct kunit *test,
 					const char *dst, u8 plen, u8 action,
 					u32 index)
 {
-	struct nfipsec_policy *pol = nfipsec_policy_alloc();
+	struct nfipsec_policy *pol = nfipsec_policy_alloc(nn);
 
 	KUNIT_ASSERT_NOT_NULL(test, pol);
 	pol->dir = NFIPSEC_DIR_OUT;
@@ -410,7 +410,7 @@ static void nfipsec_test_priority(struct kunit *test)
 	 * An update of broad to priority 40 moves it to the top, in broad's
 	 * stead: the same count, broad's counters, the others' order kept.
 	 */
-	moved = nfipsec_policy_alloc();
+	moved = nfipsec_policy_alloc(nn);
 	KUNIT_ASSERT_NOT_NULL(test, moved);
 	moved->dir = broad->dir;
 	moved->sel = broad->sel;
@@ -429,7 +429,7 @@ static void nfipsec_test_priority(struct kunit *test)
 					      NFIPSEC_POLICY_STAT_PACKETS));
 	/* And to the end (priority U32_MAX, after last). */
 	broad = moved;
-	moved = nfipsec_policy_alloc();
+	moved = nfipsec_policy_alloc(nn);
 	KUNIT_ASSERT_NOT_NULL(test, moved);
 	moved->dir = broad->dir;
 	moved->sel = broad->sel;
@@ -482,7 +482,7 @@ static struct nfipsec_policy *add_nth(struct kunit *test,
 				      struct nfipsec_net *nn, u8 dir, u32 i,
 				      u32 prio, u32 index)
 {
-	struct nfipsec_policy *pol = nfipsec_policy_alloc();
+	struct nfipsec_policy *pol = nfipsec_policy_alloc(nn);
 
 	KUNIT_ASSERT_NOT_NULL(test, pol);
 	pol->dir = dir;
@@ -588,9 +588,10 @@ static void nfipsec_test_policy_hash(struct kunit *test)
 
 /* A copy of pol, for a move or a replace. */
 static struct nfipsec_policy *copy_of(struct kunit *test,
+				      struct nfipsec_net *nn,
 				      const struct nfipsec_policy *pol)
 {
-	struct nfipsec_policy *c = nfipsec_policy_alloc();
+	struct nfipsec_policy *c = nfipsec_policy_alloc(nn);
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	c->dir = pol->dir;
@@ -614,7 +615,7 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 	for (i = 0; i < 4; i++)
 		p[i] = add_nth(test, nn, NFIPSEC_DIR_OUT, i, 10, 8 * i + 1);
 	/* Move p[0] to position 2 (of the list without it). */
-	moved = copy_of(test, p[0]);
+	moved = copy_of(test, nn, p[0]);
 	nfipsec_policy_move_to(nn, p[0], moved,
 			       nfipsec_policy_place(nn, 2, p[0]));
 	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 2));
@@ -632,7 +633,7 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 
 	/* Moved to the end: the last of priority 10 (adds go after it). */
 	p[0] = moved;
-	moved = copy_of(test, p[0]);
+	moved = copy_of(test, nn, p[0]);
 	nfipsec_policy_move_to(nn, p[0], moved,
 			       nfipsec_policy_place(nn, 3, p[0]));
 	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 3));
@@ -640,7 +641,7 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 4U, nfipsec_policy_pos(nn, p[0]));
 
 	/* An update in place (the same priority). */
-	upd = copy_of(test, p[2]);
+	upd = copy_of(test, nn, p[2]);
 	upd->index = 0;		/* the old one's is kept */
 	nfipsec_policy_replace(nn, p[2], upd);
 	KUNIT_EXPECT_EQ(test, 8U * 2 + 1, upd->index);
@@ -651,7 +652,7 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 	p[2] = upd;
 
 	/* An update to priority 5: to the top, found by both tables. */
-	upd = copy_of(test, p[3]);
+	upd = copy_of(test, nn, p[3]);
 	upd->priority = 5;
 	nfipsec_policy_move_to(nn, p[3], upd,
 			       nfipsec_policy_prio_place(nn, 5));

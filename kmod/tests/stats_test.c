@@ -126,10 +126,68 @@ static void nfipsec_test_stats_emsgsize(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/*
+ * Pooled counters: slots of three chunks, each its own and zero; a slot
+ * given back comes out again zeroed; the chunks go with their last slot.
+ */
+#define POOL_N 130
+
+static void nfipsec_test_stats_pool(struct kunit *test)
+{
+	struct nfipsec_counters_chunk **chunk;
+	struct nfipsec_counters __percpu **c;
+	struct nfipsec_counters_pool pool;
+	struct nfipsec_counters __percpu *again;
+	struct nfipsec_counters_chunk *again_chunk;
+	int i, j;
+
+	c = kunit_kcalloc(test, POOL_N, sizeof(*c), GFP_KERNEL);
+	chunk = kunit_kcalloc(test, POOL_N, sizeof(*chunk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, chunk);
+	nfipsec_counters_pool_init(&pool, __NFIPSEC_STAT_MAX);
+	KUNIT_EXPECT_FALSE(test, nfipsec_counters_pool_busy(&pool));
+
+	for (i = 0; i < POOL_N; i++) {
+		c[i] = nfipsec_counters_get(&pool, &chunk[i]);
+		KUNIT_ASSERT_NOT_NULL(test, c[i]);
+		for (j = 1; j <= NFIPSEC_STAT_MAX; j++)
+			KUNIT_EXPECT_EQ(test, 0ULL,
+					nfipsec_counters_read(c[i], j));
+		/* The last counter of each slot: an overlap would show. */
+		nfipsec_counters_add(c[i], NFIPSEC_STAT_MAX, i + 1);
+		nfipsec_counters_add(c[i], 1, i + 1);
+	}
+	KUNIT_EXPECT_EQ(test, 3U, pool.chunks);
+	KUNIT_EXPECT_TRUE(test, nfipsec_counters_pool_busy(&pool));
+	for (i = 0; i < POOL_N; i++) {
+		KUNIT_EXPECT_EQ(test, (u64)i + 1,
+				nfipsec_counters_read(c[i], 1));
+		KUNIT_EXPECT_EQ(test, (u64)i + 1,
+				nfipsec_counters_read(c[i], NFIPSEC_STAT_MAX));
+	}
+
+	/* Slot 70 (second chunk) back, and out again: the same, zeroed. */
+	nfipsec_counters_put(chunk[70], c[70]);
+	again = nfipsec_counters_get(&pool, &again_chunk);
+	KUNIT_EXPECT_PTR_EQ(test, c[70], again);
+	KUNIT_EXPECT_PTR_EQ(test, chunk[70], again_chunk);
+	KUNIT_EXPECT_EQ(test, 0ULL, nfipsec_counters_read(again, 1));
+	KUNIT_EXPECT_EQ(test, 0ULL,
+			nfipsec_counters_read(again, NFIPSEC_STAT_MAX));
+	KUNIT_EXPECT_EQ(test, 3U, pool.chunks);
+
+	for (i = 0; i < POOL_N; i++)
+		nfipsec_counters_put(chunk[i], c[i]);
+	KUNIT_EXPECT_EQ(test, 0U, pool.chunks);
+	KUNIT_EXPECT_FALSE(test, nfipsec_counters_pool_busy(&pool));
+}
+
 static struct kunit_case nfipsec_stats_cases[] = {
 	KUNIT_CASE(nfipsec_test_stats_sum),
 	KUNIT_CASE(nfipsec_test_stats_netlink),
 	KUNIT_CASE(nfipsec_test_stats_emsgsize),
+	KUNIT_CASE(nfipsec_test_stats_pool),
 	{}
 };
 
