@@ -6,6 +6,7 @@
 
 #include <linux/in.h>
 #include <linux/inetdevice.h>
+#include <linux/sched/signal.h>
 #include <net/ipv6.h>
 
 #include "netlink.h"
@@ -435,9 +436,23 @@ int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info)
 				    "NFIPSEC_A_POLICIES is empty");
 		return -EINVAL;
 	}
+	if (n > NFIPSEC_POLICY_BULK_MAX) {
+		nfipsec_extack_fmt(info->extack,
+				   "NFIPSEC_A_POLICIES holds too many policies",
+				   "NFIPSEC_A_POLICIES holds %d policies, at most %d a request",
+				   n, NFIPSEC_POLICY_BULK_MAX);
+		NL_SET_BAD_ATTR(info->extack, list);
+		return -E2BIG;
+	}
 	err = 0;
 	n = 0;
 	nla_for_each_nested(nest, list, rem) {
+		/* Killed: stop between entries, pointing at the first not tried. */
+		if (fatal_signal_pending(current)) {
+			NL_SET_BAD_ATTR(info->extack, nest);
+			err = -EINTR;
+			break;
+		}
 		err = pol_new(nn, nest, info->extack);
 		if (err) {
 			if (!info->extack->bad_attr)

@@ -182,13 +182,16 @@ nfipsec -n "$a" policy flush
 
 # Bulk requests the CLI never sends, on a raw socket (genl_bulk.py): a
 # malformed list is refused before anything is added; a bad entry leaves
-# the ones before it added and the error points into it.
+# the ones before it added and the error points into it; one entry more
+# than a request may hold is refused whole, as many as it may are added.
 nfipsec -n "$a" policy flush
 raw=$(ip netns exec "$a" python3 "$(dirname "$0")/genl_bulk.py" "$(dirname "$0")/../uapi/nfipsec.h" 2>&1)
 check_match raw-truncated "^truncated errno=22 added=0 offset=other 20 message=NFIPSEC_A_POLICIES is truncated$" "$raw"
 check_match raw-empty "^empty errno=22 added=0 offset=other 20 message=NFIPSEC_A_POLICIES is empty$" "$raw"
 check_match raw-wrong-type "^wrong-type errno=22 added=0 offset=other [0-9]+ message=NFIPSEC_A_POLICIES holds NFIPSEC_A_POLICY nests only$" "$raw"
 check_match raw-bad-second "^bad-second errno=34 added=1 offset=in-second message=." "$raw"
+check_match raw-too-many "^too-many errno=7 added=0 offset=other 20 message=NFIPSEC_A_POLICIES holds 1025 policies, at most 1024 a request$" "$raw"
+check_match raw-most "^most errno=0 added=1024 offset=none message=$" "$raw"
 nfipsec -n "$a" policy flush
 rm -f "$batch" "$small" /tmp/config-load-$$.json /tmp/config-load-$$.list \
 	/tmp/config-load-$$.trace

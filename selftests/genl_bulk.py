@@ -8,6 +8,8 @@ generic netlink socket (run in the test's namespace, as root):
   wrong-type an entry that is not NFIPSEC_A_POLICY: refused, nothing added
   bad-second a good entry, then one with an out-of-range dir: the first
              added, the error's offset inside the second entry
+  too-many   NFIPSEC_POLICY_BULK_MAX + 1 good entries: refused whole (E2BIG)
+  most       NFIPSEC_POLICY_BULK_MAX good entries: all added
 
 Prints one line per case, "NAME errno=E added=N offset=in-second|..."
 message=..."; config_load.sh compares them. The attribute numbers are read
@@ -56,6 +58,8 @@ def enums(path):
 
 
 E = enums(sys.argv[1])
+E.update((k, int(v)) for k, v in re.findall(r"^#define (NFIPSEC_\w+) (\d+)$",
+                                            open(sys.argv[1]).read(), re.M))
 
 
 def attr(t, payload):
@@ -137,6 +141,20 @@ def policy(n, dirv=None):
                 attr(E["NFIPSEC_POLICY_A_DIR"], bytes([d])), sel)
 
 
+def policy2(i):
+    """Out policy number i: from 10.7.x.y/32 to 10.8.0.0/16."""
+    sel = nest(E["NFIPSEC_POLICY_A_SEL"],
+               attr(E["NFIPSEC_SEL_A_FAMILY"], struct.pack("=H", socket.AF_INET)),
+               attr(E["NFIPSEC_SEL_A_SRC"],
+                    socket.inet_aton("10.7.%d.%d" % (i >> 8, i & 255))),
+               attr(E["NFIPSEC_SEL_A_SRC_PLEN"], b"\x20"),
+               attr(E["NFIPSEC_SEL_A_DST"], socket.inet_aton("10.8.0.0")),
+               attr(E["NFIPSEC_SEL_A_DST_PLEN"], b"\x10"))
+    return nest(E["NFIPSEC_A_POLICY"],
+                attr(E["NFIPSEC_POLICY_A_DIR"], bytes([E["NFIPSEC_DIR_OUT"]])),
+                sel)
+
+
 def count():
     err, msg, _, rep = request(FAM, E["NFIPSEC_CMD_GET_INFO"], b"")
     if err:
@@ -168,3 +186,6 @@ first = policy(2)
 second = policy(3, dirv=7)
 start = 16 + 4 + 4 + len(first)
 bulk("bad-second", first + second, (start, start + len(second)))
+most = E["NFIPSEC_POLICY_BULK_MAX"]
+bulk("too-many", b"".join(policy2(i) for i in range(most + 1)))
+bulk("most", b"".join(policy2(i) for i in range(most)))

@@ -350,6 +350,7 @@ static int talk_now(struct nl_msg *msg, nfi_reply_fn fn, void *arg)
  */
 #define BULK_MAX	256
 #define BULK_BYTES	(32 * 1024)	/* well inside the socket's send buffer */
+_Static_assert(BULK_MAX <= NFIPSEC_POLICY_BULK_MAX, "the kernel's bound");
 
 /*
  * The pending adds are kept as the bytes of their requests, one after

@@ -181,9 +181,12 @@
  *   it, until one fails: the policies before it stay, those after it are
  *   not tried, and the error's extack offset (NLMSGERR_ATTR_OFFS) points
  *   into the failing nest (at its bad attribute, or at the nest), so that
- *   a batch loader can say which line failed. For loading many
- *   policies with one request (nfipsec -b); its absence (an older module)
- *   shows as -EOPNOTSUPP.
+ *   a batch loader can say which line failed. At most
+ *   NFIPSEC_POLICY_BULK_MAX entries a request (more: -E2BIG, nothing
+ *   added). A process killed during the request stops it between two
+ *   entries (-EINTR, the offset pointing at the first one not added).
+ *   For loading many policies with one request (nfipsec -b); its absence
+ *   (an older module) shows as -EOPNOTSUPP.
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
  *   Request: NFIPSEC_A_POLICY with DIR and SEL, with INDEX and DIR, or with
@@ -356,6 +359,8 @@ enum nfipsec_info_attr {
 };
 
 #define NFIPSEC_IKE_PORTS_MAX 8
+/* Entries of one NFIPSEC_CMD_POLICY_NEW_BULK request, at most. */
+#define NFIPSEC_POLICY_BULK_MAX 1024
 
 enum nfipsec_mode {
 	NFIPSEC_MODE_TRANSPORT,		/* = XFRM_MODE_TRANSPORT */

@@ -346,6 +346,12 @@ plant_pool_slot_shared() {
 	replace "$1/kmod/counters.c" $'\t\t\tchunk->free &= ~BIT_ULL(slot);\n' ''
 }
 
+desc_bulk_no_cap="a bulk request adds any number of policies"
+tests_bulk_no_cap=config_load
+plant_bulk_no_cap() {
+	replace "$1/kmod/nl_policy.c" $'\tif (n > NFIPSEC_POLICY_BULK_MAX) {' $'\tif (n > NFIPSEC_POLICY_BULK_MAX && 0) {'
+}
+
 desc_icmp_no_quote_out="a forwarded ICMP error about a protected flow leaves in clear"
 tests_icmp_no_quote_out=icmp_errors
 plant_icmp_no_quote_out() {
@@ -385,7 +391,7 @@ all="$all bulk_goes_on acquire_tmpl_src unroutable_acquires"
 all="$all bulk_list_unchecked out_tunnel_use_allowed use_no_acquire"
 all="$all larval_no_holddown larval_spi_free larval_seq_ignored"
 all="$all larval_not_answered larval_no_expire larval_spi_dup"
-all="$all icmp_no_quote_in icmp_no_quote_out pool_no_zero pool_slot_shared"
+all="$all icmp_no_quote_in icmp_no_quote_out pool_no_zero pool_slot_shared bulk_no_cap"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
