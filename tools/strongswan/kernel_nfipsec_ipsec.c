@@ -1,0 +1,2201 @@
+/*
+ * Copyright (C) 2026 The nfipsec authors
+ *
+ * This program is free software; you can redistribute it and/or modify it
+ * under the terms of the GNU General Public License as published by the
+ * Free Software Foundation; either version 2 of the License, or (at your
+ * option) any later version.  See <http://www.fsf.org/copyleft/gpl.txt>.
+ *
+ * This program is distributed in the hope that it will be useful, but
+ * WITHOUT ANY WARRANTY; without even the implied warranty of MERCHANTABILITY
+ * or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU General Public License
+ * for more details.
+ */
+
+/*
+ * charon's IPsec backend on nfipsec's generic netlink family (uapi/nfipsec.h
+ * of the nfipsec repository documents every command and attribute used
+ * here). One socket for requests, serialized by a mutex; one for the
+ * events group (ACQUIRE, EXPIRE, MAPPING), read by the watcher.
+ *
+ * What nfipsec cannot do yet is refused with a DBG1 message, never ignored.
+ */
+
+#include <errno.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/netlink.h>
+
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "nfipsec.h"
+
+#include "kernel_nfipsec_ipsec.h"
+
+#include <daemon.h>
+#include <threading/mutex.h>
+#include <collections/hashtable.h>
+#include <collections/linked_list.h>
+#include <processing/watcher.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/** kernel-netlink's base of automatic policy priorities */
+#define PRIO_BASE 200000
+
+/** strongSwan's default lifetime of larval SAs (kernel-netlink.opt) */
+#define DEFAULT_ACQ_EXPIRES 165
+
+typedef struct private_kernel_nfipsec_ipsec_t private_kernel_nfipsec_ipsec_t;
+
+/**
+ * Private data of a kernel_nfipsec_ipsec_t object
+ */
+struct private_kernel_nfipsec_ipsec_t {
+
+	/**
+	 * Public part of the kernel_nfipsec_ipsec_t object
+	 */
+	kernel_nfipsec_ipsec_t public;
+
+	/**
+	 * Serializes requests, and guards the tables below
+	 */
+	mutex_t *mutex;
+
+	/**
+	 * Socket for requests
+	 */
+	struct nl_sock *sock;
+
+	/**
+	 * Socket joined to the events group
+	 */
+	struct nl_sock *events;
+
+	/**
+	 * Generic netlink family id of nfipsec
+	 */
+	int family;
+
+	/**
+	 * Policies installed by charon, policy_entry_t
+	 */
+	hashtable_t *policies;
+
+	/**
+	 * SAs installed by charon, sa_entry_t (for flush_sas)
+	 */
+	hashtable_t *sas;
+
+	/**
+	 * Extended ack text of the last failed request
+	 */
+	char extack[256];
+};
+
+/**
+ * An algorithm: strongSwan's transform id, nfipsec's (ip-xfrm's) name
+ */
+typedef struct {
+	uint16_t ikev2;
+	char *name;
+	/** NFIPSEC_SA_A_ALG_AEAD or _CRYPT for encryption */
+	int attr;
+	/** ICV length in bits, 0: nfipsec's default */
+	uint32_t icv_bits;
+} nfipsec_alg_t;
+
+static nfipsec_alg_t encryption_algs[] = {
+	{ENCR_DES,					"cbc(des)",			NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_3DES,					"cbc(des3_ede)",	NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_CAST,					"cbc(cast5)",		NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_BLOWFISH,				"cbc(blowfish)",	NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_NULL,					"ecb(cipher_null)",	NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_AES_CBC,				"cbc(aes)",			NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_AES_CTR,				"rfc3686(ctr(aes))",NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_CAMELLIA_CBC,			"cbc(camellia)",	NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_SERPENT_CBC,			"cbc(serpent)",		NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_TWOFISH_CBC,			"cbc(twofish)",		NFIPSEC_SA_A_ALG_CRYPT,	0	},
+	{ENCR_AES_CCM_ICV8,			"rfc4309(ccm(aes))",NFIPSEC_SA_A_ALG_AEAD,	64	},
+	{ENCR_AES_CCM_ICV12,		"rfc4309(ccm(aes))",NFIPSEC_SA_A_ALG_AEAD,	96	},
+	{ENCR_AES_CCM_ICV16,		"rfc4309(ccm(aes))",NFIPSEC_SA_A_ALG_AEAD,	128	},
+	{ENCR_AES_GCM_ICV8,			"rfc4106(gcm(aes))",NFIPSEC_SA_A_ALG_AEAD,	64	},
+	{ENCR_AES_GCM_ICV12,		"rfc4106(gcm(aes))",NFIPSEC_SA_A_ALG_AEAD,	96	},
+	{ENCR_AES_GCM_ICV16,		"rfc4106(gcm(aes))",NFIPSEC_SA_A_ALG_AEAD,	128	},
+	{ENCR_NULL_AUTH_AES_GMAC,	"rfc4543(gcm(aes))",NFIPSEC_SA_A_ALG_AEAD,	128	},
+	{ENCR_CHACHA20_POLY1305,	"rfc7539esp(chacha20,poly1305)",
+													NFIPSEC_SA_A_ALG_AEAD,	128	},
+};
+
+static nfipsec_alg_t integrity_algs[] = {
+	{AUTH_HMAC_MD5_96,			"hmac(md5)",		NFIPSEC_SA_A_ALG_AUTH,	96	},
+	{AUTH_HMAC_MD5_128,			"hmac(md5)",		NFIPSEC_SA_A_ALG_AUTH,	128	},
+	{AUTH_HMAC_SHA1_96,			"hmac(sha1)",		NFIPSEC_SA_A_ALG_AUTH,	96	},
+	{AUTH_HMAC_SHA1_160,		"hmac(sha1)",		NFIPSEC_SA_A_ALG_AUTH,	160	},
+	{AUTH_HMAC_SHA2_256_96,		"hmac(sha256)",		NFIPSEC_SA_A_ALG_AUTH,	96	},
+	{AUTH_HMAC_SHA2_256_128,	"hmac(sha256)",		NFIPSEC_SA_A_ALG_AUTH,	128	},
+	{AUTH_HMAC_SHA2_256_256,	"hmac(sha256)",		NFIPSEC_SA_A_ALG_AUTH,	256	},
+	{AUTH_HMAC_SHA2_384_192,	"hmac(sha384)",		NFIPSEC_SA_A_ALG_AUTH,	192	},
+	{AUTH_HMAC_SHA2_384_384,	"hmac(sha384)",		NFIPSEC_SA_A_ALG_AUTH,	384	},
+	{AUTH_HMAC_SHA2_512_256,	"hmac(sha512)",		NFIPSEC_SA_A_ALG_AUTH,	256	},
+	{AUTH_HMAC_SHA2_512_512,	"hmac(sha512)",		NFIPSEC_SA_A_ALG_AUTH,	512	},
+	{AUTH_AES_XCBC_96,			"xcbc(aes)",		NFIPSEC_SA_A_ALG_AUTH,	96	},
+	{AUTH_AES_CMAC_96,			"cmac(aes)",		NFIPSEC_SA_A_ALG_AUTH,	96	},
+};
+
+static nfipsec_alg_t *find_alg(nfipsec_alg_t *algs, int count, uint16_t id)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+	{
+		if (algs[i].ikev2 == id)
+		{
+			return &algs[i];
+		}
+	}
+	return NULL;
+}
+
+/**
+ * An SA charon installed: DST, SPI, PROTO (its identity in nfipsec)
+ */
+typedef struct {
+	host_t *dst;
+	uint32_t spi;
+	uint8_t proto;
+} sa_entry_t;
+
+static u_int sa_hash(sa_entry_t *sa)
+{
+	return chunk_hash_inc(sa->dst->get_address(sa->dst),
+				chunk_hash_inc(chunk_from_thing(sa->spi),
+							   chunk_hash(chunk_from_thing(sa->proto))));
+}
+
+static bool sa_equals(sa_entry_t *a, sa_entry_t *b)
+{
+	return a->spi == b->spi && a->proto == b->proto &&
+		   a->dst->ip_equals(a->dst, b->dst);
+}
+
+static void sa_entry_destroy(sa_entry_t *sa)
+{
+	sa->dst->destroy(sa->dst);
+	free(sa);
+}
+
+/**
+ * One user of a policy (charon installs the same policy for several
+ * CHILD_SAs and rekeyings: the backend counts them, kernel_ipsec.h)
+ */
+typedef struct {
+	policy_type_t type;
+	uint32_t priority;
+	host_t *src;
+	host_t *dst;
+	ipsec_sa_cfg_t sa;
+} policy_sa_t;
+
+static void policy_sa_destroy(policy_sa_t *psa)
+{
+	DESTROY_IF(psa->src);
+	DESTROY_IF(psa->dst);
+	free(psa);
+}
+
+static bool host_equals_null(host_t *a, host_t *b)
+{
+	if (!a || !b)
+	{
+		return a == b;
+	}
+	return a->ip_equals(a, b);
+}
+
+/**
+ * A policy: DIR and SEL (its identity in nfipsec), and its users sorted by
+ * priority; the first one's is installed
+ */
+typedef struct {
+	policy_dir_t dir;
+	traffic_selector_t *src_ts;
+	traffic_selector_t *dst_ts;
+	linked_list_t *used_by;
+} policy_entry_t;
+
+static u_int policy_hash(policy_entry_t *p)
+{
+	return chunk_hash_inc(chunk_from_thing(p->dir),
+				p->src_ts->hash(p->src_ts, p->dst_ts->hash(p->dst_ts, 0)));
+}
+
+static bool policy_equals(policy_entry_t *a, policy_entry_t *b)
+{
+	return a->dir == b->dir && a->src_ts->equals(a->src_ts, b->src_ts) &&
+		   a->dst_ts->equals(a->dst_ts, b->dst_ts);
+}
+
+static void policy_entry_destroy(policy_entry_t *p)
+{
+	if (p->used_by)
+	{
+		p->used_by->destroy_function(p->used_by, (void*)policy_sa_destroy);
+	}
+	p->src_ts->destroy(p->src_ts);
+	p->dst_ts->destroy(p->dst_ts);
+	free(p);
+}
+
+/*
+ * Netlink plumbing
+ */
+
+/** Called for each reply, with its top-level attributes */
+typedef int (*reply_cb_t)(struct nlattr **tb, void *arg);
+
+typedef struct {
+	private_kernel_nfipsec_ipsec_t *this;
+	reply_cb_t cb;
+	void *arg;
+	/** 1: waiting, 0: done, < 0: failed (negative errno) */
+	int err;
+} talk_t;
+
+static void save_extack(private_kernel_nfipsec_ipsec_t *this,
+						struct nlmsgerr *e)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr*)((char*)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof(*e);
+	int len;
+
+	this->extack[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	{
+		return;
+	}
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	{
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	}
+	len = (int)nlh->nlmsg_len - NLMSG_HDRLEN - (int)off;
+	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX,
+							  (struct nlattr*)((char*)e + off), len, NULL))
+	{
+		return;
+	}
+	if (tb[NLMSGERR_ATTR_MSG])
+	{
+		snprintf(this->extack, sizeof(this->extack), ": %.*s",
+				 nla_len(tb[NLMSGERR_ATTR_MSG]),
+				 (char*)nla_data(tb[NLMSGERR_ATTR_MSG]));
+	}
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	talk_t *talk = arg;
+
+	save_extack(talk->this, e);
+	talk->err = e->error;
+	return NL_STOP;
+}
+
+static int on_done(struct nl_msg *msg, void *arg)
+{
+	talk_t *talk = arg;
+
+	if (talk->err > 0)
+	{
+		talk->err = 0;
+	}
+	return NL_STOP;
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[NFIPSEC_A_MAX + 1];
+	talk_t *talk = arg;
+	int err;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NFIPSEC_A_MAX, NULL))
+	{
+		talk->err = -EPROTO;
+		return NL_STOP;
+	}
+	if (talk->cb)
+	{
+		err = talk->cb(tb, talk->arg);
+		if (err)
+		{
+			talk->err = err;
+			return NL_STOP;
+		}
+	}
+	return NL_OK;
+}
+
+/**
+ * A new request of cmd (NULL when out of memory)
+ */
+static struct nl_msg *request_new(private_kernel_nfipsec_ipsec_t *this,
+								  uint8_t cmd, int flags)
+{
+	struct nl_msg *msg;
+
+	msg = nlmsg_alloc();
+	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, this->family, 0,
+							flags, cmd, NFIPSEC_GENL_VERSION))
+	{
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	return msg;
+}
+
+/**
+ * Send msg (freed) and take the replies: 0 or a negative errno, the
+ * kernel's text in this->extack. Call with the mutex held.
+ */
+static int request_talk(private_kernel_nfipsec_ipsec_t *this,
+						struct nl_msg *msg, reply_cb_t cb, void *arg)
+{
+	talk_t talk = { .this = this, .cb = cb, .arg = arg, .err = 1 };
+	struct nl_cb *nlcb;
+	int err;
+
+	this->extack[0] = '\0';
+	if (!msg)
+	{
+		return -ENOMEM;
+	}
+	nlcb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!nlcb)
+	{
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_err(nlcb, NL_CB_CUSTOM, on_error, &talk);
+	nl_cb_set(nlcb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &talk);
+	nl_cb_set(nlcb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &talk);
+	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &talk);
+	err = nl_send_auto(this->sock, msg);
+	nlmsg_free(msg);
+	if (err < 0)
+	{
+		snprintf(this->extack, sizeof(this->extack), ": sending: %s",
+				 nl_geterror(err));
+		nl_cb_put(nlcb);
+		return -EIO;
+	}
+	while (talk.err > 0)
+	{
+		err = nl_recvmsgs(this->sock, nlcb);
+		if (err < 0 && talk.err > 0)
+		{
+			snprintf(this->extack, sizeof(this->extack),
+					 ": receiving the answer: %s", nl_geterror(err));
+			talk.err = -EIO;
+		}
+	}
+	nl_cb_put(nlcb);
+	return talk.err;
+}
+
+/**
+ * As request_talk(), taking the mutex
+ */
+static int request(private_kernel_nfipsec_ipsec_t *this, struct nl_msg *msg,
+				   reply_cb_t cb, void *arg)
+{
+	int err;
+
+	this->mutex->lock(this->mutex);
+	err = request_talk(this, msg, cb, arg);
+	this->mutex->unlock(this->mutex);
+	return err;
+}
+
+static struct nlattr *nest_start(struct nl_msg *msg, int type)
+{
+	/* strict validation wants NLA_F_NESTED, which libnl may not set */
+	return nla_nest_start(msg, type | NLA_F_NESTED);
+}
+
+static bool put_addr(struct nl_msg *msg, int type, host_t *host)
+{
+	chunk_t addr = host->get_address(host);
+
+	return nla_put(msg, type, addr.len, addr.ptr) == 0;
+}
+
+static bool put_be16(struct nl_msg *msg, int type, uint16_t port)
+{
+	uint16_t be = htons(port);
+
+	return nla_put(msg, type, sizeof(be), &be) == 0;
+}
+
+/**
+ * DST, SPI, PROTO: an SA's identity
+ */
+static bool put_sa_id(struct nl_msg *msg, host_t *dst, uint32_t spi,
+					  uint8_t proto)
+{
+	return put_addr(msg, NFIPSEC_SA_A_DST, dst) &&
+		   nla_put(msg, NFIPSEC_SA_A_SPI, sizeof(spi), &spi) == 0 &&
+		   nla_put_u8(msg, NFIPSEC_SA_A_PROTO, proto) == 0;
+}
+
+/**
+ * A wall clock time (seconds since the epoch) as charon's monotonic time
+ */
+static time_t wall_to_monotonic(uint64_t wall)
+{
+	time_t now = time(NULL), mono = time_monotonic(NULL);
+
+	if (!wall)
+	{
+		return 0;
+	}
+	if ((time_t)wall >= now)
+	{
+		return mono;
+	}
+	return mono - (now - (time_t)wall);
+}
+
+/*
+ * Events
+ */
+
+/**
+ * A traffic selector of one side of a packet (ACQUIRE's NFIPSEC_A_PACKET)
+ */
+static traffic_selector_t *packet_ts(struct nlattr **sel, int addr_attr,
+									 int port_attr)
+{
+	uint16_t from = 0, to = 0xffff;
+	uint8_t proto = 0;
+	chunk_t addr;
+
+	if (!sel[addr_attr])
+	{
+		return NULL;
+	}
+	addr = chunk_create(nla_data(sel[addr_attr]), nla_len(sel[addr_attr]));
+	if (sel[NFIPSEC_SEL_A_PROTO])
+	{
+		proto = nla_get_u8(sel[NFIPSEC_SEL_A_PROTO]);
+	}
+	if (sel[port_attr] && nla_len(sel[port_attr]) == 2)
+	{
+		from = to = ntohs(*(uint16_t*)nla_data(sel[port_attr]));
+	}
+	return traffic_selector_create_from_bytes(proto,
+						addr.len == 4 ? TS_IPV4_ADDR_RANGE : TS_IPV6_ADDR_RANGE,
+						addr, from, addr, to);
+}
+
+static void process_acquire(struct nlattr **tb)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1], *sel[NFIPSEC_SEL_A_MAX + 1];
+	kernel_acquire_data_t data = {};
+	uint32_t reqid = 0;
+
+	if (!tb[NFIPSEC_A_SA] ||
+		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
+	{
+		DBG1(DBG_KNL, "received an nfipsec ACQUIRE without an SA, ignored");
+		return;
+	}
+	if (sa[NFIPSEC_SA_A_REQID])
+	{
+		reqid = nla_get_u32(sa[NFIPSEC_SA_A_REQID]);
+	}
+	if (!reqid)
+	{
+		DBG1(DBG_KNL, "received an nfipsec ACQUIRE for a policy without "
+			 "reqid (not charon's), ignored");
+		return;
+	}
+	if (tb[NFIPSEC_A_PACKET] &&
+		!nla_parse_nested(sel, NFIPSEC_SEL_A_MAX, tb[NFIPSEC_A_PACKET], NULL))
+	{
+		data.src = packet_ts(sel, NFIPSEC_SEL_A_SRC, NFIPSEC_SEL_A_SPORT);
+		data.dst = packet_ts(sel, NFIPSEC_SEL_A_DST, NFIPSEC_SEL_A_DPORT);
+	}
+	DBG1(DBG_KNL, "received an nfipsec ACQUIRE for reqid {%u}: %R === %R",
+		 reqid, data.src, data.dst);
+	/* nfipsec sends the ACQUIRE's KM_SEQ; charon 5.9 takes none */
+	charon->kernel->acquire(charon->kernel, reqid, &data);
+	DESTROY_IF(data.src);
+	DESTROY_IF(data.dst);
+}
+
+/**
+ * An SA's identity from an event's NFIPSEC_A_SA
+ */
+static bool event_sa(struct nlattr **tb, uint8_t *proto, uint32_t *spi,
+					 host_t **dst)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+
+	if (!tb[NFIPSEC_A_SA] ||
+		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL) ||
+		!sa[NFIPSEC_SA_A_PROTO] || !sa[NFIPSEC_SA_A_SPI] ||
+		!sa[NFIPSEC_SA_A_DST] || nla_len(sa[NFIPSEC_SA_A_SPI]) != 4)
+	{
+		return FALSE;
+	}
+	*proto = nla_get_u8(sa[NFIPSEC_SA_A_PROTO]);
+	memcpy(spi, nla_data(sa[NFIPSEC_SA_A_SPI]), sizeof(*spi));
+	*dst = host_create_from_chunk(AF_UNSPEC,
+					chunk_create(nla_data(sa[NFIPSEC_SA_A_DST]),
+								 nla_len(sa[NFIPSEC_SA_A_DST])), 0);
+	return *dst != NULL;
+}
+
+static void process_expire(private_kernel_nfipsec_ipsec_t *this,
+						   struct nlattr **tb)
+{
+	struct nlattr *exp[NFIPSEC_EXPIRE_A_MAX + 1];
+	bool hard = FALSE;
+	uint8_t proto;
+	uint32_t spi;
+	host_t *dst;
+
+	if (!event_sa(tb, &proto, &spi, &dst))
+	{
+		DBG1(DBG_KNL, "received an nfipsec EXPIRE without an SA, ignored");
+		return;
+	}
+	if (tb[NFIPSEC_A_EXPIRE] &&
+		!nla_parse_nested(exp, NFIPSEC_EXPIRE_A_MAX, tb[NFIPSEC_A_EXPIRE],
+						  NULL) && exp[NFIPSEC_EXPIRE_A_HARD])
+	{
+		hard = nla_get_u8(exp[NFIPSEC_EXPIRE_A_HARD]) != 0;
+	}
+	if (spi && (proto == IPPROTO_ESP || proto == IPPROTO_AH))
+	{
+		if (hard)
+		{	/* nfipsec removed it */
+			sa_entry_t key = { .dst = dst, .spi = spi, .proto = proto }, *sa;
+
+			this->mutex->lock(this->mutex);
+			sa = this->sas->remove(this->sas, &key);
+			this->mutex->unlock(this->mutex);
+			if (sa)
+			{
+				sa_entry_destroy(sa);
+			}
+		}
+		charon->kernel->expire(charon->kernel, proto, spi, dst, hard);
+	}
+	dst->destroy(dst);
+}
+
+static void process_mapping(struct nlattr **tb)
+{
+	struct nlattr *map[NFIPSEC_MAPPING_A_MAX + 1];
+	host_t *dst, *remote;
+	uint8_t proto;
+	uint32_t spi;
+
+	if (!event_sa(tb, &proto, &spi, &dst))
+	{
+		DBG1(DBG_KNL, "received an nfipsec MAPPING without an SA, ignored");
+		return;
+	}
+	if (tb[NFIPSEC_A_MAPPING] &&
+		!nla_parse_nested(map, NFIPSEC_MAPPING_A_MAX, tb[NFIPSEC_A_MAPPING],
+						  NULL) &&
+		map[NFIPSEC_MAPPING_A_SRC] && map[NFIPSEC_MAPPING_A_SPORT] &&
+		nla_len(map[NFIPSEC_MAPPING_A_SPORT]) == 2)
+	{
+		remote = host_create_from_chunk(AF_UNSPEC,
+					chunk_create(nla_data(map[NFIPSEC_MAPPING_A_SRC]),
+								 nla_len(map[NFIPSEC_MAPPING_A_SRC])),
+					ntohs(*(uint16_t*)nla_data(map[NFIPSEC_MAPPING_A_SPORT])));
+		if (remote)
+		{
+			charon->kernel->mapping(charon->kernel, proto, spi, dst, remote);
+			remote->destroy(remote);
+		}
+	}
+	dst->destroy(dst);
+}
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	private_kernel_nfipsec_ipsec_t *this = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *gnlh = nlmsg_data(nlh);
+	struct nlattr *tb[NFIPSEC_A_MAX + 1];
+
+	if (nlh->nlmsg_type != this->family ||
+		genlmsg_parse(nlh, 0, tb, NFIPSEC_A_MAX, NULL))
+	{
+		return NL_SKIP;
+	}
+	switch (gnlh->cmd)
+	{
+		case NFIPSEC_CMD_ACQUIRE:
+			process_acquire(tb);
+			break;
+		case NFIPSEC_CMD_EXPIRE:
+			process_expire(this, tb);
+			break;
+		case NFIPSEC_CMD_MAPPING:
+			process_mapping(tb);
+			break;
+		default:
+			/* changes of the tables: charon made them, or the admin */
+			break;
+	}
+	return NL_OK;
+}
+
+CALLBACK(receive_events, bool,
+	private_kernel_nfipsec_ipsec_t *this, int fd, watcher_event_t event)
+{
+	int err;
+
+	err = nl_recvmsgs_default(this->events);
+	if (err == -NLE_NOMEM)
+	{	/* ENOBUFS: the socket's buffer overflowed */
+		DBG1(DBG_KNL, "nfipsec events were lost (receive buffer full)");
+	}
+	else if (err < 0 && err != -NLE_AGAIN)
+	{
+		DBG1(DBG_KNL, "receiving nfipsec events failed: %s",
+			 nl_geterror(err));
+	}
+	return TRUE;
+}
+
+/*
+ * kernel_ipsec_t
+ */
+
+METHOD(kernel_ipsec_t, get_features, kernel_feature_t,
+	private_kernel_nfipsec_ipsec_t *this)
+{
+	/*
+	 * POLICY_SPI: out policies name the SA's SPI in their template.
+	 * NO_POLICY_UPDATES: update_sa changes no policy (it moves NAT-T ports
+	 * only; new addresses are refused).
+	 * Not ESP_V3_TFC: whether nfipsec strips TFC padding is not documented.
+	 */
+	return KERNEL_POLICY_SPI | KERNEL_NO_POLICY_UPDATES;
+}
+
+static int get_spi_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	uint32_t *spi = arg;
+
+	if (tb[NFIPSEC_A_SA] &&
+		!nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL) &&
+		sa[NFIPSEC_SA_A_SPI] && nla_len(sa[NFIPSEC_SA_A_SPI]) == 4)
+	{
+		memcpy(spi, nla_data(sa[NFIPSEC_SA_A_SPI]), sizeof(*spi));
+	}
+	return 0;
+}
+
+METHOD(kernel_ipsec_t, get_spi, status_t,
+	private_kernel_nfipsec_ipsec_t *this, host_t *src, host_t *dst,
+	uint8_t protocol, uint32_t *spi)
+{
+	uint32_t min = htonl(KERNEL_SPI_MIN), max = htonl(KERNEL_SPI_MAX);
+	uint32_t got = 0;
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int err;
+
+	msg = request_new(this, NFIPSEC_CMD_SA_ALLOC_SPI, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
+		nla_put_u8(msg, NFIPSEC_SA_A_PROTO, protocol) ||
+		!put_addr(msg, NFIPSEC_SA_A_SRC, src) ||
+		!put_addr(msg, NFIPSEC_SA_A_DST, dst) ||
+		nla_put(msg, NFIPSEC_SA_A_SPI_MIN, sizeof(min), &min) ||
+		nla_put(msg, NFIPSEC_SA_A_SPI_MAX, sizeof(max), &max))
+	{
+		nlmsg_free(msg);
+		return FAILED;
+	}
+	nla_nest_end(msg, nest);
+	this->mutex->lock(this->mutex);
+	err = request_talk(this, msg, get_spi_cb, &got);
+	if (err || !got)
+	{
+		DBG1(DBG_KNL, "unable to get an SPI from nfipsec: %s%s",
+			 err ? strerror(-err) : "no SPI in the reply", this->extack);
+		this->mutex->unlock(this->mutex);
+		return FAILED;
+	}
+	this->mutex->unlock(this->mutex);
+	*spi = got;
+	DBG2(DBG_KNL, "got SPI %.8x from nfipsec", ntohl(got));
+	return SUCCESS;
+}
+
+METHOD(kernel_ipsec_t, get_cpi, status_t,
+	private_kernel_nfipsec_ipsec_t *this, host_t *src, host_t *dst,
+	uint16_t *cpi)
+{
+	DBG1(DBG_KNL, "nfipsec does not support IPComp: no CPI");
+	return NOT_SUPPORTED;
+}
+
+/**
+ * One algorithm nest
+ */
+static bool put_alg(struct nl_msg *msg, nfipsec_alg_t *alg, chunk_t key)
+{
+	struct nlattr *nest;
+
+	nest = nest_start(msg, alg->attr);
+	if (!nest || nla_put_string(msg, NFIPSEC_ALG_A_NAME, alg->name) ||
+		(key.len && nla_put(msg, NFIPSEC_ALG_A_KEY, key.len, key.ptr)) ||
+		(alg->icv_bits &&
+		 nla_put_u32(msg, NFIPSEC_ALG_A_ICV_BITS, alg->icv_bits)))
+	{
+		return FALSE;
+	}
+	nla_nest_end(msg, nest);
+	return TRUE;
+}
+
+static bool put_u64_if(struct nl_msg *msg, int type, uint64_t value)
+{
+	return !value || nla_put_u64(msg, type, value) == 0;
+}
+
+/**
+ * Check what nfipsec cannot do in an SA, and say so
+ */
+static bool sa_supported(kernel_ipsec_sa_id_t *id, kernel_ipsec_add_sa_t *data)
+{
+	if (id->mark.value || id->mark.mask)
+	{
+		DBG1(DBG_KNL, "nfipsec SAs cannot match marks (mark %u/0x%08x)",
+			 id->mark.value, id->mark.mask);
+		return FALSE;
+	}
+	if (id->if_id)
+	{
+		DBG1(DBG_KNL, "nfipsec has no XFRM interfaces (if_id %u)", id->if_id);
+		return FALSE;
+	}
+	if (id->proto != IPPROTO_ESP && id->proto != IPPROTO_AH)
+	{
+		DBG1(DBG_KNL, "nfipsec supports ESP and AH only, not protocol %u",
+			 id->proto);
+		return FALSE;
+	}
+	if (data->mode != MODE_TUNNEL && data->mode != MODE_TRANSPORT)
+	{
+		DBG1(DBG_KNL, "nfipsec supports tunnel and transport mode only, "
+			 "not %N", ipsec_mode_names, data->mode);
+		return FALSE;
+	}
+	if (data->ipcomp != IPCOMP_NONE)
+	{
+		DBG1(DBG_KNL, "nfipsec does not support IPComp");
+		return FALSE;
+	}
+	if (data->tfc)
+	{
+		DBG1(DBG_KNL, "nfipsec does not add TFC padding");
+		return FALSE;
+	}
+	if (data->hw_offload == HW_OFFLOAD_YES)
+	{
+		DBG1(DBG_KNL, "nfipsec has no hardware offload");
+		return FALSE;
+	}
+	if (data->label)
+	{
+		DBG1(DBG_KNL, "nfipsec does not support security labels");
+		return FALSE;
+	}
+	if (data->interface)
+	{
+		DBG1(DBG_KNL, "nfipsec SAs cannot be bound to an interface (%s)",
+			 data->interface);
+		return FALSE;
+	}
+	if (!data->inbound && (data->copy_dscp == DSCP_COPY_IN_ONLY ||
+						   data->copy_dscp == DSCP_COPY_NO))
+	{	/* XFRM's XFRM_SA_XFLAG_DONT_ENCAP_DSCP */
+		DBG1(DBG_KNL, "nfipsec always copies the DSCP to the outer header: "
+			 "copy_dscp %N not supported", dscp_copy_names, data->copy_dscp);
+		return FALSE;
+	}
+	if (data->replay_window > 4096)
+	{
+		DBG1(DBG_KNL, "nfipsec replay windows are at most 4096 packets, "
+			 "not %u", data->replay_window);
+		return FALSE;
+	}
+	if (data->encap && id->proto == IPPROTO_AH)
+	{
+		DBG1(DBG_KNL, "AH cannot be UDP encapsulated");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+METHOD(kernel_ipsec_t, add_sa, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_sa_id_t *id,
+	kernel_ipsec_add_sa_t *data)
+{
+	nfipsec_alg_t *enc = NULL, *integ = NULL;
+	struct nlattr *nest, *lft;
+	struct nl_msg *msg;
+	lifetime_cfg_t *lt = data->lifetime;
+	uint32_t flags = 0;
+	sa_entry_t *sa;
+	int err;
+
+	if (!sa_supported(id, data))
+	{
+		return FAILED;
+	}
+	if (data->enc_alg != ENCR_UNDEFINED)
+	{
+		enc = find_alg(encryption_algs, countof(encryption_algs),
+					   data->enc_alg);
+		if (!enc || id->proto == IPPROTO_AH)
+		{
+			DBG1(DBG_KNL, "algorithm %N not supported by nfipsec%s",
+				 encryption_algorithm_names, data->enc_alg,
+				 enc ? " with AH" : "");
+			return FAILED;
+		}
+	}
+	if (data->int_alg != AUTH_UNDEFINED)
+	{
+		integ = find_alg(integrity_algs, countof(integrity_algs),
+						 data->int_alg);
+		if (!integ || (enc && enc->attr == NFIPSEC_SA_A_ALG_AEAD))
+		{
+			DBG1(DBG_KNL, "algorithm %N not supported by nfipsec%s",
+				 integrity_algorithm_names, data->int_alg,
+				 integ ? " with an AEAD" : "");
+			return FAILED;
+		}
+	}
+	if (!enc && !integ)
+	{
+		DBG1(DBG_KNL, "an SA without algorithms cannot be installed");
+		return FAILED;
+	}
+	if (data->esn)
+	{
+		flags |= NFIPSEC_SA_F_ESN;
+	}
+	if (!data->copy_ecn)
+	{
+		flags |= NFIPSEC_SA_F_NOECN;
+	}
+	if (!data->copy_df)
+	{
+		flags |= NFIPSEC_SA_F_NOPMTUDISC;
+	}
+	if (data->inbound && (data->copy_dscp == DSCP_COPY_YES ||
+						  data->copy_dscp == DSCP_COPY_IN_ONLY))
+	{
+		flags |= NFIPSEC_SA_F_DECAP_DSCP;
+	}
+
+	/* an SPI from get_spi() is held by a larval SA, which SA_SET replaces */
+	msg = request_new(this, data->update ? NFIPSEC_CMD_SA_SET
+										 : NFIPSEC_CMD_SA_NEW, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
+		!put_sa_id(msg, id->dst, id->spi, id->proto) ||
+		!put_addr(msg, NFIPSEC_SA_A_SRC, id->src) ||
+		nla_put_u8(msg, NFIPSEC_SA_A_MODE, data->mode == MODE_TUNNEL ?
+					NFIPSEC_MODE_TUNNEL : NFIPSEC_MODE_TRANSPORT) ||
+		(data->reqid &&
+		 nla_put_u32(msg, NFIPSEC_SA_A_REQID, data->reqid)) ||
+		(data->replay_window &&
+		 nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, data->replay_window)) ||
+		(flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, flags)) ||
+		(enc && !put_alg(msg, enc, data->enc_key)) ||
+		(integ && !put_alg(msg, integ, data->int_key)))
+	{
+		goto nomem;
+	}
+	if (data->mark.value || data->mark.mask)
+	{	/* the output mark, as XFRM's XFRMA_SET_MARK */
+		if (nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK, data->mark.value) ||
+			nla_put_u32(msg, NFIPSEC_SA_A_SET_MARK_MASK, data->mark.mask))
+		{
+			goto nomem;
+		}
+	}
+	if (lt)
+	{
+		lft = nest_start(msg, NFIPSEC_SA_A_LIFETIME);
+		if (!lft ||
+			!put_u64_if(msg, NFIPSEC_LFT_A_SOFT_BYTES, lt->bytes.rekey) ||
+			!put_u64_if(msg, NFIPSEC_LFT_A_HARD_BYTES, lt->bytes.life) ||
+			!put_u64_if(msg, NFIPSEC_LFT_A_SOFT_PACKETS, lt->packets.rekey) ||
+			!put_u64_if(msg, NFIPSEC_LFT_A_HARD_PACKETS, lt->packets.life) ||
+			!put_u64_if(msg, NFIPSEC_LFT_A_SOFT_ADD_SECS, lt->time.rekey) ||
+			!put_u64_if(msg, NFIPSEC_LFT_A_HARD_ADD_SECS, lt->time.life))
+		{
+			goto nomem;
+		}
+		nla_nest_end(msg, lft);
+	}
+	if (data->encap)
+	{	/* ESP in UDP from the IKE SA's ports (RFC 3948) */
+		struct nlattr *encap = nest_start(msg, NFIPSEC_SA_A_ENCAP);
+
+		if (!encap ||
+			nla_put_u16(msg, NFIPSEC_ENCAP_A_TYPE, NFIPSEC_ENCAP_ESPINUDP) ||
+			!put_be16(msg, NFIPSEC_ENCAP_A_SPORT, id->src->get_port(id->src)) ||
+			!put_be16(msg, NFIPSEC_ENCAP_A_DPORT, id->dst->get_port(id->dst)))
+		{
+			goto nomem;
+		}
+		nla_nest_end(msg, encap);
+	}
+	nla_nest_end(msg, nest);
+
+	INIT(sa,
+		.dst = id->dst->clone(id->dst),
+		.spi = id->spi,
+		.proto = id->proto,
+	);
+	this->mutex->lock(this->mutex);
+	err = request_talk(this, msg, NULL, NULL);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to add SAD entry with SPI %.8x to nfipsec: "
+			 "%s%s", ntohl(id->spi), strerror(-err), this->extack);
+		this->mutex->unlock(this->mutex);
+		sa_entry_destroy(sa);
+		return FAILED;
+	}
+	sa = this->sas->put(this->sas, sa, sa);
+	this->mutex->unlock(this->mutex);
+	if (sa)
+	{
+		sa_entry_destroy(sa);
+	}
+	DBG2(DBG_KNL, "added SAD entry with SPI %.8x and reqid {%u} to nfipsec",
+		 ntohl(id->spi), data->reqid);
+	return SUCCESS;
+
+nomem:
+	nlmsg_free(msg);
+	DBG1(DBG_KNL, "unable to build an nfipsec request for SPI %.8x",
+		 ntohl(id->spi));
+	return FAILED;
+}
+
+/**
+ * What SA_GET replied (update_sa, query_sa)
+ */
+typedef struct {
+	/** a copy of the reply's NFIPSEC_A_SA, or NULL */
+	struct nlattr *sa;
+	uint64_t bytes;
+	uint64_t packets;
+	uint64_t last_use;
+	uint16_t encap_sport;
+	uint16_t encap_dport;
+	bool encap;
+} sa_reply_t;
+
+static int sa_get_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1], *sub[NFIPSEC_SA_STAT_MAX + 1];
+	sa_reply_t *reply = arg;
+
+	if (!tb[NFIPSEC_A_SA] ||
+		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
+	{
+		return -EPROTO;
+	}
+	if (sa[NFIPSEC_SA_A_STATS] &&
+		!nla_parse_nested(sub, NFIPSEC_SA_STAT_MAX, sa[NFIPSEC_SA_A_STATS],
+						  NULL))
+	{
+		if (sub[NFIPSEC_SA_STAT_BYTES])
+		{
+			reply->bytes = nla_get_u64(sub[NFIPSEC_SA_STAT_BYTES]);
+		}
+		if (sub[NFIPSEC_SA_STAT_PACKETS])
+		{
+			reply->packets = nla_get_u64(sub[NFIPSEC_SA_STAT_PACKETS]);
+		}
+	}
+	if (sa[NFIPSEC_SA_A_CURRENT])
+	{
+		struct nlattr *cur[NFIPSEC_CUR_A_MAX + 1];
+
+		if (!nla_parse_nested(cur, NFIPSEC_CUR_A_MAX, sa[NFIPSEC_SA_A_CURRENT],
+							  NULL) && cur[NFIPSEC_CUR_A_LAST_USE])
+		{
+			reply->last_use = nla_get_u64(cur[NFIPSEC_CUR_A_LAST_USE]);
+		}
+	}
+	if (sa[NFIPSEC_SA_A_ENCAP])
+	{
+		struct nlattr *enc[NFIPSEC_ENCAP_A_MAX + 1];
+
+		reply->encap = TRUE;
+		if (!nla_parse_nested(enc, NFIPSEC_ENCAP_A_MAX, sa[NFIPSEC_SA_A_ENCAP],
+							  NULL) && enc[NFIPSEC_ENCAP_A_SPORT] &&
+			enc[NFIPSEC_ENCAP_A_DPORT])
+		{
+			reply->encap_sport = ntohs(nla_get_u16(enc[NFIPSEC_ENCAP_A_SPORT]));
+			reply->encap_dport = ntohs(nla_get_u16(enc[NFIPSEC_ENCAP_A_DPORT]));
+		}
+	}
+	free(reply->sa);
+	reply->sa = malloc(tb[NFIPSEC_A_SA]->nla_len);
+	memcpy(reply->sa, tb[NFIPSEC_A_SA], tb[NFIPSEC_A_SA]->nla_len);
+	return 0;
+}
+
+/**
+ * SA_GET of one SA, with its keys or not; call with the mutex held
+ */
+static int sa_get(private_kernel_nfipsec_ipsec_t *this,
+				  kernel_ipsec_sa_id_t *id, bool keys, sa_reply_t *reply)
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+
+	msg = request_new(this, NFIPSEC_CMD_SA_GET, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
+		!put_sa_id(msg, id->dst, id->spi, id->proto))
+	{
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	if (keys && nla_put_flag(msg, NFIPSEC_A_SHOW_KEYS))
+	{
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return request_talk(this, msg, sa_get_cb, reply);
+}
+
+METHOD(kernel_ipsec_t, update_sa, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_sa_id_t *id,
+	kernel_ipsec_update_sa_t *data)
+{
+	sa_reply_t reply = {};
+	struct nlattr *pos, *nest, *encap;
+	struct nl_msg *msg;
+	int rem, err;
+
+	if (!id->src->ip_equals(id->src, data->new_src) ||
+		!id->dst->ip_equals(id->dst, data->new_dst))
+	{	/* SA_SET keeps DST (the identity) and SRC: no SA_MIGRATE yet */
+		DBG1(DBG_KNL, "nfipsec cannot move SA %.8x to new addresses "
+			 "(%H === %H): not supported", ntohl(id->spi), data->new_src,
+			 data->new_dst);
+		return NOT_SUPPORTED;
+	}
+	if (data->encap != data->new_encap)
+	{
+		DBG1(DBG_KNL, "nfipsec cannot %s UDP encapsulation of an installed "
+			 "SA (%.8x): not supported", data->new_encap ? "add" : "remove",
+			 ntohl(id->spi));
+		return NOT_SUPPORTED;
+	}
+	this->mutex->lock(this->mutex);
+	err = sa_get(this, id, TRUE, &reply);
+	if (err || !reply.sa)
+	{
+		DBG1(DBG_KNL, "unable to query SA %.8x from nfipsec to update it: "
+			 "%s%s", ntohl(id->spi), strerror(err ? -err : EPROTO),
+			 this->extack);
+		this->mutex->unlock(this->mutex);
+		free(reply.sa);
+		return err == -ENOENT ? NOT_FOUND : FAILED;
+	}
+	if (data->new_reqid)
+	{
+		struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+		uint32_t reqid = 0;
+
+		if (!nla_parse_nested(sa, NFIPSEC_SA_A_MAX, reply.sa, NULL) &&
+			sa[NFIPSEC_SA_A_REQID])
+		{
+			reqid = nla_get_u32(sa[NFIPSEC_SA_A_REQID]);
+		}
+		if (reqid != data->new_reqid)
+		{
+			DBG1(DBG_KNL, "nfipsec cannot change the reqid of SA %.8x "
+				 "({%u} to {%u}): not supported", ntohl(id->spi), reqid,
+				 data->new_reqid);
+			this->mutex->unlock(this->mutex);
+			free(reply.sa);
+			return NOT_SUPPORTED;
+		}
+	}
+	if (!data->new_encap ||
+		(reply.encap_sport == data->new_src->get_port(data->new_src) &&
+		 reply.encap_dport == data->new_dst->get_port(data->new_dst)))
+	{
+		this->mutex->unlock(this->mutex);
+		free(reply.sa);
+		return SUCCESS;
+	}
+	/*
+	 * SA_SET with the SA as it is (keys included), new ports: nfipsec
+	 * updates it in place, its sequence numbers, window and counters go on.
+	 */
+	msg = request_new(this, NFIPSEC_CMD_SA_SET, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)))
+	{
+		goto nomem;
+	}
+	nla_for_each_nested(pos, reply.sa, rem)
+	{
+		switch (nla_type(pos))
+		{
+			case NFIPSEC_SA_A_STATS:
+			case NFIPSEC_SA_A_SEQ_OUT:
+			case NFIPSEC_SA_A_REPLAY_TOP:
+			case NFIPSEC_SA_A_PAD:
+			case NFIPSEC_SA_A_CURRENT:
+			case NFIPSEC_SA_A_ENCAP:
+			case NFIPSEC_SA_A_KM_SEQ:
+			case NFIPSEC_SA_A_LARVAL:
+				continue;
+			default:
+				if (nla_put(msg, pos->nla_type, nla_len(pos), nla_data(pos)))
+				{
+					goto nomem;
+				}
+				break;
+		}
+	}
+	encap = nest_start(msg, NFIPSEC_SA_A_ENCAP);
+	if (!encap ||
+		nla_put_u16(msg, NFIPSEC_ENCAP_A_TYPE, NFIPSEC_ENCAP_ESPINUDP) ||
+		!put_be16(msg, NFIPSEC_ENCAP_A_SPORT,
+				  data->new_src->get_port(data->new_src)) ||
+		!put_be16(msg, NFIPSEC_ENCAP_A_DPORT,
+				  data->new_dst->get_port(data->new_dst)))
+	{
+		goto nomem;
+	}
+	nla_nest_end(msg, encap);
+	nla_nest_end(msg, nest);
+	free(reply.sa);
+	err = request_talk(this, msg, NULL, NULL);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to update SA %.8x in nfipsec: %s%s",
+			 ntohl(id->spi), strerror(-err), this->extack);
+		this->mutex->unlock(this->mutex);
+		return FAILED;
+	}
+	this->mutex->unlock(this->mutex);
+	DBG2(DBG_KNL, "updated SA %.8x in nfipsec: ports %#H === %#H",
+		 ntohl(id->spi), data->new_src, data->new_dst);
+	return SUCCESS;
+
+nomem:
+	this->mutex->unlock(this->mutex);
+	nlmsg_free(msg);
+	free(reply.sa);
+	DBG1(DBG_KNL, "unable to build an nfipsec request to update SA %.8x",
+		 ntohl(id->spi));
+	return FAILED;
+}
+
+METHOD(kernel_ipsec_t, query_sa, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_sa_id_t *id,
+	kernel_ipsec_query_sa_t *data, uint64_t *bytes, uint64_t *packets,
+	time_t *time)
+{
+	sa_reply_t reply = {};
+	int err;
+
+	this->mutex->lock(this->mutex);
+	err = sa_get(this, id, FALSE, &reply);
+	if (err || !reply.sa)
+	{
+		DBG1(DBG_KNL, "unable to query SA %.8x from nfipsec: %s%s",
+			 ntohl(id->spi), strerror(err ? -err : EPROTO), this->extack);
+		this->mutex->unlock(this->mutex);
+		free(reply.sa);
+		return err == -ENOENT ? NOT_FOUND : FAILED;
+	}
+	this->mutex->unlock(this->mutex);
+	free(reply.sa);
+	if (bytes)
+	{
+		*bytes = reply.bytes;
+	}
+	if (packets)
+	{
+		*packets = reply.packets;
+	}
+	if (time)
+	{	/* the last packet sent, or received and authenticated */
+		*time = wall_to_monotonic(reply.last_use);
+	}
+	return SUCCESS;
+}
+
+/**
+ * SA_DEL; call with the mutex held
+ */
+static int sa_del(private_kernel_nfipsec_ipsec_t *this, host_t *dst,
+				  uint32_t spi, uint8_t proto)
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+
+	msg = request_new(this, NFIPSEC_CMD_SA_DEL, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
+		!put_sa_id(msg, dst, spi, proto))
+	{
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	return request_talk(this, msg, NULL, NULL);
+}
+
+METHOD(kernel_ipsec_t, del_sa, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_sa_id_t *id,
+	kernel_ipsec_del_sa_t *data)
+{
+	sa_entry_t key = { .dst = id->dst, .spi = id->spi, .proto = id->proto };
+	sa_entry_t *sa;
+	int err;
+
+	this->mutex->lock(this->mutex);
+	err = sa_del(this, id->dst, id->spi, id->proto);
+	sa = this->sas->remove(this->sas, &key);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to delete SA %.8x from nfipsec: %s%s",
+			 ntohl(id->spi), strerror(-err), this->extack);
+	}
+	this->mutex->unlock(this->mutex);
+	if (sa)
+	{
+		sa_entry_destroy(sa);
+	}
+	if (err == -ENOENT)
+	{
+		return NOT_FOUND;
+	}
+	return err ? FAILED : SUCCESS;
+}
+
+METHOD(kernel_ipsec_t, flush_sas, status_t,
+	private_kernel_nfipsec_ipsec_t *this)
+{
+	enumerator_t *enumerator;
+	sa_entry_t *sa;
+	status_t status = SUCCESS;
+	int err;
+
+	/* only charon's: nfipsec has no owner of SAs, SA_FLUSH takes all */
+	this->mutex->lock(this->mutex);
+	enumerator = this->sas->create_enumerator(this->sas);
+	while (enumerator->enumerate(enumerator, NULL, &sa))
+	{
+		err = sa_del(this, sa->dst, sa->spi, sa->proto);
+		if (err && err != -ENOENT)
+		{
+			DBG1(DBG_KNL, "unable to delete SA %.8x from nfipsec: %s%s",
+				 ntohl(sa->spi), strerror(-err), this->extack);
+			status = FAILED;
+		}
+		this->sas->remove_at(this->sas, enumerator);
+		sa_entry_destroy(sa);
+	}
+	enumerator->destroy(enumerator);
+	this->mutex->unlock(this->mutex);
+	return status;
+}
+
+/*
+ * Policies
+ */
+
+/**
+ * A selector's side: an address and prefix length, and the port
+ */
+static bool put_ts(struct nl_msg *msg, traffic_selector_t *ts, int addr_attr,
+				   int plen_attr, int port_attr)
+{
+	uint16_t from = ts->get_from_port(ts), to = ts->get_to_port(ts);
+	uint8_t proto = ts->get_protocol(ts), plen;
+	host_t *net;
+	bool exact, ok;
+
+	exact = ts->to_subnet(ts, &net, &plen);
+	if (!exact)
+	{
+		DBG1(DBG_KNL, "nfipsec selectors take subnets: %R is a range that "
+			 "is not one", ts);
+		net->destroy(net);
+		return FALSE;
+	}
+	ok = put_addr(msg, addr_attr, net) &&
+		 nla_put_u8(msg, plen_attr, plen) == 0;
+	net->destroy(net);
+	if (!ok)
+	{
+		return FALSE;
+	}
+	if (from == 0 && to == 0xffff)
+	{
+		return TRUE;
+	}
+	if ((proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) || from != to)
+	{
+		DBG1(DBG_KNL, "nfipsec selectors take one port or any: %R not "
+			 "supported", ts);
+		return FALSE;
+	}
+	return put_be16(msg, port_attr, from);
+}
+
+static bool put_sel(struct nl_msg *msg, int type, traffic_selector_t *src,
+					traffic_selector_t *dst)
+{
+	struct nlattr *nest;
+	uint8_t proto = src->get_protocol(src);
+
+	nest = nest_start(msg, type);
+	if (!nest ||
+		!put_ts(msg, src, NFIPSEC_SEL_A_SRC, NFIPSEC_SEL_A_SRC_PLEN,
+				NFIPSEC_SEL_A_SPORT) ||
+		!put_ts(msg, dst, NFIPSEC_SEL_A_DST, NFIPSEC_SEL_A_DST_PLEN,
+				NFIPSEC_SEL_A_DPORT) ||
+		(proto && nla_put_u8(msg, NFIPSEC_SEL_A_PROTO, proto)))
+	{
+		return FALSE;
+	}
+	nla_nest_end(msg, nest);
+	return TRUE;
+}
+
+static uint8_t dir2nfipsec(policy_dir_t dir)
+{
+	switch (dir)
+	{
+		case POLICY_IN:
+			return NFIPSEC_DIR_IN;
+		case POLICY_FWD:
+			return NFIPSEC_DIR_FWD;
+		case POLICY_OUT:
+		default:
+			return NFIPSEC_DIR_OUT;
+	}
+}
+
+/**
+ * kernel-netlink's automatic priority (lower: first), which nfipsec's
+ * ordered list takes as is (POLICY_A_PRIORITY, lower first)
+ */
+static uint32_t get_priority(policy_entry_t *policy, policy_priority_t prio)
+{
+	uint32_t priority = PRIO_BASE;
+	uint8_t plen_s = policy->src_ts->get_type(policy->src_ts) ==
+						TS_IPV4_ADDR_RANGE ? 32 : 128, plen_d = plen_s;
+	host_t *net;
+	int ports = 0;
+
+	switch (prio)
+	{
+		case POLICY_PRIORITY_FALLBACK:
+			priority += PRIO_BASE;
+			/* fall-through */
+		case POLICY_PRIORITY_ROUTED:
+		case POLICY_PRIORITY_DEFAULT:
+			priority += PRIO_BASE;
+			/* fall-through */
+		case POLICY_PRIORITY_PASS:
+			break;
+	}
+	policy->src_ts->to_subnet(policy->src_ts, &net, &plen_s);
+	net->destroy(net);
+	policy->dst_ts->to_subnet(policy->dst_ts, &net, &plen_d);
+	net->destroy(net);
+	/* a single port is kernel-netlink's 16 mask bits */
+	if (policy->src_ts->get_from_port(policy->src_ts) ==
+		policy->src_ts->get_to_port(policy->src_ts))
+	{
+		ports += 16;
+	}
+	if (policy->dst_ts->get_from_port(policy->dst_ts) ==
+		policy->dst_ts->get_to_port(policy->dst_ts))
+	{
+		ports += 16;
+	}
+	priority -= (plen_s + plen_d) * 512;
+	priority -= policy->src_ts->get_protocol(policy->src_ts) ? 256 : 0;
+	priority -= ports * 4;
+	priority -= (prio != POLICY_PRIORITY_ROUTED);
+	return priority;
+}
+
+/**
+ * POLICY_NEW or _SET of a policy as its first user wants it; mutex held
+ */
+static int policy_install(private_kernel_nfipsec_ipsec_t *this,
+						  policy_entry_t *policy, policy_sa_t *psa,
+						  uint8_t cmd)
+{
+	struct nlattr *nest, *tmpl;
+	struct nl_msg *msg;
+
+	msg = request_new(this, cmd, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
+		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
+		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts) ||
+		nla_put_u8(msg, NFIPSEC_POLICY_A_ACTION,
+				   psa->type == POLICY_DROP ? NFIPSEC_ACTION_BLOCK
+											: NFIPSEC_ACTION_ALLOW) ||
+		nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, psa->priority))
+	{
+		goto fail;
+	}
+	if (psa->type == POLICY_IPSEC && psa->sa.reqid)
+	{
+		bool esp = psa->sa.esp.use;
+		uint32_t spi = esp ? psa->sa.esp.spi : psa->sa.ah.spi;
+
+		tmpl = nest_start(msg, NFIPSEC_POLICY_A_TMPL);
+		if (!tmpl ||
+			nla_put_u8(msg, NFIPSEC_TMPL_A_PROTO,
+					   esp ? IPPROTO_ESP : IPPROTO_AH) ||
+			nla_put_u32(msg, NFIPSEC_TMPL_A_REQID, psa->sa.reqid) ||
+			nla_put_u8(msg, NFIPSEC_TMPL_A_MODE, psa->sa.mode == MODE_TUNNEL ?
+					   NFIPSEC_MODE_TUNNEL : NFIPSEC_MODE_TRANSPORT))
+		{
+			goto fail;
+		}
+		/* the SA to use, for out policies (KERNEL_POLICY_SPI) */
+		if (policy->dir == POLICY_OUT && spi &&
+			nla_put(msg, NFIPSEC_TMPL_A_SPI, sizeof(spi), &spi))
+		{
+			goto fail;
+		}
+		if (psa->sa.mode == MODE_TUNNEL && psa->src && psa->dst &&
+			(!put_addr(msg, NFIPSEC_TMPL_A_SRC, psa->src) ||
+			 !put_addr(msg, NFIPSEC_TMPL_A_DST, psa->dst)))
+		{
+			goto fail;
+		}
+		nla_nest_end(msg, tmpl);
+	}
+	nla_nest_end(msg, nest);
+	return request_talk(this, msg, NULL, NULL);
+
+fail:
+	nlmsg_free(msg);
+	return -EINVAL;
+}
+
+/**
+ * POLICY_DEL by DIR and SEL; mutex held
+ */
+static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
+						 policy_entry_t *policy)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	msg = request_new(this, NFIPSEC_CMD_POLICY_DEL, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
+		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
+		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
+	{
+		nlmsg_free(msg);
+		return -EINVAL;
+	}
+	nla_nest_end(msg, nest);
+	return request_talk(this, msg, NULL, NULL);
+}
+
+/**
+ * Check what nfipsec cannot do in a policy, and say so
+ */
+static bool policy_supported(kernel_ipsec_policy_id_t *id,
+							 kernel_ipsec_manage_policy_t *data)
+{
+	if (id->mark.value || id->mark.mask)
+	{
+		DBG1(DBG_KNL, "nfipsec policies cannot match marks (mark %u/0x%08x)",
+			 id->mark.value, id->mark.mask);
+		return FALSE;
+	}
+	if (id->if_id)
+	{
+		DBG1(DBG_KNL, "nfipsec has no XFRM interfaces (if_id %u)", id->if_id);
+		return FALSE;
+	}
+	if (id->interface)
+	{
+		DBG1(DBG_KNL, "nfipsec policies cannot match an interface (%s)",
+			 id->interface);
+		return FALSE;
+	}
+	if (id->label)
+	{
+		DBG1(DBG_KNL, "nfipsec does not support security labels");
+		return FALSE;
+	}
+	if (data->type == POLICY_IPSEC && data->sa)
+	{
+		if (data->sa->esp.use && data->sa->ah.use)
+		{
+			DBG1(DBG_KNL, "nfipsec policies take one SA: ESP and AH "
+				 "bundles not supported");
+			return FALSE;
+		}
+		if (data->sa->ipcomp.transform != IPCOMP_NONE)
+		{
+			DBG1(DBG_KNL, "nfipsec does not support IPComp");
+			return FALSE;
+		}
+		if (data->sa->mode != MODE_TUNNEL && data->sa->mode != MODE_TRANSPORT)
+		{
+			DBG1(DBG_KNL, "nfipsec supports tunnel and transport mode only, "
+				 "not %N", ipsec_mode_names, data->sa->mode);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static policy_sa_t *policy_sa_create(policy_entry_t *policy,
+									 kernel_ipsec_manage_policy_t *data)
+{
+	policy_sa_t *psa;
+
+	INIT(psa,
+		.type = data->type,
+		.priority = data->manual_prio ?: get_priority(policy, data->prio),
+		.src = data->src ? data->src->clone(data->src) : NULL,
+		.dst = data->dst ? data->dst->clone(data->dst) : NULL,
+	);
+	if (data->sa)
+	{
+		psa->sa = *data->sa;
+	}
+	return psa;
+}
+
+static bool policy_sa_equals(policy_sa_t *a, policy_sa_t *b)
+{
+	return a->type == b->type && a->priority == b->priority &&
+		   host_equals_null(a->src, b->src) &&
+		   host_equals_null(a->dst, b->dst) &&
+		   ipsec_sa_cfg_equals(&a->sa, &b->sa);
+}
+
+METHOD(kernel_ipsec_t, add_policy, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_policy_id_t *id,
+	kernel_ipsec_manage_policy_t *data)
+{
+	policy_entry_t *policy, key = {
+		.dir = id->dir,
+		.src_ts = id->src_ts,
+		.dst_ts = id->dst_ts,
+	};
+	enumerator_t *enumerator;
+	policy_sa_t *psa, *current;
+	bool first = TRUE, created = FALSE;
+	int err;
+
+	if (!policy_supported(id, data))
+	{
+		return FAILED;
+	}
+	this->mutex->lock(this->mutex);
+	policy = this->policies->get(this->policies, &key);
+	if (!policy)
+	{
+		INIT(policy,
+			.dir = id->dir,
+			.src_ts = id->src_ts->clone(id->src_ts),
+			.dst_ts = id->dst_ts->clone(id->dst_ts),
+			.used_by = linked_list_create(),
+		);
+		created = TRUE;
+	}
+	psa = policy_sa_create(policy, data);
+	/* after those of the same priority, as kernel-netlink */
+	enumerator = policy->used_by->create_enumerator(policy->used_by);
+	while (enumerator->enumerate(enumerator, &current))
+	{
+		if (current->priority > psa->priority)
+		{
+			break;
+		}
+		first = FALSE;
+	}
+	policy->used_by->insert_before(policy->used_by, enumerator, psa);
+	enumerator->destroy(enumerator);
+
+	if (!first)
+	{	/* another user's is installed; this one waits behind it */
+		this->mutex->unlock(this->mutex);
+		return SUCCESS;
+	}
+	/*
+	 * A new policy is added (never over one charon did not add: nfipsec
+	 * has no owner of policies yet, and POLICY_SET would replace an
+	 * administrator's policy with the same selector); one of ours changes.
+	 */
+	err = policy_install(this, policy, psa, created ? NFIPSEC_CMD_POLICY_NEW
+													: NFIPSEC_CMD_POLICY_SET);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to %s nfipsec policy %R === %R %N: %s%s%s",
+			 created ? "add" : "update", id->src_ts, id->dst_ts,
+			 policy_dir_names, id->dir, strerror(-err), this->extack,
+			 err == -EEXIST ? " (a policy with this selector exists, not "
+			 "charon's)" : "");
+		policy->used_by->remove(policy->used_by, psa, NULL);
+		policy_sa_destroy(psa);
+		if (created)
+		{
+			policy_entry_destroy(policy);
+		}
+		this->mutex->unlock(this->mutex);
+		return FAILED;
+	}
+	if (created)
+	{
+		this->policies->put(this->policies, policy, policy);
+	}
+	this->mutex->unlock(this->mutex);
+	DBG2(DBG_KNL, "%s nfipsec policy %R === %R %N, priority %u",
+		 created ? "added" : "updated", id->src_ts, id->dst_ts,
+		 policy_dir_names, id->dir, psa->priority);
+	return SUCCESS;
+}
+
+static int query_policy_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	uint64_t *use = arg;
+
+	if (tb[NFIPSEC_A_POLICY] &&
+		!nla_parse_nested(pol, NFIPSEC_POLICY_A_MAX, tb[NFIPSEC_A_POLICY],
+						  NULL) && pol[NFIPSEC_POLICY_A_USE_TIME])
+	{
+		*use = nla_get_u64(pol[NFIPSEC_POLICY_A_USE_TIME]);
+	}
+	return 0;
+}
+
+METHOD(kernel_ipsec_t, query_policy, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_policy_id_t *id,
+	kernel_ipsec_query_policy_t *data, time_t *use_time)
+{
+	policy_entry_t key = {
+		.dir = id->dir,
+		.src_ts = id->src_ts,
+		.dst_ts = id->dst_ts,
+	};
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	uint64_t use = 0;
+	int err;
+
+	msg = request_new(this, NFIPSEC_CMD_POLICY_GET, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
+		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(key.dir)) ||
+		!put_sel(msg, NFIPSEC_POLICY_A_SEL, key.src_ts, key.dst_ts))
+	{
+		nlmsg_free(msg);
+		return FAILED;
+	}
+	nla_nest_end(msg, nest);
+	this->mutex->lock(this->mutex);
+	err = request_talk(this, msg, query_policy_cb, &use);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to query nfipsec policy %R === %R %N: %s%s",
+			 id->src_ts, id->dst_ts, policy_dir_names, id->dir,
+			 strerror(-err), this->extack);
+		this->mutex->unlock(this->mutex);
+		return err == -ENOENT ? NOT_FOUND : FAILED;
+	}
+	this->mutex->unlock(this->mutex);
+	/* nfipsec's use time is to a second, of the wall clock */
+	*use_time = wall_to_monotonic(use);
+	return SUCCESS;
+}
+
+METHOD(kernel_ipsec_t, del_policy, status_t,
+	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_policy_id_t *id,
+	kernel_ipsec_manage_policy_t *data)
+{
+	policy_entry_t *policy, key = {
+		.dir = id->dir,
+		.src_ts = id->src_ts,
+		.dst_ts = id->dst_ts,
+	};
+	enumerator_t *enumerator;
+	policy_sa_t *psa, *current, *found = NULL;
+	bool first = TRUE, was_first = FALSE;
+	int err;
+
+	this->mutex->lock(this->mutex);
+	policy = this->policies->get(this->policies, &key);
+	if (!policy)
+	{
+		this->mutex->unlock(this->mutex);
+		DBG1(DBG_KNL, "nfipsec policy %R === %R %N not found (not installed "
+			 "by this charon)", id->src_ts, id->dst_ts, policy_dir_names,
+			 id->dir);
+		return NOT_FOUND;
+	}
+	psa = policy_sa_create(policy, data);
+	enumerator = policy->used_by->create_enumerator(policy->used_by);
+	while (enumerator->enumerate(enumerator, &current))
+	{
+		if (policy_sa_equals(current, psa))
+		{
+			found = current;
+			was_first = first;
+			policy->used_by->remove_at(policy->used_by, enumerator);
+			break;
+		}
+		first = FALSE;
+	}
+	enumerator->destroy(enumerator);
+	policy_sa_destroy(psa);
+	if (!found)
+	{
+		this->mutex->unlock(this->mutex);
+		DBG1(DBG_KNL, "nfipsec policy %R === %R %N has no such user",
+			 id->src_ts, id->dst_ts, policy_dir_names, id->dir);
+		return NOT_FOUND;
+	}
+	policy_sa_destroy(found);
+	if (!was_first)
+	{	/* the installed one stays */
+		this->mutex->unlock(this->mutex);
+		return SUCCESS;
+	}
+	if (policy->used_by->get_first(policy->used_by, (void**)&current) ==
+		SUCCESS)
+	{	/* the next user's takes its place */
+		err = policy_install(this, policy, current, NFIPSEC_CMD_POLICY_SET);
+	}
+	else
+	{
+		err = policy_remove(this, policy);
+		this->policies->remove(this->policies, policy);
+		policy_entry_destroy(policy);
+	}
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to update or delete nfipsec policy %R === %R "
+			 "%N: %s%s", id->src_ts, id->dst_ts, policy_dir_names, id->dir,
+			 strerror(-err), this->extack);
+	}
+	this->mutex->unlock(this->mutex);
+	if (err == -ENOENT)
+	{
+		return NOT_FOUND;
+	}
+	return err ? FAILED : SUCCESS;
+}
+
+METHOD(kernel_ipsec_t, flush_policies, status_t,
+	private_kernel_nfipsec_ipsec_t *this)
+{
+	enumerator_t *enumerator;
+	policy_entry_t *policy;
+	status_t status = SUCCESS;
+	int err;
+
+	/* only charon's: POLICY_FLUSH would take the administrator's too */
+	this->mutex->lock(this->mutex);
+	enumerator = this->policies->create_enumerator(this->policies);
+	while (enumerator->enumerate(enumerator, NULL, &policy))
+	{
+		err = policy_remove(this, policy);
+		if (err && err != -ENOENT)
+		{
+			DBG1(DBG_KNL, "unable to delete nfipsec policy %R === %R %N: "
+				 "%s%s", policy->src_ts, policy->dst_ts, policy_dir_names,
+				 policy->dir, strerror(-err), this->extack);
+			status = FAILED;
+		}
+		this->policies->remove_at(this->policies, enumerator);
+		policy_entry_destroy(policy);
+	}
+	enumerator->destroy(enumerator);
+	this->mutex->unlock(this->mutex);
+	return status;
+}
+
+/*
+ * The IKE port set: UDP to and from its ports passes the policies in clear,
+ * and ESP in UDP to them (but 500) is decapsulated
+ */
+
+typedef struct {
+	uint16_t ports[NFIPSEC_IKE_PORTS_MAX];
+	int count;
+	uint32_t abi;
+	bool has_abi;
+} info_t;
+
+static int get_info_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *inf[NFIPSEC_INFO_A_MAX + 1];
+	info_t *info = arg;
+
+	if (!tb[NFIPSEC_A_INFO] ||
+		nla_parse_nested(inf, NFIPSEC_INFO_A_MAX, tb[NFIPSEC_A_INFO], NULL))
+	{
+		return -EPROTO;
+	}
+	if (inf[NFIPSEC_INFO_A_ABI])
+	{
+		info->abi = nla_get_u32(inf[NFIPSEC_INFO_A_ABI]);
+		info->has_abi = TRUE;
+	}
+	if (inf[NFIPSEC_INFO_A_IKE_PORTS])
+	{
+		info->count = min(nla_len(inf[NFIPSEC_INFO_A_IKE_PORTS]) / 2,
+						  NFIPSEC_IKE_PORTS_MAX);
+		memcpy(info->ports, nla_data(inf[NFIPSEC_INFO_A_IKE_PORTS]),
+			   info->count * 2);
+	}
+	return 0;
+}
+
+/**
+ * GET_INFO; mutex held
+ */
+static int get_info(private_kernel_nfipsec_ipsec_t *this, info_t *info)
+{
+	return request_talk(this, request_new(this, NFIPSEC_CMD_GET_INFO, 0),
+						get_info_cb, info);
+}
+
+/**
+ * Put port into the namespace's IKE port set, if it is not there
+ */
+static bool ensure_ike_port(private_kernel_nfipsec_ipsec_t *this,
+							uint16_t port, char *why)
+{
+	info_t info = {};
+	uint16_t be = htons(port);
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int err, i;
+
+	this->mutex->lock(this->mutex);
+	err = get_info(this, &info);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to read nfipsec's IKE port set: %s%s",
+			 strerror(-err), this->extack);
+		this->mutex->unlock(this->mutex);
+		return FALSE;
+	}
+	for (i = 0; i < info.count; i++)
+	{
+		if (info.ports[i] == be)
+		{
+			this->mutex->unlock(this->mutex);
+			DBG2(DBG_KNL, "UDP port %u is in nfipsec's IKE port set (%s)",
+				 port, why);
+			return TRUE;
+		}
+	}
+	if (info.count == NFIPSEC_IKE_PORTS_MAX)
+	{
+		DBG1(DBG_KNL, "nfipsec's IKE port set is full (%d ports): cannot "
+			 "add UDP port %u (%s)", info.count, port, why);
+		this->mutex->unlock(this->mutex);
+		return FALSE;
+	}
+	info.ports[info.count++] = be;
+	msg = request_new(this, NFIPSEC_CMD_SET_INFO, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_INFO)) ||
+		nla_put(msg, NFIPSEC_INFO_A_IKE_PORTS, info.count * 2, info.ports))
+	{
+		nlmsg_free(msg);
+		this->mutex->unlock(this->mutex);
+		return FALSE;
+	}
+	nla_nest_end(msg, nest);
+	err = request_talk(this, msg, NULL, NULL);
+	this->mutex->unlock(this->mutex);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to add UDP port %u to nfipsec's IKE port set "
+			 "(%s): %s%s", port, why, strerror(-err), this->extack);
+		return FALSE;
+	}
+	DBG1(DBG_KNL, "added UDP port %u to nfipsec's IKE port set (%s)", port,
+		 why);
+	return TRUE;
+}
+
+/**
+ * The local UDP port of a socket, 0 when it is none
+ */
+static uint16_t socket_udp_port(int fd)
+{
+	struct sockaddr_storage addr;
+	socklen_t len = sizeof(addr);
+	int type = 0, proto = 0;
+	socklen_t olen = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) ||
+		type != SOCK_DGRAM)
+	{
+		return 0;
+	}
+	olen = sizeof(proto);
+	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &olen) ||
+		proto != IPPROTO_UDP)
+	{
+		return 0;
+	}
+	if (getsockname(fd, (struct sockaddr*)&addr, &len))
+	{
+		return 0;
+	}
+	switch (addr.ss_family)
+	{
+		case AF_INET:
+			return ntohs(((struct sockaddr_in*)&addr)->sin_port);
+		case AF_INET6:
+			return ntohs(((struct sockaddr_in6*)&addr)->sin6_port);
+		default:
+			return 0;
+	}
+}
+
+METHOD(kernel_ipsec_t, bypass_socket, bool,
+	private_kernel_nfipsec_ipsec_t *this, int fd, int family)
+{
+	uint16_t port = socket_udp_port(fd);
+
+	if (!port)
+	{	/* nfipsec exempts ports, not sockets */
+		DBG1(DBG_KNL, "nfipsec can only exempt bound UDP sockets from its "
+			 "policies (through its IKE port set): socket %d refused", fd);
+		return FALSE;
+	}
+	return ensure_ike_port(this, port, "bypass");
+}
+
+METHOD(kernel_ipsec_t, enable_udp_decap, bool,
+	private_kernel_nfipsec_ipsec_t *this, int fd, int family, uint16_t port)
+{
+	if (port == IKEV2_UDP_PORT)
+	{
+		DBG1(DBG_KNL, "nfipsec does not decapsulate ESP in UDP on port %u",
+			 port);
+		return FALSE;
+	}
+	return ensure_ike_port(this, port, "ESP in UDP");
+}
+
+METHOD(kernel_ipsec_t, destroy, void,
+	private_kernel_nfipsec_ipsec_t *this)
+{
+	enumerator_t *enumerator;
+	policy_entry_t *policy;
+	sa_entry_t *sa;
+
+	if (this->events)
+	{
+		lib->watcher->remove(lib->watcher, nl_socket_get_fd(this->events));
+		nl_socket_free(this->events);
+	}
+	if (this->sock)
+	{
+		nl_socket_free(this->sock);
+	}
+	if (this->policies)
+	{
+		enumerator = this->policies->create_enumerator(this->policies);
+		while (enumerator->enumerate(enumerator, NULL, &policy))
+		{
+			policy_entry_destroy(policy);
+		}
+		enumerator->destroy(enumerator);
+		this->policies->destroy(this->policies);
+	}
+	if (this->sas)
+	{
+		enumerator = this->sas->create_enumerator(this->sas);
+		while (enumerator->enumerate(enumerator, NULL, &sa))
+		{
+			sa_entry_destroy(sa);
+		}
+		enumerator->destroy(enumerator);
+		this->sas->destroy(this->sas);
+	}
+	this->mutex->destroy(this->mutex);
+	free(this);
+}
+
+/**
+ * Set nfipsec's larval SA lifetime, as kernel-netlink sets XFRM's
+ */
+static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int secs, err;
+
+	secs = lib->settings->get_int(lib->settings,
+						"%s.plugins.kernel-nfipsec.xfrm_acq_expires",
+						DEFAULT_ACQ_EXPIRES, lib->ns);
+	if (secs <= 0)
+	{
+		return;
+	}
+	msg = request_new(this, NFIPSEC_CMD_SET_INFO, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_INFO)) ||
+		nla_put_u32(msg, NFIPSEC_INFO_A_ACQ_EXPIRES, secs))
+	{
+		nlmsg_free(msg);
+		return;
+	}
+	nla_nest_end(msg, nest);
+	err = request(this, msg, NULL, NULL);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to set nfipsec's larval SA lifetime to %d s: "
+			 "%s%s", secs, strerror(-err), this->extack);
+	}
+}
+
+/**
+ * Open the sockets and check the family; FALSE with a message when not
+ */
+static bool open_family(private_kernel_nfipsec_ipsec_t *this)
+{
+	info_t info = {};
+	int one = 1, group, err;
+
+	this->sock = nl_socket_alloc();
+	this->events = nl_socket_alloc();
+	if (!this->sock || !this->events ||
+		genl_connect(this->sock) || genl_connect(this->events))
+	{
+		DBG1(DBG_KNL, "unable to open generic netlink sockets for nfipsec");
+		return FALSE;
+	}
+	setsockopt(nl_socket_get_fd(this->sock), SOL_NETLINK, NETLINK_EXT_ACK,
+			   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(this->sock), SOL_NETLINK, NETLINK_CAP_ACK,
+			   &one, sizeof(one));
+	this->family = genl_ctrl_resolve(this->sock, NFIPSEC_GENL_NAME);
+	if (this->family < 0)
+	{
+		DBG1(DBG_KNL, "the nfipsec generic netlink family is missing (is the "
+			 "nfipsec module loaded? modprobe nfipsec): kernel-nfipsec "
+			 "refuses to provide kernel-ipsec");
+		return FALSE;
+	}
+	this->mutex->lock(this->mutex);
+	err = get_info(this, &info);
+	this->mutex->unlock(this->mutex);
+	if (err || !info.has_abi || info.abi != NFIPSEC_GENL_VERSION)
+	{
+		DBG1(DBG_KNL, "nfipsec's generic netlink ABI is %d, kernel-nfipsec "
+			 "was built for %d%s%s: refusing", info.has_abi ? (int)info.abi : -1,
+			 NFIPSEC_GENL_VERSION, err ? ", GET_INFO failed" : "",
+			 this->extack);
+		return FALSE;
+	}
+	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
+								  NFIPSEC_MCGRP_EVENTS);
+	if (group < 0 || nl_socket_add_membership(this->events, group))
+	{
+		DBG1(DBG_KNL, "unable to join nfipsec's events group: no ACQUIRE, "
+			 "EXPIRE or MAPPING");
+		return FALSE;
+	}
+	nl_socket_disable_seq_check(this->events);
+	nl_socket_modify_cb(this->events, NL_CB_VALID, NL_CB_CUSTOM, on_event,
+						this);
+	nl_socket_set_nonblocking(this->events);
+	nl_socket_set_buffer_size(this->events, 4 * 1024 * 1024, 0);
+	lib->watcher->add(lib->watcher, nl_socket_get_fd(this->events),
+					  WATCHER_READ, receive_events, this);
+	return TRUE;
+}
+
+/*
+ * Described in header.
+ */
+kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
+{
+	private_kernel_nfipsec_ipsec_t *this;
+
+	INIT(this,
+		.public = {
+			.interface = {
+				.get_features = _get_features,
+				.get_spi = _get_spi,
+				.get_cpi = _get_cpi,
+				.add_sa  = _add_sa,
+				.update_sa = _update_sa,
+				.query_sa = _query_sa,
+				.del_sa = _del_sa,
+				.flush_sas = _flush_sas,
+				.add_policy = _add_policy,
+				.query_policy = _query_policy,
+				.del_policy = _del_policy,
+				.flush_policies = _flush_policies,
+				.bypass_socket = _bypass_socket,
+				.enable_udp_decap = _enable_udp_decap,
+				.destroy = _destroy,
+			},
+		},
+		.mutex = mutex_create(MUTEX_TYPE_DEFAULT),
+		.policies = hashtable_create((hashtable_hash_t)policy_hash,
+									 (hashtable_equals_t)policy_equals, 32),
+		.sas = hashtable_create((hashtable_hash_t)sa_hash,
+								(hashtable_equals_t)sa_equals, 32),
+	);
+
+	if (!open_family(this))
+	{
+		destroy(this);
+		return NULL;
+	}
+	set_acq_expires(this);
+	DBG1(DBG_KNL, "kernel-nfipsec: IPsec on nfipsec's generic netlink "
+		 "family (ABI %d)", NFIPSEC_GENL_VERSION);
+	return &this->public;
+}
