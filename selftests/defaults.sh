@@ -26,6 +26,8 @@
 impls=${DEFAULTS_IMPLS:-xfrm nfipsec}
 [[ $impls == *nfipsec* ]] && require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
+# The python snippets' processes: forked by one python a namespace.
+py_agent "$h1" && py_agent "$rb" || { fail py-agent "cannot start python"; finish; }
 KEY=0x00112233445566778899aabbccddeeff01020304
 ALGS="aead 'rfc4106(gcm(aes))' $KEY 128"
 
@@ -62,7 +64,7 @@ table ip t {
 }
 EOF
 esp_from_h1() {
-	ip netns exec "$h1" /usr/bin/python3 -c "
+	py "$h1" -c "
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ESP)
 for i in range(1, 4):
@@ -105,7 +107,7 @@ udp_to_ra() {
 	local p0
 	ip netns exec "$ra" conntrack -F >/dev/null 2>&1
 	p0=$(nft_packets "$h1" t i)
-	ip netns exec "$rb" /usr/bin/python3 -c "
+	py "$rb" -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):

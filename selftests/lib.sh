@@ -208,8 +208,13 @@ nfipsec_stat() {
 # nft_packets NS TABLE CHAIN: the packets of the one counter in nftables
 # chain CHAIN of "table ip TABLE" in NS.
 nft_packets() {
-	ip netns exec "$1" nft list chain ip "$2" "$3" |
-		awk '/packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+	local words i
+	# The words of nft's output, read without an exec (awk is one).
+	read -rd '' -a words < <(ip netns exec "$1" nft list chain ip "$2" "$3")
+	for ((i = 0; i + 1 < ${#words[@]}; i++)); do
+		[ "${words[i]}" = packets ] && echo "${words[i + 1]}"
+	done
+	return 0
 }
 
 # stat_of NS NAME: REPLY = the counter, empty when the CLI shows none.
@@ -304,6 +309,141 @@ capture_stop() {
 	wait_until 10 gone "$pid" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 0
+}
+
+# Python without a python start each time: every start of python3 costs
+# half a second to a second in the debug guest (its imports), and a test
+# that sends a packet or holds a socket from a few lines of python pays it
+# again and again. py_agent NS starts one python3 in namespace NS that
+# forks a child for each script asked of it: the child runs the script as
+# "python3 SCRIPT ARGS..." would (runpy, sys.argv, exit status, stdout and
+# stderr to files, stdin /dev/null) in NS, as its own process. The agent
+# and its children are killed at exit (the agent is in bg_pids). Start
+# the agents in the test's own shell (not in a $(...) or a pipe, whose
+# agent would end with it).
+PY_AGENT='
+import os, runpy, signal, sys, threading, traceback
+import errno, json, select, socket, struct, time  # what scripts import
+kids = set()
+def child(out, err, script, args):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    code = 1
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        if err == out:
+            os.dup2(fd, 2)
+        else:
+            os.dup2(os.open(err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+        os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
+        os.closerange(3, 1024)
+        sys.argv = [script] + args
+        runpy.run_path(script, run_name="__main__")
+        code = 0
+    except SystemExit as e:
+        if e.code is None:
+            code = 0
+        elif isinstance(e.code, int):
+            code = e.code
+        else:
+            print(e.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code & 0xff)
+def run(rc, out, err, script, *args):
+    # SIGTERM for the main thread only (its handler runs there).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    pid = os.fork()
+    if pid == 0:
+        child(out, err, script, list(args))
+    kids.add(pid)
+    _, st = os.waitpid(pid, 0)
+    kids.discard(pid)
+    code = os.waitstatus_to_exitcode(st)
+    with open(rc + ".tmp", "w") as f:
+        f.write("%d\n" % (code if code >= 0 else 128 - code))
+    os.rename(rc + ".tmp", rc)
+def stop(*_):
+    for k in list(kids):
+        try:
+            os.kill(k, signal.SIGTERM)
+        except OSError:
+            pass
+    os._exit(0)
+signal.signal(signal.SIGTERM, stop)
+for line in open(sys.argv[1]):
+    threading.Thread(target=run, args=line.rstrip("\n").split("\x1f"),
+                     daemon=True).start()
+stop()
+'
+declare -A py_fd=()
+py_seq=0
+py_agent() {
+	local ns=$1 fifo=/tmp/pyagent-$1 fd pid
+	[ -n "${py_fd[$ns]:-}" ] && return 0
+	rm -f "$fifo"
+	mkfifo "$fifo" || return 1
+	# Read-write: opening never waits for the agent; what is asked
+	# before it reads waits in the pipe.
+	exec {fd}<>"$fifo"
+	ip netns exec "$ns" /usr/bin/python3 -c "$PY_AGENT" "$fifo" >/dev/null 2>&1 </dev/null {fd}>&- &
+	pid=$!
+	bg_pids+=("$pid")
+	py_fd[$ns]=$fd
+}
+
+# py_bg NS OUT SCRIPT|-c CODE [ARGS...]: start the script in NS (py_agent)
+# with its stdout and stderr to file OUT; REPLY is its id for py_wait.
+py_bg() {
+	local ns=$1 out=$2 script=$3 id
+	shift 3
+	py_agent "$ns" || return 1
+	py_seq=$((py_seq + 1))
+	# BASHPID: a subshell's ids are its own.
+	id=/tmp/pyagent-$ns.$BASHPID-$py_seq
+	if [ "$script" = -c ]; then
+		printf '%s\n' "$1" > "$id.py"
+		script=$id.py
+		shift
+	fi
+	rm -f "$id.rc"
+	local IFS=$'\x1f'
+	printf '%s\n' "$id.rc$IFS$out$IFS${PY_ERR:-$out}$IFS$script${*:+$IFS$*}" >&"${py_fd[$ns]}"
+	REPLY=$id
+}
+
+# py_wait ID [SECONDS]: wait for py_bg's script ID to end (600 s unless
+# told); its exit status (124 when it did not end in time).
+py_wait() {
+	local rc
+	wait_until "${2:-600}" test -e "$1.rc" || return 124
+	read -r rc < "$1.rc"
+	return "$rc"
+}
+
+# py NS SCRIPT|-c CODE [ARGS...]: run the script in NS (py_agent) and wait
+# for it, as "ip netns exec NS python3 SCRIPT ARGS" would: its stdout to
+# this stdout, its stderr to this stderr, its exit status.
+py() {
+	local ns=$1 f id rc line
+	shift
+	f=/tmp/pyagent-$ns.$BASHPID-$((py_seq + 1))
+	PY_ERR=$f.err py_bg "$ns" "$f.out" "$@" || return 1
+	id=$REPLY
+	py_wait "$id"
+	rc=$?
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s\n' "$line"
+	done < "$f.out"
+	while IFS= read -r line || [ -n "$line" ]; do
+		printf '%s\n' "$line" >&2
+	done < "$f.err"
+	return $rc
 }
 
 # keep_artifact FILE...: copy FILE to the results folder (artifacts/TEST/),

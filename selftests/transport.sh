@@ -129,14 +129,14 @@ s.sendto(b"hello", (sys.argv[1], 7777))
 udp6_opts() {
 	local name=$1 from=$2 to=$3 addr=$4 out ready=/tmp/transport-ready-$1
 	rm -f "$ready"
-	ip netns exec "$to" python3 -c "$RECV6" "$ready" > "/tmp/transport-$name.out" 2>&1 &
-	local pid=$!
+	py_bg "$to" "/tmp/transport-$name.out" -c "$RECV6" "$ready"
+	local id=$REPLY
 	if ! wait_until 30 test -e "$ready"; then
 		fail "$name" "receiver did not start: $(cat "/tmp/transport-$name.out")"
 		return
 	fi
-	ip netns exec "$from" python3 -c "$SEND6" "$addr"
-	wait "$pid"
+	py "$from" -c "$SEND6" "$addr"
+	py_wait "$id"
 	out=$(cat "/tmp/transport-$name.out")
 	# 54: IPV6_HOPOPTS, 59: IPV6_DSTOPTS (ancillary data types)
 	check_eq "$name" "hello [54, 59]" "$out"
@@ -176,19 +176,20 @@ for i in range(3):
 big_udp() {
 	local name=$1 from=$2 to=$3 addr=$4 ready=/tmp/transport-ready-$1
 	rm -f "$ready"
-	ip netns exec "$to" python3 -c "$BIGRECV" "$ready" "$addr" \
-		> "/tmp/transport-$name.out" 2>&1 &
-	local pid=$!
+	py_bg "$to" "/tmp/transport-$name.out" -c "$BIGRECV" "$ready" "$addr"
+	local id=$REPLY
 	if ! wait_until 30 test -e "$ready"; then
 		fail "$name" "receiver did not start: $(cat "/tmp/transport-$name.out")"
 		return
 	fi
-	ip netns exec "$from" python3 -c "$BIGSEND" "$addr"
-	wait "$pid"
+	py "$from" -c "$BIGSEND" "$addr"
+	py_wait "$id"
 	check_eq "$name" 3 "$(cat "/tmp/transport-$name.out")"
 }
 
 topology || { fail topology "setup failed"; finish; }
+# The python snippets' processes: forked by one python a namespace.
+py_agent "$a" && py_agent "$b" || { fail py-agent "cannot start python"; finish; }
 
 for peer in nfipsec xfrm; do
 	t=$peer
@@ -327,12 +328,12 @@ except socket.timeout:
 '
 ready=/tmp/transport-ready-frag6
 rm -f "$ready"
-ip netns exec "$a" python3 -c "$FRAGRECV" "$ready" $A6 > /tmp/transport-frag6.out 2>&1 &
-pid=$!
+py_bg "$a" /tmp/transport-frag6.out -c "$FRAGRECV" "$ready" $A6
+id=$REPLY
 read -r _ n _ bad <<< "$(sa_stats "$a" $A6 0x602 packets bad-header)"
 if wait_until 30 test -e "$ready"; then
-	check "$t.sent" ip netns exec "$b" python3 -c "$FRAGSEND" $B6 $A6
-	wait "$pid"
+	check "$t.sent" py "$b" -c "$FRAGSEND" $B6 $A6
+	py_wait "$id"
 	check_eq "$t.not-delivered" nothing "$(cat /tmp/transport-frag6.out)"
 	check_eq "$t.counted" "packets $n bad-header $((bad + 1))" \
 		"$(sa_stats "$a" $A6 0x602 packets bad-header)"
