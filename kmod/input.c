@@ -83,8 +83,7 @@ static unsigned int check_clear(struct nfipsec_net *nn, struct sk_buff *skb,
 	pol = nfipsec_policy_lookup(nn, dir, fl);
 	if (!pol)
 		return NFIPSEC_NO_POLICY;
-	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
-	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
+	nfipsec_pol_used(pol, skb->len);
 	if (pol->action == NFIPSEC_ACTION_BLOCK) {
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_IN_POL_BLOCK);
 	} else if (pol->has_tmpl && pol->tmpl.level == NFIPSEC_LEVEL_REQUIRED) {
@@ -168,8 +167,7 @@ static bool check_decrypted(struct nfipsec_net *nn, struct sk_buff *skb,
 			pol = decrypted_pol(nn, sa, dir, &rev, &ok);
 	}
 	if (pol) {
-		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
-		nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
+		nfipsec_pol_used(pol, skb->len);
 		if (!ok)
 			nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_DROPS, 1);
 	}

@@ -45,6 +45,9 @@ const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
 	[NFIPSEC_POLICY_A_TO] = { .type = NLA_U32 },
 	[NFIPSEC_POLICY_A_INDEX] = { .type = NLA_U32 },
 	[NFIPSEC_POLICY_A_STATS] = { .type = NLA_REJECT },
+	[NFIPSEC_POLICY_A_ADD_TIME] = { .type = NLA_REJECT },
+	[NFIPSEC_POLICY_A_USE_TIME] = { .type = NLA_REJECT },
+	[NFIPSEC_POLICY_A_PAD] = { .type = NLA_REJECT },
 };
 
 static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
@@ -483,6 +486,7 @@ static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 	new->index = old->index;
 	nfipsec_policy_move_to(nn, old, new,
 			       nfipsec_policy_prio_place(nn, new->priority));
+	new->add_time = ktime_get_real_seconds();	/* an update's */
 }
 
 /* Update, as ip xfrm's: replaces the policy, or adds it when absent. */
@@ -683,13 +687,19 @@ static int tmpl_put(struct sk_buff *skb, const struct nfipsec_tmpl *t)
 int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 				 const struct nfipsec_policy *pol, u32 pos)
 {
+	time64_t use = READ_ONCE(pol->use_time);	/* the datapath's */
+
 	if (nla_put_u32(skb, NFIPSEC_POLICY_A_POSITION, pos) ||
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_DIR, pol->dir) ||
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_ACTION, pol->action) ||
 	    nla_put_u32(skb, NFIPSEC_POLICY_A_PRIORITY, pol->priority) ||
 	    nla_put_u32(skb, NFIPSEC_POLICY_A_INDEX, pol->index) ||
 	    nfipsec_nl_put_sel(skb, NFIPSEC_POLICY_A_SEL, &pol->sel) ||
-	    (pol->has_tmpl && tmpl_put(skb, &pol->tmpl)))
+	    (pol->has_tmpl && tmpl_put(skb, &pol->tmpl)) ||
+	    nla_put_u64_64bit(skb, NFIPSEC_POLICY_A_ADD_TIME, pol->add_time,
+			      NFIPSEC_POLICY_A_PAD) ||
+	    (use && nla_put_u64_64bit(skb, NFIPSEC_POLICY_A_USE_TIME, use,
+				      NFIPSEC_POLICY_A_PAD)))
 		return -EMSGSIZE;
 	return 0;
 }

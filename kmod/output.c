@@ -915,8 +915,7 @@ unsigned int nfipsec_output(struct nfipsec_net *nn, struct sk_buff *skb,
 		nfipsec_stat_inc(nn, NFIPSEC_STAT_OUT_NO_POLS);
 		return NF_DROP;
 	}
-	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
-	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, skb->len);
+	nfipsec_pol_used(pol, skb->len);
 
 	if (pol->action == NFIPSEC_ACTION_BLOCK) {
 		if (state->in)

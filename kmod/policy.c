@@ -551,6 +551,7 @@ static void pol_hash_del(struct nfipsec_policy *pol)
 void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 			   struct list_head *where)
 {
+	pol->add_time = ktime_get_real_seconds();
 	list_add_tail_rcu(&pol->list, where);
 	run_enter(nn, pol);
 	pol_hash_add(nn, pol);
@@ -560,21 +561,28 @@ void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_insert);
 
-static void pol_swap_stats(struct nfipsec_policy *a, struct nfipsec_policy *b)
+/* new takes old's counters and time of last use (old's readers may go on). */
+static void pol_take_stats(struct nfipsec_policy *new,
+			   struct nfipsec_policy *old)
 {
-	swap(a->stats, b->stats);
-	swap(a->stats_chunk, b->stats_chunk);
+	swap(new->stats, old->stats);
+	swap(new->stats_chunk, old->stats_chunk);
+	/* Readers may already count on new: the later of the two. */
+	WRITE_ONCE(new->use_time, max(READ_ONCE(new->use_time),
+				      READ_ONCE(old->use_time)));
 }
 
 /*
  * new, of old's dir, selector and priority, takes old's place, index and
- * counters at once (readers find one or the other). old is freed.
+ * counters at once (readers find one or the other); its add time is now
+ * (an update, as XFRM's). old is freed.
  */
 void nfipsec_policy_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			    struct nfipsec_policy *new)
 {
 	new->index = old->index;
-	pol_swap_stats(new, old);
+	new->add_time = ktime_get_real_seconds();
+	pol_take_stats(new, old);
 	list_replace_rcu(&old->list, &new->list);
 	if (!RB_EMPTY_NODE(&old->run)) {
 		rb_replace_node(&old->run, &new->run, &nn->pol_runs);
@@ -599,10 +607,11 @@ void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			    struct nfipsec_policy *new,
 			    struct list_head *where)
 {
+	new->add_time = old->add_time;
 	list_add_tail_rcu(&new->list, where);
 	run_enter(nn, new);
 	synchronize_rcu();
-	pol_swap_stats(new, old);
+	pol_take_stats(new, old);
 	run_leave(nn, old);
 	list_del_rcu(&old->list);
 	pol_hash_del(old);

@@ -5,6 +5,7 @@
 #include <linux/list.h>
 #include <linux/rbtree.h>
 #include <linux/rcupdate.h>
+#include <linux/timekeeping.h>
 
 #include "sa.h"
 
@@ -37,6 +38,8 @@ struct nfipsec_policy {
 	struct nfipsec_sel sel;
 	struct nfipsec_tmpl tmpl;
 	unsigned long acquire_time;	/* jiffies of the last ACQUIRE */
+	/* Wall clock seconds: added or updated (cfg_lock); last match. */
+	time64_t add_time, use_time;
 	struct nfipsec_counters __percpu *stats;	/* nfipsec_policy_stat */
 	struct nfipsec_counters_chunk *stats_chunk;	/* nn->pol_stats' */
 };
@@ -45,6 +48,21 @@ static inline void nfipsec_pol_stat_add(struct nfipsec_policy *pol,
 					enum nfipsec_policy_stat idx, u64 n)
 {
 	nfipsec_counters_add(pol->stats, idx, n);
+}
+
+/*
+ * A packet of len bytes matched pol: counted, and the time of its last
+ * use set (written once a second at most: the line stays shared).
+ */
+static inline void nfipsec_pol_used(struct nfipsec_policy *pol,
+				    unsigned int len)
+{
+	time64_t now = ktime_get_real_seconds();
+
+	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_PACKETS, 1);
+	nfipsec_pol_stat_add(pol, NFIPSEC_POLICY_STAT_BYTES, len);
+	if (READ_ONCE(pol->use_time) != now)
+		WRITE_ONCE(pol->use_time, now);
 }
 
 int nfipsec_flow_skip6(const struct sk_buff *skb, int start, u8 *nexthdrp,

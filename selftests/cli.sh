@@ -157,6 +157,11 @@ for s in st:
               "async", "crypto-busy", "ecn", "too-big"):
         same("-s state list counter " + c, 0, s.get(c))
 st, rest = split_stats(run("-s", "policy", "list"), "-s policy list")
+# -s adds the times of each policy: added within the last minute, never used.
+for x in rest:
+    cur = x.pop("current", None)
+    if not cur or set(cur) != {"add"} or not now - 60 <= cur["add"] <= now + 1:
+        sys.exit("-s policy list: current %s, now %d" % (json.dumps(cur), now))
 same("-s policy list without stats", pols, rest)
 same("-s policy list counters", [{"packets": 0, "bytes": 0, "drops": 0}] * 4, st)
 '
@@ -332,8 +337,7 @@ DATE_RE='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 layout_xfrm() {
 	sed -E -e 's/\t(anti-replay context: [^\\]*|anti-replay esn context:| seq-hi [^\\]*| ([0-9a-f]{8} )+)\\//g' \
 		-e 's/\t replay_window ([0-9]+), bitmap-length [0-9]+\\(.*)$/\2\tWINDOW \1\\/' \
-		-e 's/ptype main //' -e "s/$DATE_RE/DATE/g" \
-		-e '/\tdir (in|out|fwd) /s/\t  add DATE /\t  add - /' | sort
+		-e 's/ptype main //' -e "s/$DATE_RE/DATE/g" | sort
 }
 NFI_EXTRA='position [0-9]+|counters:[^\\]*|drops:[^\\]*|lifetime left:[^\\]*|dying|flag align8|nat-keepalive [^\\]*|follow-mapping'
 layout_nfi() {

@@ -36,8 +36,25 @@ sa() {
 
 # The policies of both LANs, and the SAs from rb to ra (no limits); each
 # part below adds its own ra-to-rb pair.
+printf -v pol_t0 '%(%s)T' -1
 tunnel_conf a 4 "$GCM" | grep policy | tunnel_apply "$ra" nfipsec ||
 	fail config-a "nfipsec refused the configuration"
+printf -v pol_t1 '%(%s)T' -1
+# pol_times: ra's out policy's add and use times (JSON, -s), in
+# pol_add and pol_use (empty: never used).
+pol_times() {
+	local j
+	j=$(nfipsec -n "$ra" -s -j policy get src 192.168.111.0/24 dst 192.168.186.0/24 dir out)
+	pol_add= pol_use=
+	[[ $j =~ \"current\":\{\"add\":([0-9]+)(,\"use\":([0-9]+))?\} ]] || return 1
+	pol_add=${BASH_REMATCH[1]} pol_use=${BASH_REMATCH[3]}
+}
+# A policy's add time is its add's, and it has no use time before a packet
+# matched it (XFRM's policy times).
+pol_times || fail policy-times "no current object in the policy's JSON"
+((pol_add >= pol_t0 && pol_add <= pol_t1)) && pass policy-add-time ||
+	fail policy-add-time "add $pol_add, added from $pol_t0 to $pol_t1"
+[ -z "$pol_use" ] && pass policy-unused || fail policy-unused "use $pol_use before any packet"
 tunnel_conf b 4 "$GCM" | grep policy | tunnel_apply "$rb" nfipsec ||
 	fail config-b "nfipsec refused the configuration"
 sa "$B4" "$A4" $SPI_BA | nfipsec -n "$ra" -b - || fail config-a-in refused
@@ -192,6 +209,24 @@ seen_at t_hard "$MON_A" 0x00001500 1 && pass usetime-hard-event ||
 	fail usetime-soft-on-time "seen $((t_soft - t0)) ms after the ping began, $((t_soft - t1)) ms after it ended"
 ((t_hard - t0 >= 1900 && t_hard - t1 <= 3500)) && pass usetime-hard-on-time ||
 	fail usetime-hard-on-time "seen $((t_hard - t0)) ms after the ping began, $((t_hard - t1)) ms after it ended"
+# The out policy's use time (checked after the timed events): that
+# ping's, to a second; its add time unchanged.
+pol_add0=$pol_add
+pol_times
+((pol_use >= t0 / 1000 && pol_use <= t1 / 1000)) && pass policy-use-time ||
+	fail policy-use-time "use '$pol_use', the ping from $((t0 / 1000)) to $((t1 / 1000))"
+check_eq policy-add-time-kept "$pol_add0" "$pol_add"
+# An update is a new add time (XFRM's); nfipsec keeps the use time with
+# the counters.
+pol_use0=$pol_use
+printf -v u0 '%(%s)T' -1
+tunnel_conf a 4 "$GCM" | grep "policy add src 192.168.111.0/24 dst 192.168.186.0/24 dir out" |
+	sed 's/^policy add/policy update/' | nfipsec -n "$ra" -b - || fail policy-update refused
+printf -v u1 '%(%s)T' -1
+pol_times
+((pol_add >= u0 && pol_add <= u1)) && pass policy-update-add-time ||
+	fail policy-update-add-time "add $pol_add, updated from $u0 to $u1"
+check_eq policy-update-use-kept "$pol_use0" "$pol_use"
 
 ## Rekey without loss: 0x1600 (soft at 10 packets, hard at 40) carries a
 ## ping every 100 ms; on its soft event the next pair (0x1700) is added,

@@ -52,5 +52,6 @@ void nfi_text_lifetime(struct nlattr *lft, uint64_t bytes, uint64_t packets,
 		       uint64_t add, uint64_t use);
 /* An NFIPSEC_A_POLICY nest's members; -EPROTO when malformed. */
 int nfi_print_policy(struct nlattr *nest);
+void nfi_print_time(const char *key, struct nlattr *a);
 
 #endif

@@ -450,12 +450,16 @@ static int text_policy(struct nlattr *nest)
 	if (s)
 		fputs("share any flag  (0x00000000)", stdout);
 	fputs(sl, stdout);
-	/* Counted packets and bytes in ip's lifetime current (XFRM: 0). */
+	/*
+	 * Counted packets and bytes in ip's lifetime current (XFRM: 0), with
+	 * the add and use times (XFRM's).
+	 */
 	if (s)
 		nfi_text_lifetime(NULL, pol_stat(stats,
 						 NFIPSEC_POLICY_STAT_BYTES),
 				  pol_stat(stats, NFIPSEC_POLICY_STAT_PACKETS),
-				  0, 0);
+				  nfi_u64(pol[NFIPSEC_POLICY_A_ADD_TIME], 0),
+				  nfi_u64(pol[NFIPSEC_POLICY_A_USE_TIME], 0));
 	if (pol[NFIPSEC_POLICY_A_TMPL])
 		text_tmpl(pol[NFIPSEC_POLICY_A_TMPL]);
 	if (s && stats) {
@@ -544,6 +548,12 @@ int nfi_print_policy(struct nlattr *nest)
 				sizeof(buf)));
 	if (pol[NFIPSEC_POLICY_A_TMPL])
 		print_tmpl(pol[NFIPSEC_POLICY_A_TMPL]);
+	if (nfi_stats_level && pol[NFIPSEC_POLICY_A_ADD_TIME]) {
+		nfi_out_open("current", "lifetime current:");
+		nfi_print_time("add", pol[NFIPSEC_POLICY_A_ADD_TIME]);
+		nfi_print_time("use", pol[NFIPSEC_POLICY_A_USE_TIME]);
+		nfi_out_close();
+	}
 	if (nfi_stats_level && pol[NFIPSEC_POLICY_A_STATS])
 		print_policy_stats(pol[NFIPSEC_POLICY_A_STATS]);
 	return 0;

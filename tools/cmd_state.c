@@ -690,7 +690,7 @@ static void print_lifetime(struct nlattr *nest)
 }
 
 /* A time of CURRENT: seconds since the epoch; local time in text. */
-static void print_time(const char *key, struct nlattr *a)
+void nfi_print_time(const char *key, struct nlattr *a)
 {
 	char buf[32];
 	struct tm *tm;
@@ -789,9 +789,9 @@ static void print_current(struct nlattr *nest, struct nlattr *lft)
 		return;
 	nfi_out_line("\t");
 	nfi_out_open("current", "lifetime current:");
-	print_time("add", cur[NFIPSEC_CUR_A_ADD_TIME]);
-	print_time("use", cur[NFIPSEC_CUR_A_USE_TIME]);
-	print_time("last", cur[NFIPSEC_CUR_A_LAST_USE]);
+	nfi_print_time("add", cur[NFIPSEC_CUR_A_ADD_TIME]);
+	nfi_print_time("use", cur[NFIPSEC_CUR_A_USE_TIME]);
+	nfi_print_time("last", cur[NFIPSEC_CUR_A_LAST_USE]);
 	if (cur[NFIPSEC_CUR_A_BYTES])
 		nfi_out_u64("bytes", nfi_u64(cur[NFIPSEC_CUR_A_BYTES], 0));
 	if (cur[NFIPSEC_CUR_A_PACKETS])

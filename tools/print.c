@@ -42,6 +42,8 @@ int nfi_parse_policy(struct nlattr *nest,
 		[NFIPSEC_POLICY_A_AFTER] = { .type = NLA_U32 },
 		[NFIPSEC_POLICY_A_TO] = { .type = NLA_U32 },
 		[NFIPSEC_POLICY_A_STATS] = { .type = NLA_NESTED },
+		[NFIPSEC_POLICY_A_ADD_TIME] = { .type = NLA_U64 },
+		[NFIPSEC_POLICY_A_USE_TIME] = { .type = NLA_U64 },
 	};
 	struct nlattr *sub[NFIPSEC_POLICY_A_MAX + 1], *a;
 	int rem;

@@ -196,7 +196,11 @@
  *   do: as POLICY_DEL; replies with one policy.
  *   dump: optionally NFIPSEC_A_POLICY with DIR as a filter.
  *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION,
- *   INDEX and NFIPSEC_POLICY_A_STATS (nest of NFIPSEC_POLICY_STAT_*).
+ *   INDEX, ADD_TIME, USE_TIME and NFIPSEC_POLICY_A_STATS (nest of
+ *   NFIPSEC_POLICY_STAT_*). ADD_TIME: when it was added or last updated
+ *   (a move keeps it); USE_TIME: when a packet last matched it, to a
+ *   second, absent when none has (XFRM's add and use times). Both in
+ *   seconds since the epoch, of the wall clock.
  *
  * NFIPSEC_CMD_POLICY_FLUSH (do)
  *   Request: optionally NFIPSEC_A_POLICY with DIR.
@@ -652,6 +656,9 @@ enum nfipsec_policy_attr {
 	NFIPSEC_POLICY_A_TO,		/* u32, a position */
 	NFIPSEC_POLICY_A_STATS,		/* nest, NFIPSEC_POLICY_STAT_* */
 	NFIPSEC_POLICY_A_INDEX,		/* u32, ip xfrm's policy index */
+	NFIPSEC_POLICY_A_ADD_TIME,	/* u64, replies and events */
+	NFIPSEC_POLICY_A_USE_TIME,	/* u64, replies and events */
+	NFIPSEC_POLICY_A_PAD,
 
 	__NFIPSEC_POLICY_A_MAX,
 	NFIPSEC_POLICY_A_MAX = __NFIPSEC_POLICY_A_MAX - 1
