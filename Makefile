@@ -7,6 +7,8 @@
 #   make check-mutants  show that make check fails for each planted defect
 #   make lab [RUN=...]  a lab guest: a shell, or RUN's script
 #   make bench          nfipsec against Linux XFRM, non-debug lab kernel
+#   make strongswan-plugin  the kernel-nfipsec charon plugin (not finished:
+#                       tools/strongswan, issue 10)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
@@ -42,4 +44,8 @@ endif
 bench:
 	NFIPSEC_LAB_FLAVOUR=bench selftests/lab/run.sh script selftests/bench.sh
 
-.PHONY: all modules modules_install clean tools check check-mutants lab bench
+strongswan-plugin:
+	$(MAKE) -C tools/strongswan
+
+.PHONY: all modules modules_install clean tools check check-mutants lab bench \
+	strongswan-plugin
