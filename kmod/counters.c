@@ -38,14 +38,19 @@ EXPORT_SYMBOL_IF_KUNIT(nfipsec_counters_free);
 /*
  * Counter pools: a per-CPU allocation costs a search of the per-CPU chunks
  * under a global mutex (and, in a debug kernel, leak and KASAN records):
- * one a policy made loading 10,000 policies a third slower.
+ * one a policy made loading 10,000 policies a third slower. A pool's
+ * chunks grow with it, 4 slots, then 8, ... up to 64, so that a namespace
+ * of a few policies spends little per-CPU memory on them.
  */
-#define NFIPSEC_COUNTERS_CHUNK 64	/* slots: bits of free */
+#define NFIPSEC_COUNTERS_CHUNK_MIN 4
+#define NFIPSEC_COUNTERS_CHUNK_MAX 64	/* slots: bits of free */
 
 struct nfipsec_counters_chunk {
-	struct list_head list;		/* in pool->partial, or empty */
+	struct list_head list;		/* in pool->partial while not full */
 	struct nfipsec_counters_pool *pool;
 	u64 free;			/* bit i: slot i is free */
+	u64 all;			/* the bits of its nslots slots */
+	unsigned int nslots;
 	u8 __percpu *base;
 };
 
@@ -56,6 +61,8 @@ void nfipsec_counters_pool_init(struct nfipsec_counters_pool *pool,
 	INIT_LIST_HEAD(&pool->partial);
 	pool->size = ALIGN(struct_size_t(struct nfipsec_counters, cnt, n),
 			   __alignof__(struct nfipsec_counters));
+	/* A chunk must fit the per-CPU allocator's unit. */
+	WARN_ON(pool->size * NFIPSEC_COUNTERS_CHUNK_MAX > PCPU_MIN_UNIT_SIZE);
 	pool->chunks = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_counters_pool_init);
@@ -72,16 +79,16 @@ bool nfipsec_counters_pool_busy(struct nfipsec_counters_pool *pool)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_counters_pool_busy);
 
+/* A chunk of nslots zeroed slots, charged to the caller's memory cgroup. */
 static struct nfipsec_counters_chunk *
-chunk_alloc(struct nfipsec_counters_pool *pool)
+chunk_alloc(struct nfipsec_counters_pool *pool, unsigned int nslots)
 {
 	struct nfipsec_counters_chunk *chunk;
 
-	/* Charged to the caller's memory cgroup, as the objects. */
 	chunk = kzalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
 	if (!chunk)
 		return NULL;
-	chunk->base = __alloc_percpu_gfp(pool->size * NFIPSEC_COUNTERS_CHUNK,
+	chunk->base = __alloc_percpu_gfp(pool->size * nslots,
 					 __alignof__(struct nfipsec_counters),
 					 GFP_KERNEL_ACCOUNT);
 	if (!chunk->base) {
@@ -90,7 +97,9 @@ chunk_alloc(struct nfipsec_counters_pool *pool)
 	}
 	INIT_LIST_HEAD(&chunk->list);
 	chunk->pool = pool;
-	chunk->free = ~0ULL;
+	chunk->nslots = nslots;
+	chunk->all = GENMASK_ULL(nslots - 1, 0);
+	chunk->free = chunk->all;
 	return chunk;
 }
 
@@ -107,7 +116,8 @@ nfipsec_counters_get(struct nfipsec_counters_pool *pool,
 {
 	struct nfipsec_counters_chunk *chunk, *fresh = NULL;
 	struct nfipsec_counters __percpu *c;
-	unsigned int slot = 0;
+	unsigned int slot = 0, nslots;
+	bool zero = true;
 	int cpu;
 
 	for (;;) {
@@ -118,6 +128,7 @@ nfipsec_counters_get(struct nfipsec_counters_pool *pool,
 		if (!chunk && fresh) {
 			chunk = fresh;
 			fresh = NULL;
+			zero = false;	/* never used */
 			list_add(&chunk->list, &pool->partial);
 			pool->chunks++;
 		}
@@ -127,10 +138,13 @@ nfipsec_counters_get(struct nfipsec_counters_pool *pool,
 			if (!chunk->free)
 				list_del_init(&chunk->list);
 		}
+		/* The next chunk: twice the last one's size. */
+		nslots = min(NFIPSEC_COUNTERS_CHUNK_MIN << min(pool->chunks, 4U),
+			     NFIPSEC_COUNTERS_CHUNK_MAX);
 		spin_unlock_bh(&pool->lock);
 		if (chunk)
 			break;
-		fresh = chunk_alloc(pool);
+		fresh = chunk_alloc(pool, nslots);
 		if (!fresh)
 			return NULL;
 	}
@@ -143,7 +157,8 @@ nfipsec_counters_get(struct nfipsec_counters_pool *pool,
 	for_each_possible_cpu(cpu) {
 		struct nfipsec_counters *st = per_cpu_ptr(c, cpu);
 
-		memset(st, 0, pool->size);
+		if (zero)
+			memset(st, 0, pool->size);
 		u64_stats_init(&st->syncp);
 	}
 	*chunkp = chunk;
@@ -151,14 +166,20 @@ nfipsec_counters_get(struct nfipsec_counters_pool *pool,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_counters_get);
 
-/* Give back a slot no reader can add to any more; any context but hardirq. */
+/*
+ * Give back a slot of chunk that no reader can add to any more (never
+ * handed to readers, or after a grace period); process or softirq context.
+ */
 void nfipsec_counters_put(struct nfipsec_counters_chunk *chunk,
 			  struct nfipsec_counters __percpu *c)
 {
 	struct nfipsec_counters_pool *pool = chunk->pool;
-	unsigned int slot = ((u8 __percpu *)c - chunk->base) / pool->size;
+	long off = (u8 __percpu *)c - chunk->base;
+	unsigned int slot = off / pool->size;
 	bool empty;
 
+	if (WARN_ON_ONCE(off < 0 || off % pool->size || slot >= chunk->nslots))
+		return;		/* not this chunk's: leak rather than corrupt */
 	spin_lock_bh(&pool->lock);
 	if (WARN_ON_ONCE(chunk->free & BIT_ULL(slot))) {
 		spin_unlock_bh(&pool->lock);
@@ -167,7 +188,7 @@ void nfipsec_counters_put(struct nfipsec_counters_chunk *chunk,
 	if (!chunk->free)
 		list_add(&chunk->list, &pool->partial);
 	chunk->free |= BIT_ULL(slot);
-	empty = chunk->free == ~0ULL;
+	empty = chunk->free == chunk->all;
 	if (empty) {
 		list_del(&chunk->list);
 		pool->chunks--;

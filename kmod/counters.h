@@ -19,16 +19,16 @@ struct nfipsec_counters __percpu *nfipsec_counters_alloc(unsigned int n);
 void nfipsec_counters_free(struct nfipsec_counters __percpu *c);
 /*
  * Counter arrays of one size handed out from shared per-CPU chunks, for
- * objects made by the thousand (policies): one per-CPU allocation serves
- * NFIPSEC_COUNTERS_CHUNK of them. A slot is zero when handed out; put it
- * back only when no reader can add to it any more (after a grace period).
+ * objects made by the thousand (policies): a few per-CPU allocations serve
+ * all of them. A slot is zero when handed out; put it back only when no
+ * reader can add to it any more.
  */
 struct nfipsec_counters_chunk;
 
 struct nfipsec_counters_pool {
 	spinlock_t lock;		/* BH: slots go back from RCU callbacks */
 	struct list_head partial;	/* chunks with a free slot */
-	unsigned int size;		/* bytes of one slot */
+	size_t size;			/* bytes of one slot */
 	unsigned int chunks;		/* allocated, under lock */
 };
 

@@ -172,6 +172,25 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 }
 
 /*
+ * After the exits of a batch of namespaces: their policies give their
+ * counters back after a grace period, and the pools are in the namespaces'
+ * data, freed after this. One wait for the whole batch.
+ */
+static void __net_exit nfipsec_net_exit_batch(struct list_head *net_list)
+{
+	struct net *net;
+	bool busy = false;
+
+	list_for_each_entry(net, net_list, exit_list)
+		busy |= nfipsec_counters_pool_busy(&nfipsec_net(net)->pol_stats);
+	if (!busy)
+		return;
+	rcu_barrier();
+	list_for_each_entry(net, net_list, exit_list)
+		WARN_ON_ONCE(nfipsec_counters_pool_busy(&nfipsec_net(net)->pol_stats));
+}
+
+/*
  * A subsystem: its exit runs after every device of the namespace is gone
  * (nfipsec0 included, device.c), so no packet passes the namespace without
  * the hooks.
@@ -179,6 +198,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 static struct pernet_operations nfipsec_net_ops = {
 	.init = nfipsec_net_init,
 	.exit = nfipsec_net_exit,
+	.exit_batch = nfipsec_net_exit_batch,
 	.id = &nfipsec_net_id,
 	.size = sizeof(struct nfipsec_net),
 };

@@ -253,11 +253,11 @@ EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_net_init);
 /* At the namespace's exit: every policy goes, then the tables. */
 void nfipsec_policy_net_exit(struct nfipsec_net *nn)
 {
+	/*
+	 * The policies give their counters back to nn->pol_stats after a
+	 * grace period: netns.c waits for that before nn goes.
+	 */
 	nfipsec_policy_flush(nn, -1);
-	/* The policies just freed give their counters back after a grace period. */
-	if (nfipsec_counters_pool_busy(&nn->pol_stats))
-		rcu_barrier();
-	WARN_ON_ONCE(nfipsec_counters_pool_busy(&nn->pol_stats));
 	kvfree(nn->pol_by_sel);
 	kvfree(nn->pol_by_index);
 	nn->pol_by_sel = NULL;
@@ -289,7 +289,8 @@ static void policy_free_rcu(struct rcu_head *head)
 	struct nfipsec_policy *pol = container_of(head, struct nfipsec_policy,
 						  rcu);
 
-	nfipsec_counters_put(pol->stats_chunk, pol->stats);
+	if (pol->stats_chunk)	/* else another policy took them */
+		nfipsec_counters_put(pol->stats_chunk, pol->stats);
 	kfree(pol);
 }
 
@@ -561,15 +562,20 @@ void nfipsec_policy_insert(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_insert);
 
-/* new takes old's counters and time of last use (old's readers may go on). */
+/*
+ * new, not yet seen by readers, takes old's counters and time of last use:
+ * readers that find either count on the same counters, which new owns from
+ * now on (old is freed without them). new's own were never seen: back at
+ * once.
+ */
 static void pol_take_stats(struct nfipsec_policy *new,
 			   struct nfipsec_policy *old)
 {
-	swap(new->stats, old->stats);
-	swap(new->stats_chunk, old->stats_chunk);
-	/* Readers may already count on new: the later of the two. */
-	WRITE_ONCE(new->use_time, max(READ_ONCE(new->use_time),
-				      READ_ONCE(old->use_time)));
+	nfipsec_counters_put(new->stats_chunk, new->stats);
+	new->stats = old->stats;
+	new->stats_chunk = old->stats_chunk;
+	old->stats_chunk = NULL;
+	new->use_time = READ_ONCE(old->use_time);
 }
 
 /*
@@ -601,17 +607,17 @@ EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_replace);
  * only once every reader that could have passed new's place has finished,
  * so that no reader finds neither (a flow of old's, which old protected,
  * would find no policy: cleartext). Readers in between may find either;
- * they count on old's counters, which new takes. Sleeps. old is freed.
+ * both count on old's counters, which new takes. Sleeps. old is freed.
  */
 void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			    struct nfipsec_policy *new,
 			    struct list_head *where)
 {
 	new->add_time = old->add_time;
+	pol_take_stats(new, old);
 	list_add_tail_rcu(&new->list, where);
 	run_enter(nn, new);
 	synchronize_rcu();
-	pol_take_stats(new, old);
 	run_leave(nn, old);
 	list_del_rcu(&old->list);
 	pol_hash_del(old);

@@ -41,7 +41,8 @@ struct nfipsec_policy {
 	/* Wall clock seconds: added or updated (cfg_lock); last match. */
 	time64_t add_time, use_time;
 	struct nfipsec_counters __percpu *stats;	/* nfipsec_policy_stat */
-	struct nfipsec_counters_chunk *stats_chunk;	/* nn->pol_stats' */
+	/* Its counters' chunk in nn->pol_stats; NULL: another took them. */
+	struct nfipsec_counters_chunk *stats_chunk;
 };
 
 static inline void nfipsec_pol_stat_add(struct nfipsec_policy *pol,

@@ -218,6 +218,7 @@ static void policy_net_free(void *data)
 
 	nfipsec_policy_net_exit(nn);
 	rcu_barrier();	/* the policies' RCU callbacks, before nn goes */
+	WARN_ON(nfipsec_counters_pool_busy(&nn->pol_stats));
 }
 
 /* A namespace's SPD, empty, undone at the end of the test. */
@@ -604,20 +605,35 @@ static struct nfipsec_policy *copy_of(struct kunit *test,
 /*
  * A move, an update in place and an update to another priority: the
  * policy that stays is the one the tables find, by selector and by
- * index, at its new place; the one that left is found nowhere.
+ * index, at its new place; the one that left is found nowhere. It has the
+ * other's counters (the first four policies fill the pool's first chunk:
+ * the copies' own come from another), and every chunk goes once all are
+ * freed.
  */
 static void nfipsec_test_policy_hash_move(struct kunit *test)
 {
 	struct nfipsec_net *nn = policy_net(test);
 	struct nfipsec_policy *p[4], *moved, *upd;
+	struct nfipsec_counters __percpu *stats;
 	u32 i;
 
 	for (i = 0; i < 4; i++)
 		p[i] = add_nth(test, nn, NFIPSEC_DIR_OUT, i, 10, 8 * i + 1);
 	/* Move p[0] to position 2 (of the list without it). */
+	nfipsec_pol_used(p[0], 100);
+	stats = p[0]->stats;
 	moved = copy_of(test, nn, p[0]);
+	KUNIT_EXPECT_PTR_NE(test, p[0]->stats_chunk, moved->stats_chunk);
 	nfipsec_policy_move_to(nn, p[0], moved,
 			       nfipsec_policy_place(nn, 2, p[0]));
+	KUNIT_EXPECT_PTR_EQ(test, stats, moved->stats);
+	nfipsec_pol_used(moved, 50);
+	KUNIT_EXPECT_EQ(test, 2ULL,
+			nfipsec_counters_read(moved->stats,
+					      NFIPSEC_POLICY_STAT_PACKETS));
+	KUNIT_EXPECT_EQ(test, 150ULL,
+			nfipsec_counters_read(moved->stats,
+					      NFIPSEC_POLICY_STAT_BYTES));
 	KUNIT_EXPECT_PTR_EQ(test, moved, nfipsec_policy_at(nn, 2));
 	KUNIT_EXPECT_EQ(test, 2U, nfipsec_policy_pos(nn, moved));
 	KUNIT_EXPECT_EQ(test, 4U, nn->policy_count);
@@ -641,9 +657,15 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 4U, nfipsec_policy_pos(nn, p[0]));
 
 	/* An update in place (the same priority). */
+	nfipsec_pol_used(p[2], 7);
+	stats = p[2]->stats;
 	upd = copy_of(test, nn, p[2]);
 	upd->index = 0;		/* the old one's is kept */
 	nfipsec_policy_replace(nn, p[2], upd);
+	KUNIT_EXPECT_PTR_EQ(test, stats, upd->stats);
+	KUNIT_EXPECT_EQ(test, 7ULL,
+			nfipsec_counters_read(upd->stats,
+					      NFIPSEC_POLICY_STAT_BYTES));
 	KUNIT_EXPECT_EQ(test, 8U * 2 + 1, upd->index);
 	KUNIT_EXPECT_PTR_EQ(test, upd, nfipsec_policy_at(nn, 1));
 	KUNIT_EXPECT_PTR_EQ(test, upd,
@@ -669,10 +691,12 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 			    nfipsec_policy_prio_place(nn, 4));
 	KUNIT_EXPECT_EQ(test, 5U, nn->policy_count);
 
-	/* Flush: nothing left anywhere. */
+	/* Flush: nothing left anywhere, every counter given back. */
 	nfipsec_policy_flush(nn, -1);
 	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
 	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&nn->pol_runs));
+	rcu_barrier();
+	KUNIT_EXPECT_FALSE(test, nfipsec_counters_pool_busy(&nn->pol_stats));
 }
 
 #define ORDER_N 400

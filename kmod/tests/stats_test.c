@@ -127,8 +127,10 @@ static void nfipsec_test_stats_emsgsize(struct kunit *test)
 }
 
 /*
- * Pooled counters: slots of three chunks, each its own and zero; a slot
- * given back comes out again zeroed; the chunks go with their last slot.
+ * Pooled counters: slots of chunks of 4, 8, 16, 32, 64 and 64 slots, each
+ * its own and zero; a slot given back comes out again (its chunk, the last
+ * to get one back, is used first) zeroed; the chunks go with their last
+ * slot.
  */
 #define POOL_N 130
 
@@ -139,7 +141,7 @@ static void nfipsec_test_stats_pool(struct kunit *test)
 	struct nfipsec_counters_pool pool;
 	struct nfipsec_counters __percpu *again;
 	struct nfipsec_counters_chunk *again_chunk;
-	int i, j;
+	int i, j, n;
 
 	c = kunit_kcalloc(test, POOL_N, sizeof(*c), GFP_KERNEL);
 	chunk = kunit_kcalloc(test, POOL_N, sizeof(*chunk), GFP_KERNEL);
@@ -148,36 +150,46 @@ static void nfipsec_test_stats_pool(struct kunit *test)
 	nfipsec_counters_pool_init(&pool, __NFIPSEC_STAT_MAX);
 	KUNIT_EXPECT_FALSE(test, nfipsec_counters_pool_busy(&pool));
 
-	for (i = 0; i < POOL_N; i++) {
-		c[i] = nfipsec_counters_get(&pool, &chunk[i]);
-		KUNIT_ASSERT_NOT_NULL(test, c[i]);
-		for (j = 1; j <= NFIPSEC_STAT_MAX; j++)
-			KUNIT_EXPECT_EQ(test, 0ULL,
-					nfipsec_counters_read(c[i], j));
+	for (n = 0; n < POOL_N; n++) {
+		c[n] = nfipsec_counters_get(&pool, &chunk[n]);
+		if (!c[n])
+			break;
 		/* The last counter of each slot: an overlap would show. */
-		nfipsec_counters_add(c[i], NFIPSEC_STAT_MAX, i + 1);
-		nfipsec_counters_add(c[i], 1, i + 1);
+		nfipsec_counters_add(c[n], NFIPSEC_STAT_MAX, n + 1);
+		nfipsec_counters_add(c[n], 1, n + 1);
 	}
-	KUNIT_EXPECT_EQ(test, 3U, pool.chunks);
+	KUNIT_EXPECT_EQ(test, POOL_N, n);
+	KUNIT_EXPECT_EQ(test, 6U, pool.chunks);
 	KUNIT_EXPECT_TRUE(test, nfipsec_counters_pool_busy(&pool));
-	for (i = 0; i < POOL_N; i++) {
+	/* A new chunk at 4, 4 + 8, 4 + 8 + 16, ... */
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_EQ(test, i == 4 || i == 12 || i == 28 || i == 60 ||
+				i == 124, chunk[i] != chunk[i - 1]);
+	for (i = 0; i < n; i++) {
 		KUNIT_EXPECT_EQ(test, (u64)i + 1,
 				nfipsec_counters_read(c[i], 1));
 		KUNIT_EXPECT_EQ(test, (u64)i + 1,
 				nfipsec_counters_read(c[i], NFIPSEC_STAT_MAX));
+		for (j = 2; j < NFIPSEC_STAT_MAX; j++)
+			KUNIT_EXPECT_EQ(test, 0ULL,
+					nfipsec_counters_read(c[i], j));
 	}
 
-	/* Slot 70 (second chunk) back, and out again: the same, zeroed. */
-	nfipsec_counters_put(chunk[70], c[70]);
-	again = nfipsec_counters_get(&pool, &again_chunk);
-	KUNIT_EXPECT_PTR_EQ(test, c[70], again);
-	KUNIT_EXPECT_PTR_EQ(test, chunk[70], again_chunk);
-	KUNIT_EXPECT_EQ(test, 0ULL, nfipsec_counters_read(again, 1));
-	KUNIT_EXPECT_EQ(test, 0ULL,
-			nfipsec_counters_read(again, NFIPSEC_STAT_MAX));
-	KUNIT_EXPECT_EQ(test, 3U, pool.chunks);
+	if (n > 70) {
+		/* Slot 70 (fifth chunk, full) back and out again: zeroed. */
+		nfipsec_counters_put(chunk[70], c[70]);
+		again = nfipsec_counters_get(&pool, &again_chunk);
+		KUNIT_EXPECT_PTR_EQ(test, c[70], again);
+		KUNIT_EXPECT_PTR_EQ(test, chunk[70], again_chunk);
+		if (again)
+			c[70] = again;
+		KUNIT_EXPECT_EQ(test, 0ULL, nfipsec_counters_read(c[70], 1));
+		KUNIT_EXPECT_EQ(test, 0ULL,
+				nfipsec_counters_read(c[70], NFIPSEC_STAT_MAX));
+		KUNIT_EXPECT_EQ(test, 6U, pool.chunks);
+	}
 
-	for (i = 0; i < POOL_N; i++)
+	for (i = 0; i < n; i++)
 		nfipsec_counters_put(chunk[i], c[i]);
 	KUNIT_EXPECT_EQ(test, 0U, pool.chunks);
 	KUNIT_EXPECT_FALSE(test, nfipsec_counters_pool_busy(&pool));

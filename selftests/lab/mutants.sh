@@ -337,13 +337,19 @@ plant_icmp_no_quote_in() {
 desc_pool_no_zero="a policy's counters start from the counts of the slot's last owner"
 tests_pool_no_zero=kunit
 plant_pool_no_zero() {
-	replace "$1/kmod/counters.c" $'\t\tmemset(st, 0, pool->size);\n' ''
+	replace "$1/kmod/counters.c" $'\t\tif (zero)\n\t\t\tmemset(st, 0, pool->size);\n' ''
 }
 
 desc_pool_slot_shared="pooled counter slots are handed out twice"
 tests_pool_slot_shared=kunit
 plant_pool_slot_shared() {
 	replace "$1/kmod/counters.c" $'\t\t\tchunk->free &= ~BIT_ULL(slot);\n' ''
+}
+
+desc_pool_chunk_not_taken="a policy that takes another's counters keeps its own chunk pointer"
+tests_pool_chunk_not_taken=kunit
+plant_pool_chunk_not_taken() {
+	replace "$1/kmod/policy.c" $'\tnew->stats_chunk = old->stats_chunk;\n' ''
 }
 
 desc_bulk_no_cap="a bulk request adds any number of policies"
@@ -391,7 +397,7 @@ all="$all bulk_goes_on acquire_tmpl_src unroutable_acquires"
 all="$all bulk_list_unchecked out_tunnel_use_allowed use_no_acquire"
 all="$all larval_no_holddown larval_spi_free larval_seq_ignored"
 all="$all larval_not_answered larval_no_expire larval_spi_dup"
-all="$all icmp_no_quote_in icmp_no_quote_out pool_no_zero pool_slot_shared bulk_no_cap"
+all="$all icmp_no_quote_in icmp_no_quote_out pool_no_zero pool_slot_shared pool_chunk_not_taken bulk_no_cap"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
