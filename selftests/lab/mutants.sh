@@ -337,7 +337,7 @@ plant_icmp_no_quote_in() {
 desc_pool_no_zero="a policy's counters start from the counts of the slot's last owner"
 tests_pool_no_zero=kunit
 plant_pool_no_zero() {
-	replace "$1/kmod/counters.c" $'\t\tif (zero)\n\t\t\tmemset(st, 0, pool->size);\n' ''
+	replace "$1/kmod/counters.c" $'\t\tif (zero)\n' $'\t\tif (!zero)\n'
 }
 
 desc_pool_slot_shared="pooled counter slots are handed out twice"
