@@ -24,6 +24,11 @@
 impls=${ICMP_ERRORS_IMPLS:-xfrm nfipsec}
 [[ $impls == *nfipsec* ]] && require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
+# The python snippets' processes (a socket, an error sent): forked by one
+# python a namespace, not a python start each (py_agent).
+for n in "$h1" "$ra" "$h2" "$rb"; do
+	py_agent "$n" || { fail py-agent "cannot start python"; finish; }
+done
 KEY=0x00112233445566778899aabbccddeeff01020304
 ALGS="aead 'rfc4106(gcm(aes))' $KEY 128"
 ip -n "$rb" addr add 10.99.0.1/32 dev lan0
@@ -40,8 +45,7 @@ RB_ICMP="policy add src 10.99.0.1/32 dst 192.168.111.0/24 dir out tmpl src $B4 d
 # for IPv6 addresses: destination unreachable, port) quoting a UDP packet
 # QSRC:QSPORT -> QDST:QDPORT (raw socket: the kernel writes the outer
 # header, and ICMPv6's checksum).
-icmp_err() {
-	ip netns exec "$1" python3 - "$@" <<'PY'
+read -rd '' ICMP_ERR_PY <<'PY'
 import socket, struct, sys
 src, dst, qs, qsp, qd, qdp = sys.argv[2:8]
 itype = int(sys.argv[8]) if len(sys.argv) > 8 else 3
@@ -68,7 +72,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 s.bind((src, 0))
 s.sendto(body, (dst, 0))
 PY
-}
+icmp_err() { py "$1" -c "$ICMP_ERR_PY" "$@"; }
 
 # Connected UDP sockets that say whether an ICMP error reached them:
 # sock_start NS LOCAL LPORT PEER PPORT FILE, the error sent, sent FILE,
@@ -80,7 +84,10 @@ sock_start() {
 	# go before this socket exists (the shell truncates FILE only when the
 	# background job starts): lost, and a "nothing" that proves nothing.
 	rm -f "$6" "$6.sent"
-	ip netns exec "$1" python3 - "$@" > "$6" 2>&1 <<'PY' &
+	py_bg "$1" "$6" -c "$SOCK_PY" "$@"
+	wait_until 10 file_has "$6" ready
+}
+read -rd '' SOCK_PY <<'PY'
 import errno, os, select, socket, sys, time
 local, lport, peer, pport, out = sys.argv[2:7]
 s = socket.socket(socket.AF_INET6 if ":" in local else socket.AF_INET,
@@ -105,14 +112,13 @@ try:
 except OSError as e:
     print("refused" if e.errno == errno.ECONNREFUSED else "error %d" % e.errno)
 PY
-	bg_pids+=($!)
-	wait_until 10 file_has "$6" ready
-}
 sock_done() { file_has "$1" refused || file_has "$1" nothing ||
 	file_has "$1" data || file_has "$1" error; }
 sock_result() {
+	local line last=
 	wait_until 10 sock_done "$1"
-	tail -n 1 "$1"
+	while IFS= read -r line; do last=$line; done < "$1"
+	echo "$last"
 }
 
 # seen SOCK-NS LOCAL LPORT PEER PPORT ERR-NS SRC DST: the socket's result

@@ -287,6 +287,7 @@ capture_start() {
 # file_has FILE TEXT: a line of FILE contains TEXT (no exec: for wait loops).
 file_has() {
 	local line
+	[ -e "$1" ] || return 1
 	while IFS= read -r line; do
 		[[ $line == *"$2"* ]] && return 0
 	done < "$1"
@@ -339,6 +340,9 @@ def child(out, err, script, args):
         os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
         os.closerange(3, 1024)
         sys.argv = [script] + args
+        if not script.startswith("/tmp/pyagent-"):
+            # As python3 SCRIPT: its folder first on the path.
+            sys.path[0] = os.path.dirname(os.path.abspath(script))
         runpy.run_path(script, run_name="__main__")
         code = 0
     except SystemExit as e:

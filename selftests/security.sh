@@ -24,6 +24,9 @@ PY=/usr/bin/python3
 here=$(dirname "$0")
 require_module
 tunnel_topology || { fail topology "setup failed"; finish; }
+# The python snippets run as root: forked by one python a namespace, not a
+# python start each (py_agent).
+py_agent "$wire" && py_agent "$ra" || { fail py-agent "cannot start python"; finish; }
 GCM="aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128"
 GCM_BA="aead 'rfc4106(gcm(aes))' 0x102132435465768798a9babbdcddfe0f11121314 128"
 # One key per direction (see README). Both routers also protect what they
@@ -231,7 +234,7 @@ table inet markspoof {
 }
 EOF
 mism0=$(ns_stat "$rb" in-tmpl-mismatch)
-ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" 192.168.111.10 192.168.186.10 \
+py "$wire" "$here/spoof.py" wb "$mac_rb" 192.168.111.10 192.168.186.10 \
 	40000 7777 5
 nap 1
 check_eq mark.spoof-not-delivered 0 "$(nft_counter "$h2" spoof)"
@@ -258,12 +261,12 @@ for f in 4 6; do
 		prot=fd00:111::10 stranger=fd00:3::200 wan=$B6
 	fi
 	mism0=$(ns_stat "$rb" in-tmpl-mismatch)
-	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" $prot $wan 40000 8080 5
+	py "$wire" "$here/spoof.py" wb "$mac_rb" $prot $wan 40000 8080 5
 	nap 1
 	check_eq "portfwd$f.spoof-not-delivered" 0 "$(nft_counter "$h2" fwd$f)"
 	check_eq "portfwd$f.spoof-counted" 5 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 	# A WAN host outside the protected prefixes: the forward works.
-	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" $stranger $wan 40001 8080 5
+	py "$wire" "$here/spoof.py" wb "$mac_rb" $stranger $wan 40001 8080 5
 	nap 1
 	check_eq "portfwd$f.wan-host-delivered" 5 "$(nft_counter "$h2" fwd$f)"
 done
@@ -273,7 +276,7 @@ done
 # passport to a local service.
 mism0=$(ns_stat "$rb" in-tmpl-mismatch)
 for sport in 500 4500; do
-	ip netns exec "$wire" $PY "$here/spoof.py" wb "$mac_rb" 192.168.111.10 \
+	py "$wire" "$here/spoof.py" wb "$mac_rb" 192.168.111.10 \
 		192.168.186.1 $sport 7779 5
 done
 nap 1
@@ -283,7 +286,7 @@ check_eq ike.spoof-counted 10 $(($(ns_stat "$rb" in-tmpl-mismatch) - mism0))
 # IKE between the routers (root's socket, port 500 to port 500) in clear,
 # although a policy protects everything between the WAN addresses.
 send_udp() {	# NS SPORT DPORT: one datagram A4:SPORT -> B4:DPORT
-	ip netns exec "$1" $PY -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	py "$1" -c "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('$A4', $2)); s.sendto(b'ike', ('$B4', $3))"
 }
 # recv_udp NS ADDR PORT FILE [setpriv args]: a socket on ADDR:PORT writing
@@ -329,7 +332,7 @@ echo "policy add src $A6 dst $B6 dir in tmpl src $A6 dst $B6 proto esp reqid 1 m
 send_udp_marker() {	# SRC DST
 	local fam=AF_INET
 	[[ $1 == *:* ]] && fam=AF_INET6
-	ip netns exec "$ra" $PY -c "import socket; s = socket.socket(socket.$fam, socket.SOCK_DGRAM)
+	py "$ra" -c "import socket; s = socket.socket(socket.$fam, socket.SOCK_DGRAM)
 s.bind(('$1', 4500)); s.sendto(b'\\0\\0\\0\\0ike', ('$2', 4500))"
 }
 for f in 4 6; do
