@@ -484,9 +484,9 @@ static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 		return;
 	}
 	new->index = old->index;
+	new->add_time = ktime_get_real_seconds();	/* an update's */
 	nfipsec_policy_move_to(nn, old, new,
 			       nfipsec_policy_prio_place(nn, new->priority));
-	new->add_time = ktime_get_real_seconds();	/* an update's */
 }
 
 /* Update, as ip xfrm's: replaces the policy, or adds it when absent. */
@@ -857,6 +857,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	copy->has_tmpl = pol->has_tmpl;
 	copy->priority = pol->priority;
 	copy->index = pol->index;
+	copy->add_time = pol->add_time;
 	copy->sel = pol->sel;
 	copy->tmpl = pol->tmpl;
 	nfipsec_policy_move_to(nn, pol, copy, where);

@@ -613,7 +613,6 @@ void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			    struct nfipsec_policy *new,
 			    struct list_head *where)
 {
-	new->add_time = old->add_time;
 	pol_take_stats(new, old);
 	list_add_tail_rcu(&new->list, where);
 	run_enter(nn, new);

@@ -38,7 +38,10 @@ struct nfipsec_policy {
 	struct nfipsec_sel sel;
 	struct nfipsec_tmpl tmpl;
 	unsigned long acquire_time;	/* jiffies of the last ACQUIRE */
-	/* Wall clock seconds: added or updated (cfg_lock); last match. */
+	/*
+	 * Wall clock seconds: added or updated (set before it is seen), last
+	 * matched (the datapath's, READ_ONCE).
+	 */
 	time64_t add_time, use_time;
 	struct nfipsec_counters __percpu *stats;	/* nfipsec_policy_stat */
 	/* Its counters' chunk in nn->pol_stats; NULL: another took them. */
