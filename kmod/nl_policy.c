@@ -314,7 +314,10 @@ static int pol_make_room(struct nfipsec_net *nn, struct netlink_ext_ack *extack)
 	return err;
 }
 
-/* Add the policy that nest describes (POLICY_NEW's NFIPSEC_A_POLICY). */
+/*
+ * Add the policy that nest describes (POLICY_NEW's NFIPSEC_A_POLICY), under
+ * cfg_lock: a bulk request takes it once for all its policies.
+ */
 static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 		   struct netlink_ext_ack *extack)
 {
@@ -324,6 +327,7 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 	u32 pos = U32_MAX;
 	int err, n;
 
+	lockdep_assert_held(&nn->cfg_lock);
 	err = pol_parse_nest(nest, tb, extack);
 	if (err)
 		return err;
@@ -340,11 +344,10 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 	if (err)
 		goto err_free;
 
-	mutex_lock(&nn->cfg_lock);
 	if (nfipsec_policy_find(nn, pol->dir, &pol->sel)) {
 		NL_SET_ERR_MSG(extack, "a policy with this dir and selector exists");
 		err = -EEXIST;
-		goto err_unlock;
+		goto err_free;
 	}
 	if (tb[NFIPSEC_POLICY_A_POSITION]) {
 		pos = nla_get_u32(tb[NFIPSEC_POLICY_A_POSITION]);
@@ -353,7 +356,7 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 					   "position %u past the end (there are %u)",
 					   pos, nn->policy_count);
 			err = -EINVAL;
-			goto err_unlock;
+			goto err_free;
 		}
 	} else if (tb[NFIPSEC_POLICY_A_BEFORE]) {
 		err = pol_position(nn, tb[NFIPSEC_POLICY_A_BEFORE], &pos,
@@ -364,7 +367,7 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 		pos++;
 	}
 	if (err)
-		goto err_unlock;
+		goto err_free;
 	/* Without a position: after its priority's policies, found at once. */
 	if (pos == U32_MAX) {
 		where = nfipsec_policy_prio_place(nn, pol->priority);
@@ -374,19 +377,16 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 				      extack);
 	}
 	if (err)
-		goto err_unlock;
+		goto err_free;
 	/* Last: a refused add leaves no hooks behind. */
 	err = pol_make_room(nn, extack);
 	if (err)
-		goto err_unlock;
+		goto err_free;
 	pol->index = nfipsec_policy_gen_index(nn, pol->dir, pol->index);
 	nfipsec_policy_insert(nn, pol, where);
 	nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_NEW, pol);
-	mutex_unlock(&nn->cfg_lock);
 	return 0;
 
-err_unlock:
-	mutex_unlock(&nn->cfg_lock);
 err_free:
 	nfipsec_policy_free(pol);
 	return err;
@@ -397,7 +397,9 @@ int nfipsec_nl_pol_new(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	int err;
 
+	mutex_lock(&nn->cfg_lock);
 	err = pol_new(nn, info->attrs[NFIPSEC_A_POLICY], info->extack);
+	mutex_unlock(&nn->cfg_lock);
 	if (!err)
 		nfipsec_offload_policies_changed(nn);
 	return err;
@@ -449,6 +451,8 @@ int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = 0;
 	n = 0;
+	/* One lock for the request: at most NFIPSEC_POLICY_BULK_MAX adds. */
+	mutex_lock(&nn->cfg_lock);
 	nla_for_each_nested(nest, list, rem) {
 		/* Killed: stop between entries, pointing at the first not tried. */
 		if (fatal_signal_pending(current)) {
@@ -465,6 +469,7 @@ int nfipsec_nl_pol_new_bulk(struct sk_buff *skb, struct genl_info *info)
 		n++;
 		cond_resched();
 	}
+	mutex_unlock(&nn->cfg_lock);
 	/* Once for the request: flowtable entries are checked again. */
 	if (n)
 		nfipsec_offload_policies_changed(nn);
