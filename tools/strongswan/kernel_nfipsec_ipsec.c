@@ -260,18 +260,24 @@ static void policy_entry_destroy(policy_entry_t *p)
 /** Called for each reply, with its top-level attributes */
 typedef int (*reply_cb_t)(struct nlattr **tb, void *arg);
 
-typedef struct {
-	private_kernel_nfipsec_ipsec_t *this;
-	reply_cb_t cb;
-	void *arg;
-	/** 1: waiting, 0: done, < 0: failed (negative errno) */
-	int err;
-} talk_t;
+/**
+ * Free a request, wiped first: SA_NEW and SA_SET carry keys. The whole
+ * buffer libnl allocated, not only what nlmsg_len covers. (Replies never
+ * become an nl_msg: request_talk() reads and wipes them itself.)
+ */
+static void msg_free(struct nl_msg *msg)
+{
+	if (msg)
+	{
+		memwipe(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
+		nlmsg_free(msg);
+	}
+}
 
 static void save_extack(private_kernel_nfipsec_ipsec_t *this,
-						struct nlmsgerr *e)
+						struct nlmsghdr *nlh)
 {
-	struct nlmsghdr *nlh = (struct nlmsghdr*)((char*)e - NLMSG_HDRLEN);
+	struct nlmsgerr *e = NLMSG_DATA(nlh);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	size_t off = sizeof(*e);
 	int len;
@@ -299,49 +305,6 @@ static void save_extack(private_kernel_nfipsec_ipsec_t *this,
 	}
 }
 
-static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	talk_t *talk = arg;
-
-	save_extack(talk->this, e);
-	talk->err = e->error;
-	return NL_STOP;
-}
-
-static int on_done(struct nl_msg *msg, void *arg)
-{
-	talk_t *talk = arg;
-
-	if (talk->err > 0)
-	{
-		talk->err = 0;
-	}
-	return NL_STOP;
-}
-
-static int on_valid(struct nl_msg *msg, void *arg)
-{
-	struct nlattr *tb[NFIPSEC_A_MAX + 1];
-	talk_t *talk = arg;
-	int err;
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NFIPSEC_A_MAX, NULL))
-	{
-		talk->err = -EPROTO;
-		return NL_STOP;
-	}
-	if (talk->cb)
-	{
-		err = talk->cb(tb, talk->arg);
-		if (err)
-		{
-			talk->err = err;
-			return NL_STOP;
-		}
-	}
-	return NL_OK;
-}
-
 /**
  * A new request of cmd (NULL when out of memory)
  */
@@ -361,52 +324,144 @@ static struct nl_msg *request_new(private_kernel_nfipsec_ipsec_t *this,
 }
 
 /**
- * Send msg (freed) and take the replies: 0 or a negative errno, the
- * kernel's text in this->extack. Call with the mutex held.
+ * Read one datagram of the request socket into a buffer of its size: its
+ * length, or a negative errno. The caller wipes and frees *buf.
+ */
+static int recv_datagram(int fd, char **buf)
+{
+	struct sockaddr_nl from;
+	socklen_t flen;
+	ssize_t len;
+
+	*buf = NULL;
+	for (;;)
+	{
+		len = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+		if (len < 0)
+		{
+			if (errno == EINTR)
+			{
+				continue;
+			}
+			return -errno;
+		}
+		*buf = malloc(len ?: 1);
+		flen = sizeof(from);
+		len = recvfrom(fd, *buf, len ?: 1, 0, (struct sockaddr*)&from, &flen);
+		if (len < 0)
+		{
+			int err = errno;
+
+			free(*buf);
+			*buf = NULL;
+			if (err == EINTR)
+			{
+				continue;
+			}
+			return -err;
+		}
+		if (flen != sizeof(from) || from.nl_family != AF_NETLINK ||
+			from.nl_pid != 0)
+		{	/* not the kernel's */
+			memwipe(*buf, len);
+			free(*buf);
+			*buf = NULL;
+			continue;
+		}
+		return len;
+	}
+}
+
+/**
+ * Send msg (wiped and freed) and take the replies to it: 0 or a negative
+ * errno, the kernel's text in this->extack. The replies are read here
+ * rather than by libnl's nl_recvmsgs(), whose buffers and message copies
+ * are freed without being wiped: every buffer a reply went through is
+ * wiped before it is freed. Call with the mutex held.
  */
 static int request_talk(private_kernel_nfipsec_ipsec_t *this,
 						struct nl_msg *msg, reply_cb_t cb, void *arg)
 {
-	talk_t talk = { .this = this, .cb = cb, .arg = arg, .err = 1 };
-	struct nl_cb *nlcb;
-	int err;
+	struct nlattr *tb[NFIPSEC_A_MAX + 1];
+	struct nlmsghdr *nlh;
+	uint32_t seq;
+	char *buf;
+	int err = 1, len, rem, ret;
 
 	this->extack[0] = '\0';
 	if (!msg)
 	{
 		return -ENOMEM;
 	}
-	nlcb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!nlcb)
-	{
-		nlmsg_free(msg);
-		return -ENOMEM;
-	}
-	nl_cb_err(nlcb, NL_CB_CUSTOM, on_error, &talk);
-	nl_cb_set(nlcb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, &talk);
-	nl_cb_set(nlcb, NL_CB_ACK, NL_CB_CUSTOM, on_done, &talk);
-	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &talk);
-	err = nl_send_auto(this->sock, msg);
-	nlmsg_free(msg);
-	if (err < 0)
+	/* NL_AUTO_SEQ and _PORT filled in, NLM_F_REQUEST and NLM_F_ACK set */
+	ret = nl_send_auto(this->sock, msg);
+	seq = nlmsg_hdr(msg)->nlmsg_seq;
+	msg_free(msg);
+	if (ret < 0)
 	{
 		snprintf(this->extack, sizeof(this->extack), ": sending: %s",
-				 nl_geterror(err));
-		nl_cb_put(nlcb);
+				 nl_geterror(ret));
 		return -EIO;
 	}
-	while (talk.err > 0)
+	while (err > 0)
 	{
-		err = nl_recvmsgs(this->sock, nlcb);
-		if (err < 0 && talk.err > 0)
+		len = recv_datagram(nl_socket_get_fd(this->sock), &buf);
+		if (len < 0)
 		{
 			snprintf(this->extack, sizeof(this->extack),
-					 ": receiving the answer: %s", nl_geterror(err));
-			talk.err = -EIO;
+					 ": receiving the answer: %s", strerror(-len));
+			return -EIO;
 		}
+		rem = len;
+		for (nlh = (struct nlmsghdr*)buf; err > 0 && NLMSG_OK(nlh, rem);
+			 nlh = NLMSG_NEXT(nlh, rem))
+		{
+			if (nlh->nlmsg_seq != seq)
+			{	/* the answer to an earlier request given up on */
+				continue;
+			}
+			switch (nlh->nlmsg_type)
+			{
+				case NLMSG_ERROR:
+					if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+					{
+						err = -EPROTO;
+						break;
+					}
+					/* 0: the ACK that ends every request */
+					err = ((struct nlmsgerr*)NLMSG_DATA(nlh))->error;
+					if (err)
+					{
+						save_extack(this, nlh);
+					}
+					break;
+				case NLMSG_DONE:
+					err = 0;
+					break;
+				case NLMSG_NOOP:
+					break;
+				default:
+					if (nlh->nlmsg_type != this->family ||
+						genlmsg_parse(nlh, 0, tb, NFIPSEC_A_MAX, NULL))
+					{
+						err = -EPROTO;
+						break;
+					}
+					if (cb)
+					{
+						ret = cb(tb, arg);
+						if (ret)
+						{
+							err = ret;
+						}
+					}
+					break;
+			}
+		}
+		memwipe(buf, len);
+		free(buf);
 	}
-	nl_cb_put(nlcb);
-	return talk.err;
+	return err;
 }
 
 /**
@@ -729,7 +784,7 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 		nla_put(msg, NFIPSEC_SA_A_SPI_MIN, sizeof(min), &min) ||
 		nla_put(msg, NFIPSEC_SA_A_SPI_MAX, sizeof(max), &max))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return FAILED;
 	}
 	nla_nest_end(msg, nest);
@@ -1000,7 +1055,7 @@ METHOD(kernel_ipsec_t, add_sa, status_t,
 	return SUCCESS;
 
 nomem:
-	nlmsg_free(msg);
+	msg_free(msg);
 	DBG1(DBG_KNL, "unable to build an nfipsec request for SPI %.8x",
 		 ntohl(id->spi));
 	return FAILED;
@@ -1019,6 +1074,19 @@ typedef struct {
 	uint16_t encap_dport;
 	bool encap;
 } sa_reply_t;
+
+/**
+ * Wipe and free the copy of the reply (it holds the keys when asked for)
+ */
+static void sa_reply_wipe(sa_reply_t *reply)
+{
+	if (reply->sa)
+	{
+		memwipe(reply->sa, reply->sa->nla_len);
+		free(reply->sa);
+		reply->sa = NULL;
+	}
+}
 
 static int sa_get_cb(struct nlattr **tb, void *arg)
 {
@@ -1066,8 +1134,12 @@ static int sa_get_cb(struct nlattr **tb, void *arg)
 			reply->encap_dport = ntohs(nla_get_u16(enc[NFIPSEC_ENCAP_A_DPORT]));
 		}
 	}
-	free(reply->sa);
+	sa_reply_wipe(reply);
 	reply->sa = malloc(tb[NFIPSEC_A_SA]->nla_len);
+	if (!reply->sa)
+	{
+		return -ENOMEM;
+	}
 	memcpy(reply->sa, tb[NFIPSEC_A_SA], tb[NFIPSEC_A_SA]->nla_len);
 	return 0;
 }
@@ -1085,13 +1157,13 @@ static int sa_get(private_kernel_nfipsec_ipsec_t *this,
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
 		!put_sa_id(msg, id->dst, id->spi, id->proto))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, nest);
 	if (keys && nla_put_flag(msg, NFIPSEC_A_SHOW_KEYS))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return -ENOMEM;
 	}
 	return request_talk(this, msg, sa_get_cb, reply);
@@ -1129,7 +1201,7 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 			 "%s%s", ntohl(id->spi), strerror(err ? -err : EPROTO),
 			 this->extack);
 		this->mutex->unlock(this->mutex);
-		free(reply.sa);
+		sa_reply_wipe(&reply);
 		return err == -ENOENT ? NOT_FOUND : FAILED;
 	}
 	if (data->new_reqid)
@@ -1148,7 +1220,7 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 				 "({%u} to {%u}): not supported", ntohl(id->spi), reqid,
 				 data->new_reqid);
 			this->mutex->unlock(this->mutex);
-			free(reply.sa);
+			sa_reply_wipe(&reply);
 			return NOT_SUPPORTED;
 		}
 	}
@@ -1157,7 +1229,7 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 		 reply.encap_dport == data->new_dst->get_port(data->new_dst)))
 	{
 		this->mutex->unlock(this->mutex);
-		free(reply.sa);
+		sa_reply_wipe(&reply);
 		return SUCCESS;
 	}
 	/*
@@ -1202,7 +1274,7 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 	}
 	nla_nest_end(msg, encap);
 	nla_nest_end(msg, nest);
-	free(reply.sa);
+	sa_reply_wipe(&reply);
 	err = request_talk(this, msg, NULL, NULL);
 	if (err)
 	{
@@ -1218,8 +1290,8 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 
 nomem:
 	this->mutex->unlock(this->mutex);
-	nlmsg_free(msg);
-	free(reply.sa);
+	msg_free(msg);
+	sa_reply_wipe(&reply);
 	DBG1(DBG_KNL, "unable to build an nfipsec request to update SA %.8x",
 		 ntohl(id->spi));
 	return FAILED;
@@ -1240,11 +1312,11 @@ METHOD(kernel_ipsec_t, query_sa, status_t,
 		DBG1(DBG_KNL, "unable to query SA %.8x from nfipsec: %s%s",
 			 ntohl(id->spi), strerror(err ? -err : EPROTO), this->extack);
 		this->mutex->unlock(this->mutex);
-		free(reply.sa);
+		sa_reply_wipe(&reply);
 		return err == -ENOENT ? NOT_FOUND : FAILED;
 	}
 	this->mutex->unlock(this->mutex);
-	free(reply.sa);
+	sa_reply_wipe(&reply);
 	if (bytes)
 	{
 		*bytes = reply.bytes;
@@ -1273,7 +1345,7 @@ static int sa_del(private_kernel_nfipsec_ipsec_t *this, host_t *dst,
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
 		!put_sa_id(msg, dst, spi, proto))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, nest);
@@ -1513,7 +1585,7 @@ static int policy_install(private_kernel_nfipsec_ipsec_t *this,
 	return request_talk(this, msg, NULL, NULL);
 
 fail:
-	nlmsg_free(msg);
+	msg_free(msg);
 	return -EINVAL;
 }
 
@@ -1531,7 +1603,7 @@ static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
 		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
 		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return -EINVAL;
 	}
 	nla_nest_end(msg, nest);
@@ -1646,11 +1718,15 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 		created = TRUE;
 	}
 	psa = policy_sa_create(policy, data);
-	/* after those of the same priority, as kernel-netlink */
+	/*
+	 * Before those of the same priority, as kernel-netlink: the newest is
+	 * installed, so that a rekeyed CHILD_SA's outbound policy names the
+	 * new SPI (KERNEL_POLICY_SPI) as soon as it is added.
+	 */
 	enumerator = policy->used_by->create_enumerator(policy->used_by);
 	while (enumerator->enumerate(enumerator, &current))
 	{
-		if (current->priority > psa->priority)
+		if (current->priority >= psa->priority)
 		{
 			break;
 		}
@@ -1731,7 +1807,7 @@ METHOD(kernel_ipsec_t, query_policy, status_t,
 		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(key.dir)) ||
 		!put_sel(msg, NFIPSEC_POLICY_A_SEL, key.src_ts, key.dst_ts))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return FAILED;
 	}
 	nla_nest_end(msg, nest);
@@ -1946,7 +2022,7 @@ static bool ensure_ike_port(private_kernel_nfipsec_ipsec_t *this,
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_INFO)) ||
 		nla_put(msg, NFIPSEC_INFO_A_IKE_PORTS, info.count * 2, info.ports))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		this->mutex->unlock(this->mutex);
 		return FALSE;
 	}
@@ -2086,7 +2162,7 @@ static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_INFO)) ||
 		nla_put_u32(msg, NFIPSEC_INFO_A_ACQ_EXPIRES, secs))
 	{
-		nlmsg_free(msg);
+		msg_free(msg);
 		return;
 	}
 	nla_nest_end(msg, nest);
@@ -2197,5 +2273,12 @@ kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 	set_acq_expires(this);
 	DBG1(DBG_KNL, "kernel-nfipsec: IPsec on nfipsec's generic netlink "
 		 "family (ABI %d)", NFIPSEC_GENL_VERSION);
+	/* what get_features() does not claim, and what add_sa, update_sa and
+	 * add_policy refuse (each with its own message when asked) */
+	DBG1(DBG_KNL, "kernel-nfipsec: not supported: ESPv3 TFC padding (peers "
+		 "are told ESP_TFC_PADDING_NOT_SUPPORTED), IPComp, moving SAs to new "
+		 "addresses (MOBIKE, NAT-T address changes), marks and XFRM "
+		 "interfaces, security labels, hardware offload, port ranges in "
+		 "selectors");
 	return &this->public;
 }
