@@ -2190,6 +2190,13 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 		DBG1(DBG_KNL, "unable to open generic netlink sockets for nfipsec");
 		return FALSE;
 	}
+	/*
+	 * request_talk() reads the answers to requests itself and checks their
+	 * sequence numbers; libnl's expected number would not follow, and the
+	 * libnl calls made here afterwards (genl_ctrl_resolve_grp) would
+	 * take their answer for a stale one.
+	 */
+	nl_socket_disable_seq_check(this->sock);
 	setsockopt(nl_socket_get_fd(this->sock), SOL_NETLINK, NETLINK_EXT_ACK,
 			   &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(this->sock), SOL_NETLINK, NETLINK_CAP_ACK,
@@ -2215,10 +2222,13 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	}
 	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
 								  NFIPSEC_MCGRP_EVENTS);
-	if (group < 0 || nl_socket_add_membership(this->events, group))
+	err = group < 0 ? group : nl_socket_add_membership(this->events, group);
+	if (err)
 	{
-		DBG1(DBG_KNL, "unable to join nfipsec's events group: no ACQUIRE, "
-			 "EXPIRE or MAPPING");
+		DBG1(DBG_KNL, "unable to join nfipsec's events group (%s%s): no "
+			 "ACQUIRE, EXPIRE or MAPPING: kernel-nfipsec refuses to provide "
+			 "kernel-ipsec", group < 0 ? "resolving it: " : "",
+			 nl_geterror(err));
 		return FALSE;
 	}
 	nl_socket_disable_seq_check(this->events);
