@@ -7,8 +7,8 @@
 #   make check-mutants  show that make check fails for each planted defect
 #   make lab [RUN=...]  a lab guest: a shell, or RUN's script
 #   make bench          nfipsec against Linux XFRM, non-debug lab kernel
-#   make strongswan-plugin  the kernel-nfipsec charon plugin (not finished:
-#                       tools/strongswan, issue 10)
+#   make strongswan-plugin  the kernel-nfipsec charon plugin (tools/strongswan,
+#                       issue 10; selftests/strongswan.sh runs it in the lab)
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules

@@ -67,6 +67,19 @@ else
 	result "FAIL build.cli ($(secs "$t0")s)"
 fi
 
+# The kernel-nfipsec charon plugin (tools/strongswan; run.sh builds it
+# again, a no-op then, for selftests/strongswan.sh), warnings as errors.
+if selected strongswan; then
+	t0=$(date +%s)
+	if o=$(STRONGSWAN_SOURCE_VERSION=${STRONGSWAN_SOURCE_VERSION:-same-upstream} \
+		make -s -C "$top/tools/strongswan" clean all CFLAGS="-O2 -g -Werror" 2>&1); then
+		result "PASS build.strongswan-plugin ($(secs "$t0")s): source $(cat "$build/strongswan/src/VERSION")"
+	else
+		echo "$o"
+		result "FAIL build.strongswan-plugin ($(secs "$t0")s)"
+	fi
+fi
+
 # Kernel style on kmod/, and the CLI's grammar corpus (no kernel needed).
 if [ -n "$kdir" ] && [ -z "$subset" ]; then
 	t0=$(date +%s)

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install on a Debian 12 host everything the lab needs: the kernel build
 # tools, linux-source-6.12 from bookworm-backports, QEMU, the 6.1 headers
-# for the compatibility build, libnl for the CLI and the guest's test tools.
+# for the compatibility build, libnl for the CLI and the guest's test tools;
+# strongSwan (charon, swanctl, the openssl/gcm plugins for ecp256 and GCM)
+# for selftests/strongswan.sh, and dpkg-dev, with which tools/strongswan
+# fetches the installed strongSwan's source (from deb-src entries it
+# derives from the machine's configured sources) to build its plugin.
 # Idempotent: does nothing when all is present.
 #
 # bookworm-backports is added, when missing, with the archive URI that the
@@ -14,7 +18,9 @@ pkgs="build-essential bc flex bison libelf-dev libssl-dev dwarves rsync kmod cpi
 xz-utils zstd pkg-config qemu-system-x86 linux-source-6.12 linux-headers-amd64
 libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tcpdump iperf3 nftables
 iptables socat python3 python3-scapy tshark busybox-static procps psmisc
-conntrack lftp vsftpd ethtool"
+conntrack lftp vsftpd ethtool
+strongswan-charon strongswan-swanctl libstrongswan libstrongswan-standard-plugins
+dpkg-dev"
 
 missing=
 for p in $pkgs; do

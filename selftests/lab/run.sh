@@ -51,6 +51,15 @@ echo "$run_id" > "$out/run-id"
 kdir=$("$here/kernel.sh" "$flavour") || exit 1
 ko_dir=$("$here/build-module.sh" "$kdir" "$out.build-$flavour" kunit) || exit 1
 make -s -C "$top/tools" >/dev/null || { log "building the CLI failed"; exit 1; }
+# The kernel-nfipsec charon plugin (tools/strongswan), which
+# selftests/strongswan.sh loads into the guest's charons: built against
+# the installed strongSwan's source, or the newest the archive serves of
+# the same upstream version (fetch-source.sh). Without it that test fails;
+# the others do not need it.
+if ! STRONGSWAN_SOURCE_VERSION=${STRONGSWAN_SOURCE_VERSION:-same-upstream} \
+	make -s -C "$top/tools/strongswan" >"$out/strongswan-plugin.log" 2>&1; then
+	log "building the strongSwan plugin failed (see $out/strongswan-plugin.log): selftests/strongswan.sh will fail"
+fi
 
 # The guest mounts its own /tmp, /run and /mnt: a script from there travels
 # in the work share.

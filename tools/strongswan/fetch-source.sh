@@ -22,6 +22,10 @@
 # changes no VERSION string): for when the archive no longer (or not yet)
 # serves the installed revision's source. It says so loudly; check the
 # revisions' changelogs for header changes before trusting the result.
+# STRONGSWAN_SOURCE_VERSION=same-upstream (what the lab, selftests/lab,
+# uses): the installed revision's source when the archive serves it, else
+# the newest revision it serves of the same upstream version, as loudly;
+# a tree already unpacked of the same upstream version is kept.
 
 set -eu
 
@@ -67,7 +71,22 @@ echo "fetch-source.sh: $BIN_PKG $bin_ver ($how), source package $src_pkg $src_ve
 upstream=${src_ver#*:}
 upstream=${upstream%-*}
 want_ver=$src_ver
-if [ -n "${STRONGSWAN_SOURCE_VERSION:-}" ] &&
+same_upstream=
+if [ "${STRONGSWAN_SOURCE_VERSION:-}" = same-upstream ]; then
+	same_upstream=1
+	tree="$SRC/$src_pkg-$upstream"
+	if [ -f "$SRC/VERSION" ] && [ -f "$tree/configure" ]; then
+		have=$(cat "$SRC/VERSION")
+		h_up=${have#*:}
+		h_up=${h_up%-*}
+		if [ "$h_up" = "$upstream" ]; then
+			[ "$have" = "$src_ver" ] ||
+				echo "fetch-source.sh: WARNING: keeping source $have, not the installed $src_ver (STRONGSWAN_SOURCE_VERSION=same-upstream)" >&2
+			echo "fetch-source.sh: $tree is already there"
+			exit 0
+		fi
+	fi
+elif [ -n "${STRONGSWAN_SOURCE_VERSION:-}" ] &&
    [ "$STRONGSWAN_SOURCE_VERSION" != "$src_ver" ]; then
 	o_up=${STRONGSWAN_SOURCE_VERSION#*:}
 	o_up=${o_up%-*}
@@ -150,7 +169,22 @@ echo "fetch-source.sh: apt-get source --download-only $src_pkg=$src_ver"
 if ! (cd "$SRC" && apt-get "$@" -q source --download-only "$src_pkg=$src_ver"); then
 	others=$(apt-cache "$@" showsrc "$src_pkg" 2>/dev/null |
 		 sed -n 's/^Version: *//p' | sort -u | tr '\n' ' ')
-	die "the source package $src_pkg $src_ver (for the $how $BIN_PKG $bin_ver) could not be downloaded from the derived deb-src entries ($APT/sources.list*); versions they list: ${others:-none}; with the same upstream version, STRONGSWAN_SOURCE_VERSION=<version> takes another revision (see the header of this script)"
+	alt=
+	if [ -n "$same_upstream" ]; then
+		# The newest other revision of the same upstream version.
+		alt=$(for v in $others; do
+			v_up=${v#*:}
+			v_up=${v_up%-*}
+			[ "$v_up" != "$upstream" ] || [ "$v" = "$src_ver" ] || echo "$v"
+		done | sort -V | tail -n 1)
+	fi
+	[ -n "$alt" ] || die "the source package $src_pkg $src_ver (for the $how $BIN_PKG $bin_ver) could not be downloaded from the derived deb-src entries ($APT/sources.list*); versions they list: ${others:-none}; with the same upstream version, STRONGSWAN_SOURCE_VERSION=<version> takes another revision (see the header of this script)"
+	echo "fetch-source.sh: WARNING: the archive does not serve source $src_ver; building against $alt, the same upstream version (STRONGSWAN_SOURCE_VERSION=same-upstream)" >&2
+	rm -rf "$SRC"
+	mkdir -p "$SRC"
+	src_ver=$alt
+	(cd "$SRC" && apt-get "$@" -q source --download-only "$src_pkg=$src_ver") ||
+		die "the source package $src_pkg $src_ver could not be downloaded either"
 fi
 
 dsc=$(ls "$SRC"/"$src_pkg"_*.dsc 2>/dev/null | head -n 1)
