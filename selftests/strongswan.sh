@@ -173,20 +173,39 @@ sw() {
 	STRONGSWAN_CONF=$T/$r/strongswan.conf swanctl "$@" --uri "unix://$T/$r/charon.vici"
 }
 
+# count_in TEXT REGEX: REPLY = the lines of TEXT matching REGEX.
+count_in() {
+	local line re=$2
+	REPLY=0
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && REPLY=$((REPLY + 1))
+	done <<< "$1"
+}
+
 # count_lines REGEX CMD...: the lines of CMD's output matching REGEX
 # ("error" when CMD fails).
 count_lines() {
-	local re=$1 out line n=0
+	local re=$1 out
 	shift
 	out=$("$@") || { echo "error"; return; }
-	while IFS= read -r line; do
-		[[ $line =~ $re ]] && n=$((n + 1))
-	done <<< "$out"
-	echo "$n"
+	count_in "$out" "$re"
+	echo "$REPLY"
 }
-# An SA's first line, and a policy's direction line (in, out, fwd: ip xfrm
-# policy also lists the IKE sockets' per-socket bypasses, "dir socket").
-SA_RE='^src ' POL_RE='^[[:space:]]dir (in|out|fwd) '
+# An SA's first line (larval SAs, which SA_ALLOC_SPI makes, included), a
+# larval SA's own line, and a policy's direction line (in, out, fwd: ip
+# xfrm policy also lists the IKE sockets' per-socket bypasses, "dir
+# socket").
+SA_RE='^src ' LARVAL_RE='^[[:space:]]larval$' POL_RE='^[[:space:]]dir (in|out|fwd) '
+
+# nfipsec_sas NS: REPLY = "SAS LARVAL" in NS ("error" when the list fails).
+nfipsec_sas() {
+	local out n
+	out=$(nfipsec -n "$1" state list) || { REPLY=error; return; }
+	count_in "$out" "$SA_RE"
+	n=$REPLY
+	count_in "$out" "$LARVAL_RE"
+	REPLY="$((n - REPLY)) $REPLY"
+}
 
 # child_counts R: from swanctl --list-sas of router R, REPLY =
 # "SPI_IN BYTES_IN PACKETS_IN SPI_OUT BYTES_OUT PACKETS_OUT", or empty.
@@ -210,18 +229,21 @@ child_counts() {
 # in, fwd) are in IMPL in NS, and nothing in the other implementation.
 impl_check() {
 	local t=$1 r=$2 ns=$3 impl=$4 nf_sa nf_pol x_sa x_pol
-	nf_sa=$(count_lines "$SA_RE" nfipsec -n "$ns" state list)
+	nfipsec_sas "$ns"
+	nf_sa=$REPLY
 	nf_pol=$(count_lines "$POL_RE" nfipsec -n "$ns" policy list)
 	x_sa=$(count_lines "$SA_RE" ip -n "$ns" xfrm state)
 	x_pol=$(count_lines "$POL_RE" ip -n "$ns" xfrm policy)
 	if [ "$impl" = nfipsec ]; then
-		check_eq "$t.$r-nfipsec-sas" 2 "$nf_sa"
+		# 2 SAs, and no larval SA left (the one of the SPI charon got
+		# became the inbound SA)
+		check_eq "$t.$r-nfipsec-sas" "2 0" "$nf_sa"
 		check_eq "$t.$r-nfipsec-policies" 3 "$nf_pol"
 		check_eq "$t.$r-xfrm-empty" "0 0" "$x_sa $x_pol"
 	else
 		check_eq "$t.$r-xfrm-sas" 2 "$x_sa"
 		check_eq "$t.$r-xfrm-policies" 3 "$x_pol"
-		check_eq "$t.$r-nfipsec-empty" "0 0" "$nf_sa $nf_pol"
+		check_eq "$t.$r-nfipsec-empty" "0 0 0" "$nf_sa $nf_pol"
 	fi
 }
 
@@ -235,7 +257,8 @@ nfipsec_counts() {
 		return
 	fi
 	read -r si bi pi so bo po <<< "$REPLY"
-	check_eq "$t.$r-nfipsec-in" "packets 6 bytes 504" "$(sa_stats "$ns" "$me" "0x$si" packets bytes)"
+	check_eq "$t.$r-nfipsec-in" "packets 6 bytes 504 integrity 0" \
+		"$(sa_stats "$ns" "$me" "0x$si" packets bytes integrity)"
 	check_eq "$t.$r-nfipsec-out" "packets 6 bytes 504" "$(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
 	check_eq "$t.$r-swanctl-counts" "in 504/6 out 504/6" "in $bi/$pi out $bo/$po"
 }
@@ -288,8 +311,9 @@ scenario() {
 	for r in a b; do
 		eval "impl=\$i$r ns=\$r$r"
 		[ "$impl" = nfipsec ] || continue
-		check_eq "$t.$r-nfipsec-cleared" "0 0" \
-			"$(count_lines "$SA_RE" nfipsec -n "$ns" state list) $(count_lines "$POL_RE" nfipsec -n "$ns" policy list)"
+		nfipsec_sas "$ns"
+		check_eq "$t.$r-nfipsec-cleared" "0 0 0" \
+			"$REPLY $(count_lines "$POL_RE" nfipsec -n "$ns" policy list)"
 	done
 	charon_stop a
 	charon_stop b

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Show that selftests/strongswan.sh fails when the plugin is broken: each
+# mutant is kernel_nfipsec_ipsec.c with one planted defect (a sed
+# expression), built as the plugin is (the same configured strongSwan
+# source under build/strongswan, `make strongswan-plugin` first), and the
+# lab runs the test's first scenario (A on nfipsec, B on XFRM) once with
+# each, in one guest boot (selftests/lab/run.sh script). A mutant is
+# caught when the checks it must break fail.
+#
+# Usage: mutants.sh [NAME...]   (default: all)
+# Exit status: 0 when every mutant was caught.
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+O=${O:-$top/build/strongswan}
+M=$O/mutants
+SRC=$here/kernel_nfipsec_ipsec.c
+
+# NAME|SED|CHECKS THAT MUST FAIL (scenario a-nfipsec-b-xfrm, space-separated)
+mutants=(
+"no_sa_install|/^METHOD(kernel_ipsec_t, add_sa/,/^}/s/err = request_talk(this, msg, NULL, NULL);/msg_free(msg); err = 0;/|a-nfipsec-sas ping-a-b"
+"wrong_key|/^METHOD(kernel_ipsec_t, add_sa/,/^}/s/(enc \&\& !put_alg(msg, enc, data->enc_key))/(enc \&\& (data->inbound ? (data->enc_key.ptr[0] ^= 1) : 0, !put_alg(msg, enc, data->enc_key)))/|ping-b-a a-nfipsec-in"
+"counts|s/\*bytes = reply.bytes;/*bytes = reply.packets;/|a-swanctl-counts"
+"refuses|s/^\tset_acq_expires(this);/\tdestroy(this);\n\treturn NULL;/|a-plugin-backend a-nfipsec-sas a-xfrm-empty"
+)
+
+sssrc=$(ls -d "$O"/src/strongswan-*/ 2>/dev/null | head -n 1)
+[ -f "$O/cfg/config.h" ] && [ -n "$sssrc" ] ||
+	{ echo "mutants.sh: no configured strongSwan source in $O: make strongswan-plugin first" >&2; exit 1; }
+nl_cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+nl_libs=$(pkg-config --libs libnl-genl-3.0 2>/dev/null || echo -lnl-genl-3 -lnl-3)
+
+rm -rf "$M"
+mkdir -p "$M"
+want=("$@")
+guest=$M/run-in-guest.sh
+{
+	echo '#!/bin/bash'
+	echo 'cd /tmp'
+} > "$guest"
+declare -A must
+names=()
+for m in "${mutants[@]}"; do
+	IFS='|' read -r name expr checks <<< "$m"
+	if [ ${#want[@]} -gt 0 ] && [[ " ${want[*]} " != *" $name "* ]]; then
+		continue
+	fi
+	d=$M/$name
+	mkdir -p "$d"
+	cp "$here"/*.c "$here"/*.h "$d/"
+	sed -i "$expr" "$d/kernel_nfipsec_ipsec.c"
+	if cmp -s "$d/kernel_nfipsec_ipsec.c" "$SRC"; then
+		echo "mutants.sh: $name: the sed expression changed nothing (the source moved on): fix it" >&2
+		exit 1
+	fi
+	flags="-g -O2 -fPIC -include $O/cfg/config.h -I${sssrc}src/libstrongswan -I${sssrc}src/libcharon -I$top/uapi $nl_cflags"
+	for c in kernel_nfipsec_ipsec kernel_nfipsec_plugin; do
+		cc $flags -DNFIPSEC_SS_SOURCE="\"mutant-$name\"" -c -o "$d/$c.o" "$d/$c.c" ||
+			{ echo "mutants.sh: $name does not build" >&2; exit 1; }
+	done
+	cc -shared -Wl,-z,defs -o "$d/libstrongswan-kernel-nfipsec.so" "$d"/*.o \
+		/usr/lib/ipsec/libcharon.so.0 /usr/lib/ipsec/libstrongswan.so.0 $nl_libs ||
+		{ echo "mutants.sh: $name does not link" >&2; exit 1; }
+	must[$name]=$checks
+	names+=("$name")
+	cat >> "$guest" <<EOS
+echo "=== mutant $name"
+NFIPSEC_SS_PLUGIN=$d/libstrongswan-kernel-nfipsec.so NFIPSEC_SS_SCENARIOS=a-nfipsec-b-xfrm \\
+	TEST=strongswan-$name bash "\$NFIPSEC_TOP/selftests/strongswan.sh"
+echo "=== mutant $name: exit \$?"
+EOS
+done
+[ ${#names[@]} -gt 0 ] || { echo "mutants.sh: no such mutant: $*" >&2; exit 1; }
+
+log=$M/lab.log
+NFIPSEC_LAB_OUT=$M/lab-out "$top/selftests/lab/run.sh" script "$guest" > "$log" 2>&1
+rc=0
+for name in "${names[@]}"; do
+	missed=
+	for c in ${must[$name]}; do
+		grep -q "^FAIL strongswan-$name\.a-nfipsec-b-xfrm\.$c " "$log" || missed+=" $c"
+	done
+	if ! grep -q "^=== mutant $name: exit [1-9]" "$log"; then
+		echo "MISSED $name: the test passed (see $log)"
+		rc=1
+	elif [ -n "$missed" ]; then
+		echo "MISSED $name: these checks did not fail:$missed (see $log)"
+		rc=1
+	else
+		echo "CAUGHT $name: $(grep -c "^FAIL strongswan-$name\." "$log") checks failed, among them ${must[$name]}"
+	fi
+done
+exit $rc
