@@ -14,8 +14,10 @@
 # its router runs and only there, pings pass both ways, exactly their
 # ESP packets are on the wire and nothing in clear, nfipsec's SA counters
 # equal what was sent, swanctl --list-sas shows those counts (charon reads
-# them from nfipsec through the plugin), and closing the IKE_SA removes
-# charon's SAs and policies from nfipsec.
+# them from nfipsec through the plugin); then A rekeys the CHILD_SA and
+# traffic goes through the new SAs (the out policy names the new SPI, the
+# old SAs are gone, the new ones count only the new traffic); closing the
+# IKE_SA removes charon's SAs and policies from nfipsec.
 #
 # charon loads plugins only from /usr/lib/ipsec/plugins, which is the
 # host's, read-only: each charon runs in a mount namespace of its own
@@ -208,13 +210,15 @@ nfipsec_sas() {
 }
 
 # child_counts R: from swanctl --list-sas of router R, REPLY =
-# "SPI_IN BYTES_IN PACKETS_IN SPI_OUT BYTES_OUT PACKETS_OUT", or empty.
+# "SPI_IN BYTES_IN PACKETS_IN SPI_OUT BYTES_OUT PACKETS_OUT" (the last
+# CHILD_SA listed), or empty; CHILDREN = how many CHILD_SAs it lists.
 child_counts() {
 	local out line si= bi= pi= so= bo= po= re
-	REPLY=
+	REPLY= CHILDREN=0
 	out=$(sw "$1" --list-sas) || return 1
 	re='^ +(in|out) +([0-9a-f]{8}), +([0-9]+) bytes, +([0-9]+) packets'
 	while IFS= read -r line; do
+		[[ $line =~ ^\ +net:\ \# ]] && CHILDREN=$((CHILDREN + 1))
 		[[ $line =~ $re ]] || continue
 		if [ "${BASH_REMATCH[1]}" = in ]; then
 			si=${BASH_REMATCH[2]} bi=${BASH_REMATCH[3]} pi=${BASH_REMATCH[4]}
@@ -263,6 +267,54 @@ nfipsec_counts() {
 	check_eq "$t.$r-swanctl-counts" "in 504/6 out 504/6" "in $bi/$pi out $bo/$po"
 }
 
+# rekeyed OLD: A lists one CHILD_SA, whose SPIs are not those of OLD
+# (child_counts' REPLY before the rekeying).
+rekeyed() {
+	child_counts a || return 1
+	local si so osi oso
+	read -r si _ _ so _ _ <<< "$REPLY"
+	read -r osi _ _ oso _ _ <<< "$1"
+	[ "$CHILDREN" = 1 ] && [ "$si" != "$osi" ] && [ "$so" != "$oso" ]
+}
+
+# rekey_check T IMPL_A IMPL_B: A rekeys the CHILD_SA; once the old one is
+# deleted, a ping a->b goes through the new SAs: on each router on
+# nfipsec, 2 SAs and no larval SA, its out policy names the new outbound
+# SPI (KERNEL_POLICY_SPI: the newest user of a policy is installed), and
+# the new SAs counted the ping alone (3 packets, 252 bytes each way), as
+# swanctl shows.
+rekey_check() {
+	local t=$1.rekey ia=$2 ib=$3 r ns impl old si bi pi so bo po out me peer
+	child_counts a || { fail "$t" "no CHILD_SA on A"; return; }
+	old=$REPLY
+	check "$t" sw a --rekey --child net || return
+	if ! wait_until 30 rekeyed "$old"; then
+		fail "$t-done" "A still lists $CHILDREN CHILD_SA(s), SPIs $REPLY (before: $old)"
+		return
+	fi
+	pass "$t-done"
+	check "$t-ping" ip netns exec "$h1" ping -c 3 -i 0.3 -W 3 $H2
+	for r in a b; do
+		eval "impl=\$i$r ns=\$r$r"
+		[ "$impl" = nfipsec ] || continue
+		nfipsec_sas "$ns"
+		check_eq "$t-$r-nfipsec-sas" "2 0" "$REPLY"
+		if ! child_counts "$r"; then
+			fail "$t-$r-swanctl-counts" "no CHILD_SA listed"
+			continue
+		fi
+		read -r si bi pi so bo po <<< "$REPLY"
+		if [ $r = a ]; then me=$A4 peer=$B4; else me=$B4 peer=$A4; fi
+		out=$(nfipsec -n "$ns" policy list dir out)
+		check_match "$t-$r-out-policy-spi" "proto esp spi 0x$so " "$out"
+		check_eq "$t-$r-nfipsec-in" "packets 3 bytes 252 integrity 0" \
+			"$(sa_stats "$ns" "$me" "0x$si" packets bytes integrity)"
+		check_eq "$t-$r-nfipsec-out" "packets 3 bytes 252" \
+			"$(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
+		check_eq "$t-$r-swanctl-counts" "in 252/3 out 252/3" "in $bi/$pi out $bo/$po"
+	done
+}
+
 # scenario T IMPL_A IMPL_B
 scenario() {
 	local t=$1 ia=$2 ib=$3 r ns impl cap=$T/wire-$1.pcap
@@ -304,6 +356,8 @@ scenario() {
 	fi
 	[ "$ia" = nfipsec ] && nfipsec_counts "$t" a "$ra" $A4 $B4
 	[ "$ib" = nfipsec ] && nfipsec_counts "$t" b "$rb" $B4 $A4
+
+	rekey_check "$t" "$ia" "$ib"
 
 	# Closing the IKE_SA deletes the CHILD_SA on both: charon removes its
 	# SAs and policies from nfipsec.
