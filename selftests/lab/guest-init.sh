@@ -24,9 +24,75 @@ poweroff_now() {
 	while :; do sleep 60; done
 }
 
+# The hot set (hot-set.sh, hot.tar in the work share): the tools the
+# selftests exec most, their libraries, python's library and the locales,
+# unpacked into a tmpfs and mounted over the same paths, on a root of
+# tmpfs whose top-level symlinks (/bin, /lib, ...) are its own and whose
+# directories are the host's (bind mounts): opening them costs no 9p round
+# trip. The new root is taken with pivot_root (a chroot would refuse user
+# namespaces to the selftests). hot_root mounts the work share at /mnt;
+# hot_mounts binds the set once /run/host-tmp is there. Without it the
+# guest runs on the 9p root as before, slower, and says why.
+hot_root() {
+	local nr=/mnt d n interp ldir
+	mount -t tmpfs -o mode=0755 nfipsec-root $nr || return 1
+	mkdir -p $nr/mnt $nr/.nfipsec-hot $nr/.oldroot
+	if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work $nr/mnt ||
+	   ! tar -C $nr/.nfipsec-hot -xf $nr/mnt/hot.tar; then
+		umount -R $nr
+		return 1
+	fi
+	for d in /*; do
+		n=${d#/}
+		if [ -L "$d" ]; then
+			ln -s "$(readlink "$d")" "$nr/$n"
+		elif [ -d "$d" ] && [ ! -e "$nr/$n" ]; then
+			mkdir "$nr/$n"
+			case $n in
+			proc | sys | dev | tmp | run) ;;
+			*) mount --bind "$d" "$nr/$n" || { umount -R $nr; return 1; } ;;
+			esac
+		fi
+	done
+	# The interpreter's directory, when it holds nothing else (/usr/lib64):
+	# no readlink through its symlink for each exec.
+	interp=$(cat $nr/.nfipsec-hot/ld.path)
+	ldir=$(readlink -f "${interp%/*}")
+	if [ "$(ls -A "$ldir")" = "${interp##*/}" ]; then
+		mount --bind $nr/.nfipsec-hot/ld "$nr$ldir"
+	fi
+	for d in proc sys dev; do
+		mount --move /$d $nr/$d
+	done
+	cd $nr || return 1
+	if ! pivot_root . .oldroot; then
+		cd /
+		for d in proc sys dev; do
+			mount --move $nr/$d /$d
+		done
+		umount -R $nr
+		return 1
+	fi
+	cd /
+}
+
+# After /run/host-tmp: the set's bind mounts (a checkout in the host's
+# /tmp is reached there), its libraries first, and the old root let go.
+hot_mounts() {
+	sed 's# /tmp/# /run/host-tmp/#' /.nfipsec-hot/fstab > /run/hot-fstab
+	if mount -a -T /run/hot-fstab; then
+		export LD_LIBRARY_PATH=/.nfipsec-hot/lib
+	else
+		echo "guest-init: some of the hot set's mounts failed: those paths stay on 9p" >&2
+	fi
+	umount -l /.oldroot
+}
+
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
+hot=
+hot_root && hot=1
 mkdir -p /dev/pts /dev/shm
 # devtmpfs lacks what udev would add: scripts write to /dev/stdout.
 ln -sf /proc/self/fd /dev/fd
@@ -38,12 +104,14 @@ mount -t tmpfs tmpfs /run
 # The guest's own /tmp covers the host's: a checkout there (a clone in
 # /tmp) stays reachable under /run/host-tmp (paths rewritten below).
 mkdir -p /run/host-tmp
-mount --bind /tmp /run/host-tmp
+mount --bind ${hot:+/.oldroot}/tmp /run/host-tmp
+[ -n "$hot" ] && hot_mounts
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug
 mkdir -p /run/netns /run/lock
-if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work /mnt; then
+if ! mountpoint -q /mnt &&
+   ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work /mnt; then
 	echo "guest-init: cannot mount the work share" >&2
 	poweroff_now
 fi
@@ -58,6 +126,11 @@ SCRIPT=${SCRIPT/#\/tmp\//\/run\/host-tmp\/}
 # Scripts talk on hvc0 (shell mode keeps the serial console).
 if [ "$MODE" != shell ] && [ -c /dev/hvc0 ]; then
 	exec >/dev/hvc0 2>&1
+fi
+if [ -n "$hot" ]; then
+	echo "guest-init: hot set in use: $(grep -c '^/.nfipsec-hot/' /run/hot-fstab) paths on tmpfs, libraries from $LD_LIBRARY_PATH"
+else
+	echo "guest-init: the hot set (hot-set.sh) could not be set up: running on the 9p root, slower"
 fi
 echo 1 > /proc/sys/kernel/sysrq
 # No modules to load here: an empty modprobe path makes the kernel's

@@ -61,6 +61,16 @@ if ! STRONGSWAN_SOURCE_VERSION=${STRONGSWAN_SOURCE_VERSION:-same-upstream} \
 	log "building the strongSwan plugin failed (see $out/strongswan-plugin.log): selftests/strongswan.sh will fail"
 fi
 
+# The files the guest opens most, for a tmpfs over its 9p root (hot-set.sh,
+# guest-init.sh): the tools the selftests run, the CLI, charon.
+"$here/hot-set.sh" "$out/hot.tar" bash sh ip sed sort tr grep awk cat head \
+	tail wc rm cut paste diff uniq tee od seq mktemp date env sleep timeout \
+	kill pkill pgrep setpriv unshare nsenter mkfifo touch mkdir ls cp mv ln \
+	chmod stat readlink basename dirname find xargs flock mount umount \
+	sysctl python3 nft ping tcpdump conntrack tc ss iperf3 socat swanctl \
+	/usr/lib/ipsec/charon "$top/tools/nfipsec" ||
+	log "hot-set.sh failed: the guest runs on the 9p root alone"
+
 # The guest mounts its own /tmp, /run and /mnt: a script from there travels
 # in the work share.
 case "$script" in
@@ -110,6 +120,7 @@ else
 	qrc=${PIPESTATUS[0]}
 fi
 log "guest ran $(( $(date +%s) - start )) s"
+rm -f "$out/hot.tar"
 
 rc=0
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
