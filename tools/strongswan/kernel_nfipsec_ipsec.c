@@ -2175,6 +2175,30 @@ static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
 }
 
 /**
+ * A socket whose callbacks are libnl's defaults, whatever the environment
+ * says. nl_socket_alloc() takes the callback kind from NLCB, and NLCB=debug
+ * installs NL_CB_MSG_OUT/MSG_IN hooks that hex-dump every message sent and
+ * received to stderr: SA_NEW and SA_SET with their keys, into the journal.
+ * No libnl debug hook may ever see the request socket: every socket of this
+ * plugin is allocated here, never with nl_socket_alloc().
+ */
+static struct nl_sock *socket_alloc()
+{
+	struct nl_sock *sock;
+	struct nl_cb *cb;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+	{
+		return NULL;
+	}
+	/* the socket takes its own reference */
+	sock = nl_socket_alloc_cb(cb);
+	nl_cb_put(cb);
+	return sock;
+}
+
+/**
  * Open the sockets and check the family; FALSE with a message when not
  */
 static bool open_family(private_kernel_nfipsec_ipsec_t *this)
@@ -2182,8 +2206,8 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	info_t info = {};
 	int one = 1, group, err;
 
-	this->sock = nl_socket_alloc();
-	this->events = nl_socket_alloc();
+	this->sock = socket_alloc();
+	this->events = socket_alloc();
 	if (!this->sock || !this->events ||
 		genl_connect(this->sock) || genl_connect(this->events))
 	{

@@ -9,7 +9,8 @@
 # charon only loads plugins from its compiled-in directory, so the plugin
 # is copied there for the check and removed afterwards (root needed); the
 # daemon runs with a private strongswan.conf (STRONGSWAN_CONF), no IKE
-# ports (port = 0) and is stopped after a few seconds.
+# ports (port = 0) and is stopped after a few seconds. It runs with
+# NLCB=debug: libnl must not dump the plugin's messages (keys) to stderr.
 #
 # Usage: load-check.sh BUILD_DIR [DAEMON]   (DAEMON: /usr/lib/ipsec/charon)
 
@@ -41,8 +42,12 @@ charon {
 CONF
 trap 'rm -f "$PLUGINDIR/$SO"' EXIT
 cp "$O/$SO" "$PLUGINDIR/$SO"
-STRONGSWAN_CONF="$T/strongswan.conf" timeout -s TERM 4 "$DAEMON" > "$T/charon.log" 2>&1 || true
+NLCB=debug STRONGSWAN_CONF="$T/strongswan.conf" timeout -s TERM 4 "$DAEMON" > "$T/charon.log" 2>&1 || true
 grep -i nfipsec "$T/charon.log" || true
+if grep -q -- "-- Debug: \(Sent\|Received\) Message" "$T/charon.log"; then
+	echo "load-check.sh: FAIL: NLCB=debug made libnl dump netlink messages (see $T/charon.log)" >&2
+	exit 1
+fi
 grep -q "kernel-nfipsec plugin for strongSwan" "$T/charon.log" ||
 	{ echo "load-check.sh: FAIL: no constructor line (see $T/charon.log)" >&2; exit 1; }
 if grep -q "refuses to provide kernel-ipsec\|generic netlink ABI is\|events group" "$T/charon.log"; then
