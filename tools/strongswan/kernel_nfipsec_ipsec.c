@@ -34,6 +34,7 @@
 #include "nfipsec.h"
 
 #include "kernel_nfipsec_ipsec.h"
+#include "kernel_nfipsec_closed.h"
 
 #include <daemon.h>
 #include <threading/mutex.h>
@@ -2199,9 +2200,10 @@ static struct nl_sock *socket_alloc()
 }
 
 /**
- * Open the sockets and check the family; FALSE with a message when not
+ * Open the sockets and check the family; FALSE with why not in reason
  */
-static bool open_family(private_kernel_nfipsec_ipsec_t *this)
+static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
+						size_t len)
 {
 	info_t info = {};
 	int one = 1, group, err;
@@ -2211,7 +2213,7 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	if (!this->sock || !this->events ||
 		genl_connect(this->sock) || genl_connect(this->events))
 	{
-		DBG1(DBG_KNL, "unable to open generic netlink sockets for nfipsec");
+		snprintf(reason, len, "unable to open generic netlink sockets");
 		return FALSE;
 	}
 	/*
@@ -2228,9 +2230,8 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	this->family = genl_ctrl_resolve(this->sock, NFIPSEC_GENL_NAME);
 	if (this->family < 0)
 	{
-		DBG1(DBG_KNL, "the nfipsec generic netlink family is missing (is the "
-			 "nfipsec module loaded? modprobe nfipsec): kernel-nfipsec "
-			 "refuses to provide kernel-ipsec");
+		snprintf(reason, len, "the nfipsec generic netlink family is missing "
+				 "(is the nfipsec module loaded? modprobe nfipsec)");
 		return FALSE;
 	}
 	this->mutex->lock(this->mutex);
@@ -2238,10 +2239,10 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	this->mutex->unlock(this->mutex);
 	if (err || !info.has_abi || info.abi != NFIPSEC_GENL_VERSION)
 	{
-		DBG1(DBG_KNL, "nfipsec's generic netlink ABI is %d, kernel-nfipsec "
-			 "was built for %d%s%s: refusing", info.has_abi ? (int)info.abi : -1,
-			 NFIPSEC_GENL_VERSION, err ? ", GET_INFO failed" : "",
-			 this->extack);
+		snprintf(reason, len, "nfipsec's generic netlink ABI is %d, "
+				 "kernel-nfipsec was built for %d%s%s",
+				 info.has_abi ? (int)info.abi : -1, NFIPSEC_GENL_VERSION,
+				 err ? ", GET_INFO failed" : "", this->extack);
 		return FALSE;
 	}
 	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
@@ -2249,10 +2250,9 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	err = group < 0 ? group : nl_socket_add_membership(this->events, group);
 	if (err)
 	{
-		DBG1(DBG_KNL, "unable to join nfipsec's events group (%s%s): no "
-			 "ACQUIRE, EXPIRE or MAPPING: kernel-nfipsec refuses to provide "
-			 "kernel-ipsec", group < 0 ? "resolving it: " : "",
-			 nl_geterror(err));
+		snprintf(reason, len, "unable to join nfipsec's events group (%s%s): "
+				 "there would be no ACQUIRE, EXPIRE or MAPPING",
+				 group < 0 ? "resolving it: " : "", nl_geterror(err));
 		return FALSE;
 	}
 	nl_socket_disable_seq_check(this->events);
@@ -2271,6 +2271,7 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 {
 	private_kernel_nfipsec_ipsec_t *this;
+	char reason[320] = "";
 
 	INIT(this,
 		.public = {
@@ -2299,10 +2300,10 @@ kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 								(hashtable_equals_t)sa_equals, 32),
 	);
 
-	if (!open_family(this))
+	if (!open_family(this, reason, sizeof(reason)))
 	{
 		destroy(this);
-		return NULL;
+		return kernel_nfipsec_closed_create(reason);
 	}
 	set_acq_expires(this);
 	DBG1(DBG_KNL, "kernel-nfipsec: IPsec on nfipsec's generic netlink "
