@@ -49,6 +49,9 @@
 /** kernel-netlink's base of automatic policy priorities */
 #define PRIO_BASE 200000
 
+/** Default receive buffer of the events socket, bytes */
+#define DEFAULT_EVENTS_RCVBUF (4 * 1024 * 1024)
+
 /** strongSwan's default lifetime of larval SAs (kernel-netlink.opt) */
 #define DEFAULT_ACQ_EXPIRES 165
 
@@ -98,6 +101,11 @@ struct private_kernel_nfipsec_ipsec_t {
 	 * Extended ack text of the last failed request
 	 */
 	char extack[256];
+
+	/**
+	 * Overflows of the events socket seen (ENOBUFS)
+	 */
+	u_int overflows;
 };
 
 /**
@@ -727,7 +735,14 @@ CALLBACK(receive_events, bool,
 	err = nl_recvmsgs_default(this->events);
 	if (err == -NLE_NOMEM)
 	{	/* ENOBUFS: the socket's buffer overflowed */
-		DBG1(DBG_KNL, "nfipsec events were lost (receive buffer full)");
+		this->overflows++;
+		DBG0(DBG_KNL, "nfipsec events were lost: the events socket's receive "
+			 "buffer overflowed (%u times since start); EXPIREs, ACQUIREs "
+			 "and MAPPINGs among them are gone and not recovered: CHILD_SAs "
+			 "may miss their rekey (soft EXPIRE) or outlive their kernel SAs "
+			 "(hard EXPIRE), trap policies their negotiation; raise "
+			 "charon.plugins.kernel-nfipsec.receive_buffer_size",
+			 this->overflows);
 	}
 	else if (err < 0 && err != -NLE_AGAIN)
 	{
@@ -2176,6 +2191,63 @@ static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
 }
 
 /**
+ * Size the events socket's receive buffer, as kernel-netlink sizes its own
+ * (receive_buffer_size, force_receive_buffer_size). Every change of
+ * nfipsec's tables is multicast on the same group as ACQUIRE, EXPIRE and
+ * MAPPING, charon's own requests included: SO_RCVBUF alone is capped at
+ * net.core.rmem_max (about 200 events by default), SO_RCVBUFFORCE is not
+ * (CAP_NET_ADMIN, which the plugin has). The size the kernel took is logged.
+ */
+static void set_events_buffer(private_kernel_nfipsec_ipsec_t *this)
+{
+	int fd = nl_socket_get_fd(this->events), size, got = 0;
+	socklen_t len = sizeof(got);
+	bool force;
+
+	size = lib->settings->get_int(lib->settings,
+						"%s.plugins.kernel-nfipsec.receive_buffer_size",
+						DEFAULT_EVENTS_RCVBUF, lib->ns);
+	force = lib->settings->get_bool(lib->settings,
+						"%s.plugins.kernel-nfipsec.force_receive_buffer_size",
+						TRUE, lib->ns);
+	if (size > 0)
+	{
+		if (force &&
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		{
+			DBG1(DBG_KNL, "unable to force the nfipsec events socket's "
+				 "receive buffer to %d bytes (%s): trying SO_RCVBUF, which "
+				 "net.core.rmem_max caps", size, strerror(errno));
+			force = FALSE;
+		}
+		if (!force &&
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		{
+			DBG1(DBG_KNL, "unable to set the nfipsec events socket's "
+				 "receive buffer to %d bytes: %s", size, strerror(errno));
+		}
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len))
+	{
+		DBG1(DBG_KNL, "unable to read the nfipsec events socket's receive "
+			 "buffer size: %s", strerror(errno));
+		return;
+	}
+	/* the kernel reports twice what it was given (bookkeeping included) */
+	if (size > 0 && got < size)
+	{
+		DBG1(DBG_KNL, "nfipsec events socket: receive buffer of %d bytes, "
+			 "not the %d asked for: events may be lost under load", got,
+			 size);
+	}
+	else
+	{
+		DBG1(DBG_KNL, "nfipsec events socket: receive buffer of %d bytes",
+			 got);
+	}
+}
+
+/**
  * A socket whose callbacks are libnl's defaults, whatever the environment
  * says. nl_socket_alloc() takes the callback kind from NLCB, and NLCB=debug
  * installs NL_CB_MSG_OUT/MSG_IN hooks that hex-dump every message sent and
@@ -2259,7 +2331,7 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 	nl_socket_modify_cb(this->events, NL_CB_VALID, NL_CB_CUSTOM, on_event,
 						this);
 	nl_socket_set_nonblocking(this->events);
-	nl_socket_set_buffer_size(this->events, 4 * 1024 * 1024, 0);
+	set_events_buffer(this);
 	lib->watcher->add(lib->watcher, nl_socket_get_fd(this->events),
 					  WATCHER_READ, receive_events, this);
 	return TRUE;
