@@ -87,6 +87,9 @@ conf() {
 		echo "    threads = 6"
 		echo "    install_routes = no"
 		echo "    retransmit_timeout = 2"
+		# A range of its own, which the plugin must honour in get_spi.
+		[ "$impl" = nfipsec ] &&
+			echo "    spi_min = 0xc1000000" && echo "    spi_max = 0xc1ffffff"
 		echo "    plugins {"
 		for p in random nonce aes sha1 sha2 hmac gcm kdf openssl \
 			kernel-netlink socket-default vici; do
@@ -264,6 +267,8 @@ nfipsec_counts() {
 		return
 	fi
 	read -r si bi pi so bo po <<< "$REPLY"
+	# charon.spi_min/spi_max (conf) honoured
+	check_match "$t.$r-spi-range" "^c1[0-9a-f]{6}$" "$si"
 	check_eq "$t.$r-nfipsec-in" "packets 6 bytes 504 integrity 0" \
 		"$(sa_stats "$ns" "$me" "0x$si" packets bytes integrity)"
 	check_eq "$t.$r-nfipsec-out" "packets 6 bytes 504" "$(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
@@ -307,6 +312,7 @@ rekey_check() {
 			continue
 		fi
 		read -r si bi pi so bo po <<< "$REPLY"
+		check_match "$t-$r-spi-range" "^c1[0-9a-f]{6}$" "$si"
 		if [ $r = a ]; then me=$A4 peer=$B4; else me=$B4 peer=$A4; fi
 		out=$(nfipsec -n "$ns" policy list dir out)
 		check_match "$t-$r-out-policy-spi" "proto esp spi 0x$so " "$out"

@@ -786,11 +786,18 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 	private_kernel_nfipsec_ipsec_t *this, host_t *src, host_t *dst,
 	uint8_t protocol, uint32_t *spi)
 {
-	uint32_t min = htonl(KERNEL_SPI_MIN), max = htonl(KERNEL_SPI_MAX);
-	uint32_t got = 0;
+	uint32_t spi_min, spi_max, min, max, got = 0;
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	int err;
+
+	/* charon.spi_min/spi_max, read and ordered as kernel-netlink does */
+	spi_min = lib->settings->get_int(lib->settings, "%s.spi_min",
+									 KERNEL_SPI_MIN, lib->ns);
+	spi_max = lib->settings->get_int(lib->settings, "%s.spi_max",
+									 KERNEL_SPI_MAX, lib->ns);
+	min = htonl(min(spi_min, spi_max));
+	max = htonl(max(spi_min, spi_max));
 
 	msg = request_new(this, NFIPSEC_CMD_SA_ALLOC_SPI, 0);
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
@@ -814,6 +821,13 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 		return FAILED;
 	}
 	this->mutex->unlock(this->mutex);
+	if (ntohl(got) < ntohl(min) || ntohl(got) > ntohl(max))
+	{	/* the larval SA expires by itself */
+		DBG1(DBG_KNL, "nfipsec allocated SPI %.8x, outside the range "
+			 "%.8x-%.8x asked for: refusing it", ntohl(got), ntohl(min),
+			 ntohl(max));
+		return FAILED;
+	}
 	*spi = got;
 	DBG2(DBG_KNL, "got SPI %.8x from nfipsec", ntohl(got));
 	return SUCCESS;
