@@ -17,7 +17,9 @@
 # them from nfipsec through the plugin); then A rekeys the CHILD_SA and
 # traffic goes through the new SAs (the out policy names the new SPI, the
 # old SAs are gone, the new ones count only the new traffic); closing the
-# IKE_SA removes charon's SAs and policies from nfipsec.
+# IKE_SA removes charon's SAs and policies from nfipsec. Last, with nfipsec
+# unloaded, a charon configured for nfipsec fails closed (no CHILD_SA,
+# nothing in XFRM) instead of falling back to kernel-netlink's XFRM.
 #
 # charon loads plugins only from /usr/lib/ipsec/plugins, which is the
 # host's, read-only: each charon runs in a mount namespace of its own
@@ -85,14 +87,18 @@ conf() {
 		echo "    threads = 6"
 		echo "    install_routes = no"
 		echo "    retransmit_timeout = 2"
+		# A range of its own, which the plugin must honour in get_spi.
+		[ "$impl" = nfipsec ] &&
+			echo "    spi_min = 0xc1000000" && echo "    spi_max = 0xc1ffffff"
 		echo "    plugins {"
 		for p in random nonce aes sha1 sha2 hmac gcm kdf openssl \
 			kernel-netlink socket-default vici; do
 			echo "        $p { load = yes }"
 		done
 		if [ "$impl" = nfipsec ]; then
-			# As tools/strongswan/kernel-nfipsec.conf installs it.
-			echo "        kernel-nfipsec { load = 2 }"
+			# As tools/strongswan/kernel-nfipsec.conf installs it:
+			# critical, before kernel-netlink.
+			echo "        kernel-nfipsec! { load = 2 }"
 		fi
 		echo "        vici { socket = unix://$d/charon.vici }"
 		echo "    }"
@@ -261,6 +267,8 @@ nfipsec_counts() {
 		return
 	fi
 	read -r si bi pi so bo po <<< "$REPLY"
+	# charon.spi_min/spi_max (conf) honoured
+	check_match "$t.$r-spi-range" "^c1[0-9a-f]{6}$" "$si"
 	check_eq "$t.$r-nfipsec-in" "packets 6 bytes 504 integrity 0" \
 		"$(sa_stats "$ns" "$me" "0x$si" packets bytes integrity)"
 	check_eq "$t.$r-nfipsec-out" "packets 6 bytes 504" "$(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
@@ -304,6 +312,7 @@ rekey_check() {
 			continue
 		fi
 		read -r si bi pi so bo po <<< "$REPLY"
+		check_match "$t-$r-spi-range" "^c1[0-9a-f]{6}$" "$si"
 		if [ $r = a ]; then me=$A4 peer=$B4; else me=$B4 peer=$A4; fi
 		out=$(nfipsec -n "$ns" policy list dir out)
 		check_match "$t-$r-out-policy-spi" "proto esp spi 0x$so " "$out"
@@ -331,6 +340,8 @@ scenario() {
 		# Which backend charon took: the plugin says so when it does.
 		if [ "$impl" = nfipsec ]; then
 			check_match "$t.$r-plugin-backend" "kernel-nfipsec: IPsec on nfipsec" "$(< "$T/$r/charon.log")"
+			# 4 MiB forced past rmem_max; the kernel reports twice that
+			check_match "$t.$r-events-rcvbuf" "nfipsec events socket: receive buffer of 8388608 bytes" "$(< "$T/$r/charon.log")"
 		elif text_has "$(< "$T/$r/charon.log")" "kernel-nfipsec"; then
 			fail "$t.$r-xfrm-backend" "charon on XFRM loaded kernel-nfipsec"
 		else
@@ -377,6 +388,39 @@ scenario() {
 	rm -f "$cap" "$cap.err"
 }
 
+# no-module: the plugin cannot start (nfipsec unloaded, as when charon
+# starts before modprobe nfipsec). A on "nfipsec" must fail closed: the
+# refusing kernel-ipsec holds charon's IPsec slot, no CHILD_SA, and nothing
+# in A's XFRM (kernel-netlink's per-socket IKE bypasses included).
+no_module() {
+	local t=no-module out
+	if ! out=$(rmmod nfipsec 2>&1); then
+		fail "$t.rmmod" "$out"
+		return
+	fi
+	PSK=nfipsec-lab-$SRANDOM$SRANDOM
+	conf a nfipsec $A4 $B4 $LAN_A $LAN_B
+	conf b xfrm $B4 $A4 $LAN_B $LAN_A
+	if charon_start a "$ra" && charon_start b "$rb"; then
+		check_match "$t.a-closed" "kernel-nfipsec cannot key nfipsec: the nfipsec generic netlink family is missing.*failing closed" "$(< "$T/a/charon.log")"
+		check "$t.load-conf" sw a --load-all --noprompt --file "$T/a/swanctl.conf"
+		check "$t.load-conf-b" sw b --load-all --noprompt --file "$T/b/swanctl.conf"
+		if sw a --initiate --child net --timeout 30 > /dev/null 2>&1; then
+			fail "$t.initiate-refused" "the CHILD_SA came up"
+		else
+			pass "$t.initiate-refused"
+		fi
+		check_match "$t.a-spi-refused" "kernel-nfipsec: refusing to allocate an SPI: the plugin could not start" "$(< "$T/a/charon.log")"
+		check_eq "$t.a-xfrm-empty" "0 0" "$(count_lines "$SA_RE" ip -n "$ra" xfrm state) $(count_lines '^src ' ip -n "$ra" xfrm policy)"
+	else
+		fail "$t.charon-start" "no vici socket after 60 s: $(cat "$T"/?/charon.out 2>/dev/null | tail -5 | tr '\n' '|')"
+	fi
+	charon_stop a
+	charon_stop b
+	for r in a b; do cp -f "$T/$r/charon.log" "$T/$r/charon-$t.log"; done
+	check "$t.reload" load_module
+}
+
 # NFIPSEC_SS_SCENARIOS (names, by spaces or commas): only those, for
 # trying one by hand (run.sh script); NFIPSEC_SS_PLUGIN: another build.
 for s in a-nfipsec-b-xfrm:nfipsec:xfrm a-xfrm-b-nfipsec:xfrm:nfipsec \
@@ -386,4 +430,7 @@ for s in a-nfipsec-b-xfrm:nfipsec:xfrm a-xfrm-b-nfipsec:xfrm:nfipsec \
 	*[,\ ]"$name"[,\ ]*) scenario "$name" "$ia" "$ib" ;;
 	esac
 done
+case ",${NFIPSEC_SS_SCENARIOS:-no-module}," in
+*[,\ ]no-module[,\ ]*) no_module ;;
+esac
 finish

@@ -34,6 +34,7 @@
 #include "nfipsec.h"
 
 #include "kernel_nfipsec_ipsec.h"
+#include "kernel_nfipsec_closed.h"
 
 #include <daemon.h>
 #include <threading/mutex.h>
@@ -47,6 +48,9 @@
 
 /** kernel-netlink's base of automatic policy priorities */
 #define PRIO_BASE 200000
+
+/** Default receive buffer of the events socket, bytes */
+#define DEFAULT_EVENTS_RCVBUF (4 * 1024 * 1024)
 
 /** strongSwan's default lifetime of larval SAs (kernel-netlink.opt) */
 #define DEFAULT_ACQ_EXPIRES 165
@@ -97,6 +101,11 @@ struct private_kernel_nfipsec_ipsec_t {
 	 * Extended ack text of the last failed request
 	 */
 	char extack[256];
+
+	/**
+	 * Overflows of the events socket seen (ENOBUFS)
+	 */
+	u_int overflows;
 };
 
 /**
@@ -726,7 +735,14 @@ CALLBACK(receive_events, bool,
 	err = nl_recvmsgs_default(this->events);
 	if (err == -NLE_NOMEM)
 	{	/* ENOBUFS: the socket's buffer overflowed */
-		DBG1(DBG_KNL, "nfipsec events were lost (receive buffer full)");
+		this->overflows++;
+		DBG0(DBG_KNL, "nfipsec events were lost: the events socket's receive "
+			 "buffer overflowed (%u times since start); EXPIREs, ACQUIREs "
+			 "and MAPPINGs among them are gone and not recovered: CHILD_SAs "
+			 "may miss their rekey (soft EXPIRE) or outlive their kernel SAs "
+			 "(hard EXPIRE), trap policies their negotiation; raise "
+			 "charon.plugins.kernel-nfipsec.receive_buffer_size",
+			 this->overflows);
 	}
 	else if (err < 0 && err != -NLE_AGAIN)
 	{
@@ -770,11 +786,18 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 	private_kernel_nfipsec_ipsec_t *this, host_t *src, host_t *dst,
 	uint8_t protocol, uint32_t *spi)
 {
-	uint32_t min = htonl(KERNEL_SPI_MIN), max = htonl(KERNEL_SPI_MAX);
-	uint32_t got = 0;
+	uint32_t spi_min, spi_max, min, max, got = 0;
 	struct nl_msg *msg;
 	struct nlattr *nest;
 	int err;
+
+	/* charon.spi_min/spi_max, read and ordered as kernel-netlink does */
+	spi_min = lib->settings->get_int(lib->settings, "%s.spi_min",
+									 KERNEL_SPI_MIN, lib->ns);
+	spi_max = lib->settings->get_int(lib->settings, "%s.spi_max",
+									 KERNEL_SPI_MAX, lib->ns);
+	min = htonl(min(spi_min, spi_max));
+	max = htonl(max(spi_min, spi_max));
 
 	msg = request_new(this, NFIPSEC_CMD_SA_ALLOC_SPI, 0);
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
@@ -798,6 +821,13 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 		return FAILED;
 	}
 	this->mutex->unlock(this->mutex);
+	if (ntohl(got) < ntohl(min) || ntohl(got) > ntohl(max))
+	{	/* the larval SA expires by itself */
+		DBG1(DBG_KNL, "nfipsec allocated SPI %.8x, outside the range "
+			 "%.8x-%.8x asked for: refusing it", ntohl(got), ntohl(min),
+			 ntohl(max));
+		return FAILED;
+	}
 	*spi = got;
 	DBG2(DBG_KNL, "got SPI %.8x from nfipsec", ntohl(got));
 	return SUCCESS;
@@ -2175,19 +2205,101 @@ static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
 }
 
 /**
- * Open the sockets and check the family; FALSE with a message when not
+ * Size the events socket's receive buffer, as kernel-netlink sizes its own
+ * (receive_buffer_size, force_receive_buffer_size). Every change of
+ * nfipsec's tables is multicast on the same group as ACQUIRE, EXPIRE and
+ * MAPPING, charon's own requests included: SO_RCVBUF alone is capped at
+ * net.core.rmem_max (about 200 events by default), SO_RCVBUFFORCE is not
+ * (CAP_NET_ADMIN, which the plugin has). The size the kernel took is logged.
  */
-static bool open_family(private_kernel_nfipsec_ipsec_t *this)
+static void set_events_buffer(private_kernel_nfipsec_ipsec_t *this)
+{
+	int fd = nl_socket_get_fd(this->events), size, got = 0;
+	socklen_t len = sizeof(got);
+	bool force;
+
+	size = lib->settings->get_int(lib->settings,
+						"%s.plugins.kernel-nfipsec.receive_buffer_size",
+						DEFAULT_EVENTS_RCVBUF, lib->ns);
+	force = lib->settings->get_bool(lib->settings,
+						"%s.plugins.kernel-nfipsec.force_receive_buffer_size",
+						TRUE, lib->ns);
+	if (size > 0)
+	{
+		if (force &&
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		{
+			DBG1(DBG_KNL, "unable to force the nfipsec events socket's "
+				 "receive buffer to %d bytes (%s): trying SO_RCVBUF, which "
+				 "net.core.rmem_max caps", size, strerror(errno));
+			force = FALSE;
+		}
+		if (!force &&
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
+		{
+			DBG1(DBG_KNL, "unable to set the nfipsec events socket's "
+				 "receive buffer to %d bytes: %s", size, strerror(errno));
+		}
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len))
+	{
+		DBG1(DBG_KNL, "unable to read the nfipsec events socket's receive "
+			 "buffer size: %s", strerror(errno));
+		return;
+	}
+	/* the kernel reports twice what it was given (bookkeeping included) */
+	if (size > 0 && got < size)
+	{
+		DBG1(DBG_KNL, "nfipsec events socket: receive buffer of %d bytes, "
+			 "not the %d asked for: events may be lost under load", got,
+			 size);
+	}
+	else
+	{
+		DBG1(DBG_KNL, "nfipsec events socket: receive buffer of %d bytes",
+			 got);
+	}
+}
+
+/**
+ * A socket whose callbacks are libnl's defaults, whatever the environment
+ * says. nl_socket_alloc() takes the callback kind from NLCB, and NLCB=debug
+ * installs NL_CB_MSG_OUT/MSG_IN hooks that hex-dump every message sent and
+ * received to stderr: SA_NEW and SA_SET with their keys, into the journal.
+ * No libnl debug hook may ever see the request socket: every socket of this
+ * plugin is allocated here, never with nl_socket_alloc().
+ */
+static struct nl_sock *socket_alloc()
+{
+	struct nl_sock *sock;
+	struct nl_cb *cb;
+
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+	{
+		return NULL;
+	}
+	/* the socket takes its own reference */
+	sock = nl_socket_alloc_cb(cb);
+	nl_cb_put(cb);
+	return sock;
+}
+
+/**
+ * Open the sockets and check the family; FALSE with why not in reason
+ */
+static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
+						size_t len)
 {
 	info_t info = {};
 	int one = 1, group, err;
 
-	this->sock = nl_socket_alloc();
-	this->events = nl_socket_alloc();
+	this->sock = socket_alloc();
+	this->events = socket_alloc();
 	if (!this->sock || !this->events ||
 		genl_connect(this->sock) || genl_connect(this->events))
 	{
-		DBG1(DBG_KNL, "unable to open generic netlink sockets for nfipsec");
+		snprintf(reason, len, "unable to open generic netlink sockets");
 		return FALSE;
 	}
 	/*
@@ -2204,9 +2316,8 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	this->family = genl_ctrl_resolve(this->sock, NFIPSEC_GENL_NAME);
 	if (this->family < 0)
 	{
-		DBG1(DBG_KNL, "the nfipsec generic netlink family is missing (is the "
-			 "nfipsec module loaded? modprobe nfipsec): kernel-nfipsec "
-			 "refuses to provide kernel-ipsec");
+		snprintf(reason, len, "the nfipsec generic netlink family is missing "
+				 "(is the nfipsec module loaded? modprobe nfipsec)");
 		return FALSE;
 	}
 	this->mutex->lock(this->mutex);
@@ -2214,10 +2325,10 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	this->mutex->unlock(this->mutex);
 	if (err || !info.has_abi || info.abi != NFIPSEC_GENL_VERSION)
 	{
-		DBG1(DBG_KNL, "nfipsec's generic netlink ABI is %d, kernel-nfipsec "
-			 "was built for %d%s%s: refusing", info.has_abi ? (int)info.abi : -1,
-			 NFIPSEC_GENL_VERSION, err ? ", GET_INFO failed" : "",
-			 this->extack);
+		snprintf(reason, len, "nfipsec's generic netlink ABI is %d, "
+				 "kernel-nfipsec was built for %d%s%s",
+				 info.has_abi ? (int)info.abi : -1, NFIPSEC_GENL_VERSION,
+				 err ? ", GET_INFO failed" : "", this->extack);
 		return FALSE;
 	}
 	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
@@ -2225,17 +2336,16 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 	err = group < 0 ? group : nl_socket_add_membership(this->events, group);
 	if (err)
 	{
-		DBG1(DBG_KNL, "unable to join nfipsec's events group (%s%s): no "
-			 "ACQUIRE, EXPIRE or MAPPING: kernel-nfipsec refuses to provide "
-			 "kernel-ipsec", group < 0 ? "resolving it: " : "",
-			 nl_geterror(err));
+		snprintf(reason, len, "unable to join nfipsec's events group (%s%s): "
+				 "there would be no ACQUIRE, EXPIRE or MAPPING",
+				 group < 0 ? "resolving it: " : "", nl_geterror(err));
 		return FALSE;
 	}
 	nl_socket_disable_seq_check(this->events);
 	nl_socket_modify_cb(this->events, NL_CB_VALID, NL_CB_CUSTOM, on_event,
 						this);
 	nl_socket_set_nonblocking(this->events);
-	nl_socket_set_buffer_size(this->events, 4 * 1024 * 1024, 0);
+	set_events_buffer(this);
 	lib->watcher->add(lib->watcher, nl_socket_get_fd(this->events),
 					  WATCHER_READ, receive_events, this);
 	return TRUE;
@@ -2247,6 +2357,7 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this)
 kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 {
 	private_kernel_nfipsec_ipsec_t *this;
+	char reason[320] = "";
 
 	INIT(this,
 		.public = {
@@ -2275,10 +2386,10 @@ kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 								(hashtable_equals_t)sa_equals, 32),
 	);
 
-	if (!open_family(this))
+	if (!open_family(this, reason, sizeof(reason)))
 	{
 		destroy(this);
-		return NULL;
+		return kernel_nfipsec_closed_create(reason);
 	}
 	set_acq_expires(this);
 	DBG1(DBG_KNL, "kernel-nfipsec: IPsec on nfipsec's generic netlink "

@@ -39,8 +39,10 @@ struct kernel_nfipsec_ipsec_t {
 /**
  * Create an nfipsec kernel IPsec interface instance.
  *
- * @return			kernel_nfipsec_ipsec_t instance, NULL when the nfipsec
- *					family is missing or of another ABI
+ * @return			kernel_nfipsec_ipsec_t instance; when the nfipsec family
+ *					is missing, of another ABI or without its events group,
+ *					kernel_nfipsec_closed_create()'s (refusing everything),
+ *					or NULL where allow_xfrm_fallback says so
  */
 kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create();
 

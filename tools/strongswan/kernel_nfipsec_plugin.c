@@ -178,18 +178,27 @@ static bool version_matches()
 	{
 		return TRUE;
 	}
+	/*
+	 * Level 0: unlike the refusals of kernel_nfipsec_ipsec_create(), no
+	 * refusing kernel-ipsec can be registered here (its structures are
+	 * this version's, not the daemon's). Loaded critical (the "!" of
+	 * kernel-nfipsec.conf), charon stops; otherwise kernel-netlink keys XFRM.
+	 */
 	if (search.other[0])
 	{
-		DBG1(DBG_KNL, "kernel-nfipsec plugin was built for strongSwan %s "
+		DBG0(DBG_KNL, "kernel-nfipsec plugin was built for strongSwan %s "
 			 "(source %s), this daemon is strongSwan %s: refusing to load, "
-			 "rebuild the plugin against this version", VERSION,
-			 NFIPSEC_SS_SOURCE, search.other);
+			 "rebuild the plugin against this version; unless the plugin is "
+			 "critical (charon then stops), kernel-netlink keys Linux XFRM "
+			 "instead of nfipsec", VERSION, NFIPSEC_SS_SOURCE, search.other);
 	}
 	else
 	{
-		DBG1(DBG_KNL, "kernel-nfipsec plugin was built for strongSwan %s "
+		DBG0(DBG_KNL, "kernel-nfipsec plugin was built for strongSwan %s "
 			 "(source %s) and cannot find that version in this daemon: "
-			 "refusing to load, rebuild the plugin against this version",
+			 "refusing to load, rebuild the plugin against this version; "
+			 "unless the plugin is critical (charon then stops), "
+			 "kernel-netlink keys Linux XFRM instead of nfipsec",
 			 VERSION, NFIPSEC_SS_SOURCE);
 	}
 	return FALSE;
