@@ -17,9 +17,10 @@
 # them from nfipsec through the plugin); then A rekeys the CHILD_SA and
 # traffic goes through the new SAs (the out policy names the new SPI, the
 # old SAs are gone, the new ones count only the new traffic); closing the
-# IKE_SA removes charon's SAs and policies from nfipsec. Last, with nfipsec
-# unloaded, a charon configured for nfipsec fails closed (no CHILD_SA,
-# nothing in XFRM) instead of falling back to kernel-netlink's XFRM.
+# IKE_SA removes charon's SAs and policies from nfipsec. The no-module
+# scenario (nfipsec unloaded: a charon configured for nfipsec fails closed,
+# no CHILD_SA, nothing in XFRM, instead of falling back to kernel-netlink's
+# XFRM) unloads the module, so it runs alone: strongswan_fail_closed.sh.
 #
 # charon loads plugins only from /usr/lib/ipsec/plugins, which is the
 # host's, read-only: each charon runs in a mount namespace of its own
@@ -421,16 +422,18 @@ no_module() {
 	check "$t.reload" load_module
 }
 
-# NFIPSEC_SS_SCENARIOS (names, by spaces or commas): only those, for
-# trying one by hand (run.sh script); NFIPSEC_SS_PLUGIN: another build.
+# NFIPSEC_SS_SCENARIOS (names, by spaces or commas): only those (the
+# default: all but no-module, which strongswan_fail_closed.sh runs alone);
+# NFIPSEC_SS_PLUGIN: another build.
+scen=${NFIPSEC_SS_SCENARIOS:-a-nfipsec-b-xfrm,a-xfrm-b-nfipsec,both-nfipsec}
 for s in a-nfipsec-b-xfrm:nfipsec:xfrm a-xfrm-b-nfipsec:xfrm:nfipsec \
 	both-nfipsec:nfipsec:nfipsec; do
 	IFS=: read -r name ia ib <<< "$s"
-	case ",${NFIPSEC_SS_SCENARIOS:-$name}," in
+	case ",$scen," in
 	*[,\ ]"$name"[,\ ]*) scenario "$name" "$ia" "$ib" ;;
 	esac
 done
-case ",${NFIPSEC_SS_SCENARIOS:-no-module}," in
+case ",$scen," in
 *[,\ ]no-module[,\ ]*) no_module ;;
 esac
 finish

@@ -69,7 +69,7 @@ fi
 
 # The kernel-nfipsec charon plugin (tools/strongswan; run.sh builds it
 # again, a no-op then, for selftests/strongswan.sh), warnings as errors.
-if selected strongswan; then
+if selected strongswan || selected strongswan_fail_closed; then
 	t0=$(date +%s)
 	if o=$(STRONGSWAN_SOURCE_VERSION=${STRONGSWAN_SOURCE_VERSION:-same-upstream} \
 		make -s -C "$top/tools/strongswan" clean all CFLAGS="-O2 -g -Werror" 2>&1); then
