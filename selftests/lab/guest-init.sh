@@ -34,10 +34,10 @@ poweroff_now() {
 # hot_mounts binds the set once /run/host-tmp is there. Without it the
 # guest runs on the 9p root as before, slower, and says why.
 hot_root() {
-	local nr=/mnt d n interp ldir
-	mount -t tmpfs -o mode=0755 nfipsec-root $nr || return 1
+	local nr=/mnt d n interp ldir moved
+	mount -n -t tmpfs -o mode=0755 nfipsec-root $nr || return 1
 	mkdir -p $nr/mnt $nr/.nfipsec-hot $nr/.oldroot
-	if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work $nr/mnt ||
+	if ! mount -n -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work $nr/mnt ||
 	   ! tar -C $nr/.nfipsec-hot -xf $nr/mnt/hot.tar; then
 		umount -R $nr
 		return 1
@@ -50,7 +50,7 @@ hot_root() {
 			mkdir "$nr/$n"
 			case $n in
 			proc | sys | dev | tmp | run) ;;
-			*) mount --bind "$d" "$nr/$n" || { umount -R $nr; return 1; } ;;
+			*) mount -n --bind "$d" "$nr/$n" || { umount -R $nr; return 1; } ;;
 			esac
 		fi
 	done
@@ -59,16 +59,17 @@ hot_root() {
 	interp=$(cat $nr/.nfipsec-hot/ld.path)
 	ldir=$(readlink -f "${interp%/*}")
 	if [ "$(ls -A "$ldir")" = "${interp##*/}" ]; then
-		mount --bind $nr/.nfipsec-hot/ld "$nr$ldir"
+		mount -n --bind $nr/.nfipsec-hot/ld "$nr$ldir"
 	fi
+	moved=()
 	for d in proc sys dev; do
-		mount --move /$d $nr/$d
+		mount -n --move /$d $nr/$d || break
+		moved+=("$d")
 	done
-	cd $nr || return 1
-	if ! pivot_root . .oldroot; then
+	if [ ${#moved[@]} != 3 ] || ! cd $nr || ! pivot_root . .oldroot; then
 		cd /
-		for d in proc sys dev; do
-			mount --move $nr/$d /$d
+		for d in "${moved[@]}"; do
+			mount -n --move $nr/$d /$d
 		done
 		umount -R $nr
 		return 1
@@ -80,7 +81,7 @@ hot_root() {
 # /tmp is reached there), its libraries first, and the old root let go.
 hot_mounts() {
 	sed 's# /tmp/# /run/host-tmp/#' /.nfipsec-hot/fstab > /run/hot-fstab
-	if mount -a -T /run/hot-fstab; then
+	if mount -n -a -T /run/hot-fstab; then
 		export LD_LIBRARY_PATH=/.nfipsec-hot/lib
 	else
 		echo "guest-init: some of the hot set's mounts failed: those paths stay on 9p" >&2
