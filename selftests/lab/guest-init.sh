@@ -34,32 +34,25 @@ poweroff_now() {
 # hot_mounts binds the set once /run/host-tmp is there. Without it the
 # guest runs on the 9p root as before, slower, and says why.
 hot_root() {
-	local nr=/mnt d n interp ldir moved
+	local nr=/mnt n src d moved
 	mount -n -t tmpfs -o mode=0755 nfipsec-root $nr || return 1
-	mkdir -p $nr/mnt $nr/.nfipsec-hot $nr/.oldroot
-	if ! mount -n -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work $nr/mnt ||
-	   ! tar -C $nr/.nfipsec-hot -xf $nr/mnt/hot.tar; then
+	mkdir $nr/mnt
+	if ! mount -n -t 9p -o trans=virtio,version=9p2000.L,msize=1048576 work $nr/mnt; then
 		umount -R $nr
 		return 1
 	fi
-	for d in /*; do
-		n=${d#/}
-		if [ -L "$d" ]; then
-			ln -s "$(readlink "$d")" "$nr/$n"
-		elif [ -d "$d" ] && [ ! -e "$nr/$n" ]; then
-			mkdir "$nr/$n"
-			case $n in
-			proc | sys | dev | tmp | run) ;;
-			*) mount -n --bind "$d" "$nr/$n" || { umount -R $nr; return 1; } ;;
-			esac
-		fi
-	done
-	# The interpreter's directory, when it holds nothing else (/usr/lib64):
-	# no readlink through its symlink for each exec.
-	interp=$(cat $nr/.nfipsec-hot/ld.path)
-	ldir=$(readlink -f "${interp%/*}")
-	if [ "$(ls -A "$ldir")" = "${interp##*/}" ]; then
-		mount -n --bind $nr/.nfipsec-hot/ld "$nr$ldir"
+	# The tar is read through the root's share (cache=loose), where run.sh
+	# says it is on the host: 75 MB in 1.3 s, against 19 s through the
+	# work share (uncached).
+	src=$nr/mnt/hot.tar
+	if read -r n < $nr/mnt/hot.path && [ -r "$n" ]; then
+		src=$n
+	fi
+	# The new root's top level and its bind mounts (hot-set.sh), with
+	# paths under /mnt: nr.
+	if ! tar -C $nr -xf "$src" || ! mount -n -a -T $nr/.nfipsec-hot/root.fstab; then
+		umount -R $nr
+		return 1
 	fi
 	moved=()
 	for d in proc sys dev; do

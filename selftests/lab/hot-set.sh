@@ -8,12 +8,21 @@
 # An exec of sed, with its libraries and its locale, is some 40 of them,
 # and the selftests exec thousands of processes. This writes TAR, the
 # "hot set" that guest-init.sh unpacks into a tmpfs and mounts over the
-# same paths (so every path stays what it is on the host):
+# same paths (so every path stays what it is on the host). The tar is the
+# guest's new root: the host's top-level symlinks (/bin -> usr/bin, ...)
+# as they are, an empty directory for each of its top-level directories,
+# and in .nfipsec-hot/:
+#   root.fstab               bind mounts of the host's top-level
+#                            directories onto the new root, unpacked at
+#                            /mnt (all but the guest's own proc, sys, dev,
+#                            tmp, run and mnt), and of ld/ over the
+#                            interpreter's directory when it holds nothing
+#                            else (no readlink through /lib64 at each exec)
 #   bin/<path with / as %>  the TOOLS' executables (after symlinks)
 #   lib/<soname>             the shared libraries they and python's
 #                            extension modules need, found first through
 #                            LD_LIBRARY_PATH
-#   ld/, ld.path             the ELF interpreter and its path
+#   ld/                      the ELF interpreter
 #   tree/<path>              directories mounted over the host's: python's
 #                            standard library (no tests, no static
 #                            libpython), scapy and its crypto, the locales
@@ -24,9 +33,11 @@ set -eu
 
 tar=$1
 shift
-stage=$(mktemp -d "${tar%/*}/hot-set.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/lib" "$stage/ld" "$stage/tree"
+root=$(mktemp -d "${tar%/*}/hot-set.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+chmod 0755 "$root"
+stage=$root/.nfipsec-hot
+mkdir -p "$stage/bin" "$stage/lib" "$stage/ld" "$stage/tree" "$root/.oldroot"
 fstab=$stage/fstab
 : > "$fstab"
 
@@ -83,7 +94,25 @@ ldd "${elfs[@]}" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' |
 done
 interp=$(readelf -l "$py" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 cp -L "$interp" "$stage/ld/${interp##*/}"
-echo "$interp" > "$stage/ld.path"
 
-tar -C "$stage" -cf "$tar.tmp" .
+# The new root's top level.
+: > "$stage/root.fstab"
+for d in /*; do
+	n=${d#/}
+	if [ -L "$d" ]; then
+		ln -s "$(readlink "$d")" "$root/$n"
+	elif [ -d "$d" ] && [ "$n" != mnt ]; then
+		mkdir -p "$root/$n"
+		case $n in
+		proc | sys | dev | tmp | run) ;;
+		*) echo "$d /mnt/$n none bind 0 0" >> "$stage/root.fstab" ;;
+		esac
+	fi
+done
+ldir=$(readlink -f "${interp%/*}")
+if [ "$(ls -A "$ldir")" = "${interp##*/}" ]; then
+	echo "/mnt/.nfipsec-hot/ld /mnt$ldir none bind 0 0" >> "$stage/root.fstab"
+fi
+
+tar -C "$root" -cf "$tar.tmp" .
 mv "$tar.tmp" "$tar"

@@ -70,6 +70,8 @@ fi
 	sysctl python3 nft ping tcpdump conntrack tc ss iperf3 socat swanctl \
 	/usr/lib/ipsec/charon "$top/tools/nfipsec" ||
 	log "hot-set.sh failed: the guest runs on the 9p root alone"
+# Where the guest finds it on its root (the host's /, over 9p).
+realpath "$out/hot.tar" > "$out/hot.path" 2>/dev/null || rm -f "$out/hot.path"
 
 # The guest mounts its own /tmp, /run and /mnt: a script from there travels
 # in the work share.
@@ -120,7 +122,7 @@ else
 	qrc=${PIPESTATUS[0]}
 fi
 log "guest ran $(( $(date +%s) - start )) s"
-rm -f "$out/hot.tar"
+rm -f "$out/hot.tar" "$out/hot.path"
 
 rc=0
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
