@@ -68,7 +68,7 @@ ss_cleanup() {
 # conf R IMPL ME PEER LAN_ME LAN_PEER: strongswan.conf and swanctl.conf of
 # router R (a or b) with IMPL (nfipsec or xfrm).
 conf() {
-	local r=$1 impl=$2 me=$3 peer=$4 lme=$5 lpeer=$6 p d=$T/$1
+	local r=$1 impl=$2 me=$3 peer=$4 lme=$5 lpeer=$6 p d=$T/$1 extra
 	mkdir -p "$d/run"
 	rm -f "$d/charon.log" "$d/charon.vici" "$d/run/charon.pid"
 	{
@@ -80,6 +80,10 @@ conf() {
 		# A range of its own, which the plugin must honour in get_spi.
 		[ "$impl" = nfipsec ] &&
 			echo "    spi_min = 0xc1000000" && echo "    spi_max = 0xc1ffffff"
+		# SS_CHARON_a, SS_CHARON_b: more charon settings (lines) for
+		# router a or b, e.g. retransmit_tries.
+		extra=SS_CHARON_$r
+		[ -n "${!extra:-}" ] && printf '    %s\n' "${!extra}"
 		echo "    plugins {"
 		for p in random nonce aes sha1 sha2 hmac gcm kdf openssl \
 			kernel-netlink socket-default vici; do
