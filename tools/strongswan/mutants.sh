@@ -22,7 +22,7 @@ SRC=$here/kernel_nfipsec_ipsec.c
 # NAME|SED|CHECKS THAT MUST FAIL (scenario a-nfipsec-b-xfrm, space-separated)
 mutants=(
 "no_sa_install|/^METHOD(kernel_ipsec_t, add_sa/,/^}/s/err = request_talk(this, msg, NULL, NULL);/msg_free(msg); err = 0;/|a-nfipsec-sas ping-a-b"
-"wrong_key|/^METHOD(kernel_ipsec_t, add_sa/,/^}/s/(enc \&\& !put_alg(msg, enc, data->enc_key))/(enc \&\& (data->inbound ? (data->enc_key.ptr[0] ^= 1) : 0, !put_alg(msg, enc, data->enc_key)))/|ping-b-a a-nfipsec-in"
+"wrong_key|/^METHOD(kernel_ipsec_t, add_sa/,/^}/s/(enc \&\& !put_alg(msg, enc, data->enc_key))/(enc \&\& (data->inbound ? (data->enc_key.ptr[0] ^= 0x80) : 0, !put_alg(msg, enc, data->enc_key)))/|ping-b-a a-nfipsec-in"
 "counts|s/\*bytes = reply.bytes;/*bytes = reply.packets;/|a-swanctl-counts"
 "refuses|s/^\tset_acq_expires(this);/\tdestroy(this);\n\treturn NULL;/|a-plugin-backend a-nfipsec-sas a-xfrm-empty"
 )
@@ -57,8 +57,8 @@ for m in "${mutants[@]}"; do
 		exit 1
 	fi
 	flags="-g -O2 -fPIC -include $O/cfg/config.h -I${sssrc}src/libstrongswan -I${sssrc}src/libcharon -I$top/uapi $nl_cflags"
-	for c in kernel_nfipsec_ipsec kernel_nfipsec_plugin; do
-		cc $flags -DNFIPSEC_SS_SOURCE="\"mutant-$name\"" -c -o "$d/$c.o" "$d/$c.c" ||
+	for c in "$d"/*.c; do
+		cc $flags -DNFIPSEC_SS_SOURCE="\"mutant-$name\"" -c -o "${c%.c}.o" "$c" ||
 			{ echo "mutants.sh: $name does not build" >&2; exit 1; }
 	done
 	cc -shared -Wl,-z,defs -o "$d/libstrongswan-kernel-nfipsec.so" "$d"/*.o \
