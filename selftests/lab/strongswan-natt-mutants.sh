@@ -75,7 +75,10 @@ for m in "${mutants[@]}"; do
 			exit 1
 		fi
 		flags="-g -O2 -fPIC -include $O/cfg/config.h -I${sssrc}src/libstrongswan -I${sssrc}src/libcharon -I$top/uapi $nl_cflags"
-		for c in kernel_nfipsec_ipsec kernel_nfipsec_plugin; do
+		# Every source of the plugin (tools/strongswan/mutants.sh
+		# names two and misses kernel_nfipsec_closed.c).
+		for c in "$d"/*.c; do
+			c=$(basename "$c" .c)
 			cc $flags -DNFIPSEC_SS_SOURCE="\"mutant-$name\"" -c -o "$d/$c.o" "$d/$c.c" ||
 				{ echo "strongswan-natt-mutants.sh: $name does not build" >&2; exit 1; }
 		done
