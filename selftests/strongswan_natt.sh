@@ -49,8 +49,8 @@ require_module
 # sees it as N4.
 A4=192.168.3.107 N4=198.51.100.1 B4=198.51.100.2
 POOL=10.3.0.0/28
-# The NAT's port for A after the rebinding.
-NEWPORT=5000
+# The NAT's port for A after the rebinding; then its new address and port.
+NEWPORT=5000 N4B=198.51.100.3 NEWPORT2=5001
 
 ss_setup strongswan_natt
 command -v socat >/dev/null && command -v conntrack >/dev/null ||
@@ -79,6 +79,7 @@ topology() {
 	ip -n "$nat" -batch - <<-EOF || return 1
 	addr add 192.168.3.1/24 dev in0
 	addr add $N4/24 dev out0
+	addr add $N4B/24 dev out0
 	link set in0 up
 	link set out0 up
 	EOF
@@ -91,14 +92,14 @@ topology() {
 	EOF
 }
 
-# nat_map [MASQUERADE-ARGS...]: the NAT masquerades 192.168.3.0/24 out of
-# out0 (UDP with MASQUERADE-ARGS, e.g. "to :5000"), and forgets every
-# mapping it had (conntrack flushed after the rule changed: a packet
-# between the two takes the new rule).
+# nat_map [STATEMENT...]: the NAT masquerades 192.168.3.0/24 out of out0
+# (UDP with STATEMENT when given, e.g. "masquerade to :5000" or "snat to
+# ADDR:PORT"), and forgets every mapping it had (conntrack flushed after
+# the rule changed: a packet between the two takes the new rule).
 nat_map() {
 	ip netns exec "$nat" nft -f - <<-EOF || return 1
 	flush chain ip nat post
-	add rule ip nat post oifname "out0" ip saddr 192.168.3.0/24 ip protocol udp masquerade $*
+	add rule ip nat post oifname "out0" ip saddr 192.168.3.0/24 ip protocol udp ${*:-masquerade}
 	add rule ip nat post oifname "out0" ip saddr 192.168.3.0/24 masquerade
 	EOF
 	ip netns exec "$nat" conntrack -F >/dev/null 2>&1
@@ -266,7 +267,7 @@ rebind() {
 	else
 		fail "$t.ping-before" "$(tail -5 "$pf" | tr '\n' '|')"
 	fi
-	nat_map to ":$NEWPORT" || fail "$t.remap" "nft refused the new rule"
+	nat_map masquerade to ":$NEWPORT" || fail "$t.remap" "nft refused the new rule"
 	replies "$pf"
 	r0=$REPLY t0=${EPOCHREALTIME/./}
 	# 5 more replies: at most one was on its way before the remap, the
@@ -310,6 +311,77 @@ rebind() {
 	fi
 	# A, behind the NAT, changes nothing: it still talks 4500 to 4500.
 	check_eq "$t.a-ports-kept" 2 "$(encap_lines "$ra" "$ia" 4500 4500)"
+}
+
+# rebind_addr T IMPL_A IMPL_B: after rebind, the NAT moves A's flow to
+# another address (N4B) and port, as a NAT whose public address changed.
+# B's kernel reports it (MAPPING, new address); B's charon moves the
+# IKE_SA and the CHILD_SA: kernel-netlink moves XFRM's SAs and policies
+# to the new address; the plugin refuses (nfipsec has no SA_MIGRATE:
+# update_sa returns NOT_SUPPORTED), so charon rekeys the CHILD_SA with
+# the new address instead. Either way, traffic resumes, and B's SAs are
+# then between B4 and N4B only, ESP in UDP from and to the new port, the
+# out policy's template naming N4B.
+rebind_addr() {
+	local t=$1.rebind-addr ia=$2 ib=$3 pf=$T/ping-$1-addr.out pid r0 t0 blog
+	ip netns exec "$h1" ping -n -i 0.2 -c 400 -W 1 $H2 > "$pf" 2>&1 < /dev/null &
+	pid=$!
+	bg_pids+=("$pid")
+	if wait_until 20 replies_at_least "$pf" 3; then
+		pass "$t.ping-before"
+	else
+		fail "$t.ping-before" "$(tail -5 "$pf" | tr '\n' '|')"
+	fi
+	nat_map snat to "$N4B:$NEWPORT2" || fail "$t.remap" "nft refused the new rule"
+	replies "$pf"
+	r0=$REPLY t0=${EPOCHREALTIME/./}
+	if wait_until 40 replies_at_least "$pf" $((r0 + 5)); then
+		pass "$t.resumed"
+		echo "$t: traffic resumed $(( (${EPOCHREALTIME/./} - t0) / 1000 )) ms after the remap"
+	else
+		replies "$pf"
+		fail "$t.resumed" "$((REPLY - r0)) replies in 40 s after the remap: $(tail -3 "$pf" | tr '\n' '|')"
+	fi
+	kill "$pid" 2>/dev/null
+
+	blog=$(< "$T/b/charon.log")
+	check_match "$t.b-mapping-to-charon" \
+		"NAT mappings of CHILD_SA ESP/0x[0-9a-f]{8}/$B4 changed to $N4B\\[$NEWPORT2\\]" "$blog"
+	check_match "$t.b-remote-moved" \
+		"remote endpoint changed from $N4\\[$NEWPORT\\] to $N4B\\[$NEWPORT2\\]" "$blog"
+	if [ "$ib" = nfipsec ]; then
+		check_match "$t.b-plugin-refused" "nfipsec cannot move SA [0-9a-f]{8} to new addresses" "$blog"
+	fi
+	# B's SAs, once the old ones (nfipsec: the rekeyed CHILD_SA's) are
+	# gone: one each way between B4 and N4B, from and to the new port.
+	if wait_until 20 peer_sas "$rb" "$ib" "1 1 0 0 1 1"; then
+		pass "$t.b-sas-moved"
+	else
+		fail "$t.b-sas-moved" "expected '1 1 0 0 1 1' (from N4B, to N4B, from N4, to N4, encap in, encap out), got '$REPLY'"
+	fi
+	if [ "$ib" = nfipsec ]; then
+		check_match "$t.b-out-policy" "tmpl src $B4 dst $N4B( |$)" \
+			"$(nfipsec -n "$rb" policy list dir out)"
+	else
+		check_match "$t.b-out-policy" "tmpl src $B4 dst $N4B( |$)" \
+			"$(ip -n "$rb" xfrm policy list dir out)"
+	fi
+}
+
+# peer_sas NS IMPL EXPECTED: REPLY = "FROM_N4B TO_N4B FROM_N4 TO_N4
+# ENCAP_IN ENCAP_OUT", the SAs IMPL lists in NS from and to each NAT
+# address and with ESP in UDP from and to the new port; it is EXPECTED.
+peer_sas() {
+	local out a b c d e f
+	if [ "$2" = nfipsec ]; then out=$(nfipsec -n "$1" state list); else out=$(ip -n "$1" xfrm state); fi
+	count_in "$out" "^src ${N4B//./\\.} dst ${B4//./\\.}( |\$)"; a=$REPLY
+	count_in "$out" "^src ${B4//./\\.} dst ${N4B//./\\.}( |\$)"; b=$REPLY
+	count_in "$out" "^src ${N4//./\\.} dst ${B4//./\\.}( |\$)"; c=$REPLY
+	count_in "$out" "^src ${B4//./\\.} dst ${N4//./\\.}( |\$)"; d=$REPLY
+	count_in "$out" "^[[:space:]]encap type espinudp sport $NEWPORT2 dport 4500 "; e=$REPLY
+	count_in "$out" "^[[:space:]]encap type espinudp sport 4500 dport $NEWPORT2 "; f=$REPLY
+	REPLY="$a $b $c $d $e $f"
+	[ "$REPLY" = "$3" ]
 }
 
 # natt T IMPL_A IMPL_B: site to site through the NAT.
@@ -363,6 +435,7 @@ natt() {
 		[ "$ib" = nfipsec ] && nfipsec_counts "$t" b "$rb" $B4 $N4
 
 		rebind "$t" "$ia" "$ib"
+		rebind_addr "$t" "$ia" "$ib"
 	fi
 
 	# Closing the IKE_SA (through the new mapping) removes charon's SAs

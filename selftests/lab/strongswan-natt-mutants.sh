@@ -28,13 +28,16 @@ mutants=(
 "no_mapping|plugin|/^static void process_mapping/,/^}/s/charon->kernel->mapping(charon->kernel, proto, spi, dst, remote);/(void)0;/|natt-b-nfipsec|natt-b-nfipsec.rebind.resumed natt-b-nfipsec.rebind.b-mapping-to-charon natt-b-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-out-new-port natt-b-nfipsec.rebind.wire-b-to-new-port"
 # update_sa says it moved the ports but sends no SA_SET.
 "no_update|plugin|/^METHOD(kernel_ipsec_t, update_sa/,/^}/s/err = request_talk(this, msg, NULL, NULL);/msg_free(msg); err = 0;/|natt-b-nfipsec|natt-b-nfipsec.rebind.resumed natt-b-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-out-new-port"
+# update_sa claims to have moved an SA to a new address (charon then
+# does not rekey it).
+"addr_claimed|plugin|/^METHOD(kernel_ipsec_t, update_sa/,/^}/{/to new addresses/,/return NOT_SUPPORTED;/s/return NOT_SUPPORTED;/return SUCCESS;/}|natt-b-nfipsec|natt-b-nfipsec.rebind-addr.resumed natt-b-nfipsec.rebind-addr.b-sas-moved natt-b-nfipsec.rebind-addr.b-out-policy"
 # out policies without a template: the gateway answers in clear.
 "bypass_out|plugin|s/if (psa->type == POLICY_IPSEC \&\& psa->sa.reqid)$/if (psa->type == POLICY_IPSEC \&\& psa->sa.reqid \&\& policy->dir != POLICY_OUT)/|rw|rw.ping rw.wire-nothing-in-clear rw.b-nfipsec-out"
 # policies are never deleted from nfipsec.
 "no_policy_remove|plugin|/^static int policy_remove/,/^}/s/return request_talk(this, msg, NULL, NULL);/msg_free(msg); return 0;/|rw|rw.b-nfipsec-cleared"
 # The NAT rebinds to another port than the checks expect: they read the
 # port the SAs, logs and wire really have (on XFRM's side too).
-"wrong_port|test|s/nat_map to \":\$NEWPORT\"/nat_map to \":5007\"/|natt-a-nfipsec,natt-b-nfipsec|natt-a-nfipsec.rebind.wire-a-new-port natt-a-nfipsec.rebind.b-mapping-to-charon natt-a-nfipsec.rebind.b-in-new-port natt-a-nfipsec.rebind.b-out-new-port natt-b-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-plugin-updated"
+"wrong_port|test|s/nat_map masquerade to \":\$NEWPORT\"/nat_map masquerade to \":5007\"/|natt-a-nfipsec,natt-b-nfipsec|natt-a-nfipsec.rebind.wire-a-new-port natt-a-nfipsec.rebind.b-mapping-to-charon natt-a-nfipsec.rebind.b-in-new-port natt-a-nfipsec.rebind.b-out-new-port natt-b-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-plugin-updated"
 # The NAT keeps the old mapping (no conntrack flush, the same rule):
 # nothing rebinds, and the rebinding checks must say so.
 "no_rebind|test|/^nat_map() {/,/^}/s/conntrack -F/true/|natt-a-nfipsec|natt-a-nfipsec.rebind.wire-a-new-port natt-a-nfipsec.rebind.b-mapping-to-charon natt-a-nfipsec.rebind.b-in-new-port"
