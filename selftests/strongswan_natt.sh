@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=90 timeout=900
+# nfipsec-test: cost=120 timeout=900
 # strongSwan keys nfipsec across a NAT (issue 10): real IKEv2 between two
 # charons (lib_strongswan.sh: one per router namespace, on nfipsec through
 # the kernel-nfipsec plugin or on XFRM through kernel-netlink), router A
