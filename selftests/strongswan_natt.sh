@@ -28,6 +28,11 @@
 # the plugin, charon's update_sa becomes an SA_SET with the new port (the
 # plugin's only caller of it), `nfipsec state list` on B shows the new
 # port, and traffic resumes.
+# In both, the NAT's address then changes too (rebind-addr): B's charon
+# moves the CHILD_SA to it, on XFRM by kernel-netlink's update of SAs and
+# policies, on nfipsec by rekeying it once the plugin refuses the move
+# (update_sa: NOT_SUPPORTED, nfipsec has no SA_MIGRATE); traffic resumes
+# and B's SAs and out policy name only the new address and port.
 # rw: road warrior. B is a gateway on nfipsec with a virtual IP pool
 # (10.3.0.0/28, local_ts its LAN), A a client on XFRM behind the NAT that
 # asks for a virtual IP (vips = 0.0.0.0): it gets one from the pool,
