@@ -42,8 +42,9 @@ mutants=(
 # nothing rebinds, and the rebinding checks must say so.
 "no_rebind|test|/^nat_map() {/,/^}/s/conntrack -F/true/|natt-a-nfipsec,natt-b-nfipsec|natt-a-nfipsec.rebind.wire-a-new-port natt-a-nfipsec.rebind.b-mapping-to-charon natt-a-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-mapping-counted natt-b-nfipsec.rebind-addr.b-sas-moved"
 # No NAT at all (the NAT namespace only routes): the checks that say a
-# NAT was there must fail.
-"no_nat|test|/^nat_map() {/,/^}/s/^\tadd rule .*$//|natt-a-nfipsec,rw|natt-a-nfipsec.a-behind-nat natt-a-nfipsec.b-peer-behind-nat natt-a-nfipsec.a-ike-4500 natt-a-nfipsec.b-ike-from-nat natt-a-nfipsec.a-encap natt-a-nfipsec.a-child-installed natt-a-nfipsec.wire-esp-in-udp-a-b rw.gw-sees-vip rw.b-encap rw.wire-esp-in-udp-to-gw rw.wire-esp-in-udp-from-gw"
+# NAT was there must fail (not a-ike-4500: charon moves IKE to 4500
+# for MOBIKE without a NAT too).
+"no_nat|test|/^nat_map() {/,/^}/s/^\tadd rule .*$//|natt-a-nfipsec,rw|natt-a-nfipsec.a-behind-nat natt-a-nfipsec.b-peer-behind-nat natt-a-nfipsec.b-ike-from-nat natt-a-nfipsec.a-encap natt-a-nfipsec.a-child-installed natt-a-nfipsec.wire-esp-in-udp-a-b rw.gw-sees-vip rw.b-encap rw.wire-esp-in-udp-to-gw rw.wire-esp-in-udp-from-gw"
 # The client's virtual IP taken as another one of the pool than it got.
 "wrong_vip|test|s/\[\[ \$out =~ \$re \]\] \&\& vip=\${BASH_REMATCH\[1\]}/vip=10.3.0.9/|rw|rw.gw-sees-vip rw.a-vip-installed rw.b-vip-policies rw.ping rw.tcp rw.tcp-intact"
 # A's ports expected to have moved.
