@@ -318,9 +318,10 @@
  * absent. SA_SET and POLICY_SET keep the object's owner unless OWNER is
  * given (a policy SET adds with OWNER, 0 when absent); given, it replaces
  * the owner (a key manager takes over what it finds). Replies and events
- * about SAs and policies carry OWNER always (about larval SAs: never). SA_FLUSH and POLICY_FLUSH with OWNER remove only
- * that owner's objects (with OWNER 0: the administrator's), and the dumps
- * take OWNER as a filter. Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys
+ * about SAs and policies carry OWNER always (about larval SAs: never).
+ * SA_FLUSH and POLICY_FLUSH with OWNER remove only that owner's objects
+ * (with OWNER 0: the administrator's), and the dumps take OWNER as a
+ * filter. Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys
  * and have no owner: a flush by owner leaves them (they expire,
  * NFIPSEC_INFO_A_ACQ_EXPIRES) and SA_ALLOC_SPI refuses OWNER.
  */
