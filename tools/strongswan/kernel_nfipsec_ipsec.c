@@ -259,6 +259,9 @@ typedef struct {
 	traffic_selector_t *src_ts;
 	traffic_selector_t *dst_ts;
 	linked_list_t *used_by;
+	/** nfipsec holds another user's than used_by's first (a POLICY_SET
+	 *  failed): installed again at the policy's next change */
+	bool stale;
 } policy_entry_t;
 
 static u_int policy_hash(policy_entry_t *p)
@@ -1920,8 +1923,16 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	policy->used_by->insert_before(policy->used_by, enumerator, psa);
 	enumerator->destroy(enumerator);
 
-	if (!first)
+	if (!first && !policy->stale)
 	{	/* another user's is installed; this one waits behind it */
+		this->mutex->unlock(this->mutex);
+		return SUCCESS;
+	}
+	if (!first)
+	{	/* the first user's failed to go in before: again */
+		policy->used_by->get_first(policy->used_by, (void**)&current);
+		policy->stale = policy_install(this, policy, current,
+									   NFIPSEC_CMD_POLICY_SET) != 0;
 		this->mutex->unlock(this->mutex);
 		return SUCCESS;
 	}
@@ -1969,6 +1980,7 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 		this->mutex->unlock(this->mutex);
 		return FAILED;
 	}
+	policy->stale = FALSE;
 	if (created)
 	{
 		this->policies->put(this->policies, policy, policy);
@@ -2088,15 +2100,20 @@ METHOD(kernel_ipsec_t, del_policy, status_t,
 		return NOT_FOUND;
 	}
 	policy_sa_destroy(found);
-	if (!was_first)
+	if (!was_first && !policy->stale)
 	{	/* the installed one stays */
 		this->mutex->unlock(this->mutex);
 		return SUCCESS;
 	}
 	if (policy->used_by->get_first(policy->used_by, (void**)&current) ==
 		SUCCESS)
-	{	/* the next user's takes its place */
+	{	/*
+		 * the next user's takes its place (or the first's, which failed
+		 * to go in before); until one succeeds, the next change tries
+		 * again (review s25 finding 9)
+		 */
 		err = policy_install(this, policy, current, NFIPSEC_CMD_POLICY_SET);
+		policy->stale = err != 0;
 	}
 	else
 	{
