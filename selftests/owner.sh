@@ -92,6 +92,9 @@ check_fail refused-cli-allocspi 1 'state allocspi: unexpected "owner"' \
 	tn state allocspi src 10.0.1.1 dst 10.0.1.2 proto esp owner charon
 raw=$(ip netns exec "$t" python3 "$(dirname "$0")/owner_check.py" \
 	"$(dirname "$0")/../uapi/nfipsec.h" 2>&1)
+rc=$?
+check_eq raw-ran "0 10" "$rc $(grep -c ' errno=' <<< "$raw")" ||
+	echo "$raw" | tail -5
 raw_case() {	# NAME MESSAGE-REGEX: errno 22, counts unchanged (4 SAs, 4 policies)
 	local line
 	line=$(grep "^$1 " <<< "$raw")

@@ -137,7 +137,7 @@ def counts():
 
 
 def case(name, cmd, body, flags=0):
-    err, msg, _ = request(FAM, E[cmd], body, flags)
+    err, msg, _ = request(FAM, A(cmd), body, flags)
     sas, pols = counts()
     print("%s errno=%d sas=%d policies=%d message=%s" %
           (name, err, sas, pols, msg))
