@@ -557,10 +557,11 @@ int nfipsec_larval_put_attrs(struct sk_buff *skb,
 	return 0;
 }
 
+/* A larval SA has no owner (uapi "Owners"): a filter by owner skips it. */
 static bool larval_filter_match(const struct nfipsec_sa_filter *f,
 				const struct nfipsec_larval *l)
 {
-	return (!f->proto || f->proto == l->proto) &&
+	return !f->has_owner && (!f->proto || f->proto == l->proto) &&
 	       (!f->has_spi || f->spi == l->spi) &&
 	       (!f->src_family ||
 		(f->src_family == l->family &&

@@ -165,9 +165,13 @@ void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
 	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0, gfp);
 }
 
-/* A flush (SA_FLUSH, POLICY_FLUSH): nest holds attr = value, if value >= 0. */
+/*
+ * A flush (SA_FLUSH, POLICY_FLUSH): nest holds attr = value, if value >= 0,
+ * and owner_attr = *owner, if owner.
+ */
 void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
-			    int attr, int value)
+			    int attr, int value, int owner_attr,
+			    const u32 *owner)
 {
 	struct nlattr *nest;
 	struct sk_buff *msg;
@@ -177,7 +181,8 @@ void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
 	if (!msg)
 		return;
 	nest = nla_nest_start(msg, nest_type);
-	if (!nest || (value >= 0 && nla_put_u8(msg, attr, value))) {
+	if (!nest || (value >= 0 && nla_put_u8(msg, attr, value)) ||
+	    (owner && nla_put_u32(msg, owner_attr, *owner))) {
 		nlmsg_free(msg);
 		return;
 	}

@@ -23,7 +23,8 @@ struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
 void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
 			   void *hdr, gfp_t gfp);
 void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
-			    int attr, int value);
+			    int attr, int value, int owner_attr,
+			    const u32 *owner);
 
 /* nl_sa.c */
 int nfipsec_nl_sa_new(struct sk_buff *skb, struct genl_info *info);

@@ -154,7 +154,7 @@ static void __net_exit nfipsec_net_exit(struct net *net)
 		synchronize_net();
 	}
 	nfipsec_policy_net_exit(nn);
-	nfipsec_sa_flush(nn, 0);
+	nfipsec_sa_flush(nn, 0, NULL);
 	mutex_unlock(&nn->cfg_lock);
 	/*
 	 * The works take cfg_lock: stopped after it is released. The

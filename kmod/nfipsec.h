@@ -188,8 +188,9 @@ void nfipsec_offload_exit(struct nfipsec_net *nn);
 /* nl_sa.c: a dump's filter; zero fields match anything. */
 struct nfipsec_sa_filter {
 	u8 proto;
-	bool has_spi;
+	bool has_spi, has_owner;
 	__be32 spi;
+	u32 owner;			/* uapi "Owners": no larval SA has one */
 	u8 src_family, dst_family;
 	union {
 		__be32 a4;

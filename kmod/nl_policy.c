@@ -48,6 +48,7 @@ const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
 	[NFIPSEC_POLICY_A_ADD_TIME] = { .type = NLA_REJECT },
 	[NFIPSEC_POLICY_A_USE_TIME] = { .type = NLA_REJECT },
 	[NFIPSEC_POLICY_A_PAD] = { .type = NLA_REJECT },
+	[NFIPSEC_POLICY_A_OWNER] = { .type = NLA_U32 },
 };
 
 static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
@@ -216,6 +217,11 @@ static int pol_parse(struct nlattr *nest, struct nlattr **tb,
 		pol->action = nla_get_u8(tb[NFIPSEC_POLICY_A_ACTION]);
 	if (tb[NFIPSEC_POLICY_A_PRIORITY])
 		pol->priority = nla_get_u32(tb[NFIPSEC_POLICY_A_PRIORITY]);
+	/* uapi "Owners": 0 when absent; an update keeps the old one then. */
+	if (tb[NFIPSEC_POLICY_A_OWNER]) {
+		pol->has_owner = true;
+		pol->owner = nla_get_u32(tb[NFIPSEC_POLICY_A_OWNER]);
+	}
 	if (tb[NFIPSEC_POLICY_A_INDEX]) {
 		pol->index = nla_get_u32(tb[NFIPSEC_POLICY_A_INDEX]);
 		if (pol->index && (pol->index & 7) != pol->dir) {
@@ -522,6 +528,8 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nn->cfg_lock);
 	old = nfipsec_policy_find(nn, pol->dir, &pol->sel);
 	if (old) {
+		if (!pol->has_owner)
+			pol->owner = old->owner;
 		pol_replace(nn, old, pol);
 		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_SET, pol);
 	} else {
@@ -699,6 +707,7 @@ int nfipsec_nl_fill_policy_attrs(struct sk_buff *skb,
 	    nla_put_u8(skb, NFIPSEC_POLICY_A_ACTION, pol->action) ||
 	    nla_put_u32(skb, NFIPSEC_POLICY_A_PRIORITY, pol->priority) ||
 	    nla_put_u32(skb, NFIPSEC_POLICY_A_INDEX, pol->index) ||
+	    nla_put_u32(skb, NFIPSEC_POLICY_A_OWNER, pol->owner) ||
 	    nfipsec_nl_put_sel(skb, NFIPSEC_POLICY_A_SEL, &pol->sel) ||
 	    (pol->has_tmpl && tmpl_put(skb, &pol->tmpl)) ||
 	    nla_put_u64_64bit(skb, NFIPSEC_POLICY_A_ADD_TIME, pol->add_time,
@@ -785,25 +794,40 @@ int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* POLICY_FLUSH: DIR and OWNER (uapi "Owners") limit it, nothing else. */
 int nfipsec_nl_pol_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_POLICY_A_MAX + 1];
-	int dir = -1, err;
+	u32 owner, *by_owner = NULL;
+	int dir = -1, err, i;
 
 	if (info->attrs[NFIPSEC_A_POLICY]) {
 		err = pol_parse_attrs(info, tb);
 		if (err)
 			return err;
+		for (i = 1; i <= NFIPSEC_POLICY_A_MAX; i++) {
+			if (tb[i] && i != NFIPSEC_POLICY_A_DIR &&
+			    i != NFIPSEC_POLICY_A_OWNER) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+						    "a flush takes dir and owner only");
+				return -EINVAL;
+			}
+		}
 		if (tb[NFIPSEC_POLICY_A_DIR])
 			dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
+		if (tb[NFIPSEC_POLICY_A_OWNER]) {
+			owner = nla_get_u32(tb[NFIPSEC_POLICY_A_OWNER]);
+			by_owner = &owner;
+		}
 	}
 	mutex_lock(&nn->cfg_lock);
-	nfipsec_policy_flush(nn, dir);
+	nfipsec_policy_flush(nn, dir, by_owner);
 	nfipsec_offload_policies_changed(nn);
 	nfipsec_net_hooks_put(nn);
 	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_POLICY_FLUSH, NFIPSEC_A_POLICY,
-			       NFIPSEC_POLICY_A_DIR, dir);
+			       NFIPSEC_POLICY_A_DIR, dir,
+			       NFIPSEC_POLICY_A_OWNER, by_owner);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -862,6 +886,7 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 	copy->has_tmpl = pol->has_tmpl;
 	copy->priority = pol->priority;
 	copy->index = pol->index;
+	copy->owner = pol->owner;
 	copy->add_time = pol->add_time;
 	copy->sel = pol->sel;
 	copy->tmpl = pol->tmpl;
@@ -883,6 +908,8 @@ out:
  */
 struct nfipsec_pol_dump_ctx {
 	int dir;	/* -1: any */
+	bool has_owner;
+	u32 owner;
 	u32 pos;
 	unsigned long gen;
 	struct nfipsec_policy *next;	/* NULL: from pos */
@@ -898,6 +925,7 @@ int nfipsec_nl_pol_dump_start(struct netlink_callback *cb)
 
 	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
 	ctx->dir = -1;
+	ctx->has_owner = false;
 	ctx->pos = 0;
 	ctx->next = NULL;
 	if (!attr)
@@ -907,14 +935,19 @@ int nfipsec_nl_pol_dump_start(struct netlink_callback *cb)
 	if (err)
 		return err;
 	for (i = 1; i <= NFIPSEC_POLICY_A_MAX; i++) {
-		if (tb[i] && i != NFIPSEC_POLICY_A_DIR) {
+		if (tb[i] && i != NFIPSEC_POLICY_A_DIR &&
+		    i != NFIPSEC_POLICY_A_OWNER) {
 			NL_SET_ERR_MSG_ATTR(cb->extack, tb[i],
-					    "only dir selects policies to dump");
+					    "only dir and owner select policies to dump");
 			return -EINVAL;
 		}
 	}
 	if (tb[NFIPSEC_POLICY_A_DIR])
 		ctx->dir = nla_get_u8(tb[NFIPSEC_POLICY_A_DIR]);
+	if (tb[NFIPSEC_POLICY_A_OWNER]) {
+		ctx->has_owner = true;
+		ctx->owner = nla_get_u32(tb[NFIPSEC_POLICY_A_OWNER]);
+	}
 	return 0;
 }
 
@@ -934,6 +967,7 @@ int nfipsec_nl_pol_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	for (; l != &nn->policies; l = l->next, ctx->pos++) {
 		pol = list_entry(l, struct nfipsec_policy, list);
 		if ((ctx->dir < 0 || pol->dir == ctx->dir) &&
+		    (!ctx->has_owner || pol->owner == ctx->owner) &&
 		    pol_fill(skb, pol, ctx->pos, NETLINK_CB(cb->skb).portid,
 			     cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
 			/* The message is full: pol comes first next time. */

@@ -68,6 +68,7 @@ const struct nla_policy nfipsec_sa_nl_policy[NFIPSEC_SA_A_MAX + 1] = {
 	[NFIPSEC_SA_A_SPI_MIN] = { .type = NLA_BE32 },
 	[NFIPSEC_SA_A_SPI_MAX] = { .type = NLA_BE32 },
 	[NFIPSEC_SA_A_LARVAL] = { .type = NLA_REJECT },
+	[NFIPSEC_SA_A_OWNER] = { .type = NLA_U32 },
 };
 
 static const char *const alg_kind_names[] __maybe_unused = {
@@ -317,6 +318,11 @@ static int sa_parse_cfg(struct genl_info *info, struct nfipsec_sa_cfg *cfg,
 	}
 	if (tb[NFIPSEC_SA_A_REQID])
 		cfg->reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
+	/* uapi "Owners": SA_NEW's, 0 when absent; SA_SET's when given. */
+	if (tb[NFIPSEC_SA_A_OWNER]) {
+		cfg->has_owner = true;
+		cfg->owner = nla_get_u32(tb[NFIPSEC_SA_A_OWNER]);
+	}
 	/* Kept by SA_NEW; an update keeps the SA's own (as XFRM's). */
 	if (tb[NFIPSEC_SA_A_KM_SEQ])
 		cfg->km_seq = nla_get_u32(tb[NFIPSEC_SA_A_KM_SEQ]);
@@ -530,6 +536,7 @@ static int sa_put_attrs(struct sk_buff *skb, struct nfipsec_sa *sa, bool keys)
 	    nla_put_u32(skb, NFIPSEC_SA_A_KM_SEQ, sa->km_seq) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, sa->replay.window) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, sa->flags) ||
+	    nla_put_u32(skb, NFIPSEC_SA_A_OWNER, READ_ONCE(sa->owner)) ||
 	    (sa->smask &&
 	     (nla_put_u32(skb, NFIPSEC_SA_A_SET_MARK, sa->smark) ||
 	      nla_put_u32(skb, NFIPSEC_SA_A_SET_MARK_MASK, sa->smask))) ||
@@ -833,26 +840,45 @@ int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * SA_FLUSH: PROTO and OWNER (uapi "Owners") limit it, nothing else is
+ * taken. Larval SAs have no owner: a flush by owner leaves them.
+ */
 int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
 	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	u32 owner, *by_owner = NULL;
 	u8 proto = 0;
-	int err;
+	int err, i;
 
 	if (info->attrs[NFIPSEC_A_SA]) {
 		err = sa_parse_attrs(info, tb, info->extack);
 		if (err)
 			return err;
+		for (i = 1; i <= NFIPSEC_SA_A_MAX; i++) {
+			if (tb[i] && i != NFIPSEC_SA_A_PROTO &&
+			    i != NFIPSEC_SA_A_OWNER) {
+				NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+						    "a flush takes proto and owner only");
+				return -EINVAL;
+			}
+		}
 		if (tb[NFIPSEC_SA_A_PROTO])
 			proto = nla_get_u8(tb[NFIPSEC_SA_A_PROTO]);
+		if (tb[NFIPSEC_SA_A_OWNER]) {
+			owner = nla_get_u32(tb[NFIPSEC_SA_A_OWNER]);
+			by_owner = &owner;
+		}
 	}
 	mutex_lock(&nn->cfg_lock);
-	nfipsec_sa_flush(nn, proto);
-	nfipsec_larval_flush(nn, proto);
+	nfipsec_sa_flush(nn, proto, by_owner);
+	if (!by_owner)
+		nfipsec_larval_flush(nn, proto);
 	nfipsec_net_hooks_put(nn);
 	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
-			       NFIPSEC_SA_A_PROTO, proto ?: -1);
+			       NFIPSEC_SA_A_PROTO, proto ?: -1,
+			       NFIPSEC_SA_A_OWNER, by_owner);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
 }
@@ -880,11 +906,16 @@ int nfipsec_nl_parse_sa_filter(const struct nlattr *attr,
 		return err;
 	for (i = 1; i <= NFIPSEC_SA_A_MAX; i++) {
 		if (tb[i] && i != NFIPSEC_SA_A_PROTO && i != NFIPSEC_SA_A_SPI &&
-		    i != NFIPSEC_SA_A_SRC && i != NFIPSEC_SA_A_DST) {
+		    i != NFIPSEC_SA_A_SRC && i != NFIPSEC_SA_A_DST &&
+		    i != NFIPSEC_SA_A_OWNER) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[i],
-					    "only proto, spi, src and dst select SAs");
+					    "only proto, spi, src, dst and owner select SAs");
 			return -EINVAL;
 		}
+	}
+	if (tb[NFIPSEC_SA_A_OWNER]) {
+		filter->has_owner = true;
+		filter->owner = nla_get_u32(tb[NFIPSEC_SA_A_OWNER]);
 	}
 
 	if (tb[NFIPSEC_SA_A_PROTO]) {
@@ -923,6 +954,8 @@ static bool sa_filter_match(const struct nfipsec_sa_filter *f,
 	if (f->proto && f->proto != sa->proto)
 		return false;
 	if (f->has_spi && f->spi != sa->spi)
+		return false;
+	if (f->has_owner && f->owner != sa->owner)
 		return false;
 	if (f->src_family && (f->src_family != sa->family ||
 			      !nfipsec_addr_equal((void *)&f->src, &sa->src,

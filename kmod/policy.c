@@ -257,7 +257,7 @@ void nfipsec_policy_net_exit(struct nfipsec_net *nn)
 	 * The policies give their counters back to nn->pol_stats after a
 	 * grace period: netns.c waits for that before nn goes.
 	 */
-	nfipsec_policy_flush(nn, -1);
+	nfipsec_policy_flush(nn, -1, NULL);
 	kvfree(nn->pol_by_sel);
 	kvfree(nn->pol_by_index);
 	nn->pol_by_sel = NULL;
@@ -643,13 +643,14 @@ void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol)
 }
 EXPORT_SYMBOL_IF_KUNIT(nfipsec_policy_unlink);
 
-/* Remove every policy (of dir, unless dir < 0). */
-void nfipsec_policy_flush(struct nfipsec_net *nn, int dir)
+/* Remove every policy (of dir, unless dir < 0; of *owner, unless NULL). */
+void nfipsec_policy_flush(struct nfipsec_net *nn, int dir, const u32 *owner)
 {
 	struct nfipsec_policy *pol, *tmp;
 
 	list_for_each_entry_safe(pol, tmp, &nn->policies, list) {
-		if (dir >= 0 && pol->dir != dir)
+		if ((dir >= 0 && pol->dir != dir) ||
+		    (owner && pol->owner != *owner))
 			continue;
 		unlink_one(nn, pol);
 		nfipsec_policy_free(pol);

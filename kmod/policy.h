@@ -35,6 +35,8 @@ struct nfipsec_policy {
 	bool has_tmpl;
 	u32 priority;
 	u32 index;			/* ip xfrm's: identifier, dir in bits 0-2 */
+	u32 owner;			/* uapi "Owners"; 0: the administrator */
+	bool has_owner;			/* parsing: OWNER given (update) */
 	struct nfipsec_sel sel;
 	struct nfipsec_tmpl tmpl;
 	unsigned long acquire_time;	/* jiffies of the last ACQUIRE */
@@ -128,6 +130,6 @@ void nfipsec_policy_move_to(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			    struct nfipsec_policy *new,
 			    struct list_head *where);
 void nfipsec_policy_unlink(struct nfipsec_net *nn, struct nfipsec_policy *pol);
-void nfipsec_policy_flush(struct nfipsec_net *nn, int dir);
+void nfipsec_policy_flush(struct nfipsec_net *nn, int dir, const u32 *owner);
 
 #endif /* _NFIPSEC_POLICY_H */

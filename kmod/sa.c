@@ -309,6 +309,7 @@ struct nfipsec_sa *nfipsec_sa_create(struct nfipsec_net *nn,
 	sa->smark = cfg->smark;
 	sa->smask = cfg->smask;
 	sa->km_seq = cfg->km_seq;
+	sa->owner = cfg->owner;
 	sa->lft = cfg->lft;
 	nfipsec_lft_init_sa(sa);
 	memcpy(sa->algs, cfg->algs, sizeof(sa->algs));
@@ -468,6 +469,9 @@ static int sa_update(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		WRITE_ONCE(sa->smask, cfg->smask);
 		WRITE_ONCE(sa->smark, cfg->smark);
 	}
+	/* uapi "Owners": kept unless given (a key manager takes it over). */
+	if (cfg->has_owner)
+		WRITE_ONCE(sa->owner, cfg->owner);
 	nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_SET, sa);
 	mutex_unlock(&nn->cfg_lock);
 	return 0;
@@ -569,16 +573,21 @@ again:
 	return 0;
 }
 
-/* Remove every SA (of proto, unless 0). Under nn->cfg_lock. */
-void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto)
+/*
+ * Remove every SA (of proto, unless 0; of *owner, unless owner is NULL).
+ * Under nn->cfg_lock.
+ */
+void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto, const u32 *owner)
 {
 	struct nfipsec_sa *sa, *tmp;
 
 	lockdep_assert_held(&nn->cfg_lock);
 	list_for_each_entry_safe(sa, tmp, &nn->sa_list, list)
-		if (!proto || sa->proto == proto)
+		if ((!proto || sa->proto == proto) &&
+		    (!owner || sa->owner == *owner))
 			nfipsec_sa_unlink(nn, sa);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_flush);
 
 /*
  * The endpoints of the SA a template wants for the packet fl: in transport

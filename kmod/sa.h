@@ -91,6 +91,11 @@ struct nfipsec_sa {
 	u32 flags;			/* NFIPSEC_SA_F_* */
 	u32 km_seq;			/* ip xfrm's seq: shown, no meaning */
 	/*
+	 * uapi "Owners": who added it (0: the administrator). An update may
+	 * change it: WRITE_ONCE under cfg_lock, READ_ONCE by event senders.
+	 */
+	u32 owner;
+	/*
 	 * What the SA may carry (ip xfrm's "sel"), checked on output before
 	 * it is chosen and on input after decryption; family 0: anything.
 	 */
@@ -169,6 +174,8 @@ struct nfipsec_sa_cfg {
 	__be32 spi;
 	union nfipsec_addr src, dst;
 	u32 reqid, flags, replay_window, km_seq;
+	bool has_owner;			/* update: given? */
+	u32 owner;
 	struct nfipsec_sel sel;
 	u16 encap_type;
 	__be16 encap_sport, encap_dport;
@@ -196,7 +203,7 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     __be32 spi, u8 proto);
 bool nfipsec_sa_spi_used(struct nfipsec_net *nn, __be32 spi, u8 proto);
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
-void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto);
+void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto, const u32 *owner);
 void nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);
 bool nfipsec_sa_encap_peer(struct nfipsec_net *nn, u8 family,
 			   const union nfipsec_addr *addr);

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "names.h"
+#include "parse.h"
 #include "print.h"
 
 /*
@@ -266,6 +267,17 @@ static int print_flush(struct nlattr **tb, bool sa)
 		nfi_out_str("dir", nfi_name_of(nfi_dir_names,
 					       NFI_ARRAY_SIZE(nfi_dir_names),
 					       nfi_u8(a, 0), buf, sizeof(buf)));
+	/* A flush of one owner's (uapi "Owners"). */
+	a = nla_find(nla_data(nest), nla_len(nest),
+		     sa ? NFIPSEC_SA_A_OWNER : NFIPSEC_POLICY_A_OWNER);
+	if (a && nla_len(a) == 4) {
+		if (nfi_json)
+			jw_u64("owner", nla_get_u32(a));
+		else
+			nfi_out_str("owner",
+				    nfi_owner_str(nla_get_u32(a), buf,
+						  sizeof(buf)));
+	}
 	return 0;
 }
 

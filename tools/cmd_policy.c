@@ -24,9 +24,10 @@ struct tmpl_spec {
 
 struct pol_spec {
 	struct nfi_sel_spec sel;
-	bool has_dir, has_priority, has_action, has_index;
+	bool has_dir, has_priority, has_action, has_index, has_owner;
 	uint8_t dir, action;
 	uint32_t priority, index;	/* index: ip xfrm's policy identifier */
+	uint32_t owner;			/* uapi "Owners" */
 	const char *where_kw;	/* "position", "before", "after" or NULL */
 	int where;		/* NFIPSEC_POLICY_A_POSITION, _BEFORE, _AFTER */
 	uint32_t pos;
@@ -161,6 +162,9 @@ static int take_policy_word(struct nfi_args *a, struct pol_spec *p)
 		return take_where(a, p, NFIPSEC_POLICY_A_AFTER);
 	if (nfi_eq(kw, "ptype"))
 		return take_ptype(a);
+	/* nfipsec's own: who added it (uapi "Owners"). */
+	if (nfi_eq(kw, "owner"))
+		return once(a, &p->has_owner) ?: nfi_take_owner(a, &p->owner);
 	return -1;
 }
 
@@ -209,6 +213,8 @@ static struct nl_msg *policy_msg(uint8_t cmd, int flags,
 	    put_tmpl(msg, &p->tmpl) ||
 	    (p->has_index &&
 	     nfi_put_u32(msg, NFIPSEC_POLICY_A_INDEX, p->index)) ||
+	    (p->has_owner &&
+	     nfi_put_u32(msg, NFIPSEC_POLICY_A_OWNER, p->owner)) ||
 	    (p->where_kw && nfi_put_u32(msg, p->where, p->pos))) {
 		fprintf(stderr, "nfipsec: the request is too large\n");
 		nlmsg_free(msg);
@@ -291,9 +297,9 @@ static void print_policy_stats(struct nlattr *stats)
  */
 struct pol_filter {
 	struct nfi_sel_spec sel;
-	bool has_dir, has_index, has_action, has_priority;
+	bool has_dir, has_index, has_action, has_priority, has_owner;
 	uint8_t dir, action;
-	uint32_t index, priority;
+	uint32_t index, priority, owner;
 	int family;
 };
 
@@ -326,7 +332,10 @@ static bool pol_match(const struct pol_filter *f, struct nlattr **pol,
 	       (!f->has_action ||
 		nfi_u8(pol[NFIPSEC_POLICY_A_ACTION], 0) == f->action) &&
 	       (!f->has_priority ||
-		nfi_u32(pol[NFIPSEC_POLICY_A_PRIORITY], 0) == f->priority);
+		nfi_u32(pol[NFIPSEC_POLICY_A_PRIORITY], 0) == f->priority) &&
+	       (!f->has_owner || (pol[NFIPSEC_POLICY_A_OWNER] &&
+				  nfi_u32(pol[NFIPSEC_POLICY_A_OWNER], 0) ==
+				  f->owner));
 }
 
 /* A reply's policy nest, parsed: 0 or -EPROTO; sel[] all NULL without one. */
@@ -358,13 +367,15 @@ static uint64_t pol_stat(struct nlattr *stats, int type)
 /*
  * Text: ip xfrm's layout (ipxfrm.c's xfrm_policy_info_print), line for
  * line, then what only nfipsec has: with -s its counters, and always the
- * policy's place in the ordered list, each an indented line of its own.
+ * policy's place in the ordered list and, when not the administrator, its
+ * owner, each an indented line of its own.
  *
  * src 192.168.1.0/24 dst 192.168.2.0/24
  *	dir out priority 0
  *	tmpl src 10.0.1.1 dst 10.0.1.2
  *		proto esp reqid 1 mode tunnel
  *	position 1
+ *	owner charon
  */
 static void text_tmpl(struct nlattr *nest)
 {
@@ -483,6 +494,10 @@ static int text_policy(struct nlattr *nest)
 	if (pol[NFIPSEC_POLICY_A_POSITION])
 		printf("\tposition %u%s",
 		       nla_get_u32(pol[NFIPSEC_POLICY_A_POSITION]), sl);
+	if (nfi_u32(pol[NFIPSEC_POLICY_A_OWNER], 0))
+		printf("\towner %s%s",
+		       nfi_owner_str(nla_get_u32(pol[NFIPSEC_POLICY_A_OWNER]),
+				     buf, sizeof(buf)), sl);
 	if (nfi_oneline)
 		putchar('\n');
 	return 0;
@@ -541,6 +556,15 @@ int nfi_print_policy(struct nlattr *nest)
 	nfi_out_u64("priority", nfi_u32(pol[NFIPSEC_POLICY_A_PRIORITY], 0));
 	if (pol[NFIPSEC_POLICY_A_INDEX])
 		nfi_out_u64("index", nla_get_u32(pol[NFIPSEC_POLICY_A_INDEX]));
+	/* Who added it (uapi "Owners"): not the administrator. */
+	if (nfi_u32(pol[NFIPSEC_POLICY_A_OWNER], 0)) {
+		if (nfi_json)
+			jw_u64("owner", nla_get_u32(pol[NFIPSEC_POLICY_A_OWNER]));
+		else
+			nfi_out_str("owner",
+				    nfi_owner_str(nla_get_u32(pol[NFIPSEC_POLICY_A_OWNER]),
+						  buf, sizeof(buf)));
+	}
 	nfi_out_str("action",
 		    nfi_name_of(nfi_action_names,
 				NFI_ARRAY_SIZE(nfi_action_names),
@@ -652,8 +676,11 @@ static int policy_get_delete(int argc, char **argv, bool get)
 	return err ? nfi_nl_fail(a.cmd, err) : 0;
 }
 
-/* flush [dir DIR] */
-/* flush's words: dir DIR, and ip xfrm's ptype main (sub: refused). */
+/* flush [dir DIR] [owner OWNER] */
+/*
+ * flush's words: dir DIR, ip xfrm's ptype main (sub: refused), and
+ * nfipsec's owner OWNER (that owner's policies only).
+ */
 static int take_flush_words(struct nfi_args *a, struct pol_spec *p)
 {
 	int err = 0;
@@ -661,6 +688,9 @@ static int take_flush_words(struct nfi_args *a, struct pol_spec *p)
 	while (a->argc > 0 && !err) {
 		if (!strcmp(nfi_kw(a), "dir") && a->argc > 1)
 			err = once(a, &p->has_dir) ?: nfi_take_dir(a, &p->dir);
+		else if (!strcmp(nfi_kw(a), "owner"))
+			err = once(a, &p->has_owner) ?:
+			      nfi_take_owner(a, &p->owner);
 		else if (!strcmp(nfi_kw(a), "ptype"))
 			err = take_ptype(a);
 		else
@@ -684,6 +714,8 @@ static int take_filter(struct nfi_args *a, struct pol_filter *f)
 	if (!strcmp(kw, "priority"))
 		return once(a, &f->has_priority) ?:
 		       nfi_take_u32(a, &f->priority);
+	if (!strcmp(kw, "owner"))
+		return once(a, &f->has_owner) ?: nfi_take_owner(a, &f->owner);
 	if (!strcmp(kw, "ptype"))
 		return take_ptype(a);
 	if (!strcmp(kw, "nosock")) {	/* nfipsec has no socket policies */
@@ -957,9 +989,12 @@ static int policy_flush(int argc, char **argv)
 	if (take_flush_words(&a, &p))
 		return 1;
 	msg = nfi_msg_new(NFIPSEC_CMD_POLICY_FLUSH, 0);
-	if (msg && p.has_dir) {
+	if (msg && (p.has_dir || p.has_owner)) {
 		nest = nfi_nest_start(msg, NFIPSEC_A_POLICY);
-		if (!nest || nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, p.dir)) {
+		if (!nest ||
+		    (p.has_dir && nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, p.dir)) ||
+		    (p.has_owner &&
+		     nla_put_u32(msg, NFIPSEC_POLICY_A_OWNER, p.owner))) {
 			nlmsg_free(msg);
 			return 2;
 		}

@@ -28,8 +28,9 @@ struct sa_alg {
 struct sa_spec {
 	bool has_src, has_dst, has_proto, has_spi, has_reqid, has_window;
 	bool has_mark, has_mask, has_oseq, has_iseq, has_sel, has_encap;
-	bool has_keepalive, has_follow, follow, has_km_seq;
+	bool has_keepalive, has_follow, follow, has_km_seq, has_owner;
 	uint32_t km_seq;	/* seq, as ip stores it: big-endian */
+	uint32_t owner;		/* uapi "Owners" */
 	struct nfi_sel_spec sel;
 	uint16_t encap_sport, encap_dport;
 	uint32_t keepalive;
@@ -380,6 +381,13 @@ static int take_option(struct nfi_args *a, struct sa_spec *s)
 					       s->keepalive);
 		return 0;
 	}
+	/* nfipsec's own: who added it (uapi "Owners"). */
+	if (!strcmp(kw, "owner")) {
+		if (s->has_owner)
+			return nfi_duplicate(a);
+		s->has_owner = true;
+		return nfi_take_owner(a, &s->owner);
+	}
 	if (!strcmp(kw, "follow-mapping")) {	/* [ on | off ] */
 		if (s->has_follow)
 			return nfi_duplicate(a);
@@ -523,6 +531,8 @@ static int put_sa(struct nl_msg *msg, const struct sa_spec *s)
 	    (s->has_reqid && nla_put_u32(msg, NFIPSEC_SA_A_REQID, s->reqid)) ||
 	    (s->has_km_seq &&
 	     nla_put_u32(msg, NFIPSEC_SA_A_KM_SEQ, s->km_seq)) ||
+	    (s->has_owner &&
+	     nla_put_u32(msg, NFIPSEC_SA_A_OWNER, s->owner)) ||
 	    (s->has_window &&
 	     nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, s->window)) ||
 	    (s->flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, s->flags)) ||
@@ -559,9 +569,13 @@ static struct nl_msg *sa_msg(uint8_t cmd, int flags, const struct sa_spec *s,
 	if (whole) {
 		if (put_sa(msg, s))
 			goto too_big;
-	} else if (s->has_src || s->has_dst || s->has_proto || s->has_spi) {
+	} else if (s->has_src || s->has_dst || s->has_proto || s->has_spi ||
+		   s->has_owner) {
+		/* owner: flush's (get and delete take none) */
 		nest = nfi_nest_start(msg, NFIPSEC_A_SA);
-		if (!nest || put_id(msg, s, src))
+		if (!nest || put_id(msg, s, src) ||
+		    (s->has_owner &&
+		     nla_put_u32(msg, NFIPSEC_SA_A_OWNER, s->owner)))
 			goto too_big;
 		nla_nest_end(msg, nest);
 	}
@@ -943,10 +957,10 @@ int nfi_parse_sa(struct nlattr *nest, struct nlattr **sa)
  */
 struct sa_filter {
 	struct sa_spec id;	/* the request's */
-	bool has_src, has_dst, has_mode, has_reqid;
+	bool has_src, has_dst, has_mode, has_reqid, has_owner;
 	struct nfi_addr src, dst;
 	uint8_t mode;
-	uint32_t reqid, flags;
+	uint32_t reqid, flags, owner;
 	int family;
 };
 
@@ -977,6 +991,9 @@ static bool sa_match(const struct sa_filter *f, struct nlattr **sa)
 	       (!f->has_mode || nfi_u8(sa[NFIPSEC_SA_A_MODE], 0) == f->mode) &&
 	       (!f->has_reqid ||
 		nfi_u32(sa[NFIPSEC_SA_A_REQID], 0) == f->reqid) &&
+	       /* A larval SA has no owner (uapi): never one of an owner's. */
+	       (!f->has_owner || (sa[NFIPSEC_SA_A_OWNER] &&
+				  nfi_u32(sa[NFIPSEC_SA_A_OWNER], 0) == f->owner)) &&
 	       flags_match(f->flags, nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0),
 			   nfi_u8(sa[NFIPSEC_SA_A_PROTO], 0));
 }
@@ -1359,6 +1376,10 @@ static void text_sa(struct nlattr **sa)
 	/* nfipsec's own lines. */
 	if (sa[NFIPSEC_SA_A_LARVAL])
 		printf("\tlarval%s", sl);
+	if (nfi_u32(sa[NFIPSEC_SA_A_OWNER], 0))
+		printf("\towner %s%s",
+		       nfi_owner_str(nla_get_u32(sa[NFIPSEC_SA_A_OWNER]), buf,
+				     sizeof(buf)), sl);
 	if (s)
 		text_sa_extra(sa, cur);
 	text_own_flags(flags);
@@ -1511,6 +1532,17 @@ void nfi_print_sa(struct nlattr **sa)
 		print_current(sa[NFIPSEC_SA_A_CURRENT], sa[NFIPSEC_SA_A_LIFETIME]);
 	if (nfi_stats_level)
 		print_sa_stats(sa);
+	/* Who added it (uapi "Owners"): not the administrator. */
+	if (nfi_u32(sa[NFIPSEC_SA_A_OWNER], 0)) {
+		if (nfi_json) {
+			jw_u64("owner", nla_get_u32(sa[NFIPSEC_SA_A_OWNER]));
+		} else {
+			nfi_out_line("\t");
+			nfi_out_str("owner",
+				    nfi_owner_str(nla_get_u32(sa[NFIPSEC_SA_A_OWNER]),
+						  buf, sizeof(buf)));
+		}
+	}
 	/* An SA a key manager is negotiating (allocspi, ACQUIRE). */
 	if (sa[NFIPSEC_SA_A_LARVAL]) {
 		if (nfi_json) {
@@ -1748,6 +1780,8 @@ static int take_filter(struct nfi_args *a, struct sa_filter *f)
 		return once(a, &f->has_mode) ?: nfi_take_mode(a, &f->mode);
 	if (!strcmp(kw, "reqid"))
 		return once(a, &f->has_reqid) ?: nfi_take_u32(a, &f->reqid);
+	if (!strcmp(kw, "owner"))
+		return once(a, &f->has_owner) ?: nfi_take_owner(a, &f->owner);
 	if (!strcmp(kw, "flag"))
 		return take_flag_bits(a, &f->flags, true);
 	if (!strcmp(kw, "nokeys")) {	/* keys are shown with -k only */
@@ -1898,7 +1932,7 @@ static int state_deleteall(int argc, char **argv)
 	return ret;
 }
 
-/* flush [proto P] */
+/* flush [proto P] [owner O]: owner, nfipsec's, flushes that owner's only. */
 static int state_flush(int argc, char **argv)
 {
 	struct nfi_args a = { "state flush", argc, argv };
@@ -1910,6 +1944,9 @@ static int state_flush(int argc, char **argv)
 		if (!strcmp(nfi_kw(&a), "proto") && !s.has_proto) {
 			s.has_proto = true;
 			err = nfi_take_xfrm_proto(&a, &s.proto);
+		} else if (!strcmp(nfi_kw(&a), "owner") && !s.has_owner) {
+			s.has_owner = true;
+			err = nfi_take_owner(&a, &s.owner);
 		} else {
 			err = nfi_unexpected(&a);
 		}

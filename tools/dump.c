@@ -72,7 +72,7 @@ static const struct field sa_fields[NFIPSEC_SA_A_MAX + 1] = {
 	F(SA, REPLAY_TOP, K_U64), F(SA, PAD, K_BIN), F(SA, SET_MARK, K_U32),
 	F(SA, SET_MARK_MASK, K_U32), F(SA, CURRENT, K_NEST), N(SA, SEL, sel),
 	N(SA, ENCAP, encap), F(SA, KM_SEQ, K_BE32), F(SA, SPI_MIN, K_BE32),
-	F(SA, SPI_MAX, K_BE32), F(SA, LARVAL, K_FLAG),
+	F(SA, SPI_MAX, K_BE32), F(SA, LARVAL, K_FLAG), F(SA, OWNER, K_U32),
 };
 
 static const struct nest sa = { sa_fields, NFIPSEC_SA_A_MAX };
@@ -91,6 +91,7 @@ static const struct field policy_fields[NFIPSEC_POLICY_A_MAX + 1] = {
 	F(POLICY, POSITION, K_U32), F(POLICY, BEFORE, K_U32),
 	F(POLICY, AFTER, K_U32), F(POLICY, TO, K_U32),
 	F(POLICY, STATS, K_NEST), F(POLICY, INDEX, K_U32),
+	F(POLICY, OWNER, K_U32),
 };
 
 static const struct nest policy = { policy_fields, NFIPSEC_POLICY_A_MAX };

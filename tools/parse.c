@@ -267,6 +267,48 @@ int nfi_take_u64(struct nfi_args *a, uint64_t *v)
 	return take_number(a, 64, v);
 }
 
+/* The owners uapi names (NFIPSEC_OWNER_*), by the words the CLI takes. */
+static const struct {
+	const char *name;
+	uint32_t owner;
+} owner_names[] = {
+	{ "admin", NFIPSEC_OWNER_ADMIN },
+	{ "charon", NFIPSEC_OWNER_CHARON },
+};
+
+int nfi_take_owner(struct nfi_args *a, uint32_t *owner)
+{
+	uint64_t n;
+	size_t i;
+
+	if (nfi_need(a, 1, "an owner (admin, charon or a 32-bit number)"))
+		return 1;
+	for (i = 0; i < sizeof(owner_names) / sizeof(owner_names[0]); i++) {
+		if (!strcmp(a->argv[1], owner_names[i].name)) {
+			*owner = owner_names[i].owner;
+			nfi_shift(a, 2);
+			return 0;
+		}
+	}
+	if (nfi_parse_u64(a->argv[1], UINT32_MAX, &n))
+		return nfi_usage_error("%s: \"%s\" is not admin, charon or a 32-bit number",
+				       nfi_kw(a), a->argv[1]);
+	*owner = (uint32_t)n;
+	nfi_shift(a, 2);
+	return 0;
+}
+
+const char *nfi_owner_str(uint32_t owner, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(owner_names) / sizeof(owner_names[0]); i++)
+		if (owner_names[i].owner == owner)
+			return owner_names[i].name;
+	snprintf(buf, len, "0x%x", owner);
+	return buf;
+}
+
 /* IPsec protocols of ip-xfrm that nfipsec does not carry. */
 static const char *const other_xfrm_protos[] = {
 	"comp", "route2", "hao",

@@ -62,6 +62,10 @@ int nfi_take_dir(struct nfi_args *a, uint8_t *dir);
 int nfi_take_mode(struct nfi_args *a, uint8_t *mode);
 int nfi_take_level(struct nfi_args *a, uint8_t *level);
 int nfi_take_action(struct nfi_args *a, uint8_t *action);
+/* owner OWNER (uapi "Owners"): admin, charon, or a 32-bit number. */
+int nfi_take_owner(struct nfi_args *a, uint32_t *owner);
+/* An owner as the CLI shows it: admin, charon, or 0x%x. */
+const char *nfi_owner_str(uint32_t owner, char *buf, size_t len);
 
 /* Usage errors about argv[0]. */
 int nfi_unsupported(const struct nfi_args *a);

@@ -133,7 +133,8 @@
  * NFIPSEC_CMD_SA_GET (do, dump)
  *   do: NFIPSEC_A_SA with DST, SPI, PROTO; replies with one SA.
  *   dump: optionally NFIPSEC_A_SA as a filter: only SAs whose PROTO, SPI,
- *   SRC, DST (those given) are equal are dumped.
+ *   SRC, DST, OWNER (those given) are equal are dumped (with OWNER, no
+ *   larval SA: they have no owner, see "Owners" below).
  *   Either way, NFIPSEC_A_SHOW_KEYS (flag) asks for the keys; without it the
  *   ALG_* nests carry no NFIPSEC_ALG_A_KEY.
  *   Reply: NFIPSEC_A_SA per SA, with everything given at creation plus
@@ -147,8 +148,10 @@
  *   no algorithms, STATS, SEQ_OUT or REPLAY_TOP.
  *
  * NFIPSEC_CMD_SA_FLUSH (do)
- *   Request: optionally NFIPSEC_A_SA with PROTO: remove every SA (of proto),
- *   larval SAs included (one event for the flush).
+ *   Request: optionally NFIPSEC_A_SA with PROTO and/or OWNER, nothing else:
+ *   remove every SA (of proto), larval SAs included (one event for the
+ *   flush); with OWNER, only the SAs of that owner (0: the administrator's),
+ *   and no larval SA.
  *
  * NFIPSEC_CMD_POLICY_NEW (do), NFIPSEC_CMD_POLICY_SET (do)
  *   Request: NFIPSEC_A_POLICY with DIR, SEL (nest of NFIPSEC_SEL_A_*),
@@ -194,7 +197,7 @@
  *
  * NFIPSEC_CMD_POLICY_GET (do, dump)
  *   do: as POLICY_DEL; replies with one policy.
- *   dump: optionally NFIPSEC_A_POLICY with DIR as a filter.
+ *   dump: optionally NFIPSEC_A_POLICY with DIR and/or OWNER as a filter.
  *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION,
  *   INDEX, ADD_TIME, USE_TIME and NFIPSEC_POLICY_A_STATS (nest of
  *   NFIPSEC_POLICY_STAT_*). ADD_TIME: when it was added or last updated
@@ -203,7 +206,8 @@
  *   seconds since the epoch, of the wall clock.
  *
  * NFIPSEC_CMD_POLICY_FLUSH (do)
- *   Request: optionally NFIPSEC_A_POLICY with DIR.
+ *   Request: optionally NFIPSEC_A_POLICY with DIR and/or OWNER, nothing
+ *   else: every policy (of DIR; with OWNER, of that owner only).
  *
  * NFIPSEC_CMD_POLICY_MOVE (do)
  *   Request: NFIPSEC_A_POLICY with POSITION (the policy to move) and one of
@@ -288,16 +292,53 @@
  *   NFIPSEC_A_SA (as SA_GET replies, without keys) or NFIPSEC_A_POLICY (as
  *   POLICY_GET replies, without STATS, POSITION where it is now), as the
  *   object is after the change, or was before its removal; a flush carries
- *   the nest with only PROTO or DIR, when the flush was limited to one.
+ *   the nest with only PROTO or DIR, and OWNER, what the flush was limited
+ *   to.
  *   Sent in the order of the changes. An SA a hard limit removes gives
  *   EXPIRE only, as in XFRM.
  *
  * Events are best effort: one that cannot be allocated is lost.
+ *
+ * Owners
+ * ------
+ *
+ * Every SA and policy has an owner, NFIPSEC_SA_A_OWNER or
+ * NFIPSEC_POLICY_A_OWNER (u32): who added it, so that a key manager can
+ * find and remove what an earlier instance of itself left behind (a crash,
+ * a kill -9) without touching anyone else's entries, as kernel-netlink
+ * overwrites stale XFRM policies. 0, the default, is the administrator
+ * (nobody in particular: the CLI, scripts). Any other value is a key
+ * manager's cookie, chosen by it; nfipsec gives no value a meaning, checks
+ * no identity and keeps no registry: an owner is a label, and anyone with
+ * CAP_NET_ADMIN in the namespace (which every command needs) may give or
+ * remove any. Well-known values are listed below so that two key managers
+ * do not pick the same one.
+ *
+ * SA_NEW, POLICY_NEW (and POLICY_NEW_BULK's entries) take OWNER, 0 when
+ * absent. SA_SET and POLICY_SET keep the object's owner unless OWNER is
+ * given (a policy SET adds with OWNER, 0 when absent); given, it replaces
+ * the owner (a key manager takes over what it finds). Replies and events
+ * about SAs and policies carry OWNER always (about larval SAs: never).
+ * SA_FLUSH and POLICY_FLUSH with OWNER remove only that owner's objects
+ * (with OWNER 0: the administrator's), and the dumps take OWNER as a
+ * filter. Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys
+ * and have no owner: a flush by owner leaves them (they expire,
+ * NFIPSEC_INFO_A_ACQ_EXPIRES) and SA_ALLOC_SPI refuses OWNER.
  */
 #ifndef _UAPI_NFIPSEC_H
 #define _UAPI_NFIPSEC_H
 
 #define NFIPSEC_GENL_NAME	"nfipsec"
+
+/*
+ * Well-known owners (NFIPSEC_SA_A_OWNER, NFIPSEC_POLICY_A_OWNER; "Owners"
+ * above). NFIPSEC_OWNER_CHARON: strongSwan's charon through the
+ * kernel-nfipsec plugin (tools/strongswan), which removes every SA and
+ * policy of this owner in its namespace when it starts and when it stops:
+ * one charon per network namespace. The value is "chrn" in ASCII.
+ */
+#define NFIPSEC_OWNER_ADMIN	0
+#define NFIPSEC_OWNER_CHARON	0x6368726e
 #define NFIPSEC_GENL_VERSION	1
 
 enum nfipsec_cmd {
@@ -451,6 +492,7 @@ enum nfipsec_sa_attr {
 	NFIPSEC_SA_A_SPI_MIN,		/* be32, SA_ALLOC_SPI */
 	NFIPSEC_SA_A_SPI_MAX,		/* be32, SA_ALLOC_SPI */
 	NFIPSEC_SA_A_LARVAL,		/* flag (reply) */
+	NFIPSEC_SA_A_OWNER,		/* u32, see "Owners"; 0: admin */
 
 	__NFIPSEC_SA_A_MAX,
 	NFIPSEC_SA_A_MAX = __NFIPSEC_SA_A_MAX - 1
@@ -659,6 +701,7 @@ enum nfipsec_policy_attr {
 	NFIPSEC_POLICY_A_ADD_TIME,	/* u64, replies and events */
 	NFIPSEC_POLICY_A_USE_TIME,	/* u64, replies and events */
 	NFIPSEC_POLICY_A_PAD,
+	NFIPSEC_POLICY_A_OWNER,		/* u32, see "Owners"; 0: admin */
 
 	__NFIPSEC_POLICY_A_MAX,
 	NFIPSEC_POLICY_A_MAX = __NFIPSEC_POLICY_A_MAX - 1

@@ -15,6 +15,8 @@ struct nl_filter_case {
 	u32 spi;
 	bool extra;			/* put an attribute of extra_type */
 	int extra_type;
+	int owner_len;			/* 0: absent (uapi "Owners") */
+	u64 owner;
 	/* Expected outcome. */
 	int err;
 	const char *msg;		/* extack message, NULL: any */
@@ -28,6 +30,13 @@ static const struct nl_filter_case nl_filter_cases[] = {
 	{ .name = "ah and spi", .proto_type = NFIPSEC_SA_A_PROTO,
 	  .proto_len = 1, .proto = IPPROTO_AH, .spi_len = 4, .spi = 0x1000 },
 	{ .name = "spi only", .spi_len = 4, .spi = 0xc0ffee },
+	{ .name = "owner", .owner_len = 4, .owner = NFIPSEC_OWNER_CHARON },
+	{ .name = "owner 0 (admin)", .proto_type = NFIPSEC_SA_A_PROTO,
+	  .proto_len = 1, .proto = IPPROTO_ESP, .owner_len = 4 },
+	{ .name = "owner as u64 refused", .owner_len = 8, .owner = 1,
+	  .err = -EINVAL },
+	{ .name = "owner as u8 refused", .owner_len = 1, .owner = 1,
+	  .err = -EINVAL },
 	{ .name = "udp refused", .proto_type = NFIPSEC_SA_A_PROTO,
 	  .proto_len = 1, .proto = IPPROTO_UDP, .err = -EINVAL,
 	  .msg = "proto must be esp (50) or ah (51)",
@@ -74,6 +83,9 @@ static void nfipsec_test_sa_filter(struct kunit *test)
 	if (c->spi_len)
 		KUNIT_ASSERT_EQ(test, 0, nla_put(skb, NFIPSEC_SA_A_SPI,
 						 c->spi_len, &spi));
+	if (c->owner_len)
+		KUNIT_ASSERT_EQ(test, 0, nla_put(skb, NFIPSEC_SA_A_OWNER,
+						 c->owner_len, &c->owner));
 	if (c->extra)
 		KUNIT_ASSERT_EQ(test, 0, nla_put_u32(skb, c->extra_type, 7));
 	nla_nest_end(skb, nest);
@@ -94,6 +106,9 @@ static void nfipsec_test_sa_filter(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, !!c->spi_len, filter.has_spi);
 		if (c->spi_len)
 			KUNIT_EXPECT_EQ(test, spi, filter.spi);
+		KUNIT_EXPECT_EQ(test, !!c->owner_len, filter.has_owner);
+		if (c->owner_len)
+			KUNIT_EXPECT_EQ(test, (u32)c->owner, filter.owner);
 	}
 	kfree_skb(skb);
 }
@@ -107,6 +122,7 @@ static void nfipsec_test_sa_filter_absent(struct kunit *test)
 							    NULL));
 	KUNIT_EXPECT_EQ(test, 0, (int)filter.proto);
 	KUNIT_EXPECT_FALSE(test, filter.has_spi);
+	KUNIT_EXPECT_FALSE(test, filter.has_owner);
 }
 
 static struct kunit_case nfipsec_netlink_cases[] = {

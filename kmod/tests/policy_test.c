@@ -567,7 +567,7 @@ static void nfipsec_test_policy_hash(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, pol, nfipsec_policy_by_index(nn, 8 * 5000));
 
 	/* A flush of one dir empties the tables of that dir only. */
-	nfipsec_policy_flush(nn, NFIPSEC_DIR_OUT);
+	nfipsec_policy_flush(nn, NFIPSEC_DIR_OUT, NULL);
 	for (i = 1; i < HASH_N; i += 2) {
 		if (i % 3 == NFIPSEC_DIR_OUT)
 			continue;
@@ -579,7 +579,7 @@ static void nfipsec_test_policy_hash(struct kunit *test)
 							    8 * (i + 1) + i % 3));
 	}
 	/* A flush of all: every bucket empty, the tables at their least. */
-	nfipsec_policy_flush(nn, -1);
+	nfipsec_policy_flush(nn, -1, NULL);
 	KUNIT_EXPECT_EQ(test, 0U, nn->policy_count);
 	KUNIT_EXPECT_EQ(test, bits0, nn->pol_hash_bits);
 	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
@@ -692,7 +692,7 @@ static void nfipsec_test_policy_hash_move(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 5U, nn->policy_count);
 
 	/* Flush: nothing left anywhere, every counter given back. */
-	nfipsec_policy_flush(nn, -1);
+	nfipsec_policy_flush(nn, -1, NULL);
 	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
 	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&nn->pol_runs));
 	rcu_barrier();
@@ -747,6 +747,57 @@ static void nfipsec_test_policy_prio_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nn->policy_count, i);
 }
 
+/*
+ * uapi "Owners": a flush by owner takes that owner's policies only, in
+ * every dir (or one dir), and leaves the tables consistent: the others
+ * are found by selector and index, at the positions they keep in order.
+ */
+static void nfipsec_test_policy_flush_owner(struct kunit *test)
+{
+	struct nfipsec_net *nn = policy_net(test);
+	struct nfipsec_policy *pols[12], *pol;
+	u32 charon = NFIPSEC_OWNER_CHARON, other = 7, admin = 0, i, n;
+
+	for (i = 0; i < ARRAY_SIZE(pols); i++) {
+		pols[i] = add_nth(test, nn, i % 3, i, 0, 8 * (i + 1) + i % 3);
+		pols[i]->owner = i % 4 == 0 ? admin :
+				 i % 4 == 3 ? other : charon;
+	}
+	/* One dir first: charon's out policies go, its in and fwd stay. */
+	nfipsec_policy_flush(nn, NFIPSEC_DIR_OUT, &charon);
+	for (i = 0, n = 0; i < ARRAY_SIZE(pols); i++) {
+		bool gone = pols[i]->owner == charon &&
+			    i % 3 == NFIPSEC_DIR_OUT;
+
+		pol = nfipsec_policy_find(nn, i % 3, &pols[i]->sel);
+		KUNIT_EXPECT_PTR_EQ(test, gone ? NULL : pols[i], pol);
+		n += !gone;
+	}
+	KUNIT_EXPECT_EQ(test, n, nn->policy_count);
+	/* Then every dir: only the administrator's and owner 7's stay. */
+	nfipsec_policy_flush(nn, -1, &charon);
+	n = 0;
+	list_for_each_entry(pol, &nn->policies, list) {
+		KUNIT_EXPECT_NE(test, charon, pol->owner);
+		KUNIT_EXPECT_EQ(test, n, nfipsec_policy_pos(nn, pol));
+		KUNIT_EXPECT_PTR_EQ(test, pol,
+				    nfipsec_policy_by_index(nn, pol->index));
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, nn->policy_count);
+	/* 0, 4, 8 (admin) and 3, 7, 11 (owner 7). */
+	KUNIT_EXPECT_EQ(test, 6U, nn->policy_count);
+	/* Owner 0 is the administrator's: flushed as any other. */
+	nfipsec_policy_flush(nn, -1, &admin);
+	KUNIT_EXPECT_EQ(test, 3U, nn->policy_count);
+	list_for_each_entry(pol, &nn->policies, list)
+		KUNIT_EXPECT_EQ(test, other, pol->owner);
+	/* No owner given: all. */
+	nfipsec_policy_flush(nn, -1, NULL);
+	KUNIT_EXPECT_EQ(test, 0U, nn->policy_count);
+	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
+}
+
 static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_sel_match),
 	KUNIT_CASE(nfipsec_test_first_match),
@@ -755,6 +806,7 @@ static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_policy_hash),
 	KUNIT_CASE(nfipsec_test_policy_hash_move),
 	KUNIT_CASE(nfipsec_test_policy_prio_order),
+	KUNIT_CASE(nfipsec_test_policy_flush_owner),
 	KUNIT_CASE(nfipsec_test_sa_match),
 	{}
 };

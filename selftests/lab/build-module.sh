@@ -17,7 +17,12 @@ out=$(cd "$out" && pwd)
 # that changed gets the time of the copy, so make rebuilds it even when it
 # was edited while an earlier build's objects were being made (a kept time
 # older than those objects would leave them in place).
+# Build products of an in-tree build (make M=$top) stay out: its *.mod
+# lists $top/kmod/*.o by absolute path, and copied over the lab build's
+# own it made the lab link the in-tree objects, whatever the sources said.
 rsync -a -c --no-times --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+	--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
+	--exclude='Module.symvers' \
 	"$top/Kbuild" "$top/kmod" "$top/uapi" "$out/src/"
 args="-C $kdir M=$out/src W=1"
 [ "$kunit" = kunit ] && args="$args NFIPSEC_KUNIT=1"

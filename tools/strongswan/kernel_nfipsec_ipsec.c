@@ -19,6 +19,22 @@
  * events group (ACQUIRE, EXPIRE, MAPPING), read by the watcher.
  *
  * What nfipsec cannot do yet is refused with a DBG1 message, never ignored.
+ *
+ * Owner: every SA and policy this plugin adds carries NFIPSEC_OWNER_CHARON
+ * (uapi/nfipsec.h, "Owners"), the administrator's have 0. When it starts,
+ * the plugin removes every SA and policy of that owner in its namespace:
+ * what an earlier charon left there when it died without cleaning up
+ * (kill -9, OOM, a crash, systemd's SIGKILL after TimeoutStopSec), whose
+ * IKE state is gone (stale out policies would steer traffic onto SAs no
+ * one rekeys, and the SAs' keys would stay in the kernel until their hard
+ * lifetime), as kernel-netlink overwrites stale XFRM policies with
+ * UPDPOLICY. It does the same when it stops (a clean shutdown leaves
+ * nothing, as with kernel-netlink: charon deletes its CHILD_SAs first, so
+ * this removes only what failed to go). Hence one charon per network
+ * namespace; charon.plugins.kernel-nfipsec.remove_stale = no turns both
+ * off. A policy added over an existing one of the same selector takes it
+ * over when it is charon's (POLICY_SET), and fails when it is anyone
+ * else's: an administrator's policy is never replaced.
  */
 
 #include <errno.h>
@@ -106,6 +122,12 @@ struct private_kernel_nfipsec_ipsec_t {
 	 * Overflows of the events socket seen (ENOBUFS)
 	 */
 	u_int overflows;
+
+	/**
+	 * Started: charon's stale SAs and policies were removed, and are again
+	 * when it stops
+	 */
+	bool started;
 };
 
 /**
@@ -237,6 +259,9 @@ typedef struct {
 	traffic_selector_t *src_ts;
 	traffic_selector_t *dst_ts;
 	linked_list_t *used_by;
+	/** nfipsec holds another user's than used_by's first (a POLICY_SET
+	 *  failed): installed again at the policy's next change */
+	bool stale;
 } policy_entry_t;
 
 static u_int policy_hash(policy_entry_t *p)
@@ -470,20 +495,6 @@ static int request_talk(private_kernel_nfipsec_ipsec_t *this,
 		memwipe(buf, len);
 		free(buf);
 	}
-	return err;
-}
-
-/**
- * As request_talk(), taking the mutex
- */
-static int request(private_kernel_nfipsec_ipsec_t *this, struct nl_msg *msg,
-				   reply_cb_t cb, void *arg)
-{
-	int err;
-
-	this->mutex->lock(this->mutex);
-	err = request_talk(this, msg, cb, arg);
-	this->mutex->unlock(this->mutex);
 	return err;
 }
 
@@ -1013,6 +1024,7 @@ METHOD(kernel_ipsec_t, add_sa, status_t,
 					NFIPSEC_MODE_TUNNEL : NFIPSEC_MODE_TRANSPORT) ||
 		(data->reqid &&
 		 nla_put_u32(msg, NFIPSEC_SA_A_REQID, data->reqid)) ||
+		nla_put_u32(msg, NFIPSEC_SA_A_OWNER, NFIPSEC_OWNER_CHARON) ||
 		(data->replay_window &&
 		 nla_put_u32(msg, NFIPSEC_SA_A_REPLAY_WINDOW, data->replay_window)) ||
 		(flags && nla_put_u32(msg, NFIPSEC_SA_A_FLAGS, flags)) ||
@@ -1410,32 +1422,135 @@ METHOD(kernel_ipsec_t, del_sa, status_t,
 	return err ? FAILED : SUCCESS;
 }
 
+/*
+ * What an earlier charon left: every SA and policy of charon's owner
+ */
+
+/**
+ * An address attribute as a host (NULL when malformed)
+ */
+static host_t *attr_host(struct nlattr *attr)
+{
+	if (!attr || (nla_len(attr) != 4 && nla_len(attr) != 16))
+	{
+		return NULL;
+	}
+	return host_create_from_chunk(nla_len(attr) == 4 ? AF_INET : AF_INET6,
+						chunk_create(nla_data(attr), nla_len(attr)), 0);
+}
+
+/**
+ * One SA of charon's owner in the dump: logged and counted
+ */
+static int stale_sa_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
+	host_t *src = NULL, *dst = NULL;
+	uint32_t spi = 0;
+	u_int *count = arg;
+
+	if (!tb[NFIPSEC_A_SA] ||
+		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
+	{
+		return -EPROTO;
+	}
+	if (sa[NFIPSEC_SA_A_SPI] && nla_len(sa[NFIPSEC_SA_A_SPI]) == 4)
+	{
+		spi = nla_get_u32(sa[NFIPSEC_SA_A_SPI]);
+	}
+	src = attr_host(sa[NFIPSEC_SA_A_SRC]);
+	dst = attr_host(sa[NFIPSEC_SA_A_DST]);
+	DBG1(DBG_KNL, "  stale SA %.8x %H === %H", ntohl(spi), src, dst);
+	DESTROY_IF(src);
+	DESTROY_IF(dst);
+	(*count)++;
+	return 0;
+}
+
+/**
+ * One policy of charon's owner in the dump: logged and counted
+ */
+static int stale_policy_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	struct nlattr *sel[NFIPSEC_SEL_A_MAX + 1];
+	static const char *dirs[] = { "in", "out", "fwd" };
+	host_t *src = NULL, *dst = NULL;
+	u_int *count = arg;
+	uint8_t dir = 0xff;
+
+	if (!tb[NFIPSEC_A_POLICY] ||
+		nla_parse_nested(pol, NFIPSEC_POLICY_A_MAX, tb[NFIPSEC_A_POLICY],
+						 NULL))
+	{
+		return -EPROTO;
+	}
+	if (pol[NFIPSEC_POLICY_A_DIR] && nla_len(pol[NFIPSEC_POLICY_A_DIR]) == 1)
+	{
+		dir = nla_get_u8(pol[NFIPSEC_POLICY_A_DIR]);
+	}
+	if (pol[NFIPSEC_POLICY_A_SEL] &&
+		!nla_parse_nested(sel, NFIPSEC_SEL_A_MAX, pol[NFIPSEC_POLICY_A_SEL],
+						  NULL))
+	{
+		src = attr_host(sel[NFIPSEC_SEL_A_SRC]);
+		dst = attr_host(sel[NFIPSEC_SEL_A_DST]);
+	}
+	DBG1(DBG_KNL, "  stale policy %H === %H %s", src, dst,
+		 dir < countof(dirs) ? dirs[dir] : "?");
+	DESTROY_IF(src);
+	DESTROY_IF(dst);
+	(*count)++;
+	return 0;
+}
+
+/**
+ * A dump (SA_GET, POLICY_GET) or a flush (SA_FLUSH, POLICY_FLUSH) of
+ * charon's owner's objects; mutex held
+ */
+static int owner_request(private_kernel_nfipsec_ipsec_t *this, uint8_t cmd,
+						 int nest_type, int owner_attr, reply_cb_t cb,
+						 u_int *count)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	msg = request_new(this, cmd, cb ? NLM_F_DUMP : 0);
+	if (!msg || !(nest = nest_start(msg, nest_type)) ||
+		nla_put_u32(msg, owner_attr, NFIPSEC_OWNER_CHARON))
+	{
+		msg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	return request_talk(this, msg, cb, count);
+}
+
 METHOD(kernel_ipsec_t, flush_sas, status_t,
 	private_kernel_nfipsec_ipsec_t *this)
 {
 	enumerator_t *enumerator;
 	sa_entry_t *sa;
-	status_t status = SUCCESS;
 	int err;
 
-	/* only charon's: nfipsec has no owner of SAs, SA_FLUSH takes all */
+	/* charon's only (its owner's), the administrator's stay */
 	this->mutex->lock(this->mutex);
+	err = owner_request(this, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
+						NFIPSEC_SA_A_OWNER, NULL, NULL);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to flush charon's SAs from nfipsec: %s%s",
+			 strerror(-err), this->extack);
+	}
 	enumerator = this->sas->create_enumerator(this->sas);
 	while (enumerator->enumerate(enumerator, NULL, &sa))
 	{
-		err = sa_del(this, sa->dst, sa->spi, sa->proto);
-		if (err && err != -ENOENT)
-		{
-			DBG1(DBG_KNL, "unable to delete SA %.8x from nfipsec: %s%s",
-				 ntohl(sa->spi), strerror(-err), this->extack);
-			status = FAILED;
-		}
 		this->sas->remove_at(this->sas, enumerator);
 		sa_entry_destroy(sa);
 	}
 	enumerator->destroy(enumerator);
 	this->mutex->unlock(this->mutex);
-	return status;
+	return err ? FAILED : SUCCESS;
 }
 
 /*
@@ -1578,7 +1693,8 @@ static int policy_install(private_kernel_nfipsec_ipsec_t *this,
 		nla_put_u8(msg, NFIPSEC_POLICY_A_ACTION,
 				   psa->type == POLICY_DROP ? NFIPSEC_ACTION_BLOCK
 											: NFIPSEC_ACTION_ALLOW) ||
-		nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, psa->priority))
+		nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, psa->priority) ||
+		nla_put_u32(msg, NFIPSEC_POLICY_A_OWNER, NFIPSEC_OWNER_CHARON))
 	{
 		goto fail;
 	}
@@ -1638,6 +1754,45 @@ static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
 	}
 	nla_nest_end(msg, nest);
 	return request_talk(this, msg, NULL, NULL);
+}
+
+static int policy_owner_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
+	int64_t *owner = arg;
+
+	if (tb[NFIPSEC_A_POLICY] &&
+		!nla_parse_nested(pol, NFIPSEC_POLICY_A_MAX, tb[NFIPSEC_A_POLICY],
+						  NULL) && pol[NFIPSEC_POLICY_A_OWNER] &&
+		nla_len(pol[NFIPSEC_POLICY_A_OWNER]) == sizeof(uint32_t))
+	{
+		*owner = nla_get_u32(pol[NFIPSEC_POLICY_A_OWNER]);
+	}
+	return 0;
+}
+
+/**
+ * The owner of the policy in nfipsec with policy's DIR and SEL: 0 and the
+ * owner in *owner (-1: the reply named none), or a negative errno; mutex
+ * held
+ */
+static int policy_owner(private_kernel_nfipsec_ipsec_t *this,
+						policy_entry_t *policy, int64_t *owner)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	*owner = -1;
+	msg = request_new(this, NFIPSEC_CMD_POLICY_GET, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
+		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
+		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
+	{
+		msg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, nest);
+	return request_talk(this, msg, policy_owner_cb, owner);
 }
 
 /**
@@ -1728,7 +1883,10 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	};
 	enumerator_t *enumerator;
 	policy_sa_t *psa, *current;
-	bool first = TRUE, created = FALSE;
+	bool first = TRUE, created = FALSE, taken_over = FALSE;
+	uint32_t priority;
+	int64_t owner = -1;
+	char extack[sizeof(this->extack)];
 	int err;
 
 	if (!policy_supported(id, data))
@@ -1765,25 +1923,54 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	policy->used_by->insert_before(policy->used_by, enumerator, psa);
 	enumerator->destroy(enumerator);
 
-	if (!first)
+	if (!first && !policy->stale)
 	{	/* another user's is installed; this one waits behind it */
 		this->mutex->unlock(this->mutex);
 		return SUCCESS;
 	}
+	if (!first)
+	{	/* the first user's failed to go in before: again */
+		policy->used_by->get_first(policy->used_by, (void**)&current);
+		policy->stale = policy_install(this, policy, current,
+									   NFIPSEC_CMD_POLICY_SET) != 0;
+		this->mutex->unlock(this->mutex);
+		return SUCCESS;
+	}
 	/*
-	 * A new policy is added (never over one charon did not add: nfipsec
-	 * has no owner of policies yet, and POLICY_SET would replace an
-	 * administrator's policy with the same selector); one of ours changes.
+	 * A new policy is added with POLICY_NEW, never blindly over another
+	 * with the same selector (kernel-netlink's UPDPOLICY would replace an
+	 * administrator's); one of ours changes with POLICY_SET.
 	 */
 	err = policy_install(this, policy, psa, created ? NFIPSEC_CMD_POLICY_NEW
 													: NFIPSEC_CMD_POLICY_SET);
+	if (err == -EEXIST && created)
+	{
+		/*
+		 * One is there already: charon's (an earlier charon's that the
+		 * start did not remove, remove_stale = no, or one whose delete
+		 * failed) is taken over, as kernel-netlink's UPDPOLICY would; an
+		 * administrator's or another key manager's stays, and so the
+		 * CHILD_SA fails: the administrator decides.
+		 */
+		snprintf(extack, sizeof(extack), "%s", this->extack);
+		if (policy_owner(this, policy, &owner) == 0 &&
+			owner == NFIPSEC_OWNER_CHARON)
+		{
+			err = policy_install(this, policy, psa, NFIPSEC_CMD_POLICY_SET);
+			taken_over = !err;
+		}
+		else
+		{
+			snprintf(this->extack, sizeof(this->extack), "%s", extack);
+		}
+	}
 	if (err)
 	{
 		DBG1(DBG_KNL, "unable to %s nfipsec policy %R === %R %N: %s%s%s",
 			 created ? "add" : "update", id->src_ts, id->dst_ts,
 			 policy_dir_names, id->dir, strerror(-err), this->extack,
 			 err == -EEXIST ? " (a policy with this selector exists, not "
-			 "charon's)" : "");
+			 "charon's: left alone)" : "");
 		policy->used_by->remove(policy->used_by, psa, NULL);
 		policy_sa_destroy(psa);
 		if (created)
@@ -1793,14 +1980,23 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 		this->mutex->unlock(this->mutex);
 		return FAILED;
 	}
+	policy->stale = FALSE;
 	if (created)
 	{
 		this->policies->put(this->policies, policy, policy);
 	}
+	/* psa may go with a concurrent del_policy once unlocked */
+	priority = psa->priority;
 	this->mutex->unlock(this->mutex);
+	if (taken_over)
+	{
+		DBG1(DBG_KNL, "took over nfipsec policy %R === %R %N, left by an "
+			 "earlier charon", id->src_ts, id->dst_ts, policy_dir_names,
+			 id->dir);
+	}
 	DBG2(DBG_KNL, "%s nfipsec policy %R === %R %N, priority %u",
 		 created ? "added" : "updated", id->src_ts, id->dst_ts,
-		 policy_dir_names, id->dir, psa->priority);
+		 policy_dir_names, id->dir, priority);
 	return SUCCESS;
 }
 
@@ -1904,21 +2100,35 @@ METHOD(kernel_ipsec_t, del_policy, status_t,
 		return NOT_FOUND;
 	}
 	policy_sa_destroy(found);
-	if (!was_first)
+	if (!was_first && !policy->stale)
 	{	/* the installed one stays */
 		this->mutex->unlock(this->mutex);
 		return SUCCESS;
 	}
 	if (policy->used_by->get_first(policy->used_by, (void**)&current) ==
 		SUCCESS)
-	{	/* the next user's takes its place */
+	{	/*
+		 * the next user's takes its place (or the first's, which failed
+		 * to go in before); until one succeeds, the next change tries
+		 * again (review s25 finding 9)
+		 */
 		err = policy_install(this, policy, current, NFIPSEC_CMD_POLICY_SET);
+		policy->stale = err != 0;
 	}
 	else
 	{
 		err = policy_remove(this, policy);
-		this->policies->remove(this->policies, policy);
-		policy_entry_destroy(policy);
+		/*
+		 * Still in nfipsec when the delete failed: the entry stays, with
+		 * no user, so that the next add_policy for it updates it
+		 * (POLICY_SET) rather than failing on -EEXIST, and flush_policies
+		 * and the flush by owner when charon stops still remove it.
+		 */
+		if (!err || err == -ENOENT)
+		{
+			this->policies->remove(this->policies, policy);
+			policy_entry_destroy(policy);
+		}
 	}
 	if (err)
 	{
@@ -1939,28 +2149,26 @@ METHOD(kernel_ipsec_t, flush_policies, status_t,
 {
 	enumerator_t *enumerator;
 	policy_entry_t *policy;
-	status_t status = SUCCESS;
 	int err;
 
-	/* only charon's: POLICY_FLUSH would take the administrator's too */
+	/* charon's only (its owner's): POLICY_FLUSH alone takes all */
 	this->mutex->lock(this->mutex);
+	err = owner_request(this, NFIPSEC_CMD_POLICY_FLUSH, NFIPSEC_A_POLICY,
+						NFIPSEC_POLICY_A_OWNER, NULL, NULL);
+	if (err)
+	{
+		DBG1(DBG_KNL, "unable to flush charon's policies from nfipsec: %s%s",
+			 strerror(-err), this->extack);
+	}
 	enumerator = this->policies->create_enumerator(this->policies);
 	while (enumerator->enumerate(enumerator, NULL, &policy))
 	{
-		err = policy_remove(this, policy);
-		if (err && err != -ENOENT)
-		{
-			DBG1(DBG_KNL, "unable to delete nfipsec policy %R === %R %N: "
-				 "%s%s", policy->src_ts, policy->dst_ts, policy_dir_names,
-				 policy->dir, strerror(-err), this->extack);
-			status = FAILED;
-		}
 		this->policies->remove_at(this->policies, enumerator);
 		policy_entry_destroy(policy);
 	}
 	enumerator->destroy(enumerator);
 	this->mutex->unlock(this->mutex);
-	return status;
+	return err ? FAILED : SUCCESS;
 }
 
 /*
@@ -2058,13 +2266,14 @@ static bool ensure_ike_port(private_kernel_nfipsec_ipsec_t *this,
 	}
 	nla_nest_end(msg, nest);
 	err = request_talk(this, msg, NULL, NULL);
-	this->mutex->unlock(this->mutex);
 	if (err)
-	{
+	{	/* this->extack is the next request's once unlocked */
 		DBG1(DBG_KNL, "unable to add UDP port %u to nfipsec's IKE port set "
 			 "(%s): %s%s", port, why, strerror(-err), this->extack);
+		this->mutex->unlock(this->mutex);
 		return FALSE;
 	}
+	this->mutex->unlock(this->mutex);
 	DBG1(DBG_KNL, "added UDP port %u to nfipsec's IKE port set (%s)", port,
 		 why);
 	return TRUE;
@@ -2132,6 +2341,63 @@ METHOD(kernel_ipsec_t, enable_udp_decap, bool,
 	return ensure_ike_port(this, port, "ESP in UDP");
 }
 
+/**
+ * Remove every SA and policy of charon's owner (NFIPSEC_OWNER_CHARON) in
+ * this namespace, policies first (as charon deletes a CHILD_SA's), what
+ * goes logged: DBG1 each, DBG0 how many. when: "start" or "stop".
+ */
+static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
+{
+	u_int sas = 0, policies = 0;
+	int err;
+
+	if (!lib->settings->get_bool(lib->settings,
+						"%s.plugins.kernel-nfipsec.remove_stale", TRUE, lib->ns))
+	{
+		DBG1(DBG_KNL, "kernel-nfipsec: not removing charon's SAs and "
+			 "policies at %s (remove_stale = no)", when);
+		return;
+	}
+	this->mutex->lock(this->mutex);
+	/* listed first: the flush reports no count */
+	err = owner_request(this, NFIPSEC_CMD_POLICY_GET, NFIPSEC_A_POLICY,
+						NFIPSEC_POLICY_A_OWNER, stale_policy_cb, &policies);
+	if (!err)
+	{
+		err = owner_request(this, NFIPSEC_CMD_POLICY_FLUSH, NFIPSEC_A_POLICY,
+							NFIPSEC_POLICY_A_OWNER, NULL, NULL);
+	}
+	if (!err)
+	{
+		err = owner_request(this, NFIPSEC_CMD_SA_GET, NFIPSEC_A_SA,
+							NFIPSEC_SA_A_OWNER, stale_sa_cb, &sas);
+	}
+	if (!err)
+	{
+		err = owner_request(this, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
+							NFIPSEC_SA_A_OWNER, NULL, NULL);
+	}
+	if (err)
+	{
+		DBG0(DBG_KNL, "kernel-nfipsec: unable to remove the SAs and policies "
+			 "of charon's owner (0x%x) from nfipsec at %s: %s%s",
+			 NFIPSEC_OWNER_CHARON, when, strerror(-err), this->extack);
+	}
+	else if (sas || policies)
+	{
+		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) and %u policy(ies) "
+			 "of charon's owner (0x%x) from nfipsec at %s%s", sas, policies,
+			 NFIPSEC_OWNER_CHARON, when, streq(when, "start") ?
+			 ": an earlier charon left them" : "");
+	}
+	else
+	{
+		DBG1(DBG_KNL, "kernel-nfipsec: no SA or policy of charon's owner "
+			 "(0x%x) in nfipsec at %s", NFIPSEC_OWNER_CHARON, when);
+	}
+	this->mutex->unlock(this->mutex);
+}
+
 METHOD(kernel_ipsec_t, destroy, void,
 	private_kernel_nfipsec_ipsec_t *this)
 {
@@ -2139,6 +2405,10 @@ METHOD(kernel_ipsec_t, destroy, void,
 	policy_entry_t *policy;
 	sa_entry_t *sa;
 
+	if (this->started)
+	{	/* what charon's delete of its CHILD_SAs did not remove */
+		remove_stale(this, "stop");
+	}
 	if (this->events)
 	{
 		lib->watcher->remove(lib->watcher, nl_socket_get_fd(this->events));
@@ -2196,12 +2466,14 @@ static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
 		return;
 	}
 	nla_nest_end(msg, nest);
-	err = request(this, msg, NULL, NULL);
+	this->mutex->lock(this->mutex);
+	err = request_talk(this, msg, NULL, NULL);
 	if (err)
-	{
+	{	/* under the mutex: this->extack is the next request's after it */
 		DBG1(DBG_KNL, "unable to set nfipsec's larval SA lifetime to %d s: "
 			 "%s%s", secs, strerror(-err), this->extack);
 	}
+	this->mutex->unlock(this->mutex);
 }
 
 /**
@@ -2394,6 +2666,8 @@ kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 	set_acq_expires(this);
 	DBG1(DBG_KNL, "kernel-nfipsec: IPsec on nfipsec's generic netlink "
 		 "family (ABI %d)", NFIPSEC_GENL_VERSION);
+	remove_stale(this, "start");
+	this->started = TRUE;
 	/* what get_features() does not claim, and what add_sa, update_sa and
 	 * add_policy refuse (each with its own message when asked) */
 	DBG1(DBG_KNL, "kernel-nfipsec: not supported: ESPv3 TFC padding (peers "

@@ -1,0 +1,350 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nfipsec-test: cost=90 timeout=900
+# A charon on nfipsec that dies without cleaning up (kill -9) recovers by
+# itself when it starts again (review s25 finding 2), as one on
+# kernel-netlink does: the kernel-nfipsec plugin owns what it adds
+# (NFIPSEC_OWNER_CHARON, uapi "Owners") and at start removes every SA and
+# policy of that owner in its namespace, and nothing else.
+#
+# Router A runs charon on nfipsec, B on XFRM (strongswan.sh's topology and
+# configuration). A's administrator has a policy and an SA of their own in
+# nfipsec (owner 0). A initiates, traffic passes; A's charon is killed
+# (SIGKILL): its 2 SAs and 3 policies stay, with the keys. A's charon starts
+# again: it says at level 0 that it removed 2 SAs and 3 policies, and they
+# are gone before anything is negotiated (counted, the old SPIs looked up),
+# the administrator's still there. A initiates again: the CHILD_SA comes
+# up, pings pass through the new SAs (their counters), the old SPIs are
+# nowhere. Then the other way of recovering: killed again and started with
+# remove_stale = no, the dead charon's policies stay, and the new CHILD_SA
+# takes them over (POLICY_SET; the log says so) instead of failing on
+# -EEXIST; its old SAs are still there (4 of charon's). A clean stop then
+# removes every SA and policy of charon's owner, the administrator's stay.
+#
+# The charon plumbing (conf, charon_start, charon_stop, sw, child_counts,
+# nfipsec_sas) is copied from strongswan.sh for now: selftests/
+# lib_strongswan.sh, which will hold it, does not exist yet in this tree.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_tunnel.sh"
+
+require_module
+
+CHARON=/usr/lib/ipsec/charon
+PLUGINDIR=/usr/lib/ipsec/plugins
+SO=libstrongswan-kernel-nfipsec.so
+PLUGIN=${NFIPSEC_SS_PLUGIN:-${NFIPSEC_TOP:-$(cd "$(dirname "$0")/.." && pwd)}/build/strongswan/$SO}
+LAN_A=192.168.111.0/24 LAN_B=192.168.186.0/24
+H1=192.168.111.10 H2=192.168.186.10
+CHARON_OWNER=1667789422	# NFIPSEC_OWNER_CHARON, 0x6368726e
+
+missing=
+[ -x "$CHARON" ] || missing+=" $CHARON (strongswan-charon)"
+command -v swanctl >/dev/null || missing+=" swanctl (strongswan-swanctl)"
+[ -e "$PLUGINDIR/libstrongswan-openssl.so" ] ||
+	missing+=" $PLUGINDIR/libstrongswan-openssl.so (libstrongswan-standard-plugins: ecp256)"
+[ -r "$PLUGIN" ] || missing+=" $PLUGIN (make strongswan-plugin)"
+if [ -n "$missing" ]; then
+	fail setup "missing:$missing"
+	finish
+fi
+
+T=$(mktemp -d /tmp/strongswan-restart.XXXXXX) || { fail setup "mktemp"; finish; }
+mkdir -p "$T/plugins" && cp "$PLUGINDIR"/*.so "$PLUGIN" "$T/plugins/" ||
+	{ fail setup "cannot copy $PLUGINDIR and $PLUGIN to $T/plugins"; finish; }
+
+tunnel_topology || { fail topology "setup failed"; finish; }
+
+declare -A charon_pid
+ss_cleanup() {
+	local r
+	for r in "${!charon_pid[@]}"; do
+		kill -KILL "${charon_pid[$r]}" 2>/dev/null
+	done
+	# charon's logs, of each step, travel back with the results.
+	for r in a b; do
+		for f in "$T/$r"/charon-*.log; do
+			[ -e "$f" ] && cp -f "$f" "$T/$r-${f##*/}" &&
+				keep_artifact "$T/$r-${f##*/}"
+		done
+	done 2>/dev/null
+	cleanup
+	rm -rf "$T"
+}
+trap ss_cleanup EXIT
+
+# conf R IMPL ME PEER LAN_ME LAN_PEER [STALE]: as strongswan.sh's; STALE
+# "no": the plugin's remove_stale = no.
+conf() {
+	local r=$1 impl=$2 me=$3 peer=$4 lme=$5 lpeer=$6 stale=${7:-} p d=$T/$1
+	mkdir -p "$d/run"
+	rm -f "$d/charon.log" "$d/charon.vici" "$d/run/charon.pid"
+	{
+		echo "charon {"
+		echo "    load_modular = yes"
+		echo "    threads = 6"
+		echo "    install_routes = no"
+		echo "    retransmit_timeout = 2"
+		echo "    plugins {"
+		for p in random nonce aes sha1 sha2 hmac gcm kdf openssl \
+			kernel-netlink socket-default vici; do
+			echo "        $p { load = yes }"
+		done
+		if [ "$impl" = nfipsec ]; then
+			echo "        kernel-nfipsec! { load = 2 }"
+			[ -n "$stale" ] &&
+				echo "        kernel-nfipsec { remove_stale = $stale }"
+		fi
+		echo "        vici { socket = unix://$d/charon.vici }"
+		echo "    }"
+		echo "    filelog {"
+		echo "        log {"
+		echo "            path = $d/charon.log"
+		echo "            time_format = %T"
+		echo "            flush_line = yes"
+		echo "            default = 1"
+		echo "            knl = 2"
+		echo "        }"
+		echo "    }"
+		echo "}"
+		echo "swanctl { load = random }"
+	} > "$d/strongswan.conf"
+	cat > "$d/swanctl.conf" <<EOF
+connections {
+    s2s {
+        version = 2
+        local_addrs = $me
+        remote_addrs = $peer
+        proposals = aes128gcm16-prfsha256-ecp256
+        dpd_delay = 0
+        local {
+            auth = psk
+            id = $me
+        }
+        remote {
+            auth = psk
+            id = $peer
+        }
+        children {
+            net {
+                local_ts = $lme
+                remote_ts = $lpeer
+                esp_proposals = aes128gcm16
+                mode = tunnel
+                start_action = none
+            }
+        }
+    }
+}
+secrets {
+    ike-s2s {
+        id-a = $A4
+        id-b = $B4
+        secret = "$PSK"
+    }
+}
+EOF
+}
+
+charon_start() {
+	local r=$1 ns=$2 d=$T/$1
+	rm -f "$d/charon.vici"
+	ip netns exec "$ns" sh -c 'mount --bind "$1" /usr/lib/ipsec/plugins &&
+		mount --bind "$2" /run && STRONGSWAN_CONF=$3 exec "$4"' sh \
+		"$T/plugins" "$d/run" "$d/strongswan.conf" "$CHARON" \
+		> "$d/charon.out" 2>&1 < /dev/null &
+	charon_pid[$r]=$!
+	bg_pids+=("$!")
+	wait_until 60 test -S "$d/charon.vici"
+}
+
+charon_stop() {	# R [KILL]: SIGTERM (a clean stop), or SIGKILL
+	local r=$1 pid=${charon_pid[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill ${2:+-KILL} "$pid" 2>/dev/null
+	wait_until 20 gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	unset "charon_pid[$r]"
+}
+
+sw() {
+	local r=$1
+	shift
+	STRONGSWAN_CONF=$T/$r/strongswan.conf swanctl "$@" --uri "unix://$T/$r/charon.vici"
+}
+
+count_in() {
+	local line re=$2
+	REPLY=0
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && REPLY=$((REPLY + 1))
+	done <<< "$1"
+}
+
+# nfipsec_sas NS [FILTER...]: REPLY = "SAS LARVAL" in NS.
+nfipsec_sas() {
+	local out n ns=$1
+	shift
+	out=$(nfipsec -n "$ns" state list "$@") || { REPLY=error; return; }
+	count_in "$out" '^src '
+	n=$REPLY
+	count_in "$out" '^[[:space:]]larval$'
+	REPLY="$((n - REPLY)) $REPLY"
+}
+
+# pols NS [FILTER...]: how many policies
+pols() {
+	local out ns=$1
+	shift
+	out=$(nfipsec -n "$ns" policy list "$@") || { echo error; return; }
+	count_in "$out" '^[[:space:]]dir (in|out|fwd) '
+	echo "$REPLY"
+}
+
+# child_counts R: REPLY = "SPI_IN BYTES_IN PACKETS_IN SPI_OUT BYTES_OUT
+# PACKETS_OUT" of the last CHILD_SA swanctl lists, or empty.
+child_counts() {
+	local out line si= bi= pi= so= bo= po= re
+	REPLY=
+	out=$(sw "$1" --list-sas) || return 1
+	re='^ +(in|out) +([0-9a-f]{8}), +([0-9]+) bytes, +([0-9]+) packets'
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		if [ "${BASH_REMATCH[1]}" = in ]; then
+			si=${BASH_REMATCH[2]} bi=${BASH_REMATCH[3]} pi=${BASH_REMATCH[4]}
+		else
+			so=${BASH_REMATCH[2]} bo=${BASH_REMATCH[3]} po=${BASH_REMATCH[4]}
+		fi
+	done <<< "$out"
+	[ -n "$si" ] && [ -n "$so" ] && REPLY="$si $bi $pi $so $bo $po"
+}
+
+# sa_there NS DST SPI: the SA exists in NS
+sa_there() { nfipsec -n "$1" state get dst "$2" proto esp spi "0x$3" >/dev/null 2>&1; }
+
+# up T: A initiates, the CHILD_SA is installed on both, pings pass both
+# ways; REPLY (child_counts a) names the SAs.
+up() {
+	local t=$1 r
+	for r in a b; do
+		check "$t.$r-load-conf" sw "$r" --load-all --noprompt --file "$T/$r/swanctl.conf"
+	done
+	check "$t.initiate" sw a --initiate --child net --timeout 30
+	check_match "$t.a-child-installed" "net: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL, ESP:AES_GCM_16-128" "$(sw a --list-sas 2>&1)"
+	check "$t.ping-a-b" ip netns exec "$h1" ping -c 3 -i 0.3 -W 3 $H2
+	check "$t.ping-b-a" ip netns exec "$h2" ping -c 3 -i 0.3 -W 3 $H1
+	child_counts a
+}
+
+PSK=nfipsec-lab-$SRANDOM$SRANDOM
+conf a nfipsec $A4 $B4 $LAN_A $LAN_B
+conf b xfrm $B4 $A4 $LAN_B $LAN_A
+# The administrator's own (owner 0), which no charon may touch: a policy
+# and an SA that nothing uses.
+check admin-policy nfipsec -n "$ra" policy add src 10.250.0.0/24 dst 10.251.0.0/24 \
+	dir out action block
+check admin-sa nfipsec -n "$ra" state add src $A4 dst 10.252.0.1 proto esp spi 0x0ad0 \
+	reqid 77 mode tunnel aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128
+if ! charon_start a "$ra" || ! charon_start b "$rb"; then
+	fail charon-start "no vici socket after 60 s: $(cat "$T"/?/charon.out "$T"/?/charon.log 2>/dev/null | tail -20 | tr '\n' '|')"
+	finish
+fi
+# A first start finds nothing of charon's.
+check_match first.no-stale "kernel-nfipsec: no SA or policy of charon's owner" "$(< "$T/a/charon.log")"
+
+# 1. Established, then A's charon dies.
+up first
+read -r old_si _ _ old_so _ _ <<< "$REPLY"
+[ -n "$old_si" ] || fail first.spis "no CHILD_SA on A: $(sw a --list-sas 2>&1 | tr '\n' '|')"
+nfipsec_sas "$ra" owner charon
+check_eq first.charon-sas "2 0" "$REPLY"
+check_eq first.charon-policies 3 "$(pols "$ra" owner charon)"
+cp -f "$T/a/charon.log" "$T/a/charon-first.log"
+charon_stop a kill
+# What the dead charon left: its SAs (keys in the kernel) and policies.
+nfipsec_sas "$ra" owner charon
+check_eq killed.stale-sas "2 0" "$REPLY"
+check_eq killed.stale-policies 3 "$(pols "$ra" owner charon)"
+
+# 2. Restarted: the dead charon's SAs and policies go at start, the
+# administrator's stay.
+if ! charon_start a "$ra"; then
+	fail restart.charon-start "no vici socket after 60 s: $(tail -20 "$T/a/charon.out" "$T/a/charon.log" 2>/dev/null | tr '\n' '|')"
+	finish
+fi
+check_match restart.logged "kernel-nfipsec: removed 2 SA\(s\) and 3 policy\(ies\) of charon's owner \(0x6368726e\) from nfipsec at start: an earlier charon left them" \
+	"$(< "$T/a/charon.log")"
+nfipsec_sas "$ra" owner charon
+check_eq restart.stale-sas-gone "0 0" "$REPLY"
+check_eq restart.stale-policies-gone 0 "$(pols "$ra" owner charon)"
+if sa_there "$ra" $A4 "$old_si" || sa_there "$ra" $B4 "$old_so"; then
+	fail restart.old-spis-gone "SA 0x$old_si or 0x$old_so still in nfipsec"
+else
+	pass restart.old-spis-gone
+fi
+nfipsec_sas "$ra" owner admin
+check_eq restart.admin-sa-kept "1 0" "$REPLY"
+check_eq restart.admin-policy-kept 1 "$(pols "$ra" owner admin)"
+check_match restart.admin-policy-same "src 10.250.0.0/24 dst 10.251.0.0/24" \
+	"$(nfipsec -n "$ra" policy list owner admin)"
+up restart
+read -r si _ _ so _ _ <<< "$REPLY"
+check_match restart.new-spis "^[0-9a-f]{8} [0-9a-f]{8}$" "$si $so"
+[ "$si" != "$old_si" ] && [ "$so" != "$old_so" ] && pass restart.spis-changed ||
+	fail restart.spis-changed "SPIs $si $so, before $old_si $old_so"
+# Through the new SAs: 3 echo requests out, 3 replies in (a->b), and 3
+# requests in and replies out (b->a): 6 packets of 84 bytes each way.
+check_eq restart.traffic-in "packets 6 bytes 504" \
+	"$(sa_stats "$ra" $A4 "0x$si" packets bytes)"
+check_eq restart.traffic-out "packets 6 bytes 504" \
+	"$(sa_stats "$ra" $B4 "0x$so" packets bytes)"
+nfipsec_sas "$ra" owner charon
+check_eq restart.charon-sas "2 0" "$REPLY"
+nfipsec_sas "$ra"
+check_eq restart.all-sas "3 0" "$REPLY"
+check_eq restart.all-policies 4 "$(pols "$ra")"
+cp -f "$T/a/charon.log" "$T/a/charon-restart.log"
+
+# 3. Killed again, restarted with remove_stale = no: the new CHILD_SA takes
+# the dead charon's policies over (they are charon's) rather than failing.
+charon_stop a kill
+conf a nfipsec $A4 $B4 $LAN_A $LAN_B no
+if ! charon_start a "$ra"; then
+	fail takeover.charon-start "no vici socket after 60 s"
+	finish
+fi
+check_match takeover.not-removed "not removing charon's SAs and policies at start \(remove_stale = no\)" \
+	"$(< "$T/a/charon.log")"
+check_eq takeover.stale-policies 3 "$(pols "$ra" owner charon)"
+up takeover
+read -r si2 _ _ so2 _ _ <<< "$REPLY"
+check_match takeover.logged "took over nfipsec policy $LAN_A === $LAN_B out, left by an earlier charon" \
+	"$(< "$T/a/charon.log")"
+check_eq takeover.policies 4 "$(pols "$ra")"
+check_match takeover.out-policy-new-spi "proto esp spi 0x$so2 " \
+	"$(nfipsec -n "$ra" policy list dir out owner charon)"
+# the previous charon's 2 SAs are left (remove_stale = no), and the new 2
+nfipsec_sas "$ra" owner charon
+check_eq takeover.charon-sas "4 0" "$REPLY"
+cp -f "$T/a/charon.log" "$T/a/charon-takeover.log"
+
+# 4. Killed again and started as normally (remove_stale = yes): all 4 of
+# charon's SAs and its 3 policies go at start. Then a clean stop removes
+# what is charon's and charon did not delete itself: an SA of charon's
+# owner that charon never knew (added by hand); the administrator's stay.
+charon_stop a kill
+conf a nfipsec $A4 $B4 $LAN_A $LAN_B
+charon_start a "$ra" || fail stop.charon-start "no vici socket after 60 s"
+check_match stop.start-removed "removed 4 SA\(s\) and 3 policy\(ies\) of charon's owner" \
+	"$(< "$T/a/charon.log")"
+check stop.add-charons-sa nfipsec -n "$ra" state add src $A4 dst 10.252.0.2 proto esp \
+	spi 0x0ad1 reqid 78 mode tunnel owner charon \
+	aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128
+charon_stop a
+check_match stop.logged "removed 1 SA\(s\) and 0 policy\(ies\) of charon's owner \(0x6368726e\) from nfipsec at stop" \
+	"$(< "$T/a/charon.log")"
+nfipsec_sas "$ra"
+check_eq stop.only-admin-sas "1 0" "$REPLY"
+check_eq stop.only-admin-policies "1 1" "$(pols "$ra") $(pols "$ra" owner admin)"
+cp -f "$T/a/charon.log" "$T/a/charon-stop.log"
+charon_stop b
+finish
