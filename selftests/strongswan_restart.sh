@@ -4,18 +4,25 @@
 # A charon on nfipsec that dies without cleaning up (kill -9) recovers by
 # itself when it starts again (review s25 finding 2), as one on
 # kernel-netlink does: the kernel-nfipsec plugin owns what it adds
-# (NFIPSEC_OWNER_CHARON, uapi "Owners") and at start removes every SA and
-# policy of that owner in its namespace, and nothing else.
+# (NFIPSEC_OWNER_CHARON, uapi "Owners") and at start removes every SA of
+# that owner in its namespace, and nothing else; it keeps that owner's
+# policies, which drop what they protect (never let it out in clear) until
+# the new CHILD_SA takes them over.
 #
 # Router A runs charon on nfipsec, B on XFRM (strongswan.sh's topology and
 # configuration). A's administrator has a policy and an SA of their own in
 # nfipsec (owner 0). A initiates, traffic passes; A's charon is killed
 # (SIGKILL): its 2 SAs and 3 policies stay, with the keys. A's charon starts
-# again: it says at level 0 that it removed 2 SAs and 3 policies, and they
-# are gone before anything is negotiated (counted, the old SPIs looked up),
-# the administrator's still there. A initiates again: the CHILD_SA comes
-# up, pings pass through the new SAs (their counters), the old SPIs are
-# nowhere. Then the other way of recovering: killed again and started with
+# again: it says at level 0 that it removed 2 SAs and kept 3 policies; the
+# SAs are gone before anything is negotiated (counted, the old SPIs looked
+# up), the administrator's still there, and a ping from LAN A is dropped by
+# the kept out policy (counted as out-no-states: with the policies removed
+# it would leave in clear). A initiates again: the CHILD_SA comes up over
+# the kept policies, pings pass through the new SAs (their counters), the
+# old SPIs are nowhere. A second charon started in A's namespace next to
+# the running one finds the namespace's lock held, fails closed and removes
+# nothing of the first one's (its SAs, policies and pings unchanged, also
+# after the second stops). Then the other way of recovering: killed again and started with
 # remove_stale = no, the dead charon's policies stay, and the new CHILD_SA
 # takes them over (POLICY_SET; the log says so) instead of failing on
 # -EEXIST; its old SAs are still there (4 of charon's). A clean stop then
@@ -84,6 +91,8 @@ conf() {
 		echo "    threads = 6"
 		echo "    install_routes = no"
 		echo "    retransmit_timeout = 2"
+		# a second charon in a namespace: IKE sockets of its own
+		[ "$r" = a2 ] && printf '    port = 0\n    port_nat_t = 0\n'
 		echo "    plugins {"
 		for p in random nonce aes sha1 sha2 hmac gcm kdf openssl \
 			kernel-netlink socket-default vici; do
@@ -265,17 +274,27 @@ nfipsec_sas "$ra" owner charon
 check_eq killed.stale-sas "2 0" "$REPLY"
 check_eq killed.stale-policies 3 "$(pols "$ra" owner charon)"
 
-# 2. Restarted: the dead charon's SAs and policies go at start, the
-# administrator's stay.
+# 2. Restarted: the dead charon's SAs go at start, its policies stay and
+# drop what they protect, the administrator's stay.
 if ! charon_start a "$ra"; then
 	fail restart.charon-start "no vici socket after 60 s: $(tail -20 "$T/a/charon.out" "$T/a/charon.log" 2>/dev/null | tr '\n' '|')"
 	finish
 fi
-check_match restart.logged "kernel-nfipsec: removed 2 SA\(s\) and 3 policy\(ies\) of charon's owner \(0x6368726e\) from nfipsec at start: an earlier charon left them" \
+check_match restart.logged "kernel-nfipsec: removed 2 SA\(s\) of charon's owner \(0x6368726e\) from nfipsec at start and kept its 3 policy\(ies\), which drop what they protect until charon installs its own over them: an earlier charon left them" \
 	"$(< "$T/a/charon.log")"
 nfipsec_sas "$ra" owner charon
 check_eq restart.stale-sas-gone "0 0" "$REPLY"
-check_eq restart.stale-policies-gone 0 "$(pols "$ra" owner charon)"
+check_eq restart.stale-policies-kept 3 "$(pols "$ra" owner charon)"
+# The kept out policy, without its SA, drops LAN A's traffic: 2 echo
+# requests, not answered, each counted (removed, the policy would have let
+# them out in clear: no policy, no drop).
+nos0=$(nfipsec_stat "$ra" out-no-states)
+if ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 $H2 >/dev/null 2>&1; then
+	fail restart.stale-blocks "a ping from LAN A passed with no CHILD_SA"
+else
+	pass restart.stale-blocks
+fi
+check_eq restart.stale-drops-counted 2 "$(( $(nfipsec_stat "$ra" out-no-states) - nos0 ))"
 if sa_there "$ra" $A4 "$old_si" || sa_there "$ra" $B4 "$old_so"; then
 	fail restart.old-spis-gone "SA 0x$old_si or 0x$old_so still in nfipsec"
 else
@@ -304,6 +323,29 @@ check_eq restart.all-sas "3 0" "$REPLY"
 check_eq restart.all-policies 4 "$(pols "$ra")"
 cp -f "$T/a/charon.log" "$T/a/charon-restart.log"
 
+# 2b. A second charon in A's namespace (charon loads its plugins before it
+# checks its pid file; charon-systemd has none): the namespace's lock is
+# held, it fails closed and removes nothing of the first one's, not at
+# start, not when it stops. The first one's CHILD_SA still carries LAN A.
+conf a2 nfipsec $A4 $B4 $LAN_A $LAN_B
+if charon_start a2 "$ra"; then
+	check_match second.refused "another charon keys nfipsec in this network namespace" \
+		"$(< "$T/a2/charon.log")"
+	nfipsec_sas "$ra" owner charon
+	check_eq second.first-sas-kept "2 0" "$REPLY"
+	check_eq second.first-policies-kept 3 "$(pols "$ra" owner charon)"
+	charon_stop a2
+	nfipsec_sas "$ra" owner charon
+	check_eq second.stopped-first-sas-kept "2 0" "$REPLY"
+	check_eq second.stopped-first-policies-kept 3 "$(pols "$ra" owner charon)"
+	check second.first-carries ip netns exec "$h1" ping -c 2 -i 0.3 -W 3 $H2
+	check_eq second.first-counted "packets 8 bytes 672" \
+		"$(sa_stats "$ra" $B4 "0x$so" packets bytes)"
+	cp -f "$T/a2/charon.log" "$T/a/charon-second.log"
+else
+	fail second.charon-start "no vici socket after 60 s: $(tail -20 "$T/a2/charon.out" "$T/a2/charon.log" 2>/dev/null | tr '\n' '|')"
+fi
+
 # 3. Killed again, restarted with remove_stale = no: the new CHILD_SA takes
 # the dead charon's policies over (they are charon's) rather than failing.
 charon_stop a kill
@@ -328,19 +370,20 @@ check_eq takeover.charon-sas "4 0" "$REPLY"
 cp -f "$T/a/charon.log" "$T/a/charon-takeover.log"
 
 # 4. Killed again and started as normally (remove_stale = yes): all 4 of
-# charon's SAs and its 3 policies go at start. Then a clean stop removes
-# what is charon's and charon did not delete itself: an SA of charon's
-# owner that charon never knew (added by hand); the administrator's stay.
+# charon's SAs go at start, its 3 policies stay. Then a clean stop removes
+# what is charon's and charon did not delete itself: the 3 policies and an
+# SA of charon's owner that charon never knew (added by hand); the
+# administrator's stay.
 charon_stop a kill
 conf a nfipsec $A4 $B4 $LAN_A $LAN_B
 charon_start a "$ra" || fail stop.charon-start "no vici socket after 60 s"
-check_match stop.start-removed "removed 4 SA\(s\) and 3 policy\(ies\) of charon's owner" \
+check_match stop.start-removed "removed 4 SA\(s\) of charon's owner \(0x6368726e\) from nfipsec at start and kept its 3 policy\(ies\)" \
 	"$(< "$T/a/charon.log")"
 check stop.add-charons-sa nfipsec -n "$ra" state add src $A4 dst 10.252.0.2 proto esp \
 	spi 0x0ad1 reqid 78 mode tunnel owner charon \
 	aead 'rfc4106(gcm(aes))' 0x00112233445566778899aabbccddeeff01020304 128
 charon_stop a
-check_match stop.logged "removed 1 SA\(s\) and 0 policy\(ies\) of charon's owner \(0x6368726e\) from nfipsec at stop" \
+check_match stop.logged "removed 1 SA\(s\) and 3 policy\(ies\) of charon's owner \(0x6368726e\) from nfipsec at stop" \
 	"$(< "$T/a/charon.log")"
 nfipsec_sas "$ra"
 check_eq stop.only-admin-sas "1 0" "$REPLY"

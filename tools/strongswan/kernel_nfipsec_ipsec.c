@@ -22,24 +22,37 @@
  *
  * Owner: every SA and policy this plugin adds carries NFIPSEC_OWNER_CHARON
  * (uapi/nfipsec.h, "Owners"), the administrator's have 0. When it starts,
- * the plugin removes every SA and policy of that owner in its namespace:
- * what an earlier charon left there when it died without cleaning up
- * (kill -9, OOM, a crash, systemd's SIGKILL after TimeoutStopSec), whose
- * IKE state is gone (stale out policies would steer traffic onto SAs no
- * one rekeys, and the SAs' keys would stay in the kernel until their hard
- * lifetime), as kernel-netlink overwrites stale XFRM policies with
- * UPDPOLICY. It does the same when it stops (a clean shutdown leaves
- * nothing, as with kernel-netlink: charon deletes its CHILD_SAs first, so
- * this removes only what failed to go). Hence one charon per network
- * namespace; charon.plugins.kernel-nfipsec.remove_stale = no turns both
- * off. A policy added over an existing one of the same selector takes it
- * over when it is charon's (POLICY_SET), and fails when it is anyone
- * else's: an administrator's policy is never replaced.
+ * the plugin removes every SA of that owner in its namespace: what an
+ * earlier charon left there when it died without cleaning up (kill -9,
+ * OOM, a crash, systemd's SIGKILL after TimeoutStopSec), whose IKE state
+ * is gone (their keys would stay in the kernel until their hard lifetime).
+ * It keeps that charon's policies: without their SAs they drop what they
+ * protect (and raise ACQUIREs) until this charon installs its own over them,
+ * where removing them would let that traffic go out in clear (nfipsec
+ * passes what no policy matches), as kernel-netlink keeps stale XFRM
+ * policies and overwrites them with UPDPOLICY. A policy added over an
+ * existing one of the same selector takes it over when it is charon's
+ * (POLICY_SET), and fails when it is anyone else's: an administrator's
+ * policy is never replaced. When it stops, it removes every SA and policy
+ * of charon's owner (a clean shutdown leaves nothing, as with
+ * kernel-netlink: charon deletes its CHILD_SAs first, so this removes only
+ * what failed to go). charon.plugins.kernel-nfipsec.remove_stale = no turns
+ * both removals off.
+ *
+ * One charon per network namespace: the owner is one value. The plugin
+ * holds the abstract AF_UNIX name "\0nfipsec-owner-6368726e" (abstract
+ * names belong to the network namespace, and go when their holder dies,
+ * kill -9 included) before it removes anything; a second charon in the
+ * namespace (charon loads its plugins before it checks its pid file;
+ * charon-systemd has none; charon-nm) finds the name taken and fails
+ * closed, removing nothing of the first one's.
  */
 
 #include <errno.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <linux/netlink.h>
 
@@ -124,10 +137,16 @@ struct private_kernel_nfipsec_ipsec_t {
 	u_int overflows;
 
 	/**
-	 * Started: charon's stale SAs and policies were removed, and are again
-	 * when it stops
+	 * Started: charon's stale SAs were removed, and its SAs and policies
+	 * are when it stops
 	 */
 	bool started;
+
+	/**
+	 * The namespace's charon lock: an AF_UNIX socket bound to an abstract
+	 * name (see the top of this file), -1 when not held
+	 */
+	int instance_lock;
 };
 
 /**
@@ -2342,13 +2361,15 @@ METHOD(kernel_ipsec_t, enable_udp_decap, bool,
 }
 
 /**
- * Remove every SA and policy of charon's owner (NFIPSEC_OWNER_CHARON) in
- * this namespace, policies first (as charon deletes a CHILD_SA's), what
- * goes logged: DBG1 each, DBG0 how many. when: "start" or "stop".
+ * Remove every SA of charon's owner (NFIPSEC_OWNER_CHARON) in this
+ * namespace, and at "stop" every policy of it too, policies first (as
+ * charon deletes a CHILD_SA's); at "start" the policies stay (the top of
+ * this file says why). What goes is logged: DBG1 each, DBG0 how many.
  */
 static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 {
 	u_int sas = 0, policies = 0;
+	bool start = streq(when, "start");
 	int err;
 
 	if (!lib->settings->get_bool(lib->settings,
@@ -2362,7 +2383,8 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 	/* listed first: the flush reports no count */
 	err = owner_request(this, NFIPSEC_CMD_POLICY_GET, NFIPSEC_A_POLICY,
 						NFIPSEC_POLICY_A_OWNER, stale_policy_cb, &policies);
-	if (!err)
+	/* at start the policies stay, blocking, to be taken over */
+	if (!err && !start)
 	{
 		err = owner_request(this, NFIPSEC_CMD_POLICY_FLUSH, NFIPSEC_A_POLICY,
 							NFIPSEC_POLICY_A_OWNER, NULL, NULL);
@@ -2383,12 +2405,19 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 			 "of charon's owner (0x%x) from nfipsec at %s: %s%s",
 			 NFIPSEC_OWNER_CHARON, when, strerror(-err), this->extack);
 	}
+	else if (start && (sas || policies))
+	{
+		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) of charon's owner "
+			 "(0x%x) from nfipsec at start and kept its %u policy(ies), which "
+			 "drop what they protect until charon installs its own over them: "
+			 "an earlier charon left them", sas, NFIPSEC_OWNER_CHARON,
+			 policies);
+	}
 	else if (sas || policies)
 	{
 		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) and %u policy(ies) "
-			 "of charon's owner (0x%x) from nfipsec at %s%s", sas, policies,
-			 NFIPSEC_OWNER_CHARON, when, streq(when, "start") ?
-			 ": an earlier charon left them" : "");
+			 "of charon's owner (0x%x) from nfipsec at %s", sas, policies,
+			 NFIPSEC_OWNER_CHARON, when);
 	}
 	else
 	{
@@ -2396,6 +2425,41 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 			 "(0x%x) in nfipsec at %s", NFIPSEC_OWNER_CHARON, when);
 	}
 	this->mutex->unlock(this->mutex);
+}
+
+/**
+ * Take the namespace's charon lock (the top of this file): FALSE when
+ * another charon holds it, or it cannot be taken
+ */
+static bool take_instance_lock(private_kernel_nfipsec_ipsec_t *this,
+							   char *reason, size_t len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	static const char name[] = "nfipsec-owner-6368726e";
+	int fd;
+
+	/* abstract: sun_path[0] is 0, the name follows, not 0-terminated */
+	memcpy(addr.sun_path + 1, name, sizeof(name) - 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+	{
+		snprintf(reason, len, "no socket for the namespace's charon lock: %s",
+				 strerror(errno));
+		return FALSE;
+	}
+	if (bind(fd, (struct sockaddr*)&addr,
+			 offsetof(struct sockaddr_un, sun_path) + 1 + sizeof(name) - 1))
+	{
+		snprintf(reason, len, errno == EADDRINUSE ?
+				 "another charon keys nfipsec in this network namespace "
+				 "(it holds @%s): this one refuses everything and removes "
+				 "nothing of its" : "cannot take @%s, the namespace's charon "
+				 "lock", name);
+		close(fd);
+		return FALSE;
+	}
+	this->instance_lock = fd;
+	return TRUE;
 }
 
 METHOD(kernel_ipsec_t, destroy, void,
@@ -2408,6 +2472,10 @@ METHOD(kernel_ipsec_t, destroy, void,
 	if (this->started)
 	{	/* what charon's delete of its CHILD_SAs did not remove */
 		remove_stale(this, "stop");
+	}
+	if (this->instance_lock >= 0)
+	{
+		close(this->instance_lock);
 	}
 	if (this->events)
 	{
@@ -2652,13 +2720,15 @@ kernel_nfipsec_ipsec_t *kernel_nfipsec_ipsec_create()
 			},
 		},
 		.mutex = mutex_create(MUTEX_TYPE_DEFAULT),
+		.instance_lock = -1,
 		.policies = hashtable_create((hashtable_hash_t)policy_hash,
 									 (hashtable_equals_t)policy_equals, 32),
 		.sas = hashtable_create((hashtable_hash_t)sa_hash,
 								(hashtable_equals_t)sa_equals, 32),
 	);
 
-	if (!open_family(this, reason, sizeof(reason)))
+	if (!open_family(this, reason, sizeof(reason)) ||
+		!take_instance_lock(this, reason, sizeof(reason)))
 	{
 		destroy(this);
 		return kernel_nfipsec_closed_create(reason);
