@@ -22,7 +22,9 @@
 # old SPIs are nowhere. A second charon started in A's namespace next to
 # the running one finds the namespace's lock held, fails closed and removes
 # nothing of the first one's (its SAs, policies and pings unchanged, also
-# after the second stops). Then the other way of recovering: killed again and started with
+# after the second stops). Then the other way of recovering: killed again
+# and started (while a local user, not root, holds the lock's name: charon
+# goes on without it) with
 # remove_stale = no, the dead charon's policies stay, and the new CHILD_SA
 # takes them over (POLICY_SET; the log says so) instead of failing on
 # -EEXIST; its old SAs are still there (4 of charon's). A clean stop then
@@ -350,10 +352,26 @@ fi
 # the dead charon's policies over (they are charon's) rather than failing.
 charon_stop a kill
 conf a nfipsec $A4 $B4 $LAN_A $LAN_B no
+# A local user (nobody) squats the name of the namespace's charon lock:
+# abstract names have no permissions. The holder is not root, so not a
+# charon: charon goes on without the lock (and says so) instead of failing
+# closed for any local user's asking.
+ip netns exec "$ra" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	python3 -c 'import socket, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0nfipsec-owner-6368726e")
+s.listen(1)
+time.sleep(300)' > /dev/null 2>&1 < /dev/null &
+squat=$!
+bg_pids+=("$squat")
+wait_until 20 ip netns exec "$ra" grep -q '@nfipsec-owner-6368726e' /proc/net/unix ||
+	fail takeover.squatter "the name was not taken: $(ip netns exec "$ra" cat /proc/net/unix | tr '\n' '|')"
 if ! charon_start a "$ra"; then
 	fail takeover.charon-start "no vici socket after 60 s"
 	finish
 fi
+check_match takeover.squatter-ignored "held by uid 65534 \(pid [0-9]+\), not root, so not a charon: going on without the lock" \
+	"$(< "$T/a/charon.log")"
 check_match takeover.not-removed "not removing charon's SAs and policies at start \(remove_stale = no\)" \
 	"$(< "$T/a/charon.log")"
 check_eq takeover.stale-policies 3 "$(pols "$ra" owner charon)"
@@ -368,6 +386,8 @@ check_match takeover.out-policy-new-spi "proto esp spi 0x$so2 " \
 nfipsec_sas "$ra" owner charon
 check_eq takeover.charon-sas "4 0" "$REPLY"
 cp -f "$T/a/charon.log" "$T/a/charon-takeover.log"
+kill "$squat" 2>/dev/null
+wait "$squat" 2>/dev/null
 
 # 4. Killed again and started as normally (remove_stale = yes): all 4 of
 # charon's SAs go at start, its 3 policies stay. Then a clean stop removes

@@ -48,6 +48,9 @@
  * closed, removing nothing of the first one's.
  */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* struct ucred */
+#endif
 #include <errno.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -2428,14 +2431,43 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 }
 
 /**
+ * Who holds the abstract name at addr (len bytes): the listening holder's
+ * uid and pid (SO_PEERCRED), FALSE when it cannot be asked
+ */
+static bool lock_holder(struct sockaddr_un *addr, socklen_t len,
+						struct ucred *cred)
+{
+	socklen_t clen = sizeof(*cred);
+	bool ok;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+	{
+		return FALSE;
+	}
+	ok = !connect(fd, (struct sockaddr*)addr, len) &&
+		 !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &clen);
+	close(fd);
+	return ok;
+}
+
+/**
  * Take the namespace's charon lock (the top of this file): FALSE when
- * another charon holds it, or it cannot be taken
+ * another charon holds it, or it cannot be taken. Abstract names have no
+ * permissions: any local process of the namespace can bind one. A holder
+ * that is not root is not a charon: this one then goes on without the
+ * lock (logged at level 0) rather than let any local user keep charon
+ * from keying nfipsec.
  */
 static bool take_instance_lock(private_kernel_nfipsec_ipsec_t *this,
 							   char *reason, size_t len)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	static const char name[] = "nfipsec-owner-6368726e";
+	socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 1 +
+					 sizeof(name) - 1;
+	struct ucred cred;
 	int fd;
 
 	/* abstract: sun_path[0] is 0, the name follows, not 0-terminated */
@@ -2447,19 +2479,28 @@ static bool take_instance_lock(private_kernel_nfipsec_ipsec_t *this,
 				 strerror(errno));
 		return FALSE;
 	}
-	if (bind(fd, (struct sockaddr*)&addr,
-			 offsetof(struct sockaddr_un, sun_path) + 1 + sizeof(name) - 1))
+	/* listening, so that a second charon can ask who holds it */
+	if (!bind(fd, (struct sockaddr*)&addr, alen) && !listen(fd, 1))
 	{
-		snprintf(reason, len, errno == EADDRINUSE ?
-				 "another charon keys nfipsec in this network namespace "
-				 "(it holds @%s): this one refuses everything and removes "
-				 "nothing of its" : "cannot take @%s, the namespace's charon "
-				 "lock", name);
-		close(fd);
-		return FALSE;
+		this->instance_lock = fd;
+		return TRUE;
 	}
-	this->instance_lock = fd;
-	return TRUE;
+	close(fd);
+	if (errno == EADDRINUSE && lock_holder(&addr, alen, &cred) &&
+		cred.uid != 0)
+	{
+		DBG0(DBG_KNL, "kernel-nfipsec: @%s, the namespace's charon lock, is "
+			 "held by uid %u (pid %u), not root, so not a charon: going on "
+			 "without the lock (a second charon in this namespace would "
+			 "now remove this one's SAs)", name, cred.uid, cred.pid);
+		return TRUE;
+	}
+	snprintf(reason, len, errno == EADDRINUSE ?
+			 "another charon keys nfipsec in this network namespace "
+			 "(it holds @%s): this one refuses everything and removes "
+			 "nothing of its" : "cannot take @%s, the namespace's charon "
+			 "lock", name);
+	return FALSE;
 }
 
 METHOD(kernel_ipsec_t, destroy, void,
