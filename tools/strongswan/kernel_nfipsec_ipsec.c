@@ -2468,7 +2468,7 @@ static bool take_instance_lock(private_kernel_nfipsec_ipsec_t *this,
 	socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 1 +
 					 sizeof(name) - 1;
 	struct ucred cred;
-	int fd;
+	int fd, err;
 
 	/* abstract: sun_path[0] is 0, the name follows, not 0-terminated */
 	memcpy(addr.sun_path + 1, name, sizeof(name) - 1);
@@ -2485,8 +2485,9 @@ static bool take_instance_lock(private_kernel_nfipsec_ipsec_t *this,
 		this->instance_lock = fd;
 		return TRUE;
 	}
+	err = errno;
 	close(fd);
-	if (errno == EADDRINUSE && lock_holder(&addr, alen, &cred) &&
+	if (err == EADDRINUSE && lock_holder(&addr, alen, &cred) &&
 		cred.uid != 0)
 	{
 		DBG0(DBG_KNL, "kernel-nfipsec: @%s, the namespace's charon lock, is "
@@ -2495,7 +2496,7 @@ static bool take_instance_lock(private_kernel_nfipsec_ipsec_t *this,
 			 "now remove this one's SAs)", name, cred.uid, cred.pid);
 		return TRUE;
 	}
-	snprintf(reason, len, errno == EADDRINUSE ?
+	snprintf(reason, len, err == EADDRINUSE ?
 			 "another charon keys nfipsec in this network namespace "
 			 "(it holds @%s): this one refuses everything and removes "
 			 "nothing of its" : "cannot take @%s, the namespace's charon "
