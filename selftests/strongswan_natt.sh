@@ -39,11 +39,18 @@
 # reaches h2 on B's LAN (ping, a TCP transfer with socat), nothing in
 # clear on B's WAN side, B's nfipsec holds the SAs (encapsulated) and the
 # policies of the virtual IP, and none once the client has closed.
+# rw-a-nfipsec: the same with the client on nfipsec and the gateway on
+# XFRM, the client's charon with install_routes = yes: the plugin installs
+# kernel-netlink's source route (table 220: B's LAN via the NAT, src the
+# virtual IP), so that the client's own ping and TCP, which name no source
+# address, leave from the virtual IP into the CHILD_SA (without the route
+# they would leave from A's own address, match no policy and go in clear);
+# the route goes with the CHILD_SA.
 #
-# B on the outside has a default route towards the NAT: the plugin
-# installs no routes (kernel-netlink's install_routes is off, as in
-# strongswan.sh), and a gateway's traffic to a road warrior's virtual IP
-# must be routed somewhere to meet nfipsec's out policy.
+# B on the outside has a default route towards the NAT: routes are off
+# elsewhere (install_routes = no, as in strongswan.sh), and a gateway's
+# traffic to a road warrior's virtual IP must be routed somewhere to meet
+# its out policy.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
 . "$(dirname "$0")/lib_strongswan.sh"
@@ -549,14 +556,22 @@ rw_swanctl() {
 	EOF
 }
 
-# rw: the road warrior (A, on XFRM, behind the NAT) and the gateway (B,
-# on nfipsec).
+# rw T IA IB: the road warrior (A, behind the NAT) on IA and the gateway
+# (B) on IB, one of them nfipsec (N below: that router).
 rw() {
-	local t=rw ia=xfrm ib=nfipsec cap=$T/wire-rw.pcap out vip re si so sp pol
+	local t=$1 ia=$2 ib=$3 cap=$T/wire-$1.pcap out vip re si so sp pol
+	local n=b nns=$rb local_ts remote_ts me peer to_gw from_gw src=() bind=
 	nat_map || { fail "$t.nat" "nft refused the rule"; return; }
 	PSK=nfipsec-lab-$SRANDOM$SRANDOM
-	ss_conf a xfrm
-	ss_conf b nfipsec
+	# A client on nfipsec has the plugin install its source route
+	# (kernel-netlink's install_routes, off elsewhere in these tests).
+	if [ "$ia" = nfipsec ]; then
+		n=a nns=$ra
+		SS_CHARON_a="install_routes = yes" ss_conf a "$ia"
+	else
+		ss_conf a "$ia"
+	fi
+	ss_conf b "$ib"
 	rw_swanctl
 	if ! start_charons "$t" "$ia" "$ib"; then
 		stop_charons "$t"
@@ -572,26 +587,38 @@ rw() {
 	check_match "$t.gw-sees-vip" "^  remote '$A4' @ $N4\\[4500\\] \\[$vip\\]" "$(sw b --list-sas 2>&1)"
 	# The client's kernel-netlink put it on an interface: A can send from it.
 	check_match "$t.a-vip-installed" "inet $vip/32 " "$(ip -n "$ra" addr show)"
-	check_match "$t.b-child-installed" \
+	check_match "$t.$n-child-installed" \
 		"net: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-128" \
-		"$(sw b --list-sas 2>&1)"
-	# The gateway's CHILD_SA: its two SAs, ESP in UDP, in nfipsec alone,
-	# and its three policies name the virtual IP (out to it, in and fwd
-	# from it).
-	impl_check "$t" b "$rb" nfipsec
-	check_eq "$t.b-encap" 2 "$(encap_lines "$rb" nfipsec 4500 4500)"
-	pol=$(nfipsec -n "$rb" policy list)
-	count_in "$pol" "^src ${LAN_B//./\\.} dst ${vip//./\\.}/32 "
+		"$(sw $n --list-sas 2>&1)"
+	# N's CHILD_SA: its two SAs, ESP in UDP, in nfipsec alone, and its
+	# three policies name the virtual IP (the gateway's out to it, in and
+	# fwd from it; the client's the other way).
+	impl_check "$t" $n "$nns" nfipsec
+	check_eq "$t.$n-encap" 2 "$(encap_lines "$nns" nfipsec 4500 4500)"
+	local_ts=${LAN_B//./\\.} remote_ts=${vip//./\\.}/32 me=$B4 peer=$N4
+	[ $n = a ] && local_ts=${vip//./\\.}/32 remote_ts=${LAN_B//./\\.} me=$A4 peer=$B4
+	pol=$(nfipsec -n "$nns" policy list)
+	count_in "$pol" "^src $local_ts dst $remote_ts "
 	out=$REPLY
-	count_in "$pol" "^src ${vip//./\\.}/32 dst ${LAN_B//./\\.} "
-	check_eq "$t.b-vip-policies" "out 1 in+fwd 2" "out $out in+fwd $REPLY"
+	count_in "$pol" "^src $remote_ts dst $local_ts "
+	check_eq "$t.$n-vip-policies" "out 1 in+fwd 2" "out $out in+fwd $REPLY"
+	if [ $n = a ]; then
+		# The plugin's route: B's LAN via the NAT, from the virtual IP,
+		# in kernel-netlink's table; A's traffic needs no source named.
+		check_match "$t.a-route" "^${LAN_B//./\\.} via 192\\.168\\.3\\.1 dev wan0 .*src ${vip//./\\.}( |$)" \
+			"$(ip -n "$ra" route show table 220)"
+	else
+		src=(-I "$vip") bind=",bind=$vip"
+	fi
 
-	if ! child_counts b; then
-		fail "$t.b-child" "no CHILD_SA on B: $(sw b --list-sas 2>&1 | tr '\n' '|')"
+	if ! child_counts $n; then
+		fail "$t.$n-child" "no CHILD_SA on $n: $(sw $n --list-sas 2>&1 | tr '\n' '|')"
 	elif read -r si _ _ so _ _ <<< "$REPLY" && capture_start tpid "$nat" out0 "$cap"; then
-		check "$t.ping" ip netns exec "$ra" ping -c 3 -i 0.3 -W 3 -I "$vip" $H2
-		check_eq "$t.b-nfipsec-in" "packets 3 bytes 252" "$(sa_stats "$rb" $B4 "0x$si" packets bytes)"
-		check_eq "$t.b-nfipsec-out" "packets 3 bytes 252" "$(sa_stats "$rb" $N4 "0x$so" packets bytes)"
+		to_gw=$si from_gw=$so
+		[ $n = a ] && to_gw=$so from_gw=$si
+		check "$t.ping" ip netns exec "$ra" ping -c 3 -i 0.3 -W 3 "${src[@]}" $H2
+		check_eq "$t.$n-nfipsec-in" "packets 3 bytes 252" "$(sa_stats "$nns" $me "0x$si" packets bytes)"
+		check_eq "$t.$n-nfipsec-out" "packets 3 bytes 252" "$(sa_stats "$nns" $peer "0x$so" packets bytes)"
 		# A TCP transfer from the virtual IP to h2, whole and intact.
 		head -c 262144 /dev/urandom > "$T/tx"
 		rm -f "$T/rx"
@@ -603,7 +630,7 @@ rw() {
 			fail "$t.tcp" "socat does not listen on h2"
 		else
 			check "$t.tcp" ip netns exec "$ra" timeout 60 socat -u "OPEN:$T/tx" \
-				"TCP:$H2:5201,bind=$vip,connect-timeout=10"
+				"TCP:$H2:5201$bind,connect-timeout=10"
 			wait_until 20 gone "$sp"
 			check "$t.tcp-intact" cmp "$T/tx" "$T/rx"
 		fi
@@ -612,9 +639,9 @@ rw() {
 		# On the gateway's WAN side: the ESP in UDP of both SPIs, no
 		# plain ESP, nothing else over IPv4 but UDP 4500, no LAN or
 		# pool address in clear.
-		pcap_n "$cap" "src host $N4 and dst host $B4 and udp dst port 4500 and udp[8:4] == 0x$si"
+		pcap_n "$cap" "src host $N4 and dst host $B4 and udp dst port 4500 and udp[8:4] == 0x$to_gw"
 		check_match "$t.wire-esp-in-udp-to-gw" '^([3-9]|[1-9][0-9]+)$' "$REPLY"
-		pcap_n "$cap" "src host $B4 and dst host $N4 and udp src port 4500 and udp[8:4] == 0x$so"
+		pcap_n "$cap" "src host $B4 and dst host $N4 and udp src port 4500 and udp[8:4] == 0x$from_gw"
 		check_match "$t.wire-esp-in-udp-from-gw" '^([3-9]|[1-9][0-9]+)$' "$REPLY"
 		pcap_count "$t.wire-no-plain-esp" 0 "$cap" "esp"
 		pcap_count "$t.wire-only-udp4500" 0 "$cap" "ip and not udp port 4500"
@@ -623,26 +650,33 @@ rw() {
 		fail "$t.capture" "tcpdump did not start"
 	fi
 
-	# The client closes: the gateway's SAs and policies go.
+	# The client closes: N's SAs and policies go (and the client's route).
 	check "$t.terminate" sw a --terminate --ike rw --timeout 30
-	if wait_until 15 nfipsec_empty "$rb"; then
-		pass "$t.b-nfipsec-cleared"
+	if wait_until 15 nfipsec_empty "$nns"; then
+		pass "$t.$n-nfipsec-cleared"
 	else
-		fail "$t.b-nfipsec-cleared" "SAs, larval SAs, policies: $REPLY"
+		fail "$t.$n-nfipsec-cleared" "SAs, larval SAs, policies: $REPLY"
+	fi
+	if [ $n = a ]; then
+		out=$(ip -n "$ra" route show table 220)
+		check_eq "$t.a-route-removed" "" "$out"
 	fi
 	stop_charons "$t"
 	rm -f "$cap" "$cap.err" "$T/tx" "$T/rx"
 }
 
 # NFIPSEC_SS_SCENARIOS (names, by spaces or commas): only those.
-scen=${NFIPSEC_SS_SCENARIOS:-natt-a-nfipsec,natt-b-nfipsec,rw}
+scen=${NFIPSEC_SS_SCENARIOS:-natt-a-nfipsec,natt-b-nfipsec,rw,rw-a-nfipsec}
 for s in natt-a-nfipsec:nfipsec:xfrm natt-b-nfipsec:xfrm:nfipsec; do
 	IFS=: read -r name ia ib <<< "$s"
 	case ",$scen," in
 	*[,\ ]"$name"[,\ ]*) natt "$name" "$ia" "$ib" ;;
 	esac
 done
-case ",$scen," in
-*[,\ ]rw[,\ ]*) rw ;;
-esac
+for s in rw:xfrm:nfipsec rw-a-nfipsec:nfipsec:xfrm; do
+	IFS=: read -r name ia ib <<< "$s"
+	case ",$scen," in
+	*[,\ ]"$name"[,\ ]*) rw "$name" "$ia" "$ib" ;;
+	esac
+done
 finish

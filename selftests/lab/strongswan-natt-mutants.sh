@@ -33,6 +33,11 @@ mutants=(
 "addr_claimed|plugin|/^METHOD(kernel_ipsec_t, update_sa/,/^}/{/to new addresses/,/return NOT_SUPPORTED;/s/return NOT_SUPPORTED;/return SUCCESS;/}|natt-b-nfipsec|natt-b-nfipsec.rebind-addr.resumed natt-b-nfipsec.rebind-addr.b-sas-moved natt-b-nfipsec.rebind-addr.b-out-policy"
 # out policies without a template: the gateway answers in clear.
 "bypass_out|plugin|s/if (psa->type == POLICY_IPSEC \&\& psa->sa.reqid)$/if (psa->type == POLICY_IPSEC \&\& psa->sa.reqid \&\& policy->dir != POLICY_OUT)/|rw|rw.ping rw.wire-nothing-in-clear rw.b-nfipsec-out"
+# The plugin installs no route (as before it had routes): the client's
+# traffic leaves from its own address, in clear.
+"no_route|plugin|/^static void policy_route/,/^}/s/if (policy->dir != POLICY_OUT)/if (1)/|rw-a-nfipsec|rw-a-nfipsec.a-route rw-a-nfipsec.a-nfipsec-in rw-a-nfipsec.a-nfipsec-out rw-a-nfipsec.wire-nothing-in-clear"
+# The route stays when its policy goes.
+"route_kept|plugin|/^static void policy_route/,/^}/s/kernel_nfipsec_route_remove(policy->route);/kernel_nfipsec_route_forget(policy->route);/|rw-a-nfipsec|rw-a-nfipsec.a-route-removed"
 # policies are never deleted from nfipsec.
 "no_policy_remove|plugin|/^static int policy_remove/,/^}/s/return request_talk(this, msg, NULL, NULL);/msg_free(msg); return 0;/|rw|rw.b-nfipsec-cleared"
 # The NAT rebinds to another port than the checks expect: they read the

@@ -67,6 +67,7 @@
 
 #include "kernel_nfipsec_ipsec.h"
 #include "kernel_nfipsec_closed.h"
+#include "kernel_nfipsec_routes.h"
 
 #include <daemon.h>
 #include <threading/mutex.h>
@@ -284,6 +285,8 @@ typedef struct {
 	/** nfipsec holds another user's than used_by's first (a POLICY_SET
 	 *  failed): installed again at the policy's next change */
 	bool stale;
+	/** the route installed for an outbound policy, or NULL */
+	kernel_nfipsec_route_t *route;
 } policy_entry_t;
 
 static u_int policy_hash(policy_entry_t *p)
@@ -304,6 +307,7 @@ static void policy_entry_destroy(policy_entry_t *p)
 	{
 		p->used_by->destroy_function(p->used_by, (void*)policy_sa_destroy);
 	}
+	kernel_nfipsec_route_forget(p->route);
 	p->src_ts->destroy(p->src_ts);
 	p->dst_ts->destroy(p->dst_ts);
 	free(p);
@@ -1894,6 +1898,28 @@ static bool policy_sa_equals(policy_sa_t *a, policy_sa_t *b)
 		   ipsec_sa_cfg_equals(&a->sa, &b->sa);
 }
 
+/**
+ * The route of an outbound policy follows its installed user, and goes with
+ * the last one (installed NULL)
+ */
+static void policy_route(policy_entry_t *policy, policy_sa_t *installed)
+{
+	if (policy->dir != POLICY_OUT)
+	{
+		return;
+	}
+	if (!installed)
+	{
+		kernel_nfipsec_route_remove(policy->route);
+		policy->route = NULL;
+		return;
+	}
+	policy->route = kernel_nfipsec_route_update(policy->route, policy->src_ts,
+									policy->dst_ts, installed->type,
+									installed->sa.mode, installed->src,
+									installed->dst);
+}
+
 METHOD(kernel_ipsec_t, add_policy, status_t,
 	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_policy_id_t *id,
 	kernel_ipsec_manage_policy_t *data)
@@ -1955,6 +1981,10 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 		policy->used_by->get_first(policy->used_by, (void**)&current);
 		policy->stale = policy_install(this, policy, current,
 									   NFIPSEC_CMD_POLICY_SET) != 0;
+		if (!policy->stale)
+		{
+			policy_route(policy, current);
+		}
 		this->mutex->unlock(this->mutex);
 		return SUCCESS;
 	}
@@ -2003,6 +2033,7 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 		return FAILED;
 	}
 	policy->stale = FALSE;
+	policy_route(policy, psa);
 	if (created)
 	{
 		this->policies->put(this->policies, policy, policy);
@@ -2136,9 +2167,14 @@ METHOD(kernel_ipsec_t, del_policy, status_t,
 		 */
 		err = policy_install(this, policy, current, NFIPSEC_CMD_POLICY_SET);
 		policy->stale = err != 0;
+		if (!err)
+		{
+			policy_route(policy, current);
+		}
 	}
 	else
 	{
+		policy_route(policy, NULL);
 		err = policy_remove(this, policy);
 		/*
 		 * Still in nfipsec when the delete failed: the entry stays, with
@@ -2185,6 +2221,7 @@ METHOD(kernel_ipsec_t, flush_policies, status_t,
 	enumerator = this->policies->create_enumerator(this->policies);
 	while (enumerator->enumerate(enumerator, NULL, &policy))
 	{
+		policy_route(policy, NULL);
 		this->policies->remove_at(this->policies, enumerator);
 		policy_entry_destroy(policy);
 	}
