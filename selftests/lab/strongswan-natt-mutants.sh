@@ -34,8 +34,9 @@ mutants=(
 # out policies without a template: the gateway answers in clear.
 "bypass_out|plugin|s/if (psa->type == POLICY_IPSEC \&\& psa->sa.reqid)$/if (psa->type == POLICY_IPSEC \&\& psa->sa.reqid \&\& policy->dir != POLICY_OUT)/|rw|rw.ping rw.wire-nothing-in-clear rw.b-nfipsec-out"
 # The plugin installs no route (as before it had routes): the client's
-# traffic leaves from its own address, in clear.
-"no_route|plugin|/^static void policy_route/,/^}/s/if (policy->dir != POLICY_OUT)/if (1)/|rw-a-nfipsec|rw-a-nfipsec.a-route rw-a-nfipsec.a-nfipsec-in rw-a-nfipsec.a-nfipsec-out rw-a-nfipsec.wire-nothing-in-clear"
+# traffic leaves from its own address, matches no policy and goes in
+# clear (the NAT, which has no route to B's LAN, answers unreachable).
+"no_route|plugin|/^static void policy_route/,/^}/s/if (policy->dir != POLICY_OUT)/if (1)/|rw-a-nfipsec|rw-a-nfipsec.a-route rw-a-nfipsec.ping rw-a-nfipsec.a-nfipsec-in rw-a-nfipsec.a-nfipsec-out rw-a-nfipsec.tcp"
 # The route stays when its policy goes.
 "route_kept|plugin|/^static void policy_route/,/^}/s/kernel_nfipsec_route_remove(policy->route);/kernel_nfipsec_route_forget(policy->route);/|rw-a-nfipsec|rw-a-nfipsec.a-route-removed"
 # policies are never deleted from nfipsec.
