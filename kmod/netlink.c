@@ -145,7 +145,11 @@ struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
 {
 	struct sk_buff *msg;
 
-	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+	if (!genl_has_listeners(&nfipsec_genl_family, nn->net,
+				NFIPSEC_GRP_EVENTS) &&
+	    !(nfipsec_nl_km_cmd(cmd) &&
+	      genl_has_listeners(&nfipsec_genl_family, nn->net,
+				 NFIPSEC_GRP_KEYMGR)))
 		return NULL;
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
 	if (!msg)
@@ -162,7 +166,39 @@ void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
 			   void *hdr, gfp_t gfp)
 {
 	genlmsg_end(msg, hdr);
-	genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0, gfp);
+	nfipsec_nl_multicast(nn, msg, gfp);
+}
+
+/*
+ * Send an ended event on the events group and, for a key manager's event
+ * (ACQUIRE, EXPIRE, MAPPING), on the keymgr group too (uapi "Events"): a
+ * key manager's socket joins keymgr alone, which table changes, its own
+ * included, do not fill. 0 when a key manager (keymgr), or else a monitor
+ * (events), got it; msg is consumed.
+ */
+int nfipsec_nl_multicast(struct nfipsec_net *nn, struct sk_buff *msg,
+			 gfp_t gfp)
+{
+	struct genlmsghdr *ghdr = nlmsg_data(nlmsg_hdr(msg));
+	struct sk_buff *copy = NULL;
+	bool km;
+	int err;
+
+	km = nfipsec_nl_km_cmd(ghdr->cmd) &&
+	     genl_has_listeners(&nfipsec_genl_family, nn->net,
+				NFIPSEC_GRP_KEYMGR);
+	if (!km)
+		return genlmsg_multicast_netns(&nfipsec_genl_family, nn->net,
+					       msg, 0, NFIPSEC_GRP_EVENTS, gfp);
+	if (genl_has_listeners(&nfipsec_genl_family, nn->net,
+			       NFIPSEC_GRP_EVENTS))
+		copy = skb_clone(msg, gfp);
+	err = genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0,
+				      NFIPSEC_GRP_KEYMGR, gfp);
+	if (copy)
+		genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, copy, 0,
+					NFIPSEC_GRP_EVENTS, gfp);
+	return err;
 }
 
 /*
@@ -412,7 +448,10 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	void *hdr;
 	int err;
 
-	if (!genl_has_listeners(&nfipsec_genl_family, nn->net, 0))
+	if (!genl_has_listeners(&nfipsec_genl_family, nn->net,
+				NFIPSEC_GRP_KEYMGR) &&
+	    !genl_has_listeners(&nfipsec_genl_family, nn->net,
+				NFIPSEC_GRP_EVENTS))
 		return;
 	/* The cheap bound first: the hold-down's lookup walks a bucket. */
 	if (last && time_before(jiffies, last + HZ))
@@ -463,8 +502,7 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 		goto err_free;
 	}
 	genlmsg_end(msg, hdr);
-	if (genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0, 0,
-				    GFP_ATOMIC)) {
+	if (nfipsec_nl_multicast(nn, msg, GFP_ATOMIC)) {
 		nfipsec_larval_acquire_lost(nn, seq);
 		goto err;
 	}
@@ -533,8 +571,12 @@ static const struct genl_ops nfipsec_genl_ops[] = {
 		   nfipsec_cmd_policy),
 };
 
+/* In the order of enum nfipsec_nl_grp. */
 static const struct genl_multicast_group nfipsec_genl_mcgrps[] = {
-	{ .name = NFIPSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[NFIPSEC_GRP_EVENTS] = { .name = NFIPSEC_MCGRP_EVENTS,
+				 .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[NFIPSEC_GRP_KEYMGR] = { .name = NFIPSEC_MCGRP_KEYMGR,
+				 .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family nfipsec_genl_family __ro_after_init = {

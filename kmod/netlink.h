@@ -18,10 +18,25 @@ int nfipsec_nl_put_addr(struct sk_buff *skb, int type,
 void *nfipsec_nl_put_hdr(struct sk_buff *skb, const struct genl_info *info,
 			 u8 cmd);
 
+/* The family's multicast groups, by their index in the family. */
+enum nfipsec_nl_grp {
+	NFIPSEC_GRP_EVENTS,
+	NFIPSEC_GRP_KEYMGR,
+};
+
+/* The events a key manager acts on, which the keymgr group carries. */
+static inline bool nfipsec_nl_km_cmd(u8 cmd)
+{
+	return cmd == NFIPSEC_CMD_ACQUIRE || cmd == NFIPSEC_CMD_EXPIRE ||
+	       cmd == NFIPSEC_CMD_MAPPING;
+}
+
 struct sk_buff *nfipsec_nl_event_start(struct nfipsec_net *nn, u8 cmd,
 				       void **hdr, gfp_t gfp);
 void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
 			   void *hdr, gfp_t gfp);
+int nfipsec_nl_multicast(struct nfipsec_net *nn, struct sk_buff *msg,
+			 gfp_t gfp);
 void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
 			    int attr, int value, int owner_attr,
 			    const u32 *owner);

@@ -396,13 +396,38 @@ peer_sas() {
 	[ "$REPLY" = "$3" ]
 }
 
-# natt T IMPL_A IMPL_B: site to site through the NAT.
+# own_ping T R NS HOST ME PEER LAN SRC: router R (on nfipsec) pings HOST on
+# the other LAN itself, naming no source: the plugin's route (table 220:
+# LAN via the next hop to the peer, src SRC, R's LAN address) makes the
+# ping leave from SRC into the CHILD_SA, whose SAs (in to ME, out to PEER)
+# count its 3 requests and replies on top of nfipsec_counts' 6.
+own_ping() {
+	local t=$1 r=$2 ns=$3 host=$4 me=$5 peer=$6 lan=$7 src=$8 si so
+	check_match "$t.$r-route" "^${lan//./\\.} via [0-9.]+ dev wan0 .*src ${src//./\\.}( |\$)" \
+		"$(ip -n "$ns" route show table 220)"
+	check "$t.$r-own-ping" ip netns exec "$ns" ping -c 3 -i 0.3 -W 3 "$host"
+	child_counts "$r"
+	read -r si _ _ so _ _ <<< "$REPLY"
+	check_eq "$t.$r-own-ping-counted" "packets 9 bytes 756 packets 9 bytes 756" \
+		"$(sa_stats "$ns" "$me" "0x$si" packets bytes) $(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
+}
+
+# natt T IMPL_A IMPL_B: site to site through the NAT; the router on
+# nfipsec has the plugin install routes (install_routes = yes) and sends
+# its own traffic through the CHILD_SA (own_ping).
 natt() {
 	local t=$1 ia=$2 ib=$3 r ns impl cap=$T/wire-$1.pcap alog blog si so out
 	nat_map || { fail "$t.nat" "nft refused the rule"; return; }
 	PSK=nfipsec-lab-$SRANDOM$SRANDOM
-	ss_conf a "$ia"
-	ss_conf b "$ib"
+	for r in a b; do
+		eval "impl=\$i$r"
+		if [ "$impl" = nfipsec ]; then
+			SS_CHARON_a="install_routes = yes" SS_CHARON_b="install_routes = yes" \
+				ss_conf $r "$impl"
+		else
+			ss_conf $r "$impl"
+		fi
+	done
 	s2s_swanctl
 	if ! start_charons "$t" "$ia" "$ib"; then
 		stop_charons "$t"
@@ -445,8 +470,14 @@ natt() {
 		else
 			fail "$t.capture" "tcpdump did not start"
 		fi
-		[ "$ia" = nfipsec ] && nfipsec_counts "$t" a "$ra" $A4 $B4
-		[ "$ib" = nfipsec ] && nfipsec_counts "$t" b "$rb" $B4 $N4
+		if [ "$ia" = nfipsec ]; then
+			nfipsec_counts "$t" a "$ra" $A4 $B4
+			own_ping "$t" a "$ra" $H2 $A4 $B4 $LAN_B 192.168.111.1
+		fi
+		if [ "$ib" = nfipsec ]; then
+			nfipsec_counts "$t" b "$rb" $B4 $N4
+			own_ping "$t" b "$rb" $H1 $B4 $N4 $LAN_A 192.168.186.1
+		fi
 
 		rebind "$t" "$ia" "$ib"
 		rebind_addr "$t" "$ia" "$ib"

@@ -222,8 +222,20 @@
  *   while the module is loaded. Readers must skip counter types they do not
  *   know; NFIPSEC_STAT_PAD only aligns the u64 values.
  *
- * Events (multicast group NFIPSEC_MCGRP_EVENTS)
+ * Events (multicast groups NFIPSEC_MCGRP_EVENTS and NFIPSEC_MCGRP_KEYMGR)
  * ------
+ *
+ * Both groups need CAP_NET_ADMIN in the namespace's user namespace. The
+ * events group carries every event: ACQUIRE, EXPIRE and MAPPING below, and
+ * the table changes (SA_NEW, SA_SET, SA_DEL, SA_FLUSH, POLICY_NEW, ...)
+ * described with their commands; a monitor joins it. The keymgr group
+ * carries ACQUIRE, EXPIRE and MAPPING alone, the same messages: a key
+ * manager joins it, so that table changes (its own requests echoed, an
+ * administrator's script adding thousands of SAs) never fill its socket
+ * and push out the events it must act on. A key manager whose socket
+ * overflowed anyway (ENOBUFS) has lost events of unknown kind: it should
+ * read the tables again (SA_GET dump: CURRENT's DYING is a soft EXPIRE, an
+ * SA gone is a hard one). ACQUIRE needs a listener on either group.
  *
  * NFIPSEC_CMD_ACQUIRE
  *   An outbound packet matched a protecting policy and no SA could carry it:
@@ -244,7 +256,7 @@
  *   does, the ACQUIRE makes a larval SA (no SPI) with that KM_SEQ, PROTO,
  *   SRC, DST, MODE and REQID: while it lives (SA_ALLOC_SPI above), a
  *   packet that wants the same SA sends no ACQUIRE (hold-down; XFRM: the
- *   same). Only while someone listens to the events group, as XFRM's
+ *   same). Only while someone listens to either group, as XFRM's
  *   ACQUIRE needs a listener; at most one a second per policy as well
  *   (nfipsec's own bound), and none while larval SAs fill half the
  *   namespace's limit of SAs (the other half is SA_ALLOC_SPI's: traffic
@@ -828,5 +840,7 @@ enum nfipsec_mapping_attr {
 
 /* Multicast group for events (ACQUIRE, EXPIRE, MAPPING, changes). */
 #define NFIPSEC_MCGRP_EVENTS	"events"
+/* Multicast group for a key manager: ACQUIRE, EXPIRE and MAPPING only. */
+#define NFIPSEC_MCGRP_KEYMGR	"keymgr"
 
 #endif /* _UAPI_NFIPSEC_H */

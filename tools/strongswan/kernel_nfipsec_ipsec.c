@@ -764,6 +764,8 @@ static int on_event(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static void resync(private_kernel_nfipsec_ipsec_t *this);
+
 CALLBACK(receive_events, bool,
 	private_kernel_nfipsec_ipsec_t *this, int fd, watcher_event_t event)
 {
@@ -774,12 +776,12 @@ CALLBACK(receive_events, bool,
 	{	/* ENOBUFS: the socket's buffer overflowed */
 		this->overflows++;
 		DBG0(DBG_KNL, "nfipsec events were lost: the events socket's receive "
-			 "buffer overflowed (%u times since start); EXPIREs, ACQUIREs "
-			 "and MAPPINGs among them are gone and not recovered: CHILD_SAs "
-			 "may miss their rekey (soft EXPIRE) or outlive their kernel SAs "
-			 "(hard EXPIRE), trap policies their negotiation; raise "
+			 "buffer overflowed (%u times since start); the SAs are read "
+			 "again for lost EXPIREs, lost ACQUIREs and MAPPINGs come again "
+			 "with the next packets; raise "
 			 "charon.plugins.kernel-nfipsec.receive_buffer_size",
 			 this->overflows);
+		resync(this);
 	}
 	else if (err < 0 && err != -NLE_AGAIN)
 	{
@@ -1536,7 +1538,7 @@ static int stale_policy_cb(struct nlattr **tb, void *arg)
  */
 static int owner_request(private_kernel_nfipsec_ipsec_t *this, uint8_t cmd,
 						 int nest_type, int owner_attr, reply_cb_t cb,
-						 u_int *count)
+						 void *arg)
 {
 	struct nlattr *nest;
 	struct nl_msg *msg;
@@ -1549,7 +1551,132 @@ static int owner_request(private_kernel_nfipsec_ipsec_t *this, uint8_t cmd,
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, nest);
-	return request_talk(this, msg, cb, count);
+	return request_talk(this, msg, cb, arg);
+}
+
+/**
+ * What a dump of charon's SAs found: those of `sas` still there, and those
+ * past their soft limit
+ */
+typedef struct {
+	private_kernel_nfipsec_ipsec_t *this;
+	/** sa_entry_t of `sas` found in nfipsec (not owned) */
+	hashtable_t *present;
+	/** sa_entry_t, owned: dying SAs */
+	linked_list_t *dying;
+} resync_t;
+
+static int resync_cb(struct nlattr **tb, void *arg)
+{
+	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1], *cur[NFIPSEC_CUR_A_MAX + 1];
+	resync_t *r = arg;
+	sa_entry_t key = {}, *entry;
+
+	if (!tb[NFIPSEC_A_SA] ||
+		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
+	{
+		return -EPROTO;
+	}
+	if (sa[NFIPSEC_SA_A_LARVAL] || !sa[NFIPSEC_SA_A_SPI] ||
+		nla_len(sa[NFIPSEC_SA_A_SPI]) != 4 || !sa[NFIPSEC_SA_A_PROTO] ||
+		nla_len(sa[NFIPSEC_SA_A_PROTO]) < 1)
+	{
+		return 0;
+	}
+	memcpy(&key.spi, nla_data(sa[NFIPSEC_SA_A_SPI]), sizeof(key.spi));
+	key.proto = nla_get_u8(sa[NFIPSEC_SA_A_PROTO]);
+	key.dst = attr_host(sa[NFIPSEC_SA_A_DST]);
+	if (!key.dst)
+	{
+		return 0;
+	}
+	entry = r->this->sas->get(r->this->sas, &key);
+	if (entry)
+	{
+		r->present->put(r->present, entry, entry);
+	}
+	if (entry && sa[NFIPSEC_SA_A_CURRENT] &&
+		!nla_parse_nested(cur, NFIPSEC_CUR_A_MAX, sa[NFIPSEC_SA_A_CURRENT],
+						  NULL) && cur[NFIPSEC_CUR_A_DYING])
+	{
+		INIT(entry,
+			.dst = key.dst->clone(key.dst),
+			.spi = key.spi,
+			.proto = key.proto,
+		);
+		r->dying->insert_last(r->dying, entry);
+	}
+	key.dst->destroy(key.dst);
+	return 0;
+}
+
+/**
+ * After the events socket overflowed: the EXPIREs lost are found again
+ * from the tables (uapi "Events"). A dying SA of charon's is reported as a
+ * soft EXPIRE (charon rekeys; one it knows of already it ignores), an SA
+ * charon installed that is gone as a hard one. Lost ACQUIREs and MAPPINGs
+ * cannot be: the next packet sends them again once the larval SA or the
+ * one-a-second bound let it.
+ */
+static void resync(private_kernel_nfipsec_ipsec_t *this)
+{
+	resync_t r = {
+		.this = this,
+		.present = hashtable_create((hashtable_hash_t)sa_hash,
+									(hashtable_equals_t)sa_equals, 32),
+		.dying = linked_list_create(),
+	};
+	linked_list_t *gone = linked_list_create();
+	enumerator_t *enumerator;
+	sa_entry_t *sa;
+	u_int soft, hard;
+	int err;
+
+	this->mutex->lock(this->mutex);
+	err = owner_request(this, NFIPSEC_CMD_SA_GET, NFIPSEC_A_SA,
+						NFIPSEC_SA_A_OWNER, resync_cb, &r);
+	if (!err)
+	{
+		enumerator = this->sas->create_enumerator(this->sas);
+		while (enumerator->enumerate(enumerator, NULL, &sa))
+		{
+			if (!r.present->get(r.present, sa))
+			{
+				this->sas->remove_at(this->sas, enumerator);
+				gone->insert_last(gone, sa);
+			}
+		}
+		enumerator->destroy(enumerator);
+	}
+	this->mutex->unlock(this->mutex);
+	r.present->destroy(r.present);
+	if (err)
+	{
+		DBG0(DBG_KNL, "kernel-nfipsec: unable to read nfipsec's SAs after "
+			 "lost events: %s%s", strerror(-err), this->extack);
+	}
+	soft = r.dying->get_count(r.dying);
+	hard = gone->get_count(gone);
+	while (r.dying->remove_first(r.dying, (void**)&sa) == SUCCESS)
+	{
+		charon->kernel->expire(charon->kernel, sa->proto, sa->spi, sa->dst,
+							   FALSE);
+		sa_entry_destroy(sa);
+	}
+	while (gone->remove_first(gone, (void**)&sa) == SUCCESS)
+	{
+		charon->kernel->expire(charon->kernel, sa->proto, sa->spi, sa->dst,
+							   TRUE);
+		sa_entry_destroy(sa);
+	}
+	r.dying->destroy(r.dying);
+	gone->destroy(gone);
+	if (!err)
+	{
+		DBG0(DBG_KNL, "kernel-nfipsec: read nfipsec's SAs again after lost "
+			 "events: %u soft and %u hard EXPIRE(s) reported to charon",
+			 soft, hard);
+	}
 }
 
 METHOD(kernel_ipsec_t, flush_sas, status_t,
@@ -2750,8 +2877,21 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 				 err ? ", GET_INFO failed" : "", this->extack);
 		return FALSE;
 	}
+	/*
+	 * The key manager's group: ACQUIRE, EXPIRE and MAPPING alone, not the
+	 * table changes (uapi "Events"). A module without it: the events
+	 * group, which carries them too.
+	 */
 	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
-								  NFIPSEC_MCGRP_EVENTS);
+								  NFIPSEC_MCGRP_KEYMGR);
+	if (group < 0)
+	{
+		DBG1(DBG_KNL, "nfipsec has no %s group (an older module): joining "
+			 "its %s group, which table changes fill too",
+			 NFIPSEC_MCGRP_KEYMGR, NFIPSEC_MCGRP_EVENTS);
+		group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
+									  NFIPSEC_MCGRP_EVENTS);
+	}
 	err = group < 0 ? group : nl_socket_add_membership(this->events, group);
 	if (err)
 	{
