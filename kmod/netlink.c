@@ -569,6 +569,8 @@ static const struct genl_ops nfipsec_genl_ops[] = {
 		   nfipsec_bulk_policy),
 	NFIPSEC_OP(NFIPSEC_CMD_SA_ALLOC_SPI, nfipsec_nl_sa_alloc_spi,
 		   nfipsec_cmd_policy),
+	NFIPSEC_OP(NFIPSEC_CMD_SA_MIGRATE, nfipsec_nl_sa_migrate,
+		   nfipsec_cmd_policy),
 };
 
 /* In the order of enum nfipsec_nl_grp. */

@@ -43,6 +43,7 @@ void nfipsec_nl_flush_event(struct nfipsec_net *nn, u8 cmd, int nest_type,
 
 /* nl_sa.c */
 int nfipsec_nl_sa_new(struct sk_buff *skb, struct genl_info *info);
+int nfipsec_nl_sa_migrate(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_sa_set(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info);
 int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info);

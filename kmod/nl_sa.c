@@ -1034,3 +1034,61 @@ int nfipsec_nl_sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_unlock(&nn->cfg_lock);
 	return skb->len;
 }
+
+/* SA_MIGRATE (uapi): new NAT-T ports for an SA, in place. */
+int nfipsec_nl_sa_migrate(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
+	struct nlattr *tb[NFIPSEC_SA_A_MAX + 1];
+	struct nfipsec_sa_cfg cfg = {};
+	struct nfipsec_sa *sa;
+	int err, i;
+
+	err = sa_parse_attrs(info, tb, info->extack);
+	if (!err)
+		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &cfg,
+				  info->extack);
+	if (err)
+		return err;
+	for (i = 0; i <= NFIPSEC_SA_A_MAX; i++) {
+		if (!tb[i] || i == NFIPSEC_SA_A_DST || i == NFIPSEC_SA_A_SPI ||
+		    i == NFIPSEC_SA_A_PROTO || i == NFIPSEC_SA_A_ENCAP)
+			continue;
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+				    "SA_MIGRATE takes dst, spi, proto and encap only");
+		return -EINVAL;
+	}
+	if (!tb[NFIPSEC_SA_A_ENCAP]) {
+		NL_SET_ERR_MSG(info->extack, "SA_MIGRATE needs encap (the new ports)");
+		return -EINVAL;
+	}
+	err = sa_parse_encap(tb[NFIPSEC_SA_A_ENCAP], &cfg, info->extack);
+	if (err)
+		return err;
+	if (cfg.has_follow || cfg.has_keepalive) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "SA_MIGRATE changes the ports only");
+		return -EINVAL;
+	}
+	mutex_lock(&nn->cfg_lock);
+	sa = nfipsec_sa_lookup(nn, cfg.family, &cfg.dst, cfg.spi, cfg.proto);
+	if (!sa) {
+		NL_SET_ERR_MSG(info->extack, "no SA with this dst, spi and proto");
+		err = -ENOENT;
+	} else if (!sa->encap_type || sa->encap_type != cfg.encap_type) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "the SA has no encapsulation of this type (SA_MIGRATE neither adds nor removes it)");
+		err = -EINVAL;
+	} else if (!nfipsec_addr_any(&cfg.encap_oa, cfg.family) &&
+		   !nfipsec_addr_equal(&cfg.encap_oa, &sa->encap_oa, cfg.family)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_ENCAP],
+				    "SA_MIGRATE cannot change the original address");
+		err = -EINVAL;
+	} else {
+		WRITE_ONCE(sa->encap_sport, cfg.encap_sport);
+		WRITE_ONCE(sa->encap_dport, cfg.encap_dport);
+		nfipsec_nl_sa_event(nn, NFIPSEC_CMD_SA_SET, sa);
+	}
+	mutex_unlock(&nn->cfg_lock);
+	return err;
+}

@@ -445,4 +445,38 @@ check_eq "$t.ns-counted" $((during + after + n6)) "$(nfipsec_stat "$a" nat-keepa
 check_eq "$t.b-dropped" $((during + after + n6)) "$(nfipsec_stat "$b" in-nat-keepalive)"
 [ "$after" -ge 2 ] && [ "$n6" -ge 2 ] || keep_artifact "$cap"
 
+# SA_MIGRATE (migrate_check.py: the strongSwan plugin's update_sa for a new
+# NAT mapping): only an encapsulated SA's ports move, in place (sequence
+# numbers and lifetimes kept), and bad requests change nothing.
+t=migrate
+setup_ns m || fail "$t.ns" "no namespace"
+SA77="src 10.77.0.1 dst 10.77.0.2 proto esp mode tunnel replay-oseq 41 $GCM $KAB 128 limit time-soft 3000"
+nfipsec -n "$m" -b - <<-EOF || fail "$t.sas" "nfipsec refused the SAs"
+state add $SA77 spi 0x7701 $ENC
+state add $SA77 spi 0x7702
+EOF
+sa77() {	# SPI: its encap line, counters and lifetime, on one line
+	nfipsec -n "$m" -s state get dst 10.77.0.2 proto esp spi "$1" |
+		grep -E "encap|seq-out|time-soft|^src" | tr '\n\t' '  '
+}
+before1=$(sa77 0x7701) before2=$(sa77 0x7702)
+raw=$(ip netns exec "$m" python3 "$(dirname "$0")/migrate_check.py" \
+	"$(dirname "$0")/../uapi/nfipsec.h" 2>&1)
+check_eq "$t.ran" "0 8" "$? $(grep -c ' errno=' <<< "$raw")" || echo "$raw" | tail -5
+mig_case() {	# NAME ERRNO MESSAGE-REGEX
+	check_match "$t.$1" "^$1 errno=$2 message=$3" "$(grep "^$1 " <<< "$raw")"
+}
+mig_case nosa 2 'no SA with this dst, spi and proto$'
+mig_case plain 22 'the SA has no encapsulation of this type'
+mig_case extra-src 22 'SA_MIGRATE takes dst, spi, proto and encap only$'
+mig_case no-encap 22 'SA_MIGRATE needs encap'
+mig_case port0 22 'encap ports cannot be 0$'
+mig_case follow 22 'SA_MIGRATE changes the ports only$'
+mig_case oa 22 'SA_MIGRATE cannot change the original address$'
+mig_case ok 0 '$'
+after1=$(sa77 0x7701)
+check_eq "$t.moved-in-place" "${before1/sport 4500 dport 4500/sport 5000 dport 4501}" "$after1"
+check_match "$t.seq-kept" "seq-out 41 " "$after1"
+check_eq "$t.plain-unchanged" "$before2" "$(sa77 0x7702)"
+
 finish

@@ -25,14 +25,16 @@
 # A's nfipsec SAs keep their ports.
 # natt-b-nfipsec: the same with A on XFRM and B on nfipsec, so that the
 # rebinding is seen by nfipsec: its MAPPING event reaches charon through
-# the plugin, charon's update_sa becomes an SA_SET with the new port (the
-# plugin's only caller of it), `nfipsec state list` on B shows the new
-# port, and traffic resumes.
+# the plugin, charon's update_sa becomes an SA_MIGRATE with the new port
+# (the ports alone, in place: the SA's sequence numbers go on, no key
+# leaves the kernel), `nfipsec state list` on B shows the new port, and
+# traffic resumes.
 # In both, the NAT's address then changes too (rebind-addr): B's charon
 # moves the CHILD_SA to it, on XFRM by kernel-netlink's update of SAs and
 # policies, on nfipsec by rekeying it once the plugin refuses the move
-# (update_sa: NOT_SUPPORTED, nfipsec has no SA_MIGRATE); traffic resumes
-# and B's SAs and out policy name only the new address and port.
+# (update_sa: NOT_SUPPORTED, nfipsec's SA_MIGRATE moves ports only);
+# traffic resumes and B's SAs and out policy name only the new address
+# and port.
 # rw: road warrior. B is a gateway on nfipsec with a virtual IP pool
 # (10.3.0.0/28, local_ts its LAN), A a client on XFRM behind the NAT that
 # asks for a virtual IP (vips = 0.0.0.0): it gets one from the pool,
@@ -264,12 +266,15 @@ s2s_wire() {
 # side's SAs show the ports they must.
 rebind() {
 	local t=$1.rebind ia=$2 ib=$3 si so pf=$T/ping-$1.out pid r0 t0 cap=$T/rebind-$1.pcap
-	local blog
+	local blog p0=0 p1 s1
 	if ! child_counts b; then
 		fail "$t" "no CHILD_SA on B"
 		return
 	fi
 	read -r si _ _ so _ _ <<< "$REPLY"
+	if [ "$ib" = nfipsec ]; then
+		read -r _ p0 <<< "$(sa_stats "$rb" $N4 "0x$so" packets)"
+	fi
 	capture_start tpid "$nat" out0 "$cap" || { fail "$t.capture" "tcpdump did not start"; return; }
 	ip netns exec "$h1" ping -n -i 0.2 -c 300 -W 1 $H2 > "$pf" 2>&1 < /dev/null &
 	pid=$!
@@ -320,6 +325,14 @@ rebind() {
 		check_match "$t.b-mapping-counted" '^[1-9]' "$(nfipsec_stat "$rb" mapping)"
 		check_match "$t.b-plugin-updated" \
 			"updated SA $so in nfipsec: ports $B4\\[4500\\] === $N4\\[$NEWPORT\\]" "$blog"
+		# Moved in place (SA_MIGRATE): the same SA sends on, its
+		# sequence numbers never restarted (as many as it sent).
+		read -r _ p1 _ s1 <<< "$(sa_stats "$rb" $N4 "0x$so" packets seq-out)"
+		if [ "${p1:-0}" -gt "$p0" ] && [ "$s1" = "$p1" ]; then
+			pass "$t.b-out-seq-goes-on"
+		else
+			fail "$t.b-out-seq-goes-on" "out SA $so: $p0 packets before the remap, $p1 after, seq-out $s1"
+		fi
 	fi
 	# A, behind the NAT, changes nothing: it still talks 4500 to 4500.
 	check_eq "$t.a-ports-kept" 2 "$(encap_lines "$ra" "$ia" 4500 4500)"
@@ -329,8 +342,8 @@ rebind() {
 # another address (N4B) and port, as a NAT whose public address changed.
 # B's kernel reports it (MAPPING, new address); B's charon moves the
 # IKE_SA and the CHILD_SA: kernel-netlink moves XFRM's SAs and policies
-# to the new address; the plugin refuses (nfipsec has no SA_MIGRATE:
-# update_sa returns NOT_SUPPORTED), so charon rekeys the CHILD_SA with
+# to the new address; the plugin refuses (SA_MIGRATE moves ports, not
+# addresses: update_sa returns NOT_SUPPORTED), so charon rekeys the CHILD_SA with
 # the new address instead. Either way, traffic resumes, and B's SAs are
 # then between B4 and N4B only, ESP in UDP from and to the new port, the
 # out policy's template naming N4B.

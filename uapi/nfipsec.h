@@ -127,6 +127,19 @@
  *   PROTO, when it has an SPI (one without, an ACQUIRE's, goes by
  *   expiry, by SA_FLUSH, or when its SA comes); SA_FLUSH removes it.
  *
+ * NFIPSEC_CMD_SA_MIGRATE (do)
+ *   A NAT mapping changed: the SA moves to new UDP ports, in place, as a
+ *   key manager's update_sa wants it (strongSwan's kernel-nfipsec). Request:
+ *   NFIPSEC_A_SA with DST, SPI, PROTO (the SA), and ENCAP with the SA's
+ *   TYPE and the new SPORT and DPORT (not 0), OA if at all as the SA has
+ *   it; nothing else (-EINVAL). Only
+ *   the ports change: sequence numbers, replay window, counters, lifetimes
+ *   (a dying SA stays dying) and keys are the SA's, and no key crosses
+ *   user space (SA_SET would need them all). An SA without encapsulation,
+ *   or another TYPE: -EINVAL (encapsulation is neither added nor removed).
+ *   No such SA: -ENOENT. Sends SA_SET's change event. New addresses are
+ *   not supported (a key manager adds new SAs instead).
+ *
  * NFIPSEC_CMD_SA_DEL (do)
  *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
  *
@@ -374,6 +387,7 @@ enum nfipsec_cmd {
 	NFIPSEC_CMD_MAPPING,
 	NFIPSEC_CMD_POLICY_NEW_BULK,
 	NFIPSEC_CMD_SA_ALLOC_SPI,
+	NFIPSEC_CMD_SA_MIGRATE,
 
 	__NFIPSEC_CMD_MAX,
 	NFIPSEC_CMD_MAX = __NFIPSEC_CMD_MAX - 1

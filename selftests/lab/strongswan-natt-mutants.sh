@@ -26,7 +26,7 @@ mutants=(
 "no_encap|plugin|/^METHOD(kernel_ipsec_t, add_sa/,/^}/s/^\tif (data->encap)$/\tif (0 \&\& data->encap)/|natt-a-nfipsec|natt-a-nfipsec.a-encap natt-a-nfipsec.ping-a-b natt-a-nfipsec.wire-esp-in-udp-a-b natt-a-nfipsec.wire-no-plain-esp"
 # nfipsec's MAPPING never reaches charon.
 "no_mapping|plugin|/^static void process_mapping/,/^}/s/charon->kernel->mapping(charon->kernel, proto, spi, dst, remote);/(void)0;/|natt-b-nfipsec|natt-b-nfipsec.rebind.resumed natt-b-nfipsec.rebind.b-mapping-to-charon natt-b-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-out-new-port natt-b-nfipsec.rebind.wire-b-to-new-port"
-# update_sa says it moved the ports but sends no SA_SET.
+# update_sa says it moved the ports but sends no SA_MIGRATE.
 "no_update|plugin|/^METHOD(kernel_ipsec_t, update_sa/,/^}/s/err = request_talk(this, msg, NULL, NULL);/msg_free(msg); err = 0;/|natt-b-nfipsec|natt-b-nfipsec.rebind.resumed natt-b-nfipsec.rebind.b-in-new-port natt-b-nfipsec.rebind.b-out-new-port"
 # update_sa claims to have moved an SA to a new address (charon then
 # does not rekey it).

@@ -1132,31 +1132,15 @@ nomem:
 }
 
 /**
- * What SA_GET replied (update_sa, query_sa)
+ * What SA_GET replied (query_sa)
  */
 typedef struct {
-	/** a copy of the reply's NFIPSEC_A_SA, or NULL */
-	struct nlattr *sa;
+	/** an SA was in the reply */
+	bool found;
 	uint64_t bytes;
 	uint64_t packets;
 	uint64_t last_use;
-	uint16_t encap_sport;
-	uint16_t encap_dport;
-	bool encap;
 } sa_reply_t;
-
-/**
- * Wipe and free the copy of the reply (it holds the keys when asked for)
- */
-static void sa_reply_wipe(sa_reply_t *reply)
-{
-	if (reply->sa)
-	{
-		memwipe(reply->sa, reply->sa->nla_len);
-		free(reply->sa);
-		reply->sa = NULL;
-	}
-}
 
 static int sa_get_cb(struct nlattr **tb, void *arg)
 {
@@ -1191,34 +1175,16 @@ static int sa_get_cb(struct nlattr **tb, void *arg)
 			reply->last_use = nla_get_u64(cur[NFIPSEC_CUR_A_LAST_USE]);
 		}
 	}
-	if (sa[NFIPSEC_SA_A_ENCAP])
-	{
-		struct nlattr *enc[NFIPSEC_ENCAP_A_MAX + 1];
-
-		reply->encap = TRUE;
-		if (!nla_parse_nested(enc, NFIPSEC_ENCAP_A_MAX, sa[NFIPSEC_SA_A_ENCAP],
-							  NULL) && enc[NFIPSEC_ENCAP_A_SPORT] &&
-			enc[NFIPSEC_ENCAP_A_DPORT])
-		{
-			reply->encap_sport = ntohs(nla_get_u16(enc[NFIPSEC_ENCAP_A_SPORT]));
-			reply->encap_dport = ntohs(nla_get_u16(enc[NFIPSEC_ENCAP_A_DPORT]));
-		}
-	}
-	sa_reply_wipe(reply);
-	reply->sa = malloc(tb[NFIPSEC_A_SA]->nla_len);
-	if (!reply->sa)
-	{
-		return -ENOMEM;
-	}
-	memcpy(reply->sa, tb[NFIPSEC_A_SA], tb[NFIPSEC_A_SA]->nla_len);
+	reply->found = TRUE;
 	return 0;
 }
 
 /**
- * SA_GET of one SA, with its keys or not; call with the mutex held
+ * SA_GET of one SA (never its keys: the plugin asks for none); call with
+ * the mutex held
  */
 static int sa_get(private_kernel_nfipsec_ipsec_t *this,
-				  kernel_ipsec_sa_id_t *id, bool keys, sa_reply_t *reply)
+				  kernel_ipsec_sa_id_t *id, sa_reply_t *reply)
 {
 	struct nl_msg *msg;
 	struct nlattr *nest;
@@ -1231,11 +1197,6 @@ static int sa_get(private_kernel_nfipsec_ipsec_t *this,
 		return -ENOMEM;
 	}
 	nla_nest_end(msg, nest);
-	if (keys && nla_put_flag(msg, NFIPSEC_A_SHOW_KEYS))
-	{
-		msg_free(msg);
-		return -ENOMEM;
-	}
 	return request_talk(this, msg, sa_get_cb, reply);
 }
 
@@ -1243,14 +1204,13 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 	private_kernel_nfipsec_ipsec_t *this, kernel_ipsec_sa_id_t *id,
 	kernel_ipsec_update_sa_t *data)
 {
-	sa_reply_t reply = {};
-	struct nlattr *pos, *nest, *encap;
+	struct nlattr *nest, *encap;
 	struct nl_msg *msg;
-	int rem, err;
+	int err;
 
 	if (!id->src->ip_equals(id->src, data->new_src) ||
 		!id->dst->ip_equals(id->dst, data->new_dst))
-	{	/* SA_SET keeps DST (the identity) and SRC: no SA_MIGRATE yet */
+	{	/* SA_MIGRATE moves ports only */
 		DBG1(DBG_KNL, "nfipsec cannot move SA %.8x to new addresses "
 			 "(%H === %H): not supported", ntohl(id->spi), data->new_src,
 			 data->new_dst);
@@ -1263,108 +1223,45 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 			 ntohl(id->spi));
 		return NOT_SUPPORTED;
 	}
-	this->mutex->lock(this->mutex);
-	err = sa_get(this, id, TRUE, &reply);
-	if (err || !reply.sa)
+	if (!data->new_encap)
 	{
-		DBG1(DBG_KNL, "unable to query SA %.8x from nfipsec to update it: "
-			 "%s%s", ntohl(id->spi), strerror(err ? -err : EPROTO),
-			 this->extack);
-		this->mutex->unlock(this->mutex);
-		sa_reply_wipe(&reply);
-		return err == -ENOENT ? NOT_FOUND : FAILED;
-	}
-	if (data->new_reqid)
-	{
-		struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
-		uint32_t reqid = 0;
-
-		if (!nla_parse_nested(sa, NFIPSEC_SA_A_MAX, reply.sa, NULL) &&
-			sa[NFIPSEC_SA_A_REQID])
-		{
-			reqid = nla_get_u32(sa[NFIPSEC_SA_A_REQID]);
-		}
-		if (reqid != data->new_reqid)
-		{
-			DBG1(DBG_KNL, "nfipsec cannot change the reqid of SA %.8x "
-				 "({%u} to {%u}): not supported", ntohl(id->spi), reqid,
-				 data->new_reqid);
-			this->mutex->unlock(this->mutex);
-			sa_reply_wipe(&reply);
-			return NOT_SUPPORTED;
-		}
-	}
-	if (!data->new_encap ||
-		(reply.encap_sport == data->new_src->get_port(data->new_src) &&
-		 reply.encap_dport == data->new_dst->get_port(data->new_dst)))
-	{
-		this->mutex->unlock(this->mutex);
-		sa_reply_wipe(&reply);
 		return SUCCESS;
 	}
 	/*
-	 * SA_SET with the SA as it is (keys included), new ports: nfipsec
-	 * updates it in place, its sequence numbers, window and counters go on.
+	 * SA_MIGRATE: nfipsec moves the SA to the new ports in place; its
+	 * sequence numbers, window, counters and lifetimes go on, and its keys
+	 * stay in the kernel.
 	 */
-	msg = request_new(this, NFIPSEC_CMD_SA_SET, 0);
-	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)))
-	{
-		goto nomem;
-	}
-	nla_for_each_nested(pos, reply.sa, rem)
-	{
-		switch (nla_type(pos))
-		{
-			case NFIPSEC_SA_A_STATS:
-			case NFIPSEC_SA_A_SEQ_OUT:
-			case NFIPSEC_SA_A_REPLAY_TOP:
-			case NFIPSEC_SA_A_PAD:
-			case NFIPSEC_SA_A_CURRENT:
-			case NFIPSEC_SA_A_ENCAP:
-			case NFIPSEC_SA_A_KM_SEQ:
-			case NFIPSEC_SA_A_LARVAL:
-				continue;
-			default:
-				if (nla_put(msg, pos->nla_type, nla_len(pos), nla_data(pos)))
-				{
-					goto nomem;
-				}
-				break;
-		}
-	}
-	encap = nest_start(msg, NFIPSEC_SA_A_ENCAP);
-	if (!encap ||
+	msg = request_new(this, NFIPSEC_CMD_SA_MIGRATE, 0);
+	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_SA)) ||
+		!put_sa_id(msg, id->dst, id->spi, id->proto) ||
+		!(encap = nest_start(msg, NFIPSEC_SA_A_ENCAP)) ||
 		nla_put_u16(msg, NFIPSEC_ENCAP_A_TYPE, NFIPSEC_ENCAP_ESPINUDP) ||
 		!put_be16(msg, NFIPSEC_ENCAP_A_SPORT,
 				  data->new_src->get_port(data->new_src)) ||
 		!put_be16(msg, NFIPSEC_ENCAP_A_DPORT,
 				  data->new_dst->get_port(data->new_dst)))
 	{
-		goto nomem;
+		msg_free(msg);
+		DBG1(DBG_KNL, "unable to build an nfipsec request to update SA %.8x",
+			 ntohl(id->spi));
+		return FAILED;
 	}
 	nla_nest_end(msg, encap);
 	nla_nest_end(msg, nest);
-	sa_reply_wipe(&reply);
+	this->mutex->lock(this->mutex);
 	err = request_talk(this, msg, NULL, NULL);
 	if (err)
 	{
 		DBG1(DBG_KNL, "unable to update SA %.8x in nfipsec: %s%s",
 			 ntohl(id->spi), strerror(-err), this->extack);
 		this->mutex->unlock(this->mutex);
-		return FAILED;
+		return err == -ENOENT ? NOT_FOUND : FAILED;
 	}
 	this->mutex->unlock(this->mutex);
 	DBG2(DBG_KNL, "updated SA %.8x in nfipsec: ports %#H === %#H",
 		 ntohl(id->spi), data->new_src, data->new_dst);
 	return SUCCESS;
-
-nomem:
-	this->mutex->unlock(this->mutex);
-	msg_free(msg);
-	sa_reply_wipe(&reply);
-	DBG1(DBG_KNL, "unable to build an nfipsec request to update SA %.8x",
-		 ntohl(id->spi));
-	return FAILED;
 }
 
 METHOD(kernel_ipsec_t, query_sa, status_t,
@@ -1376,17 +1273,15 @@ METHOD(kernel_ipsec_t, query_sa, status_t,
 	int err;
 
 	this->mutex->lock(this->mutex);
-	err = sa_get(this, id, FALSE, &reply);
-	if (err || !reply.sa)
+	err = sa_get(this, id, &reply);
+	if (err || !reply.found)
 	{
 		DBG1(DBG_KNL, "unable to query SA %.8x from nfipsec: %s%s",
 			 ntohl(id->spi), strerror(err ? -err : EPROTO), this->extack);
 		this->mutex->unlock(this->mutex);
-		sa_reply_wipe(&reply);
 		return err == -ENOENT ? NOT_FOUND : FAILED;
 	}
 	this->mutex->unlock(this->mutex);
-	sa_reply_wipe(&reply);
 	if (bytes)
 	{
 		*bytes = reply.bytes;

@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Raw generic netlink for the selftests' hand-built nfipsec requests (the
+ones the CLI never sends): attributes, nests, one request with its extack,
+the uapi header's enumerators by name. Import it from a script in this
+folder; run it in the test's namespace, as root."""
+
+import re
+import socket
+import struct
+
+NETLINK_GENERIC = 16
+SOL_NETLINK = 270
+NETLINK_CAP_ACK = 10
+NETLINK_EXT_ACK = 11
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLA_F_NESTED = 0x8000
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+NLMSGERR_ATTR_MSG = 1
+
+
+def enums(path):
+    """Every enumerator of the header's enums: NAME -> value."""
+    vals = {}
+    for body in re.findall(r"enum \w+ \{(.*?)\};", open(path).read(), re.S):
+        n = 0
+        for line in body.split("\n"):
+            line = re.sub(r"/\*.*?\*/", "", line).strip()
+            if line.startswith("*"):
+                continue  # a comment's next lines
+            line = line.split("/*")[0].strip().rstrip(",").strip()
+            if not line:
+                continue
+            m = re.match(r"(\w+)(\s*=\s*(.+))?$", line)
+            if not m:
+                continue
+            if m.group(3):
+                expr = m.group(3)
+                for k, v in vals.items():
+                    expr = re.sub(r"\b%s\b" % k, str(v), expr)
+                n = eval(expr, {})
+            vals[m.group(1)] = n
+            n += 1
+    return vals
+
+
+def attr(t, payload):
+    n = 4 + len(payload)
+    return struct.pack("=HH", n, t) + payload + b"\0" * (-n % 4)
+
+
+def nest(t, *attrs):
+    return attr(t | NLA_F_NESTED, b"".join(attrs))
+
+
+def attrs_of(buf):
+    """The attributes of buf: type (flags cleared) -> payload."""
+    out, a = {}, 0
+    while a + 4 <= len(buf):
+        alen, atyp = struct.unpack_from("=HH", buf, a)
+        if alen < 4:
+            break
+        out[atyp & 0x3fff] = buf[a + 4:a + alen]
+        a += (alen + 3) & ~3
+    return out
+
+
+class Nfipsec:
+    """A socket talking to the nfipsec family; E: the uapi's enumerators."""
+
+    def __init__(self, header):
+        self.E = enums(header)
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                                  NETLINK_GENERIC)
+        self.sock.bind((0, 0))
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+        self.seq = 0
+        err, msg, rep = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                                     attr(CTRL_ATTR_FAMILY_NAME, b"nfipsec\0"))
+        if err:
+            raise SystemExit("no nfipsec family: %s" % msg)
+        fam = attrs_of(rep[0][20:])[CTRL_ATTR_FAMILY_ID]
+        self.family = struct.unpack("=H", fam[:2])[0]
+
+    def A(self, name):
+        """NFIPSEC_<name>'s value."""
+        return self.E["NFIPSEC_" + name]
+
+    def request(self, family, cmd, body, flags=0):
+        """Send one request; return (errno, extack message, replies)."""
+        self.seq += 1
+        payload = struct.pack("=BBH", cmd, 1, 0) + body
+        self.sock.send(struct.pack("=IHHII", 16 + len(payload), family,
+                                   NLM_F_REQUEST | NLM_F_ACK | flags,
+                                   self.seq, 0) + payload)
+        replies = []
+        while True:
+            data = self.sock.recv(65536)
+            off = 0
+            while off < len(data):
+                ln, typ, _f, _s, _p = struct.unpack_from("=IHHII", data, off)
+                if typ in (NLMSG_ERROR, NLMSG_DONE):
+                    err = -struct.unpack_from("=i", data, off + 16)[0]
+                    msg = ""
+                    a = off + 16 + 4 + (16 if typ == NLMSG_ERROR else 0)
+                    while a + 4 <= off + ln:
+                        alen, atyp = struct.unpack_from("=HH", data, a)
+                        if alen < 4:
+                            break
+                        if atyp == NLMSGERR_ATTR_MSG:
+                            msg = data[a + 4:a + alen].rstrip(b"\0").decode()
+                        a += (alen + 3) & ~3
+                    if typ == NLMSG_DONE or err or not flags:
+                        return err, msg, replies
+                else:
+                    replies.append(data[off:off + ln])
+                off += (ln + 3) & ~3
+
+    def cmd(self, name, body, flags=0):
+        """request() of NFIPSEC_CMD_<name> to the family."""
+        return self.request(self.family, self.A("CMD_" + name), body, flags)
