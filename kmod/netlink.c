@@ -173,8 +173,9 @@ void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
  * Send an ended event on the events group and, for a key manager's event
  * (ACQUIRE, EXPIRE, MAPPING), on the keymgr group too (uapi "Events"): a
  * key manager's socket joins keymgr alone, which table changes, its own
- * included, do not fill. 0 when a key manager (keymgr), or else a monitor
- * (events), got it; msg is consumed.
+ * included, do not fill. 0 when someone in the namespace got it on either
+ * group; msg is consumed. (genl_has_listeners() sees every namespace's
+ * listeners: a group may have some and none here, -ESRCH.)
  */
 int nfipsec_nl_multicast(struct nfipsec_net *nn, struct sk_buff *msg,
 			 gfp_t gfp)
@@ -195,9 +196,10 @@ int nfipsec_nl_multicast(struct nfipsec_net *nn, struct sk_buff *msg,
 		copy = skb_clone(msg, gfp);
 	err = genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0,
 				      NFIPSEC_GRP_KEYMGR, gfp);
-	if (copy)
-		genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, copy, 0,
-					NFIPSEC_GRP_EVENTS, gfp);
+	if (copy &&
+	    !genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, copy, 0,
+				     NFIPSEC_GRP_EVENTS, gfp))
+		err = 0;
 	return err;
 }
 
