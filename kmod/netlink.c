@@ -174,8 +174,10 @@ void nfipsec_nl_event_send(struct nfipsec_net *nn, struct sk_buff *msg,
  * (ACQUIRE, EXPIRE, MAPPING), on the keymgr group too (uapi "Events"): a
  * key manager's socket joins keymgr alone, which table changes, its own
  * included, do not fill. 0 when someone in the namespace got it on either
- * group; msg is consumed. (genl_has_listeners() sees every namespace's
- * listeners: a group may have some and none here, -ESRCH.)
+ * group, unless a key manager's socket was full (-ENOBUFS, reported to
+ * sockets with NETLINK_BROADCAST_ERROR); msg is consumed.
+ * (genl_has_listeners() sees every namespace's listeners: a group may have
+ * some and none here, -ESRCH.)
  */
 int nfipsec_nl_multicast(struct nfipsec_net *nn, struct sk_buff *msg,
 			 gfp_t gfp)
@@ -196,9 +198,14 @@ int nfipsec_nl_multicast(struct nfipsec_net *nn, struct sk_buff *msg,
 		copy = skb_clone(msg, gfp);
 	err = genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, msg, 0,
 				      NFIPSEC_GRP_KEYMGR, gfp);
+	/*
+	 * -ENOBUFS: a key manager that asked for NETLINK_BROADCAST_ERROR did
+	 * not get it (its socket is full): lost, whoever else got a copy.
+	 */
 	if (copy &&
 	    !genlmsg_multicast_netns(&nfipsec_genl_family, nn->net, copy, 0,
-				     NFIPSEC_GRP_EVENTS, gfp))
+				     NFIPSEC_GRP_EVENTS, gfp) &&
+	    err != -ENOBUFS)
 		err = 0;
 	return err;
 }

@@ -17,6 +17,9 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLA_F_NESTED = 0x8000
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+CTRL_ATTR_MCAST_GROUPS = 7
+CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 1, 2
+NETLINK_ADD_MEMBERSHIP = 1
 NLMSGERR_ATTR_MSG = 1
 
 
@@ -81,8 +84,15 @@ class Nfipsec:
                                      attr(CTRL_ATTR_FAMILY_NAME, b"nfipsec\0"))
         if err:
             raise SystemExit("no nfipsec family: %s" % msg)
-        fam = attrs_of(rep[0][20:])[CTRL_ATTR_FAMILY_ID]
-        self.family = struct.unpack("=H", fam[:2])[0]
+        fam = attrs_of(rep[0][20:])
+        self.family = struct.unpack("=H", fam[CTRL_ATTR_FAMILY_ID][:2])[0]
+        # The multicast groups: name -> id.
+        self.groups = {}
+        grps = fam.get(CTRL_ATTR_MCAST_GROUPS, b"")
+        for g in attrs_of(grps).values():
+            ga = attrs_of(g)
+            name = ga[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()
+            self.groups[name] = struct.unpack("=I", ga[CTRL_ATTR_MCAST_GRP_ID][:4])[0]
 
     def A(self, name):
         """NFIPSEC_<name>'s value."""
@@ -121,3 +131,29 @@ class Nfipsec:
     def cmd(self, name, body, flags=0):
         """request() of NFIPSEC_CMD_<name> to the family."""
         return self.request(self.family, self.A("CMD_" + name), body, flags)
+
+    def listener(self, *groups):
+        """A socket joined to these groups (names), non-blocking."""
+        sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                           NETLINK_GENERIC)
+        sk.bind((0, 0))
+        for g in groups:
+            sk.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+                          self.groups[g])
+        sk.setblocking(False)
+        return sk
+
+    @staticmethod
+    def events(sk):
+        """The generic netlink commands of the messages waiting on sk."""
+        cmds = []
+        while True:
+            try:
+                data = sk.recv(65536)
+            except BlockingIOError:
+                return cmds
+            off = 0
+            while off + 20 <= len(data):
+                ln = struct.unpack_from("=I", data, off)[0]
+                cmds.append(data[off + 16])
+                off += (ln + 3) & ~3

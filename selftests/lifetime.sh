@@ -19,6 +19,7 @@
 #    event), the last number sent being 2^32 - 1;
 #  - the monitor's table changes (state and policy add, update, delete,
 #    move, flush): in order, without keys, none for a refused command;
+#  - the multicast groups: keymgr carries EXPIRE alone, events everything;
 #  - namespaces deleted around an expiry: no report from the kernel.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
@@ -325,6 +326,16 @@ check_eq changes-no-keys 0 "$keys"
 check_match changes-move-to-top '"event":"policy-move","position":0,"src":"10.77.0.0/16"' "$(cat "$MON_C")"
 check_match changes-update-shown '"event":"state-update".*"spi":"0x00007777".*"time-hard":999' "$(cat "$MON_C")"
 check_match changes-flush-dir '"event":"policy-flush","dir":"in"' "$(cat "$MON_C")"
+
+## Which group carries what (events_check.py, three sockets in a namespace
+## of their own): keymgr the EXPIRE alone, events every table change and
+## the EXPIRE, a socket on both the EXPIRE twice (uapi "Events").
+setup_ns grp || fail groups-setup "no namespace"
+out=$(ip netns exec "$grp" python3 "$(dirname "$0")/events_check.py" \
+	"$(dirname "$0")/../uapi/nfipsec.h" "$(command -v nfipsec)" 2>&1)
+check_match groups-keymgr '^keymgr EXPIRE$' "$out"
+check_match groups-events '^events SA_NEW SA_NEW SA_SET SA_DEL EXPIRE$' "$out"
+check_match groups-both '^both SA_NEW SA_NEW SA_SET SA_DEL EXPIRE EXPIRE$' "$out"
 
 ## Namespaces deleted around their SAs' hard expiry (1 s after the add),
 ## another expiry armed: the expiry work and what it queues end with the

@@ -452,7 +452,7 @@ t=migrate
 setup_ns m || fail "$t.ns" "no namespace"
 SA77="src 10.77.0.1 dst 10.77.0.2 proto esp mode tunnel replay-oseq 41 $GCM $KAB 128 limit time-soft 3000"
 nfipsec -n "$m" -b - <<-EOF || fail "$t.sas" "nfipsec refused the SAs"
-state add $SA77 spi 0x7701 $ENC
+state add $SA77 spi 0x7701 $ENC 0.0.0.0
 state add $SA77 spi 0x7702
 EOF
 sa77() {	# SPI: its encap line, counters and lifetime, on one line

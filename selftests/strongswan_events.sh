@@ -9,11 +9,12 @@
 # the outbound SA none when rand_time is 0, and B's rekey_time is an hour,
 # so that only that EXPIRE can start a rekey).
 #
-# churn: an administrator's script adds and deletes 300 SAs of its own.
-# The plugin listens to nfipsec's keymgr group, which carries ACQUIRE,
-# EXPIRE and MAPPING alone: the 600 table changes never reach charon's
-# socket, which does not overflow (on the events group it would, and the
-# key manager's events would be lost among them).
+# churn: while charon is stopped (SIGSTOP: it reads nothing), an
+# administrator's script adds and deletes 300 SAs of its own. The plugin
+# listens to nfipsec's keymgr group, which carries ACQUIRE, EXPIRE and
+# MAPPING alone: the 600 table changes never reach charon's socket, which
+# does not overflow (on the events group it would, and the key manager's
+# events would be lost among them).
 # lost: charon is stopped (SIGSTOP); 40 SAs of the administrator's reach
 # their soft limit a second later, whose EXPIREs fill charon's socket and
 # overflow it; then charon's inbound SA reaches its own, and its soft
@@ -66,8 +67,26 @@ if ! charon_start a "$ra" || ! charon_start b "$rb"; then
 	finish
 fi
 check_match "$t.a-keymgr-rcvbuf" "nfipsec events socket: receive buffer of 8192 bytes" "$(< "$T/a/charon.log")"
+check_match "$t.a-keymgr-group" "nfipsec events socket: in the keymgr group" "$(< "$T/a/charon.log")"
 check "$t.a-load-conf" sw a --load-all --noprompt --file "$T/a/swanctl.conf"
 check "$t.b-load-conf" sw b --load-all --noprompt --file "$T/b/swanctl.conf"
+
+# churn: 600 table changes of the administrator's while charon sleeps.
+admin_sas "$T/add" 4096 300
+sed 's/^state add \(.* spi [0-9]*\) mode .*/state delete \1/' "$T/add" > "$T/del"
+kill -STOP "${charon_pid[a]}"
+check "$t.churn" nfipsec -n "$ra" -b "$T/add"
+check "$t.churn-deleted" nfipsec -n "$ra" -b "$T/del"
+kill -CONT "${charon_pid[a]}"
+# charon answers (its threads run again), and has read its socket by then.
+check "$t.churn-resumed" sw a --list-conns
+nap 1
+if text_has "$(< "$T/a/charon.log")" "$LOST"; then
+	fail "$t.churn-no-loss" "table changes overflowed charon's socket: $(grep -m1 "$LOST" "$T/a/charon.log")"
+else
+	pass "$t.churn-no-loss"
+fi
+
 check "$t.initiate" sw a --initiate --child net --timeout 30
 if ! child_counts a; then
 	fail "$t.child" "no CHILD_SA on A: $(sw a --list-sas 2>&1 | tr '\n' '|')"
@@ -75,17 +94,6 @@ if ! child_counts a; then
 fi
 old=$REPLY
 read -r si _ _ so _ _ <<< "$old"
-
-# churn: 600 table changes of the administrator's.
-admin_sas "$T/add" 4096 300
-sed 's/^state add \(.* spi [0-9]*\) mode .*/state delete \1/' "$T/add" > "$T/del"
-check "$t.churn" nfipsec -n "$ra" -b "$T/add"
-check "$t.churn-deleted" nfipsec -n "$ra" -b "$T/del"
-if text_has "$(< "$T/a/charon.log")" "$LOST"; then
-	fail "$t.churn-no-loss" "table changes overflowed charon's socket: $(grep -m1 "$LOST" "$T/a/charon.log")"
-else
-	pass "$t.churn-no-loss"
-fi
 
 # lost: a full socket while charon's SAs reach their soft limit.
 kill -STOP "${charon_pid[a]}"

@@ -204,6 +204,9 @@ stop_charons() {
 	for r in a b; do cp -f "$T/$r/charon.log" "$T/$r/charon-$1.log"; done
 	tunnel_clear "$ra"
 	tunnel_clear "$rb"
+	# a charon killed leaves its routes: not into the next scenario
+	ip -n "$ra" route flush table 220 2>/dev/null
+	ip -n "$rb" route flush table 220 2>/dev/null
 }
 
 # encap_lines NS IMPL SPORT DPORT: how many SAs IMPL lists in NS with ESP
@@ -266,15 +269,12 @@ s2s_wire() {
 # side's SAs show the ports they must.
 rebind() {
 	local t=$1.rebind ia=$2 ib=$3 si so pf=$T/ping-$1.out pid r0 t0 cap=$T/rebind-$1.pcap
-	local blog p0=0 p1 s1
+	local blog p0=0 p1 s1 rp0 rp1
 	if ! child_counts b; then
 		fail "$t" "no CHILD_SA on B"
 		return
 	fi
 	read -r si _ _ so _ _ <<< "$REPLY"
-	if [ "$ib" = nfipsec ]; then
-		read -r _ p0 <<< "$(sa_stats "$rb" $N4 "0x$so" packets)"
-	fi
 	capture_start tpid "$nat" out0 "$cap" || { fail "$t.capture" "tcpdump did not start"; return; }
 	ip netns exec "$h1" ping -n -i 0.2 -c 300 -W 1 $H2 > "$pf" 2>&1 < /dev/null &
 	pid=$!
@@ -283,6 +283,13 @@ rebind() {
 		pass "$t.ping-before"
 	else
 		fail "$t.ping-before" "$(tail -5 "$pf" | tr '\n' '|')"
+	fi
+	# B's out SA before the remap: its packets, and the replies h1 had
+	# (each one a packet of it, or on its way) by then.
+	if [ "$ib" = nfipsec ]; then
+		replies "$pf"
+		rp0=$REPLY
+		read -r _ p0 <<< "$(sa_stats "$rb" $N4 "0x$so" packets)"
 	fi
 	nat_map masquerade to ":$NEWPORT" || fail "$t.remap" "nft refused the new rule"
 	replies "$pf"
@@ -297,6 +304,12 @@ rebind() {
 		fail "$t.resumed" "$((REPLY - r0)) replies in 30 s after the remap: $(tail -3 "$pf" | tr '\n' '|')"
 	fi
 	kill "$pid" 2>/dev/null
+	if [ "$ib" = nfipsec ]; then
+		wait "$pid" 2>/dev/null
+		replies "$pf"
+		rp1=$REPLY
+		read -r _ p1 _ s1 <<< "$(sa_stats "$rb" $N4 "0x$so" packets seq-out)"
+	fi
 	capture_stop tpid
 
 	# What B saw: A's ESP in UDP from the new port, and after the update
@@ -326,12 +339,15 @@ rebind() {
 		check_match "$t.b-plugin-updated" \
 			"updated SA $so in nfipsec: ports $B4\\[4500\\] === $N4\\[$NEWPORT\\]" "$blog"
 		# Moved in place (SA_MIGRATE): the same SA sends on, its
-		# sequence numbers never restarted (as many as it sent).
-		read -r _ p1 _ s1 <<< "$(sa_stats "$rb" $N4 "0x$so" packets seq-out)"
-		if [ "${p1:-0}" -gt "$p0" ] && [ "$s1" = "$p1" ]; then
+		# counters and sequence numbers never restarted: every reply
+		# h1 got after the first sample is one more packet of it (a
+		# deleted and re-added SA would count from 0), and it numbered
+		# as many packets as it sent.
+		if [ "${p1:-0}" -ge $((p0 + rp1 - rp0)) ] && [ "$rp1" -gt "$rp0" ] &&
+			[ "$s1" = "$p1" ]; then
 			pass "$t.b-out-seq-goes-on"
 		else
-			fail "$t.b-out-seq-goes-on" "out SA $so: $p0 packets before the remap, $p1 after, seq-out $s1"
+			fail "$t.b-out-seq-goes-on" "out SA $so: $p0 packets at $rp0 replies, $p1 (seq-out $s1) at $rp1 replies"
 		fi
 	fi
 	# A, behind the NAT, changes nothing: it still talks 4500 to 4500.
@@ -413,16 +429,18 @@ peer_sas() {
 # the other LAN itself, naming no source: the plugin's route (table 220:
 # LAN via the next hop to the peer, src SRC, R's LAN address) makes the
 # ping leave from SRC into the CHILD_SA, whose SAs (in to ME, out to PEER)
-# count its 3 requests and replies on top of nfipsec_counts' 6.
+# count its 3 requests and 3 replies more.
 own_ping() {
-	local t=$1 r=$2 ns=$3 host=$4 me=$5 peer=$6 lan=$7 src=$8 si so
+	local t=$1 r=$2 ns=$3 host=$4 me=$5 peer=$6 lan=$7 src=$8 si so i0 o0
 	check_match "$t.$r-route" "^${lan//./\\.} via [0-9.]+ dev wan0 .*src ${src//./\\.}( |\$)" \
 		"$(ip -n "$ns" route show table 220)"
-	check "$t.$r-own-ping" ip netns exec "$ns" ping -c 3 -i 0.3 -W 3 "$host"
 	child_counts "$r"
 	read -r si _ _ so _ _ <<< "$REPLY"
-	check_eq "$t.$r-own-ping-counted" "packets 9 bytes 756 packets 9 bytes 756" \
-		"$(sa_stats "$ns" "$me" "0x$si" packets bytes) $(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
+	read -r _ i0 <<< "$(sa_stats "$ns" "$me" "0x$si" packets)"
+	read -r _ o0 <<< "$(sa_stats "$ns" "$peer" "0x$so" packets)"
+	check "$t.$r-own-ping" ip netns exec "$ns" ping -c 3 -i 0.3 -W 3 "$host"
+	check_eq "$t.$r-own-ping-counted" "packets $((i0 + 3)) packets $((o0 + 3))" \
+		"$(sa_stats "$ns" "$me" "0x$si" packets) $(sa_stats "$ns" "$peer" "0x$so" packets)"
 }
 
 # natt T IMPL_A IMPL_B: site to site through the NAT; the router on
@@ -494,6 +512,11 @@ natt() {
 
 		rebind "$t" "$ia" "$ib"
 		rebind_addr "$t" "$ia" "$ib"
+		# B on nfipsec rekeyed its CHILD_SA for the new address: the
+		# route follows the policy's new user.
+		if [ "$ib" = nfipsec ]; then
+			own_ping "$t.rekeyed" b "$rb" $H1 $B4 $N4B $LAN_A 192.168.186.1
+		fi
 	fi
 
 	# Closing the IKE_SA (through the new mapping) removes charon's SAs
@@ -641,6 +664,10 @@ rw() {
 	check_eq "$t.$n-encap" 2 "$(encap_lines "$nns" nfipsec 4500 4500)"
 	local_ts=${LAN_B//./\\.} remote_ts=${vip//./\\.}/32 me=$B4 peer=$N4
 	[ $n = a ] && local_ts=${vip//./\\.}/32 remote_ts=${LAN_B//./\\.} me=$A4 peer=$B4
+	if [ $n = b ]; then
+		# install_routes = no: the plugin installs none
+		check_eq "$t.b-no-route" "" "$(ip -n "$rb" route show table 220)"
+	fi
 	pol=$(nfipsec -n "$nns" policy list)
 	count_in "$pol" "^src $local_ts dst $remote_ts "
 	out=$REPLY

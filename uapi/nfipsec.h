@@ -245,10 +245,16 @@
  * carries ACQUIRE, EXPIRE and MAPPING alone, the same messages: a key
  * manager joins it, so that table changes (its own requests echoed, an
  * administrator's script adding thousands of SAs) never fill its socket
- * and push out the events it must act on. A key manager whose socket
- * overflowed anyway (ENOBUFS) has lost events of unknown kind: it should
- * read the tables again (SA_GET dump: CURRENT's DYING is a soft EXPIRE, an
- * SA gone is a hard one). ACQUIRE needs a listener on either group.
+ * and push out the events it must act on. A socket on both groups gets
+ * these events twice. A key manager whose socket overflowed anyway
+ * (ENOBUFS) has lost events of unknown kind: it should read the tables
+ * again (SA_GET dump: CURRENT's DYING is a soft EXPIRE; an SA gone, as a
+ * SA_GET of it confirms, a hard one: a dump while SAs are removed may
+ * skip one), and events queued before the overflow still come after it.
+ * ACQUIRE needs a listener on either group; one that a key manager with
+ * NETLINK_BROADCAST_ERROR set could not receive (its socket full) counts
+ * as not sent (no larval SA is left: the next packet sends it again),
+ * whoever else got it.
  *
  * NFIPSEC_CMD_ACQUIRE
  *   An outbound packet matched a protecting policy and no SA could carry it:

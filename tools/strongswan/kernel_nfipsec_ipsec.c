@@ -1253,10 +1253,20 @@ METHOD(kernel_ipsec_t, update_sa, status_t,
 	err = request_talk(this, msg, NULL, NULL);
 	if (err)
 	{
-		DBG1(DBG_KNL, "unable to update SA %.8x in nfipsec: %s%s",
-			 ntohl(id->spi), strerror(-err), this->extack);
+		DBG1(DBG_KNL, "unable to update SA %.8x in nfipsec: %s%s%s",
+			 ntohl(id->spi), strerror(-err), this->extack,
+			 err == -EOPNOTSUPP ? " (a module without SA_MIGRATE: charon "
+			 "rekeys instead)" : "");
 		this->mutex->unlock(this->mutex);
-		return err == -ENOENT ? NOT_FOUND : FAILED;
+		switch (err)
+		{
+			case -ENOENT:
+				return NOT_FOUND;
+			case -EOPNOTSUPP:
+				return NOT_SUPPORTED;
+			default:
+				return FAILED;
+		}
 	}
 	this->mutex->unlock(this->mutex);
 	DBG2(DBG_KNL, "updated SA %.8x in nfipsec: ports %#H === %#H",
@@ -1513,6 +1523,22 @@ static int resync_cb(struct nlattr **tb, void *arg)
  * cannot be: the next packet sends them again once the larval SA or the
  * one-a-second bound let it.
  */
+/**
+ * An SA the dump did not list is gone only if SA_GET says so: a dump taken
+ * while SAs are removed may skip one (uapi "Events"). Mutex held.
+ */
+static bool sa_gone(private_kernel_nfipsec_ipsec_t *this, sa_entry_t *sa)
+{
+	kernel_ipsec_sa_id_t id = {
+		.dst = sa->dst,
+		.spi = sa->spi,
+		.proto = sa->proto,
+	};
+	sa_reply_t reply = {};
+
+	return sa_get(this, &id, &reply) == -ENOENT;
+}
+
 static void resync(private_kernel_nfipsec_ipsec_t *this)
 {
 	resync_t r = {
@@ -1535,7 +1561,7 @@ static void resync(private_kernel_nfipsec_ipsec_t *this)
 		enumerator = this->sas->create_enumerator(this->sas);
 		while (enumerator->enumerate(enumerator, NULL, &sa))
 		{
-			if (!r.present->get(r.present, sa))
+			if (!r.present->get(r.present, sa) && sa_gone(this, sa))
 			{
 				this->sas->remove_at(this->sas, enumerator);
 				gone->insert_last(gone, sa);
@@ -2734,6 +2760,7 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 {
 	info_t info = {};
 	int one = 1, group, err;
+	char *name;
 
 	this->sock = socket_alloc();
 	this->events = socket_alloc();
@@ -2777,15 +2804,15 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 	 * table changes (uapi "Events"). A module without it: the events
 	 * group, which carries them too.
 	 */
-	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
-								  NFIPSEC_MCGRP_KEYMGR);
+	name = NFIPSEC_MCGRP_KEYMGR;
+	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME, name);
 	if (group < 0)
 	{
 		DBG1(DBG_KNL, "nfipsec has no %s group (an older module): joining "
 			 "its %s group, which table changes fill too",
 			 NFIPSEC_MCGRP_KEYMGR, NFIPSEC_MCGRP_EVENTS);
-		group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
-									  NFIPSEC_MCGRP_EVENTS);
+		name = NFIPSEC_MCGRP_EVENTS;
+		group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME, name);
 	}
 	err = group < 0 ? group : nl_socket_add_membership(this->events, group);
 	if (err)
@@ -2795,6 +2822,18 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 				 group < 0 ? "resolving it: " : "", nl_geterror(err));
 		return FALSE;
 	}
+	/*
+	 * An event the socket had no room for is reported to nfipsec (ENOBUFS
+	 * to the sender): an ACQUIRE lost so leaves no larval SA behind, and
+	 * the next packet sends it again (uapi "Events").
+	 */
+	if (setsockopt(nl_socket_get_fd(this->events), SOL_NETLINK,
+				   NETLINK_BROADCAST_ERROR, &one, sizeof(one)))
+	{
+		DBG1(DBG_KNL, "unable to set NETLINK_BROADCAST_ERROR on the nfipsec "
+			 "events socket: %s", strerror(errno));
+	}
+	DBG1(DBG_KNL, "nfipsec events socket: in the %s group", name);
 	nl_socket_disable_seq_check(this->events);
 	nl_socket_modify_cb(this->events, NL_CB_VALID, NL_CB_CUSTOM, on_event,
 						this);
