@@ -135,6 +135,7 @@ static const char *const cmd_names[NFIPSEC_CMD_MAX + 1] = {
 	[NFIPSEC_CMD_ACQUIRE] = "ACQUIRE",
 	[NFIPSEC_CMD_SET_INFO] = "SET_INFO",
 	[NFIPSEC_CMD_SA_ALLOC_SPI] = "SA_ALLOC_SPI",
+	[NFIPSEC_CMD_SA_MIGRATE] = "SA_MIGRATE",
 };
 
 static void dump_hex(const uint8_t *p, int len)

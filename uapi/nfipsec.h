@@ -132,7 +132,8 @@
  *   key manager's update_sa wants it (strongSwan's kernel-nfipsec). Request:
  *   NFIPSEC_A_SA with DST, SPI, PROTO (the SA), and ENCAP with the SA's
  *   TYPE and the new SPORT and DPORT (not 0), OA if at all as the SA has
- *   it; nothing else (-EINVAL). Only
+ *   it (all zero: not given); anything else in NFIPSEC_A_SA or ENCAP
+ *   (FOLLOW, KEEPALIVE) is refused (-EINVAL). Only
  *   the ports change: sequence numbers, replay window, counters, lifetimes
  *   (a dying SA stays dying) and keys are the SA's, and no key crosses
  *   user space (SA_SET would need them all). An SA without encapsulation,
