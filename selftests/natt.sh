@@ -457,7 +457,7 @@ state add $SA77 spi 0x7702
 EOF
 sa77() {	# SPI: its encap line, counters and lifetime, on one line
 	nfipsec -n "$m" -s state get dst 10.77.0.2 proto esp spi "$1" |
-		grep -E "encap|seq-out|time-soft|^src" | tr '\n\t' '  '
+		grep -E "encap|seq-out|expire add|^src" | tr '\n\t' '  '
 }
 before1=$(sa77 0x7701) before2=$(sa77 0x7702)
 raw=$(ip netns exec "$m" python3 "$(dirname "$0")/migrate_check.py" \

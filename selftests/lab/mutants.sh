@@ -383,6 +383,19 @@ plant_disable_policy_ignored() {
 	replace "$1/kmod/input.c" $'\t    dev_nopolicy(skb, fl->family) ||' $'\t    (dev_nopolicy(skb, fl->family) && false) ||'
 }
 
+desc_migrate_noop="SA_MIGRATE answers success and moves no port"
+tests_migrate_noop=natt
+plant_migrate_noop() {
+	replace "$1/kmod/nl_sa.c" $'\t\tWRITE_ONCE(sa->encap_sport, cfg.encap_sport);\n\t\tWRITE_ONCE(sa->encap_dport, cfg.encap_dport);\n\t\tnfipsec_nl_sa_event' \
+		$'\t\tnfipsec_nl_sa_event'
+}
+
+desc_keymgr_all="the keymgr group carries every event, table changes too"
+tests_keymgr_all=lifetime
+plant_keymgr_all() {
+	replace "$1/kmod/netlink.c" $'\tkm = nfipsec_nl_km_cmd(ghdr->cmd) &&' $'\tkm = ghdr->cmd &&'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
@@ -398,6 +411,7 @@ all="$all bulk_list_unchecked out_tunnel_use_allowed use_no_acquire"
 all="$all larval_no_holddown larval_spi_free larval_seq_ignored"
 all="$all larval_not_answered larval_no_expire larval_spi_dup"
 all="$all icmp_no_quote_in icmp_no_quote_out pool_no_zero pool_slot_shared pool_chunk_not_taken bulk_no_cap"
+all="$all migrate_noop keymgr_all"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1
