@@ -304,11 +304,15 @@ trap_scenario() {
 # iperf_json FILE: REPLY = "START SECONDS SENT RECEIVED" from iperf3 -J's
 # FILE (START: the test's start, in seconds since the epoch; SECONDS: the
 # sender's duration, whole seconds; SENT, RECEIVED: end.sum_sent.bytes and
-# end.sum_received.bytes), or "" when one is missing. No exec.
+# end.sum_received.bytes), or "" when one is missing or iperf3 reported an
+# error (iperf3 -J exits 0 even when it could not connect). No exec.
 iperf_json() {
 	local line sec='' start='' secs='' sent='' recv=''
 	while IFS= read -r line; do
-		if [[ $line =~ \"timesecs\":[[:space:]]*([0-9]+) ]]; then
+		if [[ $line =~ ^[[:space:]]*\"error\": ]]; then
+			REPLY=
+			return 1
+		elif [[ $line =~ \"timesecs\":[[:space:]]*([0-9]+) ]]; then
 			start=${BASH_REMATCH[1]}
 		elif [[ $line =~ \"sum_sent\": ]]; then
 			sec=sent
