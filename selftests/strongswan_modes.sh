@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=90 timeout=600
+# nfipsec-test: cost=80 timeout=600
 # strongSwan keys nfipsec (issue 10) beyond IPv4 tunnels: two charons on
 # the standard topology (lib_tunnel.sh, lib_strongswan.sh), router A on
 # nfipsec (the kernel-nfipsec plugin), router B on Linux XFRM
