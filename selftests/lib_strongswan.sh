@@ -209,13 +209,14 @@ nfipsec_sas() {
 	REPLY="$((n - REPLY)) $REPLY"
 }
 
-# child_counts R: from swanctl --list-sas of router R, REPLY =
-# "SPI_IN BYTES_IN PACKETS_IN SPI_OUT BYTES_OUT PACKETS_OUT" (the last
-# CHILD_SA listed), or empty; CHILDREN = how many CHILD_SAs it lists.
+# child_counts R [ARGS...]: from swanctl --list-sas [ARGS...] of router
+# R (e.g. --ike NAME), REPLY = "SPI_IN BYTES_IN PACKETS_IN SPI_OUT
+# BYTES_OUT PACKETS_OUT" (the last CHILD_SA listed), or empty; CHILDREN =
+# how many CHILD_SAs named net it lists.
 child_counts() {
 	local out line si='' bi='' pi='' so='' bo='' po='' re
 	REPLY='' CHILDREN=0
-	out=$(sw "$1" --list-sas) || return 1
+	out=$(sw "$1" --list-sas "${@:2}") || return 1
 	re='^ +(in|out) +([0-9a-f]{8}), +([0-9]+) bytes, +([0-9]+) packets'
 	while IFS= read -r line; do
 		[[ $line =~ ^\ +net:\ \# ]] && CHILDREN=$((CHILDREN + 1))
@@ -277,4 +278,76 @@ rekeyed() {
 	read -r si _ _ so _ _ <<< "$REPLY"
 	read -r osi _ _ oso _ _ <<< "$1"
 	[ "$CHILDREN" = 1 ] && [ "$si" != "$osi" ] && [ "$so" != "$oso" ]
+}
+
+# wire_tally PCAP: PCAP read once (tcpdump -tt, one awk: every tcpdump
+# read of a capture costs seconds in the debug guest) into
+#   WIRE_ESP[SRC>DST]       ESP packets from SRC to DST,
+#   WIRE_ESP[SRC>DST>SPI]   of them, those of SPI (hex, no 0x),
+#   WIRE_FIRST[SRC>DST>SPI] the epoch second of that SPI's first packet,
+#   WIRE_SPIS               "SRC>DST>SPI" words, in the order of their
+#                           first packets,
+#   WIRE_IKE                UDP packets from and to port 500 or 4500,
+#   WIRE_GRE                GRE packets (in clear),
+#   WIRE_OTHER              every other packet but ARP and ICMPv6
+#                           between addresses of no LAN (neighbour
+#                           discovery, MLD): cleartext;
+#   WIRE_OTHER_LINES        the first 10 of those, '|'-separated.
+# Fails (WIRE_OTHER=error) when tcpdump cannot read PCAP.
+declare -A WIRE_ESP WIRE_FIRST
+wire_tally() {
+	local k a b c out
+	WIRE_ESP=() WIRE_FIRST=() WIRE_SPIS='' WIRE_IKE=0 WIRE_GRE=0 WIRE_OTHER=error WIRE_OTHER_LINES=''
+	out=$(tcpdump -r "$1" -nn -tt 2>/dev/null | awk '
+	$2 == "IP" || $2 == "IP6" {
+		src = $3; dst = $5; sub(/:$/, "", dst)
+		if ($6 ~ /^ESP\(spi=0x/) {
+			spi = $6; sub(/^ESP\(spi=0x/, "", spi); sub(/,.*/, "", spi)
+			n[src ">" dst]++; k = src ">" dst ">" spi
+			if (!(k in n)) { first[k] = int($1); order = order " " k }
+			n[k]++
+			next
+		}
+		if (src ~ /\.(500|4500)$/ && dst ~ /\.(500|4500)$/) { ike++; next }
+		if ($6 == "GREv0,") gre++
+		if ($6 == "ICMP6," && (src dst) !~ /fd00:(111|186):/) next
+	}
+	$2 == "ARP," { next }
+	{ other++; if (other <= 10) lines = lines "|" $0 }
+	END {
+		for (k in n) print "esp", k, n[k], (k in first) ? first[k] : "-"
+		print "spis", order
+		print "ike", ike + 0
+		print "gre", gre + 0
+		print "other", other + 0
+		print "lines", lines
+	}') || return 1
+	while read -r k a b c; do
+		case $k in
+		esp) WIRE_ESP[$a]=$b; [ "$c" = - ] || WIRE_FIRST[$a]=$c ;;
+		spis) WIRE_SPIS="$a${b:+ $b}${c:+ $c}" ;;
+		ike) WIRE_IKE=$a ;;
+		gre) WIRE_GRE=$a ;;
+		other) WIRE_OTHER=$a ;;
+		lines) WIRE_OTHER_LINES="$a${b:+ $b}${c:+ $c}" ;;
+		esac
+	done <<< "$out"
+	[ "$WIRE_OTHER" != error ]
+}
+
+# wire_esp SRC DST [SPI]: REPLY = WIRE_ESP's count (0 when none).
+wire_esp() {
+	local k=$1\>$2${3:+>$3}
+	REPLY=${WIRE_ESP[$k]:-0}
+}
+
+# wire_clear T PCAP: T.wire-nothing-in-clear passes when wire_tally found
+# nothing but IKE, ESP and the neighbour protocols; else PCAP is kept.
+wire_clear() {
+	if [ "$WIRE_OTHER" = 0 ]; then
+		pass "$1.wire-nothing-in-clear"
+	else
+		fail "$1.wire-nothing-in-clear" "$WIRE_OTHER packet(s) neither IKE nor ESP (nor ARP, ND): ${WIRE_OTHER_LINES#|}"
+		keep_artifact "$2"
+	fi
 }

@@ -15,8 +15,11 @@
 # ESP packets are on the wire and nothing in clear, nfipsec's SA counters
 # equal what was sent, swanctl --list-sas shows those counts (charon reads
 # them from nfipsec through the plugin); then A rekeys the CHILD_SA and
-# traffic goes through the new SAs (the out policy names the new SPI, the
-# old SAs are gone, the new ones count only the new traffic); closing the
+# traffic goes through the new SAs: a ping runs across the rekeying,
+# captured between the routers (nothing lost, only IKE and ESP on the
+# wire, ESP of the old SPIs then of the new ones), the out policy names
+# the new SPI, the old SAs are gone, the new ones count exactly the
+# packets the wire carried with their SPIs; closing the
 # IKE_SA removes charon's SAs and policies from nfipsec. The no-module
 # scenario (nfipsec unloaded: a charon configured for nfipsec fails closed,
 # no CHILD_SA, nothing in XFRM, instead of falling back to kernel-netlink's
@@ -35,23 +38,74 @@ tunnel_topology || { fail topology "setup failed"; finish; }
 
 trap ss_cleanup EXIT
 
-# rekey_check T IMPL_A IMPL_B: A rekeys the CHILD_SA; once the old one is
-# deleted, a ping a->b goes through the new SAs: on each router on
-# nfipsec, 2 SAs and no larval SA, its out policy names the new outbound
-# SPI (KERNEL_POLICY_SPI: the newest user of a policy is installed), and
-# the new SAs counted the ping alone (3 packets, 252 bytes each way), as
-# swanctl shows.
+# rekey_check T IMPL_A IMPL_B: A rekeys the CHILD_SA (swanctl --rekey)
+# while a ping (RK_PINGS, 0.2 s apart) runs from LAN1 to LAN2, captured on
+# the wire between the routers: the ping loses nothing; every packet on
+# the wire is IKE (UDP 500/4500) or ESP (or ARP), nothing in clear; ESP
+# of the old SPIs and of the new ones both ways. Once the old CHILD_SA is
+# deleted: on each router on nfipsec, 2 SAs and no larval SA, its out
+# policy names the new outbound SPI (KERNEL_POLICY_SPI: the newest user
+# of a policy is installed), and the new SAs counted exactly the packets
+# the wire carried with their SPIs (84 bytes each, inner), as swanctl
+# shows.
+RK_PINGS=25
 rekey_check() {
 	local t=$1.rekey ia=$2 ib=$3 r ns impl old si bi pi so bo po out me peer
+	local cap=$T/wire-$1-rekey.pcap tpid ppid osi oso ni no
 	child_counts a || { fail "$t" "no CHILD_SA on A"; return; }
 	old=$REPLY
-	check "$t" sw a --rekey --child net || return
-	if ! wait_until 30 rekeyed "$old"; then
-		fail "$t-done" "A still lists $CHILDREN CHILD_SA(s), SPIs $REPLY (before: $old)"
+	read -r osi _ _ oso _ _ <<< "$old"
+	if ! capture_start tpid "$wire" br0 "$cap"; then
+		fail "$t-capture" "tcpdump did not start"
 		return
 	fi
-	pass "$t-done"
-	check "$t-ping" ip netns exec "$h1" ping -c 3 -i 0.3 -W 3 $H2
+	ip netns exec "$h1" ping -c $RK_PINGS -i 0.2 -W 3 $H2 \
+		> "$T/$t-ping.out" 2>&1 < /dev/null &
+	ppid=$!
+	bg_pids+=("$ppid")
+	# A few echoes through the old SAs, then the rekeying.
+	wait_until 10 file_has "$T/$t-ping.out" "icmp_seq=3 "
+	check "$t" sw a --rekey --child net
+	if wait_until 30 rekeyed "$old"; then
+		pass "$t-done"
+	else
+		fail "$t-done" "A still lists $CHILDREN CHILD_SA(s), SPIs $REPLY (before: $old)"
+	fi
+	wait_until 30 gone "$ppid" || kill "$ppid" 2>/dev/null
+	wait "$ppid" 2>/dev/null
+	capture_stop tpid
+	check_match "$t-ping-no-loss" "^$RK_PINGS packets transmitted, $RK_PINGS received, 0% packet loss" "$(< "$T/$t-ping.out")"
+	if ! wire_tally "$cap"; then
+		fail "$t-wire" "cannot read $cap"
+		return
+	fi
+	# Every echo request and reply, through the old SAs or the new;
+	# nothing but IKE and ESP (and ARP) between the routers.
+	wire_esp "$A4" "$B4"; no=$REPLY
+	wire_esp "$B4" "$A4"; ni=$REPLY
+	check_eq "$t.wire-esp-packets" $((2 * RK_PINGS)) $((no + ni))
+	wire_clear "$t" "$cap"
+	wire_esp "$A4" "$B4" "$oso"; no=$REPLY
+	wire_esp "$B4" "$A4" "$osi"; ni=$REPLY
+	if [ "$no" -gt 0 ] && [ "$ni" -gt 0 ]; then
+		pass "$t-wire-old-spis"
+	else
+		fail "$t-wire-old-spis" "ESP of the old SPIs on the wire: A->B $oso: $no, B->A $osi: $ni"
+	fi
+	if ! child_counts a; then
+		fail "$t-a-listed" "no CHILD_SA listed on A"
+		rm -f "$cap" "$cap.err"
+		return
+	fi
+	read -r si _ _ so _ _ <<< "$REPLY"
+	wire_esp "$A4" "$B4" "$so"; no=$REPLY
+	wire_esp "$B4" "$A4" "$si"; ni=$REPLY
+	if [ "$no" -gt 0 ] && [ "$ni" -gt 0 ]; then
+		pass "$t-wire-new-spis"
+	else
+		fail "$t-wire-new-spis" "ESP of the new SPIs on the wire: A->B $so: $no, B->A $si: $ni"
+		keep_artifact "$cap"
+	fi
 	for r in a b; do
 		eval "impl=\$i$r ns=\$r$r"
 		[ "$impl" = nfipsec ] || continue
@@ -66,12 +120,15 @@ rekey_check() {
 		if [ $r = a ]; then me=$A4 peer=$B4; else me=$B4 peer=$A4; fi
 		out=$(nfipsec -n "$ns" policy list dir out)
 		check_match "$t-$r-out-policy-spi" "proto esp spi 0x$so " "$out"
-		check_eq "$t-$r-nfipsec-in" "packets 3 bytes 252 integrity 0" \
+		wire_esp "$peer" "$me" "$si"; ni=$REPLY
+		wire_esp "$me" "$peer" "$so"; no=$REPLY
+		check_eq "$t-$r-nfipsec-in" "packets $ni bytes $((84 * ni)) integrity 0" \
 			"$(sa_stats "$ns" "$me" "0x$si" packets bytes integrity)"
-		check_eq "$t-$r-nfipsec-out" "packets 3 bytes 252" \
+		check_eq "$t-$r-nfipsec-out" "packets $no bytes $((84 * no))" \
 			"$(sa_stats "$ns" "$peer" "0x$so" packets bytes)"
-		check_eq "$t-$r-swanctl-counts" "in 252/3 out 252/3" "in $bi/$pi out $bo/$po"
+		check_eq "$t-$r-swanctl-counts" "in $((84 * ni))/$ni out $((84 * no))/$no" "in $bi/$pi out $bo/$po"
 	done
+	rm -f "$cap" "$cap.err"
 }
 
 # scenario T IMPL_A IMPL_B

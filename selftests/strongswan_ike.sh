@@ -23,9 +23,14 @@
 #                jitter):
 #                nfipsec's soft EXPIRE events make charon rekey the
 #                CHILD_SA at least twice during a continuous ping (0.2 s)
-#                that loses nothing, with exactly its ESP on the wire and
-#                nothing in clear; at most 4 SAs in nfipsec at any sample,
-#                the old SAs gone at the end.
+#                that loses nothing and an iperf3 TCP transfer (LAN1 ->
+#                LAN2, 30 s at 2 Mbit/s) that completes with every byte
+#                sent received; both rekeyings fall inside the transfer
+#                (new SPIs first on the wire while it runs); the wire
+#                carries exactly the ESP packets nfipsec on A sent and
+#                took in (its namespace counters) and nothing in clear;
+#                at most 4 SAs in nfipsec at any sample, the old SAs gone
+#                at the end.
 #  dpd           dpd_delay 2 s on A; B's charon killed (-9) and B's IKE
 #                dropped (nft): A's DPD gives up, clears the IKE_SA, and
 #                nfipsec's SAs and policies of it are gone, in bounded time.
@@ -296,11 +301,42 @@ trap_scenario() {
 	stop_pair "$t"
 }
 
+# iperf_json FILE: REPLY = "START SECONDS SENT RECEIVED" from iperf3 -J's
+# FILE (START: the test's start, in seconds since the epoch; SECONDS: the
+# sender's duration, whole seconds; SENT, RECEIVED: end.sum_sent.bytes and
+# end.sum_received.bytes), or "" when one is missing or iperf3 reported an
+# error (iperf3 -J exits 0 even when it could not connect). No exec.
+iperf_json() {
+	local line sec='' start='' secs='' sent='' recv=''
+	while IFS= read -r line; do
+		if [[ $line =~ ^[[:space:]]*\"error\": ]]; then
+			REPLY=
+			return 1
+		elif [[ $line =~ \"timesecs\":[[:space:]]*([0-9]+) ]]; then
+			start=${BASH_REMATCH[1]}
+		elif [[ $line =~ \"sum_sent\": ]]; then
+			sec=sent
+		elif [[ $line =~ \"sum_received\": ]]; then
+			sec=recv
+		elif [ "$sec" = sent ] && [[ $line =~ \"seconds\":[[:space:]]*([0-9]+) ]]; then
+			secs=${BASH_REMATCH[1]}
+		elif [ -n "$sec" ] && [[ $line =~ \"bytes\":[[:space:]]*([0-9]+) ]]; then
+			if [ "$sec" = sent ]; then sent=${BASH_REMATCH[1]}; else recv=${BASH_REMATCH[1]}; fi
+			sec=
+		fi
+	done < "$1"
+	REPLY=
+	[ -n "$start" ] && [ -n "$secs" ] && [ -n "$sent" ] && [ -n "$recv" ] &&
+		REPLY="$start $secs $sent $recv"
+}
+
 # rekey: short lifetimes on A, B's long (the defaults): the rekeyings are
-# A's, on nfipsec's soft EXPIRE events.
-REKEY_PINGS=175
+# A's, on nfipsec's soft EXPIRE events. An iperf3 transfer runs beside the
+# ping, inside its window.
+REKEY_PINGS=175 REKEY_IPERF_SECS=30
 rekey_scenario() {
-	local t=rekey cap=$T/wire-rekey.pcap tpid ppid max=0 n s0 sa si so jobs id
+	local t=rekey cap=$T/wire-rekey.pcap tpid ppid ipid max=0 n s0 sa si so jobs id
+	local in0 out0 in1 out1 rc start secs sent recv spis inside
 	IKE_PROPOSALS=aes128gcm16-prfsha256-ecp256 ESP_PROPOSALS=aes128gcm16
 	# No jitter: one soft EXPIRE (the inbound SA's) a rekeying, the
 	# outbound SA has its hard limit alone (child_sa.c).
@@ -312,15 +348,27 @@ rekey_scenario() {
 		impl_check "$t" a "$ra" nfipsec
 		child_counts a
 		s0=$REPLY
+		iperf3_server "$h2" 5201 || fail "$t.iperf3-server" "no listener on 5201 in h2"
+		# nfipsec's ESP packets on A, out and in, before the capture.
+		stat_of "$ra" in-packets; in0=$REPLY
+		stat_of "$ra" out-packets; out0=$REPLY
 		if capture_start tpid "$wire" br0 "$cap"; then
 			ip netns exec "$h1" ping -c $REKEY_PINGS -i 0.2 -W 5 "$H2" \
 				> "$T/rekey-ping.out" 2>&1 < /dev/null &
 			ppid=$!
 			bg_pids+=("$ppid")
+			# TCP across the rekeyings, paced (16 KiB writes): it
+			# ends inside the ping's 35 s.
+			ip netns exec "$h1" timeout 80 iperf3 -J -c "$H2" -p 5201 \
+				-t $REKEY_IPERF_SECS -b 2M -l 16K \
+				> "$T/rekey-iperf.json" 2> "$T/rekey-iperf.err" < /dev/null &
+			ipid=$!
+			bg_pids+=("$ipid")
 			# Sample nfipsec's SA table while the ping runs (35 s;
 			# bounded at 90 s).
 			local end=$(( ${EPOCHREALTIME/./} + 90000000 ))
-			while ! gone "$ppid" && [ "${EPOCHREALTIME/./}" -lt "$end" ]; do
+			while { ! gone "$ppid" || ! gone "$ipid"; } &&
+				[ "${EPOCHREALTIME/./}" -lt "$end" ]; do
 				nfipsec_sas "$ra"
 				read -r sa n <<< "$REPLY"
 				[ "$sa" != error ] && [ $((sa + n)) -gt $max ] && max=$((sa + n))
@@ -328,10 +376,50 @@ rekey_scenario() {
 			done
 			gone "$ppid" || kill "$ppid" 2>/dev/null
 			wait "$ppid" 2>/dev/null
+			gone "$ipid" || kill "$ipid" 2>/dev/null
+			wait "$ipid"
+			rc=$?
 			capture_stop tpid
+			stat_of "$ra" in-packets; in1=$REPLY
+			stat_of "$ra" out-packets; out1=$REPLY
 			# Not one ping lost across the rekeyings.
 			check_match "$t.ping-no-loss" "^$REKEY_PINGS packets transmitted, $REKEY_PINGS received, 0% packet loss" "$(< "$T/rekey-ping.out")"
-			wire_check "$t" "$cap" $((2 * REKEY_PINGS)) "$A4" "$B4"
+			# The transfer completed, every byte sent received.
+			iperf_json "$T/rekey-iperf.json"
+			read -r start secs sent recv <<< "$REPLY"
+			if [ "$rc" = 0 ] && [ -n "$REPLY" ] && [ "$sent" -gt 0 ] &&
+				[ "$sent" = "$recv" ]; then
+				pass "$t.iperf3-complete"
+				echo "rekey: iperf3 moved $sent bytes in $secs s"
+			else
+				fail "$t.iperf3-complete" "iperf3 exited $rc, sent ${sent:-?} received ${recv:-?}: $(tail -c 300 "$T/rekey-iperf.err" "$T/rekey-iperf.json" | tr '\n' ' ')"
+				keep_artifact "$T/rekey-iperf.json"
+			fi
+			# The rekeyings happened while it ran: at least 2 outbound
+			# SPIs after the first, each first on the wire inside the
+			# transfer (its whole seconds, a second's margin).
+			wire_tally "$cap"
+			read -r _ _ _ so _ _ <<< "$s0"
+			inside=0 spis=
+			for sa in $WIRE_SPIS; do
+				[[ $sa == "$A4>$B4>"* ]] || continue
+				n=${WIRE_FIRST[$sa]}
+				spis+=" ${sa##*>}@$n"
+				[ "${sa##*>}" = "$so" ] && continue
+				[ -n "$start" ] && [ "$n" -gt "$start" ] &&
+					[ "$n" -lt $((start + secs)) ] && inside=$((inside + 1))
+			done
+			if [ "$inside" -ge 2 ]; then
+				pass "$t.rekeys-during-transfer"
+			else
+				fail "$t.rekeys-during-transfer" "$inside new outbound SPI(s) first seen during the transfer (from ${start:-?}, ${secs:-?} s):$spis"
+			fi
+			# Every ESP packet on the wire is one nfipsec on A sent
+			# or took in; nothing but IKE and ESP (and ARP) on it.
+			wire_esp "$A4" "$B4"; n=$REPLY
+			wire_esp "$B4" "$A4"
+			check_eq "$t.wire-esp-packets" $((in1 - in0 + out1 - out0)) $((n + REPLY))
+			wire_clear "$t" "$cap"
 			# Old and new SAs side by side during a rekeying, never
 			# more: 2 per CHILD_SA.
 			echo "rekey: up to $max SAs (larval included) in nfipsec on A"

@@ -90,8 +90,9 @@ RUN_ID=$run_id
 TESTS='${NFIPSEC_TESTS:-}'
 JOBS='${NFIPSEC_JOBS:-}'
 EOS
-# The benchmark's knobs (bench.sh) go with it, quoted for the guest's shell.
-for v in ${!NFIPSEC_BENCH_@}; do
+# The benchmark's knobs (bench.sh) and the strongSwan tests' scenario
+# choice (NFIPSEC_SS_SCENARIOS) go with it, quoted for the guest's shell.
+for v in ${!NFIPSEC_BENCH_@} ${!NFIPSEC_SS_@}; do
 	printf 'export %s=%q\n' "$v" "${!v}"
 done >> "$out/run.env"
 
