@@ -15,8 +15,10 @@
 /*
  * charon's IPsec backend on nfipsec's generic netlink family (uapi/nfipsec.h
  * of the nfipsec repository documents every command and attribute used
- * here). One socket for requests, serialized by a mutex; one for the
- * events group (ACQUIRE, EXPIRE, MAPPING), read by the watcher.
+ * here). One socket for requests, serialized by a mutex; one in the
+ * keymgr group (ACQUIRE, EXPIRE, MAPPING), read by the watcher, which reads
+ * the SAs again after an overflow (resync()). Routes of outbound policies
+ * as kernel-netlink's: kernel_nfipsec_routes.c.
  *
  * What nfipsec cannot do yet is refused with a DBG1 message, never ignored.
  *
@@ -2673,11 +2675,12 @@ static void set_acq_expires(private_kernel_nfipsec_ipsec_t *this)
 
 /**
  * Size the events socket's receive buffer, as kernel-netlink sizes its own
- * (receive_buffer_size, force_receive_buffer_size). Every change of
- * nfipsec's tables is multicast on the same group as ACQUIRE, EXPIRE and
- * MAPPING, charon's own requests included: SO_RCVBUF alone is capped at
- * net.core.rmem_max (about 200 events by default), SO_RCVBUFFORCE is not
- * (CAP_NET_ADMIN, which the plugin has). The size the kernel took is logged.
+ * (receive_buffer_size, force_receive_buffer_size). The keymgr group
+ * carries ACQUIRE, EXPIRE and MAPPING alone, but a burst of them (many SAs
+ * expiring together, a trap policy's traffic) can still be large:
+ * SO_RCVBUF alone is capped at net.core.rmem_max (about 200 events by
+ * default), SO_RCVBUFFORCE is not (CAP_NET_ADMIN, which the plugin has).
+ * The size the kernel took is logged; an overflow is followed by resync().
  */
 static void set_events_buffer(private_kernel_nfipsec_ipsec_t *this)
 {
