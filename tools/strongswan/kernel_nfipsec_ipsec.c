@@ -743,6 +743,13 @@ static int on_event(struct nl_msg *msg, void *arg)
 	struct genlmsghdr *gnlh = nlmsg_data(nlh);
 	struct nlattr *tb[NFIPSEC_A_MAX + 1];
 
+	if (nlmsg_get_src(msg)->nl_pid != 0)
+	{	/* sent by a process (the kernel's is 0): a forged MAPPING would
+		 * move a peer's ports, a forged hard EXPIRE tear a CHILD_SA down */
+		DBG1(DBG_KNL, "ignored a message to the nfipsec events socket from "
+			 "port %u, not the kernel", nlmsg_get_src(msg)->nl_pid);
+		return NL_SKIP;
+	}
 	if (nlh->nlmsg_type != this->family ||
 		genlmsg_parse(nlh, 0, tb, NFIPSEC_A_MAX, NULL))
 	{
