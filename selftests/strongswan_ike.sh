@@ -336,7 +336,7 @@ iperf_json() {
 REKEY_PINGS=175 REKEY_IPERF_SECS=30
 rekey_scenario() {
 	local t=rekey cap=$T/wire-rekey.pcap tpid ppid ipid max=0 n s0 sa si so jobs id
-	local in0 out0 in1 out1 rc start secs sent recv spis inside
+	local in0 out0 in1 out1 rc start secs sent recv spis inside c
 	IKE_PROPOSALS=aes128gcm16-prfsha256-ecp256 ESP_PROPOSALS=aes128gcm16
 	# No jitter: one soft EXPIRE (the inbound SA's) a rekeying, the
 	# outbound SA has its hard limit alone (child_sa.c).
@@ -415,10 +415,19 @@ rekey_scenario() {
 				fail "$t.rekeys-during-transfer" "$inside new outbound SPI(s) first seen during the transfer (from ${start:-?}, ${secs:-?} s):$spis"
 			fi
 			# Every ESP packet on the wire is one nfipsec on A sent
-			# or took in; nothing but IKE and ESP (and ARP) on it.
+			# or took in (none forged or extra); nothing but IKE and
+			# ESP (and ARP) on it. Under a TCP transfer a few sent
+			# may be lost before the wire or by the capture (7119 on
+			# the wire of 7129 counted, once): at most 1 % short.
 			wire_esp "$A4" "$B4"; n=$REPLY
 			wire_esp "$B4" "$A4"
-			check_eq "$t.wire-esp-packets" $((in1 - in0 + out1 - out0)) $((n + REPLY))
+			n=$((n + REPLY)) c=$((in1 - in0 + out1 - out0))
+			if [ "$n" -le "$c" ] && [ $((c - n)) -le $((c / 100)) ]; then
+				pass "$t.wire-esp-packets"
+				[ "$n" = "$c" ] || echo "rekey: $n ESP packets on the wire, $c counted by nfipsec on A"
+			else
+				fail "$t.wire-esp-packets" "$n ESP packets on the wire, $c counted by nfipsec on A (in $in0..$in1, out $out0..$out1)"
+			fi
 			wire_clear "$t" "$cap"
 			# Old and new SAs side by side during a rekeying, never
 			# more: 2 per CHILD_SA.
