@@ -171,6 +171,26 @@ static int sa_parse_attrs(struct genl_info *info, struct nlattr **tb,
 				extack);
 }
 
+/*
+ * SA_DEL, SA_GET's do: the identity, and no OWNER (uapi "Owners": it
+ * selects only in a flush and a dump; refused rather than ignored, as a
+ * caller might take it for a condition).
+ */
+static int sa_parse_id_only(struct genl_info *info, struct nlattr **tb,
+			    struct nfipsec_sa_cfg *id)
+{
+	int err = sa_parse_attrs(info, tb, info->extack);
+
+	if (err)
+		return err;
+	if (tb[NFIPSEC_SA_A_OWNER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_OWNER],
+				    "owner selects only in flush and dump");
+		return -EINVAL;
+	}
+	return sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], id, info->extack);
+}
+
 /* NAT-T: type, both ports (not 0), and the original address, optional. */
 static int sa_parse_encap(struct nlattr *attr, struct nfipsec_sa_cfg *cfg,
 			  struct netlink_ext_ack *extack)
@@ -780,9 +800,7 @@ int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_sa *sa;
 	int err;
 
-	err = sa_parse_attrs(info, tb, info->extack);
-	if (!err)
-		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &id, info->extack);
+	err = sa_parse_id_only(info, tb, &id);
 	if (err)
 		return err;
 	mutex_lock(&nn->cfg_lock);
@@ -812,9 +830,7 @@ int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
-	err = sa_parse_attrs(info, tb, info->extack);
-	if (!err)
-		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &id, info->extack);
+	err = sa_parse_id_only(info, tb, &id);
 	if (err)
 		return err;
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);

@@ -129,12 +129,14 @@
  *
  * NFIPSEC_CMD_SA_DEL (do)
  *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
+ *   OWNER is refused (-EINVAL, see "Owners").
  *
  * NFIPSEC_CMD_SA_GET (do, dump)
- *   do: NFIPSEC_A_SA with DST, SPI, PROTO; replies with one SA.
+ *   do: NFIPSEC_A_SA with DST, SPI, PROTO (no OWNER, see "Owners");
+ *   replies with one SA.
  *   dump: optionally NFIPSEC_A_SA as a filter: only SAs whose PROTO, SPI,
- *   SRC, DST, OWNER (those given) are equal are dumped (with OWNER, no
- *   larval SA: they have no owner, see "Owners" below).
+ *   SRC, DST, OWNER (those given) are equal are dumped, larval SAs
+ *   included (see "Owners" below).
  *   Either way, NFIPSEC_A_SHOW_KEYS (flag) asks for the keys; without it the
  *   ALG_* nests carry no NFIPSEC_ALG_A_KEY.
  *   Reply: NFIPSEC_A_SA per SA, with everything given at creation plus
@@ -174,7 +176,10 @@
  *   other case one is made up, as XFRM does. POLICY_SET replaces the
  *   policy with the same DIR and SEL, keeping its INDEX and counters: in
  *   place with the same PRIORITY, moved to where a new one goes; a policy
- *   that does not exist is added (as ip xfrm's update does).
+ *   that does not exist is added (as ip xfrm's update does). With
+ *   IF_OWNER, an existing policy of another owner is left as it is and
+ *   POLICY_SET fails with -EEXIST (see "Owners"). POLICY_NEW refuses
+ *   IF_OWNER.
  *
  * NFIPSEC_CMD_POLICY_NEW_BULK (do)
  *   Request: NFIPSEC_A_POLICIES, a nest of NFIPSEC_A_POLICY nests, each
@@ -193,10 +198,12 @@
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
  *   Request: NFIPSEC_A_POLICY with DIR and SEL, with INDEX and DIR, or with
- *   POSITION alone (other combinations: -EINVAL).
+ *   POSITION alone (other combinations: -EINVAL). With IF_OWNER, only a
+ *   policy of that owner is deleted (see "Owners"); OWNER is refused.
  *
  * NFIPSEC_CMD_POLICY_GET (do, dump)
- *   do: as POLICY_DEL; replies with one policy.
+ *   do: as POLICY_DEL, without OWNER and IF_OWNER (-EINVAL); replies
+ *   with one policy.
  *   dump: optionally NFIPSEC_A_POLICY with DIR and/or OWNER as a filter.
  *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION,
  *   INDEX, ADD_TIME, USE_TIME and NFIPSEC_POLICY_A_STATS (nest of
@@ -213,7 +220,7 @@
  *   Request: NFIPSEC_A_POLICY with POSITION (the policy to move) and one of
  *   NFIPSEC_POLICY_A_TO (new position), _BEFORE or _AFTER (another
  *   policy's position, counted before the move); -EINVAL when the new
- *   place breaks the priority order.
+ *   place breaks the priority order. OWNER and IF_OWNER are refused.
  *
  * NFIPSEC_CMD_GET_STATS (do)
  *   Request: no attributes.
@@ -318,12 +325,39 @@
  * absent. SA_SET and POLICY_SET keep the object's owner unless OWNER is
  * given (a policy SET adds with OWNER, 0 when absent); given, it replaces
  * the owner (a key manager takes over what it finds). Replies and events
- * about SAs and policies carry OWNER always (about larval SAs: never).
- * SA_FLUSH and POLICY_FLUSH with OWNER remove only that owner's objects
- * (with OWNER 0: the administrator's), and the dumps take OWNER as a
- * filter. Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys
- * and have no owner: a flush by owner leaves them (they expire,
- * NFIPSEC_INFO_A_ACQ_EXPIRES) and SA_ALLOC_SPI refuses OWNER.
+ * about SAs, larval SAs and policies carry OWNER always. SA_FLUSH and
+ * POLICY_FLUSH with OWNER remove only that owner's objects (with OWNER 0:
+ * the administrator's), and the dumps take OWNER as a filter. Everywhere
+ * else OWNER selects nothing and is refused (-EINVAL, "owner selects only
+ * in flush and dump"): on SA_DEL, SA_GET's do, POLICY_DEL, POLICY_GET's
+ * do and POLICY_MOVE, where a caller could take it for a condition.
+ *
+ * The condition is NFIPSEC_POLICY_A_IF_OWNER (u32), on POLICY_SET and
+ * POLICY_DEL only (elsewhere: -EINVAL): the change applies only to a
+ * policy of that owner. POLICY_SET with IF_OWNER, when a policy with the
+ * same DIR and SEL exists and is another owner's, fails with -EEXIST and
+ * changes nothing (extack "policy belongs to owner N"); when none exists
+ * it adds the policy, as without IF_OWNER. POLICY_DEL with IF_OWNER fails
+ * with -ENOENT, and removes nothing, when the policy it names is another
+ * owner's (the same extack), as when there is none. The owner is compared
+ * under the namespace's configuration lock, in the same critical section
+ * as the change: no other command comes between the check and the change
+ * (a POLICY_GET, then a POLICY_SET, would let one in). A key manager sends
+ * IF_OWNER = its own owner on every update and delete of its policies, so
+ * that it never replaces or removes a policy the administrator (or
+ * another key manager) put in the place of one of its own.
+ *
+ * Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys and have an owner too:
+ * an ACQUIRE's larval SA is the owner's of the policy that sent it, and
+ * SA_ALLOC_SPI takes OWNER (a new larval SA's, 0 when absent; given, it
+ * replaces the owner of the larval SA it finds). A flush by owner removes
+ * that owner's larval SAs with its SAs (a restarted key manager's
+ * ACQUIREs are not held down by those its earlier instance never
+ * answered), and a dump by owner lists them. An SA that SA_SET makes of
+ * a larval SA keeps the larval SA's owner unless OWNER is given.
+ *
+ * NFIPSEC_INFO_A_FEATURES (GET_INFO) says which of these the module does:
+ * NFIPSEC_FEATURE_OWNERS, _IF_OWNER, _LARVAL_OWNER.
  */
 #ifndef _UAPI_NFIPSEC_H
 #define _UAPI_NFIPSEC_H
@@ -334,8 +368,10 @@
  * Well-known owners (NFIPSEC_SA_A_OWNER, NFIPSEC_POLICY_A_OWNER; "Owners"
  * above). NFIPSEC_OWNER_CHARON: strongSwan's charon through the
  * kernel-nfipsec plugin (tools/strongswan), which removes every SA and
- * policy of this owner in its namespace when it starts and when it stops:
- * one charon per network namespace. The value is "chrn" in ASCII.
+ * larval SA of this owner in its namespace when it starts (its policies
+ * stay, to be taken over) and every SA and policy of it when it stops,
+ * and updates and deletes its policies with IF_OWNER: one charon per
+ * network namespace. The value is "chrn" in ASCII.
  */
 #define NFIPSEC_OWNER_ADMIN	0
 #define NFIPSEC_OWNER_CHARON	0x6368726e
@@ -702,6 +738,7 @@ enum nfipsec_policy_attr {
 	NFIPSEC_POLICY_A_USE_TIME,	/* u64, replies and events */
 	NFIPSEC_POLICY_A_PAD,
 	NFIPSEC_POLICY_A_OWNER,		/* u32, see "Owners"; 0: admin */
+	NFIPSEC_POLICY_A_IF_OWNER,	/* u32, SET and DEL: see "Owners" */
 
 	__NFIPSEC_POLICY_A_MAX,
 	NFIPSEC_POLICY_A_MAX = __NFIPSEC_POLICY_A_MAX - 1
