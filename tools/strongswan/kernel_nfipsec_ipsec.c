@@ -20,24 +20,35 @@
  *
  * What nfipsec cannot do yet is refused with a DBG1 message, never ignored.
  *
- * Owner: every SA and policy this plugin adds carries NFIPSEC_OWNER_CHARON
- * (uapi/nfipsec.h, "Owners"), the administrator's have 0. When it starts,
- * the plugin removes every SA of that owner in its namespace: what an
- * earlier charon left there when it died without cleaning up (kill -9,
- * OOM, a crash, systemd's SIGKILL after TimeoutStopSec), whose IKE state
- * is gone (their keys would stay in the kernel until their hard lifetime).
- * It keeps that charon's policies: without their SAs they drop what they
- * protect (and raise ACQUIREs) until this charon installs its own over them,
- * where removing them would let that traffic go out in clear (nfipsec
- * passes what no policy matches), as kernel-netlink keeps stale XFRM
- * policies and overwrites them with UPDPOLICY. A policy added over an
- * existing one of the same selector takes it over when it is charon's
- * (POLICY_SET), and fails when it is anyone else's: an administrator's
- * policy is never replaced. When it stops, it removes every SA and policy
- * of charon's owner (a clean shutdown leaves nothing, as with
- * kernel-netlink: charon deletes its CHILD_SAs first, so this removes only
- * what failed to go). charon.plugins.kernel-nfipsec.remove_stale = no turns
- * both removals off.
+ * Owner: every SA, larval SA (get_spi) and policy this plugin adds carries
+ * NFIPSEC_OWNER_CHARON (uapi/nfipsec.h, "Owners"), the administrator's have
+ * 0. When it starts, the plugin removes every SA and larval SA of that
+ * owner in its namespace: what an earlier charon left there when it died
+ * without cleaning up (kill -9, OOM, a crash, systemd's SIGKILL after
+ * TimeoutStopSec), whose IKE state is gone (their keys would stay in the
+ * kernel until their hard lifetime; its larval SAs would hold this one's
+ * ACQUIREs down until they expire). It keeps that charon's policies:
+ * without their SAs they drop what they protect (and raise ACQUIREs) until
+ * this charon installs its own over them, where removing them would let
+ * that traffic go out in clear (nfipsec passes what no policy matches), as
+ * kernel-netlink keeps stale XFRM policies and overwrites them with
+ * UPDPOLICY. Every POLICY_SET and POLICY_DEL the plugin sends carries
+ * IF_OWNER charon: nfipsec applies it only to a policy of charon's owner,
+ * checked in the same critical section as the change, so that no other
+ * request comes between the check and the change. A policy added over an
+ * existing one of the same selector (POLICY_NEW fails with -EEXIST) takes
+ * it over when it is charon's, by one such POLICY_SET, and fails when it
+ * is anyone else's; a rekey's update and a CHILD_SA's delete leave a
+ * policy the administrator put in the place of one of charon's alone
+ * (-EEXIST, -ENOENT): an administrator's policy is never replaced or
+ * removed. ACQUIREs, EXPIREs and MAPPINGs about another owner's policy or
+ * SA are ignored (DBG2): the administrator's may use charon's reqids. When
+ * it stops, it removes every SA and policy of charon's owner (a clean
+ * shutdown leaves nothing, as with kernel-netlink: charon deletes its
+ * CHILD_SAs first, so this removes only what failed to go).
+ * charon.plugins.kernel-nfipsec.remove_stale = no turns both removals off.
+ * The plugin needs a module with these features (GET_INFO's FEATURES):
+ * with an older one loaded, it fails closed and says to reload it.
  *
  * One charon per network namespace: the owner is one value. The plugin
  * holds the abstract AF_UNIX name "\0nfipsec-owner-6368726e" (abstract
@@ -1699,7 +1710,11 @@ static uint32_t get_priority(policy_entry_t *policy, policy_priority_t prio)
 }
 
 /**
- * POLICY_NEW or _SET of a policy as its first user wants it; mutex held
+ * POLICY_NEW or _SET of a policy as its first user wants it; mutex held.
+ * A SET carries IF_OWNER charon: nfipsec replaces only a policy of charon's
+ * owner (another's stays, -EEXIST), checked under its lock in the same
+ * critical section as the change (uapi "Owners"); a policy that is not
+ * there is added.
  */
 static int policy_install(private_kernel_nfipsec_ipsec_t *this,
 						  policy_entry_t *policy, policy_sa_t *psa,
@@ -1716,7 +1731,9 @@ static int policy_install(private_kernel_nfipsec_ipsec_t *this,
 				   psa->type == POLICY_DROP ? NFIPSEC_ACTION_BLOCK
 											: NFIPSEC_ACTION_ALLOW) ||
 		nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, psa->priority) ||
-		nla_put_u32(msg, NFIPSEC_POLICY_A_OWNER, NFIPSEC_OWNER_CHARON))
+		nla_put_u32(msg, NFIPSEC_POLICY_A_OWNER, NFIPSEC_OWNER_CHARON) ||
+		(cmd == NFIPSEC_CMD_POLICY_SET &&
+		 nla_put_u32(msg, NFIPSEC_POLICY_A_IF_OWNER, NFIPSEC_OWNER_CHARON)))
 	{
 		goto fail;
 	}
@@ -1758,7 +1775,8 @@ fail:
 }
 
 /**
- * POLICY_DEL by DIR and SEL; mutex held
+ * POLICY_DEL by DIR and SEL, of a policy of charon's owner only (IF_OWNER:
+ * another's stays, -ENOENT, as one that is gone); mutex held
  */
 static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
 						 policy_entry_t *policy)
@@ -1769,52 +1787,14 @@ static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
 	msg = request_new(this, NFIPSEC_CMD_POLICY_DEL, 0);
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
 		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
-		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
+		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts) ||
+		nla_put_u32(msg, NFIPSEC_POLICY_A_IF_OWNER, NFIPSEC_OWNER_CHARON))
 	{
 		msg_free(msg);
 		return -EINVAL;
 	}
 	nla_nest_end(msg, nest);
 	return request_talk(this, msg, NULL, NULL);
-}
-
-static int policy_owner_cb(struct nlattr **tb, void *arg)
-{
-	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
-	int64_t *owner = arg;
-
-	if (tb[NFIPSEC_A_POLICY] &&
-		!nla_parse_nested(pol, NFIPSEC_POLICY_A_MAX, tb[NFIPSEC_A_POLICY],
-						  NULL) && pol[NFIPSEC_POLICY_A_OWNER] &&
-		nla_len(pol[NFIPSEC_POLICY_A_OWNER]) == sizeof(uint32_t))
-	{
-		*owner = nla_get_u32(pol[NFIPSEC_POLICY_A_OWNER]);
-	}
-	return 0;
-}
-
-/**
- * The owner of the policy in nfipsec with policy's DIR and SEL: 0 and the
- * owner in *owner (-1: the reply named none), or a negative errno; mutex
- * held
- */
-static int policy_owner(private_kernel_nfipsec_ipsec_t *this,
-						policy_entry_t *policy, int64_t *owner)
-{
-	struct nlattr *nest;
-	struct nl_msg *msg;
-
-	*owner = -1;
-	msg = request_new(this, NFIPSEC_CMD_POLICY_GET, 0);
-	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
-		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
-		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
-	{
-		msg_free(msg);
-		return -ENOMEM;
-	}
-	nla_nest_end(msg, nest);
-	return request_talk(this, msg, policy_owner_cb, owner);
 }
 
 /**
@@ -1907,8 +1887,6 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	policy_sa_t *psa, *current;
 	bool first = TRUE, created = FALSE, taken_over = FALSE;
 	uint32_t priority;
-	int64_t owner = -1;
-	char extack[sizeof(this->extack)];
 	int err;
 
 	if (!policy_supported(id, data))
@@ -1968,23 +1946,18 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	if (err == -EEXIST && created)
 	{
 		/*
-		 * One is there already: charon's (an earlier charon's that the
-		 * start did not remove, remove_stale = no, or one whose delete
-		 * failed) is taken over, as kernel-netlink's UPDPOLICY would; an
-		 * administrator's or another key manager's stays, and so the
-		 * CHILD_SA fails: the administrator decides.
+		 * One is there already: charon's (an earlier charon's, kept at
+		 * start to be taken over, or one whose delete failed) is taken
+		 * over, as kernel-netlink's UPDPOLICY would, by one POLICY_SET
+		 * with IF_OWNER charon (policy_install): nfipsec checks the owner
+		 * and replaces the policy in one critical section, so nothing
+		 * can come in between. An administrator's or another key
+		 * manager's stays (-EEXIST, the extack says whose), and so the
+		 * CHILD_SA fails: the administrator decides. One that went
+		 * meanwhile is added.
 		 */
-		snprintf(extack, sizeof(extack), "%s", this->extack);
-		if (policy_owner(this, policy, &owner) == 0 &&
-			owner == NFIPSEC_OWNER_CHARON)
-		{
-			err = policy_install(this, policy, psa, NFIPSEC_CMD_POLICY_SET);
-			taken_over = !err;
-		}
-		else
-		{
-			snprintf(this->extack, sizeof(this->extack), "%s", extack);
-		}
+		err = policy_install(this, policy, psa, NFIPSEC_CMD_POLICY_SET);
+		taken_over = !err;
 	}
 	if (err)
 	{
