@@ -451,7 +451,8 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	 * its ACQ state only for an ACQUIRE that went out, it goes again if
 	 * this one does not.
 	 */
-	err = nfipsec_larval_acquire(nn, &pol->tmpl, fl, src, dst, &seq);
+	err = nfipsec_larval_acquire(nn, &pol->tmpl, fl, src, dst, pol->owner,
+				     &seq);
 	if (err == -EEXIST) {
 		nlmsg_free(msg);
 		return;

@@ -701,7 +701,7 @@ static int larval_fill(struct sk_buff *msg, const struct nfipsec_larval *l,
 
 /*
  * SA_ALLOC_SPI (uapi): PROTO, SRC, DST, and optionally MODE, REQID,
- * KM_SEQ, SPI_MIN and SPI_MAX; nothing else.
+ * KM_SEQ, SPI_MIN, SPI_MAX and OWNER; nothing else.
  */
 int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 {
@@ -724,11 +724,12 @@ int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 		case NFIPSEC_SA_A_DST: case NFIPSEC_SA_A_MODE:
 		case NFIPSEC_SA_A_REQID: case NFIPSEC_SA_A_KM_SEQ:
 		case NFIPSEC_SA_A_SPI_MIN: case NFIPSEC_SA_A_SPI_MAX:
+		case NFIPSEC_SA_A_OWNER:
 			continue;
 		}
 		if (tb[i]) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[i],
-					    "allocspi takes proto, src, dst, mode, reqid, seq, min and max only");
+					    "allocspi takes proto, src, dst, mode, reqid, seq, min, max and owner only");
 			return -EINVAL;
 		}
 	}
@@ -776,6 +777,11 @@ int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 		cfg.reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
 	if (tb[NFIPSEC_SA_A_KM_SEQ])
 		cfg.km_seq = nla_get_u32(tb[NFIPSEC_SA_A_KM_SEQ]);
+	/* uapi "Owners": a new larval SA's (0 when absent); given, it replaces. */
+	if (tb[NFIPSEC_SA_A_OWNER]) {
+		cfg.has_owner = true;
+		cfg.owner = nla_get_u32(tb[NFIPSEC_SA_A_OWNER]);
+	}
 
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -858,7 +864,7 @@ int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * SA_FLUSH: PROTO and OWNER (uapi "Owners") limit it, nothing else is
- * taken. Larval SAs have no owner: a flush by owner leaves them.
+ * taken; the larval SAs go with the SAs, by the same limits.
  */
 int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 {
@@ -889,8 +895,7 @@ int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_sa_flush(nn, proto, by_owner);
-	if (!by_owner)
-		nfipsec_larval_flush(nn, proto);
+	nfipsec_larval_flush(nn, proto, by_owner);
 	nfipsec_net_hooks_put(nn);
 	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
 			       NFIPSEC_SA_A_PROTO, proto ?: -1,

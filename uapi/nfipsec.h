@@ -110,8 +110,8 @@
  *   ip xfrm's allocspi: an SPI for an SA the key manager is negotiating,
  *   held by a larval SA until SA_SET makes it whole or it expires.
  *   Request: NFIPSEC_A_SA with PROTO, SRC, DST, optionally MODE, REQID,
- *   KM_SEQ, and SPI_MIN, SPI_MAX (both or neither; 0x100 to 0x0fffffff by
- *   default, as ip xfrm). With KM_SEQ, the larval SA of the ACQUIRE with
+ *   KM_SEQ, OWNER (see "Owners"), and SPI_MIN, SPI_MAX (both or neither;
+ *   0x100 to 0x0fffffff by default, as ip xfrm). With KM_SEQ, the larval SA of the ACQUIRE with
  *   that KM_SEQ (and DST) gets the SPI; otherwise, or when there is none,
  *   the larval SA without an SPI of the same PROTO, SRC, DST, MODE and
  *   REQID, or a new one (the namespace's limit of SAs bounds larval SAs
@@ -152,8 +152,8 @@
  * NFIPSEC_CMD_SA_FLUSH (do)
  *   Request: optionally NFIPSEC_A_SA with PROTO and/or OWNER, nothing else:
  *   remove every SA (of proto), larval SAs included (one event for the
- *   flush); with OWNER, only the SAs of that owner (0: the administrator's),
- *   and no larval SA.
+ *   flush); with OWNER, only the SAs and larval SAs of that owner (0: the
+ *   administrator's).
  *
  * NFIPSEC_CMD_POLICY_NEW (do), NFIPSEC_CMD_POLICY_SET (do)
  *   Request: NFIPSEC_A_POLICY with DIR, SEL (nest of NFIPSEC_SEL_A_*),
@@ -258,7 +258,8 @@
  *   cannot use up the key manager's places), counted ACQUIRE_ERROR. An
  *   ACQUIRE that could not be sent leaves no larval SA (as XFRM). The
  *   larval SA has no SPI even when the template names one (XFRM's holds
- *   the template's SPI).
+ *   the template's SPI). It is the owner's of the policy (OWNER above),
+ *   so that a flush by owner removes it with that owner's SAs.
  *
  * NFIPSEC_CMD_EXPIRE
  *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without

@@ -849,7 +849,9 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 		!put_addr(msg, NFIPSEC_SA_A_SRC, src) ||
 		!put_addr(msg, NFIPSEC_SA_A_DST, dst) ||
 		nla_put(msg, NFIPSEC_SA_A_SPI_MIN, sizeof(min), &min) ||
-		nla_put(msg, NFIPSEC_SA_A_SPI_MAX, sizeof(max), &max))
+		nla_put(msg, NFIPSEC_SA_A_SPI_MAX, sizeof(max), &max) ||
+		/* the larval SA is charon's: a flush by owner takes it */
+		nla_put_u32(msg, NFIPSEC_SA_A_OWNER, NFIPSEC_OWNER_CHARON))
 	{
 		msg_free(msg);
 		return FAILED;
@@ -1473,14 +1475,24 @@ static host_t *attr_host(struct nlattr *attr)
 }
 
 /**
- * One SA of charon's owner in the dump: logged and counted
+ * What the dump of charon's owner's SAs found
+ */
+typedef struct {
+	u_int sas;
+	/** an earlier charon's negotiations (get_spi, its trap policies'
+	 *  ACQUIREs), which hold those ACQUIREs down while they live */
+	u_int larvals;
+} stale_sas_t;
+
+/**
+ * One SA or larval SA of charon's owner in the dump: logged and counted
  */
 static int stale_sa_cb(struct nlattr **tb, void *arg)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
 	host_t *src = NULL, *dst = NULL;
-	uint32_t spi = 0;
-	u_int *count = arg;
+	uint32_t spi = 0, reqid = 0;
+	stale_sas_t *count = arg;
 
 	if (!tb[NFIPSEC_A_SA] ||
 		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
@@ -1491,12 +1503,25 @@ static int stale_sa_cb(struct nlattr **tb, void *arg)
 	{
 		spi = nla_get_u32(sa[NFIPSEC_SA_A_SPI]);
 	}
+	if (sa[NFIPSEC_SA_A_REQID] && nla_len(sa[NFIPSEC_SA_A_REQID]) == 4)
+	{
+		reqid = nla_get_u32(sa[NFIPSEC_SA_A_REQID]);
+	}
 	src = attr_host(sa[NFIPSEC_SA_A_SRC]);
 	dst = attr_host(sa[NFIPSEC_SA_A_DST]);
-	DBG1(DBG_KNL, "  stale SA %.8x %H === %H", ntohl(spi), src, dst);
+	if (sa[NFIPSEC_SA_A_LARVAL])
+	{
+		DBG1(DBG_KNL, "  stale larval SA %.8x %H === %H, reqid {%u}",
+			 ntohl(spi), src, dst, reqid);
+		count->larvals++;
+	}
+	else
+	{
+		DBG1(DBG_KNL, "  stale SA %.8x %H === %H", ntohl(spi), src, dst);
+		count->sas++;
+	}
 	DESTROY_IF(src);
 	DESTROY_IF(dst);
-	(*count)++;
 	return 0;
 }
 
@@ -1543,7 +1568,7 @@ static int stale_policy_cb(struct nlattr **tb, void *arg)
  */
 static int owner_request(private_kernel_nfipsec_ipsec_t *this, uint8_t cmd,
 						 int nest_type, int owner_attr, reply_cb_t cb,
-						 u_int *count)
+						 void *count)
 {
 	struct nlattr *nest;
 	struct nl_msg *msg;
@@ -2337,14 +2362,15 @@ METHOD(kernel_ipsec_t, enable_udp_decap, bool,
 }
 
 /**
- * Remove every SA of charon's owner (NFIPSEC_OWNER_CHARON) in this
- * namespace, and at "stop" every policy of it too, policies first (as
+ * Remove every SA and larval SA of charon's owner (NFIPSEC_OWNER_CHARON)
+ * in this namespace, and at "stop" every policy of it too, policies first (as
  * charon deletes a CHILD_SA's); at "start" the policies stay (the top of
  * this file says why). What goes is logged: DBG1 each, DBG0 how many.
  */
 static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 {
-	u_int sas = 0, policies = 0;
+	stale_sas_t stale = {};
+	u_int policies = 0;
 	bool start = streq(when, "start");
 	int err;
 
@@ -2368,7 +2394,7 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 	if (!err)
 	{
 		err = owner_request(this, NFIPSEC_CMD_SA_GET, NFIPSEC_A_SA,
-							NFIPSEC_SA_A_OWNER, stale_sa_cb, &sas);
+							NFIPSEC_SA_A_OWNER, stale_sa_cb, &stale);
 	}
 	if (!err)
 	{
@@ -2381,24 +2407,30 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 			 "of charon's owner (0x%x) from nfipsec at %s: %s%s",
 			 NFIPSEC_OWNER_CHARON, when, strerror(-err), this->extack);
 	}
-	else if (start && (sas || policies))
+	else if (start && (stale.sas || policies))
 	{
 		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) of charon's owner "
 			 "(0x%x) from nfipsec at start and kept its %u policy(ies), which "
 			 "drop what they protect until charon installs its own over them: "
-			 "an earlier charon left them", sas, NFIPSEC_OWNER_CHARON,
+			 "an earlier charon left them", stale.sas, NFIPSEC_OWNER_CHARON,
 			 policies);
 	}
-	else if (sas || policies)
+	else if (stale.sas || policies)
 	{
 		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) and %u policy(ies) "
-			 "of charon's owner (0x%x) from nfipsec at %s", sas, policies,
-			 NFIPSEC_OWNER_CHARON, when);
+			 "of charon's owner (0x%x) from nfipsec at %s", stale.sas,
+			 policies, NFIPSEC_OWNER_CHARON, when);
 	}
 	else
 	{
 		DBG1(DBG_KNL, "kernel-nfipsec: no SA or policy of charon's owner "
 			 "(0x%x) in nfipsec at %s", NFIPSEC_OWNER_CHARON, when);
+	}
+	if (!err && stale.larvals)
+	{	/* they would hold its ACQUIREs down until they expire */
+		DBG1(DBG_KNL, "kernel-nfipsec: removed %u larval SA(s) of charon's "
+			 "owner (0x%x) from nfipsec at %s: negotiations that no charon "
+			 "will finish", stale.larvals, NFIPSEC_OWNER_CHARON, when);
 	}
 	this->mutex->unlock(this->mutex);
 }
