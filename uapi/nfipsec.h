@@ -234,7 +234,9 @@
  *
  * NFIPSEC_CMD_ACQUIRE
  *   An outbound packet matched a protecting policy and no SA could carry it:
- *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL of the policy) and
+ *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL and OWNER of the
+ *   policy: a key manager leaves the ACQUIREs of other owners' policies
+ *   alone, see "Owners") and
  *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
  *   protocol and ports) and NFIPSEC_A_SA, the SA wanted: PROTO, SRC,
  *   DST, MODE, REQID and, when the template names one, SPI; in tunnel

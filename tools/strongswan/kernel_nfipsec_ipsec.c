@@ -612,12 +612,50 @@ static traffic_selector_t *packet_ts(struct nlattr **sel, int addr_attr,
 						addr, from, addr, to);
 }
 
+/**
+ * Is an event's object (the nest of nest_type in tb, its owner attribute
+ * owner_attr) another owner's than charon's? An object without an owner
+ * attribute (a module older than owners) is taken as charon's. Such
+ * events are left alone, logged at level 2 (uapi "Owners": the
+ * administrator's policies and SAs, or another key manager's, may share
+ * charon's reqids).
+ */
+static bool event_not_charons(struct nlattr **tb, int nest_type, int max,
+							  int owner_attr, char *what)
+{
+	/* room for either nest's attributes */
+	struct nlattr *attrs[(int)NFIPSEC_SA_A_MAX + (int)NFIPSEC_POLICY_A_MAX];
+	uint32_t owner;
+
+	if (!tb[nest_type] ||
+		nla_parse_nested(attrs, max, tb[nest_type], NULL) ||
+		!attrs[owner_attr] ||
+		nla_len(attrs[owner_attr]) != sizeof(uint32_t))
+	{
+		return FALSE;
+	}
+	owner = nla_get_u32(attrs[owner_attr]);
+	if (owner == NFIPSEC_OWNER_CHARON)
+	{
+		return FALSE;
+	}
+	DBG2(DBG_KNL, "received an nfipsec %s about an object of owner 0x%x, "
+		 "not charon's: ignored", what, owner);
+	return TRUE;
+}
+
 static void process_acquire(struct nlattr **tb)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1], *sel[NFIPSEC_SEL_A_MAX + 1];
 	kernel_acquire_data_t data = {};
 	uint32_t reqid = 0;
 
+	/* the policy's owner: an ACQUIRE of another's policy is not charon's */
+	if (event_not_charons(tb, NFIPSEC_A_POLICY, NFIPSEC_POLICY_A_MAX,
+						  NFIPSEC_POLICY_A_OWNER, "ACQUIRE"))
+	{
+		return;
+	}
 	if (!tb[NFIPSEC_A_SA] ||
 		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
 	{
@@ -680,6 +718,11 @@ static void process_expire(private_kernel_nfipsec_ipsec_t *this,
 	uint32_t spi;
 	host_t *dst;
 
+	if (event_not_charons(tb, NFIPSEC_A_SA, NFIPSEC_SA_A_MAX,
+						  NFIPSEC_SA_A_OWNER, "EXPIRE"))
+	{
+		return;
+	}
 	if (!event_sa(tb, &proto, &spi, &dst))
 	{
 		DBG1(DBG_KNL, "received an nfipsec EXPIRE without an SA, ignored");
@@ -717,6 +760,11 @@ static void process_mapping(struct nlattr **tb)
 	uint8_t proto;
 	uint32_t spi;
 
+	if (event_not_charons(tb, NFIPSEC_A_SA, NFIPSEC_SA_A_MAX,
+						  NFIPSEC_SA_A_OWNER, "MAPPING"))
+	{
+		return;
+	}
 	if (!event_sa(tb, &proto, &spi, &dst))
 	{
 		DBG1(DBG_KNL, "received an nfipsec MAPPING without an SA, ignored");
