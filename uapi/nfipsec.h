@@ -32,6 +32,10 @@
  *     NFIPSEC_INFO_A_DEFAULT_IN, _FWD, _OUT  u8 each, the default policies
  *     NFIPSEC_INFO_A_LARVAL_COUNT  u32, larval SAs (SA_ALLOC_SPI, ACQUIRE)
  *     NFIPSEC_INFO_A_ACQ_EXPIRES   u32, seconds a larval SA lives
+ *     NFIPSEC_INFO_A_FEATURES      u32, NFIPSEC_FEATURE_* (below the
+ *                                  attribute enums): what this module
+ *                                  does that an older one of the same
+ *                                  ABI does not; absent: none of them
  *
  * NFIPSEC_CMD_SET_INFO (do)
  *   Request: NFIPSEC_A_INFO with one or more of:
@@ -437,10 +441,31 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_DEFAULT_OUT,	/* u8, NFIPSEC_ACTION_* */
 	NFIPSEC_INFO_A_LARVAL_COUNT,	/* u32 */
 	NFIPSEC_INFO_A_ACQ_EXPIRES,	/* u32, seconds */
+	NFIPSEC_INFO_A_FEATURES,	/* u32, NFIPSEC_FEATURE_* (reply) */
 
 	__NFIPSEC_INFO_A_MAX,
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
 };
+
+/*
+ * NFIPSEC_INFO_A_FEATURES: what this module does that an older one with
+ * the same NFIPSEC_GENL_VERSION does not (attributes are added without a
+ * new version: an older module refuses an attribute it does not know with
+ * -EINVAL). A key manager checks the bits it relies on before it sends
+ * anything; a module without the attribute has none of them. Readers
+ * ignore bits they do not know.
+ *   OWNERS: NFIPSEC_SA_A_OWNER, NFIPSEC_POLICY_A_OWNER ("Owners").
+ *   IF_OWNER: NFIPSEC_POLICY_A_IF_OWNER on POLICY_SET and POLICY_DEL, and
+ *     OWNER refused where it selects nothing ("Owners").
+ *   LARVAL_OWNER: larval SAs have an owner: an ACQUIRE's is its policy's,
+ *     SA_ALLOC_SPI takes OWNER, a flush and a dump by owner take them.
+ */
+#define NFIPSEC_FEATURE_OWNERS		(1U << 0)
+#define NFIPSEC_FEATURE_IF_OWNER	(1U << 1)
+#define NFIPSEC_FEATURE_LARVAL_OWNER	(1U << 2)
+#define NFIPSEC_FEATURES_ALL		(NFIPSEC_FEATURE_OWNERS | \
+					 NFIPSEC_FEATURE_IF_OWNER | \
+					 NFIPSEC_FEATURE_LARVAL_OWNER)
 
 #define NFIPSEC_IKE_PORTS_MAX 8
 /* Entries of one NFIPSEC_CMD_POLICY_NEW_BULK request, at most. */

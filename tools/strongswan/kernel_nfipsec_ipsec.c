@@ -2249,7 +2249,17 @@ typedef struct {
 	int count;
 	uint32_t abi;
 	bool has_abi;
+	/** NFIPSEC_FEATURE_*, 0 from a module that sends none */
+	uint32_t features;
 } info_t;
+
+/**
+ * What this plugin relies on, beyond the ABI version (additive attributes
+ * come without a new version): owners on every SA and policy, IF_OWNER on
+ * every POLICY_SET and POLICY_DEL, OWNER on SA_ALLOC_SPI
+ */
+#define FEATURES_NEEDED (NFIPSEC_FEATURE_OWNERS | NFIPSEC_FEATURE_IF_OWNER | \
+						 NFIPSEC_FEATURE_LARVAL_OWNER)
 
 static int get_info_cb(struct nlattr **tb, void *arg)
 {
@@ -2265,6 +2275,11 @@ static int get_info_cb(struct nlattr **tb, void *arg)
 	{
 		info->abi = nla_get_u32(inf[NFIPSEC_INFO_A_ABI]);
 		info->has_abi = TRUE;
+	}
+	if (inf[NFIPSEC_INFO_A_FEATURES] &&
+		nla_len(inf[NFIPSEC_INFO_A_FEATURES]) == sizeof(uint32_t))
+	{
+		info->features = nla_get_u32(inf[NFIPSEC_INFO_A_FEATURES]);
 	}
 	if (inf[NFIPSEC_INFO_A_IKE_PORTS])
 	{
@@ -2764,6 +2779,16 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 				 "kernel-nfipsec was built for %d%s%s",
 				 info.has_abi ? (int)info.abi : -1, NFIPSEC_GENL_VERSION,
 				 err ? ", GET_INFO failed" : "", this->extack);
+		return FALSE;
+	}
+	if ((info.features & FEATURES_NEEDED) != FEATURES_NEEDED)
+	{	/* each SA_NEW and POLICY_NEW would fail with "Invalid argument" */
+		snprintf(reason, len, "the loaded nfipsec module is older than "
+				 "kernel-nfipsec (its features 0x%x lack 0x%x: owners, "
+				 "if-owner, larval owners); reload it (stop charon, "
+				 "rmmod nfipsec, modprobe nfipsec) so that the installed "
+				 "one runs", info.features,
+				 FEATURES_NEEDED & ~info.features);
 		return FALSE;
 	}
 	group = genl_ctrl_resolve_grp(this->sock, NFIPSEC_GENL_NAME,
