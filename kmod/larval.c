@@ -147,8 +147,9 @@ bool nfipsec_larval_pending(struct nfipsec_net *nn,
 }
 
 /*
- * The larval SA of an ACQUIRE for the packet fl that template t wants
- * from src to dst: its sequence number in *seq. -EEXIST: one is pending
+ * The larval SA of an ACQUIRE for the packet fl that template t (of a
+ * policy of owner) wants from src to dst, of that owner (uapi "Owners"):
+ * its sequence number in *seq. -EEXIST: one is pending
  * (no ACQUIRE); -ENOSPC: the larval SAs fill half the namespace's limit
  * of SAs (traffic may not take the key manager's SA_ALLOC_SPI places);
  * -ENOMEM. Under rcu_read_lock(), in any context.
@@ -157,7 +158,8 @@ int nfipsec_larval_acquire(struct nfipsec_net *nn,
 			   const struct nfipsec_tmpl *t,
 			   const struct nfipsec_flow *fl,
 			   const union nfipsec_addr *src,
-			   const union nfipsec_addr *dst, u32 *seq)
+			   const union nfipsec_addr *dst, u32 owner,
+			   u32 *seq)
 {
 	struct nfipsec_larval *l;
 	int err = 0;
@@ -166,6 +168,7 @@ int nfipsec_larval_acquire(struct nfipsec_net *nn,
 	if (!l)
 		return -ENOMEM;
 	larval_init(nn, l, t->family, t->proto, t->mode, t->reqid, src, dst);
+	l->owner = owner;
 	/* XFRM's ACQ state: the packet's flow as its selector. */
 	l->sel.family = fl->family;
 	l->sel.src = fl->src;
@@ -193,6 +196,7 @@ int nfipsec_larval_acquire(struct nfipsec_net *nn,
 		kfree(l);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_larval_acquire);
 
 /*
  * The ACQUIRE of seq was not delivered: its larval SA goes (no hold-down
@@ -297,8 +301,9 @@ static struct nfipsec_larval *larval_find_acq(struct nfipsec_net *nn, u32 seq,
 }
 
 /*
- * SA_ALLOC_SPI (uapi): cfg's proto, src, dst, mode, reqid, km_seq; the
- * larval SA that holds the SPI is copied to *out. Under cfg_lock.
+ * SA_ALLOC_SPI (uapi): cfg's proto, src, dst, mode, reqid, km_seq, and
+ * owner (a new larval SA's; one found takes it when given); the larval
+ * SA that holds the SPI is copied to *out. Under cfg_lock.
  */
 int nfipsec_larval_alloc_spi(struct nfipsec_net *nn,
 			     const struct nfipsec_sa_cfg *cfg, u32 min, u32 max,
@@ -321,6 +326,8 @@ int nfipsec_larval_alloc_spi(struct nfipsec_net *nn,
 	found = larval_find_acq(nn, cfg->km_seq, cfg->family, cfg->proto,
 				cfg->mode, cfg->reqid, &cfg->src, &cfg->dst,
 				ktime_get_coarse_boottime_ns());
+	if (found && cfg->has_owner)
+		found->owner = cfg->owner;
 	if (found && found->spi) {
 		*out = *found;
 		spin_unlock_bh(&nn->larval_lock);
@@ -362,6 +369,7 @@ int nfipsec_larval_alloc_spi(struct nfipsec_net *nn,
 		larval_init(nn, new, cfg->family, cfg->proto, cfg->mode,
 			    cfg->reqid, &cfg->src, &cfg->dst);
 		new->spi = htonl(spi);
+		new->owner = cfg->owner;
 		larval_link(nn, new);
 		*out = *new;
 	}
@@ -374,6 +382,7 @@ full:
 			   READ_ONCE(nn->max_sas));
 	return -ENOSPC;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_larval_alloc_spi);
 
 /* The larval SA with an SPI of (dst, spi, proto). Under cfg_lock. */
 static struct nfipsec_larval *larval_lookup(struct nfipsec_net *nn, u8 family,
@@ -408,6 +417,7 @@ bool nfipsec_larval_find(struct nfipsec_net *nn, u8 family,
 	spin_unlock_bh(&nn->larval_lock);
 	return l;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_larval_find);
 
 /* SA_DEL event, or EXPIRE (hard, add time), for a larval SA gone. */
 static void larval_event(struct nfipsec_net *nn, const struct nfipsec_larval *l,
@@ -475,8 +485,11 @@ void nfipsec_larval_answered(struct nfipsec_net *nn,
 		kfree_rcu(found, rcu);
 }
 
-/* Every larval SA (of proto, unless 0), silently. Under cfg_lock. */
-void nfipsec_larval_flush(struct nfipsec_net *nn, u8 proto)
+/*
+ * Every larval SA (of proto, unless 0; of *owner, unless owner is NULL),
+ * silently. Under cfg_lock.
+ */
+void nfipsec_larval_flush(struct nfipsec_net *nn, u8 proto, const u32 *owner)
 {
 	struct nfipsec_larval *l, *tmp;
 	LIST_HEAD(gone);
@@ -484,7 +497,8 @@ void nfipsec_larval_flush(struct nfipsec_net *nn, u8 proto)
 	lockdep_assert_held(&nn->cfg_lock);
 	spin_lock_bh(&nn->larval_lock);
 	list_for_each_entry_safe(l, tmp, &nn->larvals, list)
-		if (!proto || l->proto == proto) {
+		if ((!proto || l->proto == proto) &&
+		    (!owner || l->owner == *owner)) {
 			larval_unlink(nn, l);
 			list_add(&l->list, &gone);
 		}
@@ -492,6 +506,7 @@ void nfipsec_larval_flush(struct nfipsec_net *nn, u8 proto)
 	list_for_each_entry_safe(l, tmp, &gone, list)
 		kfree_rcu(l, rcu);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_larval_flush);
 
 /* The expired ones go, each with an EXPIRE event, as XFRM's. */
 static void larval_expire_work(struct work_struct *work)
@@ -539,6 +554,7 @@ int nfipsec_larval_put_attrs(struct sk_buff *skb,
 	    nfipsec_nl_put_sel(skb, NFIPSEC_SA_A_SEL, &l->sel) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REQID, l->reqid) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_KM_SEQ, l->seq) ||
+	    nla_put_u32(skb, NFIPSEC_SA_A_OWNER, l->owner) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_REPLAY_WINDOW, 0) ||
 	    nla_put_u32(skb, NFIPSEC_SA_A_FLAGS, 0))
 		return -EMSGSIZE;
@@ -557,11 +573,11 @@ int nfipsec_larval_put_attrs(struct sk_buff *skb,
 	return 0;
 }
 
-/* A larval SA has no owner (uapi "Owners"): a filter by owner skips it. */
 static bool larval_filter_match(const struct nfipsec_sa_filter *f,
 				const struct nfipsec_larval *l)
 {
-	return !f->has_owner && (!f->proto || f->proto == l->proto) &&
+	return (!f->has_owner || f->owner == l->owner) &&
+	       (!f->proto || f->proto == l->proto) &&
 	       (!f->has_spi || f->spi == l->spi) &&
 	       (!f->src_family ||
 		(f->src_family == l->family &&
@@ -616,12 +632,14 @@ void nfipsec_larval_net_init(struct nfipsec_net *nn)
 	nn->larval_armed = U64_MAX;
 	nn->acq_expires = NFIPSEC_ACQ_EXPIRES_DEFAULT;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_larval_net_init);
 
 /* After the hooks are gone: no ACQUIRE makes one any more. */
 void nfipsec_larval_net_exit(struct nfipsec_net *nn)
 {
 	cancel_delayed_work_sync(&nn->larval_work);
 	mutex_lock(&nn->cfg_lock);
-	nfipsec_larval_flush(nn, 0);
+	nfipsec_larval_flush(nn, 0, NULL);
 	mutex_unlock(&nn->cfg_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_larval_net_exit);

@@ -21,6 +21,9 @@ struct nfipsec_larval {
 	union nfipsec_addr src, dst;
 	u32 reqid;
 	u32 seq;			/* the ACQUIRE's; 0: none */
+	u32 owner;			/* uapi "Owners"; changed under
+					 * cfg_lock and larval_lock
+					 */
 	struct nfipsec_sel sel;		/* shown, as XFRM's */
 	u32 expires_secs;		/* its lifetime, as made */
 	u64 add_ns, expires_ns;		/* CLOCK_BOOTTIME */
@@ -38,7 +41,8 @@ int nfipsec_larval_acquire(struct nfipsec_net *nn,
 			   const struct nfipsec_tmpl *t,
 			   const struct nfipsec_flow *fl,
 			   const union nfipsec_addr *src,
-			   const union nfipsec_addr *dst, u32 *seq);
+			   const union nfipsec_addr *dst, u32 owner,
+			   u32 *seq);
 
 void nfipsec_larval_acquire_lost(struct nfipsec_net *nn, u32 seq);
 
@@ -55,7 +59,7 @@ bool nfipsec_larval_remove(struct nfipsec_net *nn, u8 family,
 			   bool event);
 void nfipsec_larval_answered(struct nfipsec_net *nn,
 			     const struct nfipsec_sa *sa);
-void nfipsec_larval_flush(struct nfipsec_net *nn, u8 proto);
+void nfipsec_larval_flush(struct nfipsec_net *nn, u8 proto, const u32 *owner);
 
 /* NFIPSEC_A_SA of a larval SA (a copy, see nfipsec_larval_find()). */
 int nfipsec_larval_put_attrs(struct sk_buff *skb,

@@ -37,6 +37,7 @@ static const struct nla_policy nfipsec_info_nl_policy[NFIPSEC_INFO_A_MAX + 1] = 
 	[NFIPSEC_INFO_A_LARVAL_COUNT] = { .type = NLA_REJECT },
 	[NFIPSEC_INFO_A_ACQ_EXPIRES] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							     &acq_expires_range),
+	[NFIPSEC_INFO_A_FEATURES] = { .type = NLA_REJECT },
 };
 
 /* The default policies' attributes, by direction. */
@@ -267,6 +268,7 @@ static int nfipsec_nl_get_info(struct sk_buff *skb, struct genl_info *info)
 			READ_ONCE(nn->larval_count)) ||
 	    nla_put_u32(msg, NFIPSEC_INFO_A_ACQ_EXPIRES,
 			READ_ONCE(nn->acq_expires)) ||
+	    nla_put_u32(msg, NFIPSEC_INFO_A_FEATURES, NFIPSEC_FEATURES_ALL) ||
 	    default_put(msg, nn->default_block)) {
 		mutex_unlock(&nn->cfg_lock);
 		goto err_free;
@@ -499,7 +501,8 @@ void nfipsec_acquire(struct nfipsec_net *nn, struct nfipsec_policy *pol,
 	 * its ACQ state only for an ACQUIRE that went out, it goes again if
 	 * this one does not.
 	 */
-	err = nfipsec_larval_acquire(nn, &pol->tmpl, fl, src, dst, &seq);
+	err = nfipsec_larval_acquire(nn, &pol->tmpl, fl, src, dst, pol->owner,
+				     &seq);
 	if (err == -EEXIST) {
 		nlmsg_free(msg);
 		return;

@@ -190,7 +190,7 @@ struct nfipsec_sa_filter {
 	u8 proto;
 	bool has_spi, has_owner;
 	__be32 spi;
-	u32 owner;			/* uapi "Owners": no larval SA has one */
+	u32 owner;			/* uapi "Owners" */
 	u8 src_family, dst_family;
 	union {
 		__be32 a4;

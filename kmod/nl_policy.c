@@ -49,6 +49,7 @@ const struct nla_policy nfipsec_pol_nl_policy[NFIPSEC_POLICY_A_MAX + 1] = {
 	[NFIPSEC_POLICY_A_USE_TIME] = { .type = NLA_REJECT },
 	[NFIPSEC_POLICY_A_PAD] = { .type = NLA_REJECT },
 	[NFIPSEC_POLICY_A_OWNER] = { .type = NLA_U32 },
+	[NFIPSEC_POLICY_A_IF_OWNER] = { .type = NLA_U32 },
 };
 
 static int sel_parse_prefix(struct nlattr *addr, struct nlattr *plen,
@@ -190,6 +191,48 @@ static int pol_parse_nest(struct nlattr *nest, struct nlattr **tb,
 static int pol_parse_attrs(struct genl_info *info, struct nlattr **tb)
 {
 	return pol_parse_nest(info->attrs[NFIPSEC_A_POLICY], tb, info->extack);
+}
+
+/*
+ * uapi "Owners": OWNER selects only in a flush and a dump (and is what
+ * NEW and SET give), IF_OWNER makes only a SET or a DEL conditional:
+ * refused where they would mean nothing, rather than ignored (a caller
+ * who sends OWNER on DEL expecting a conditional delete would get an
+ * unconditional one).
+ */
+static int pol_owner_refused(struct nlattr **tb, bool owner, bool if_owner,
+			     struct netlink_ext_ack *extack)
+{
+	if (owner && tb[NFIPSEC_POLICY_A_OWNER]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_POLICY_A_OWNER],
+				    "owner selects only in flush and dump");
+		return -EINVAL;
+	}
+	if (if_owner && tb[NFIPSEC_POLICY_A_IF_OWNER]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NFIPSEC_POLICY_A_IF_OWNER],
+				    "if-owner makes only an update or a delete conditional");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * IF_OWNER (uapi "Owners"): does the existing policy pol belong to the
+ * owner tb names? Otherwise the extack says whose it is. Under cfg_lock,
+ * in the critical section of the change it guards.
+ */
+static bool pol_if_owner(const struct nfipsec_policy *pol, struct nlattr **tb,
+			 struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr = tb[NFIPSEC_POLICY_A_IF_OWNER];
+
+	if (!attr || pol->owner == nla_get_u32(attr))
+		return true;
+	nfipsec_extack_fmt(extack, "the policy belongs to another owner",
+			   "policy belongs to owner %u%s", pol->owner,
+			   pol->owner ? "" : " (the administrator)");
+	NL_SET_BAD_ATTR(extack, attr);
+	return false;
 }
 
 /* DIR and SEL, which identify a policy (given in nest). */
@@ -343,6 +386,9 @@ static int pol_new(struct nfipsec_net *nn, struct nlattr *nest,
 		NL_SET_ERR_MSG(extack, "give at most one of position, before, after");
 		return -EINVAL;
 	}
+	err = pol_owner_refused(tb, false, true, extack);
+	if (err)
+		return err;
 	pol = nfipsec_policy_alloc(nn);
 	if (!pol)
 		return -ENOMEM;
@@ -500,7 +546,10 @@ static void pol_replace(struct nfipsec_net *nn, struct nfipsec_policy *old,
 			       nfipsec_policy_prio_place(nn, new->priority));
 }
 
-/* Update, as ip xfrm's: replaces the policy, or adds it when absent. */
+/*
+ * Update, as ip xfrm's: replaces the policy, or adds it when absent. With
+ * IF_OWNER, an existing policy of another owner stays (-EEXIST).
+ */
 int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nfipsec_net *nn = nfipsec_net(genl_info_net(info));
@@ -527,6 +576,11 @@ int nfipsec_nl_pol_set(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	old = nfipsec_policy_find(nn, pol->dir, &pol->sel);
+	if (old && !pol_if_owner(old, tb, info->extack)) {
+		mutex_unlock(&nn->cfg_lock);
+		nfipsec_policy_free(pol);
+		return -EEXIST;
+	}
 	if (old) {
 		if (!pol->has_owner)
 			pol->owner = old->owner;
@@ -629,10 +683,17 @@ int nfipsec_nl_pol_del(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = pol_parse_attrs(info, tb);
+	if (!err)
+		err = pol_owner_refused(tb, true, false, info->extack);
 	if (err)
 		return err;
 	mutex_lock(&nn->cfg_lock);
 	pol = pol_lookup(nn, info, tb, &err);
+	/* IF_OWNER: another owner's policy is not there for this delete. */
+	if (pol && !pol_if_owner(pol, tb, info->extack)) {
+		pol = NULL;
+		err = -ENOENT;
+	}
 	if (pol) {
 		nfipsec_nl_policy_event(nn, NFIPSEC_CMD_POLICY_DEL, pol);
 		nfipsec_policy_unlink(nn, pol);
@@ -776,6 +837,8 @@ int nfipsec_nl_pol_get(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	err = pol_parse_attrs(info, tb);
+	if (!err)
+		err = pol_owner_refused(tb, true, true, info->extack);
 	if (err)
 		return err;
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -852,6 +915,9 @@ int nfipsec_nl_pol_move(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "move needs a position and one of to, before, after");
 		return -EINVAL;
 	}
+	err = pol_owner_refused(tb, true, true, info->extack);
+	if (err)
+		return err;
 	copy = nfipsec_policy_alloc(nn);
 	if (!copy)
 		return -ENOMEM;

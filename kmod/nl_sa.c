@@ -171,6 +171,26 @@ static int sa_parse_attrs(struct genl_info *info, struct nlattr **tb,
 				extack);
 }
 
+/*
+ * SA_DEL, SA_GET's do: the identity, and no OWNER (uapi "Owners": it
+ * selects only in a flush and a dump; refused rather than ignored, as a
+ * caller might take it for a condition).
+ */
+static int sa_parse_id_only(struct genl_info *info, struct nlattr **tb,
+			    struct nfipsec_sa_cfg *id)
+{
+	int err = sa_parse_attrs(info, tb, info->extack);
+
+	if (err)
+		return err;
+	if (tb[NFIPSEC_SA_A_OWNER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_OWNER],
+				    "owner selects only in flush and dump");
+		return -EINVAL;
+	}
+	return sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], id, info->extack);
+}
+
 /* NAT-T: type, both ports (not 0), and the original address, optional. */
 static int sa_parse_encap(struct nlattr *attr, struct nfipsec_sa_cfg *cfg,
 			  struct netlink_ext_ack *extack)
@@ -681,7 +701,7 @@ static int larval_fill(struct sk_buff *msg, const struct nfipsec_larval *l,
 
 /*
  * SA_ALLOC_SPI (uapi): PROTO, SRC, DST, and optionally MODE, REQID,
- * KM_SEQ, SPI_MIN and SPI_MAX; nothing else.
+ * KM_SEQ, SPI_MIN, SPI_MAX and OWNER; nothing else.
  */
 int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 {
@@ -704,11 +724,12 @@ int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 		case NFIPSEC_SA_A_DST: case NFIPSEC_SA_A_MODE:
 		case NFIPSEC_SA_A_REQID: case NFIPSEC_SA_A_KM_SEQ:
 		case NFIPSEC_SA_A_SPI_MIN: case NFIPSEC_SA_A_SPI_MAX:
+		case NFIPSEC_SA_A_OWNER:
 			continue;
 		}
 		if (tb[i]) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[i],
-					    "allocspi takes proto, src, dst, mode, reqid, seq, min and max only");
+					    "allocspi takes proto, src, dst, mode, reqid, seq, min, max and owner only");
 			return -EINVAL;
 		}
 	}
@@ -756,6 +777,11 @@ int nfipsec_nl_sa_alloc_spi(struct sk_buff *skb, struct genl_info *info)
 		cfg.reqid = nla_get_u32(tb[NFIPSEC_SA_A_REQID]);
 	if (tb[NFIPSEC_SA_A_KM_SEQ])
 		cfg.km_seq = nla_get_u32(tb[NFIPSEC_SA_A_KM_SEQ]);
+	/* uapi "Owners": a new larval SA's (0 when absent); given, it replaces. */
+	if (tb[NFIPSEC_SA_A_OWNER]) {
+		cfg.has_owner = true;
+		cfg.owner = nla_get_u32(tb[NFIPSEC_SA_A_OWNER]);
+	}
 
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -780,9 +806,7 @@ int nfipsec_nl_sa_del(struct sk_buff *skb, struct genl_info *info)
 	struct nfipsec_sa *sa;
 	int err;
 
-	err = sa_parse_attrs(info, tb, info->extack);
-	if (!err)
-		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &id, info->extack);
+	err = sa_parse_id_only(info, tb, &id);
 	if (err)
 		return err;
 	mutex_lock(&nn->cfg_lock);
@@ -812,9 +836,7 @@ int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int err;
 
-	err = sa_parse_attrs(info, tb, info->extack);
-	if (!err)
-		err = sa_parse_id(tb, info->attrs[NFIPSEC_A_SA], &id, info->extack);
+	err = sa_parse_id_only(info, tb, &id);
 	if (err)
 		return err;
 	msg = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -842,7 +864,7 @@ int nfipsec_nl_sa_get(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * SA_FLUSH: PROTO and OWNER (uapi "Owners") limit it, nothing else is
- * taken. Larval SAs have no owner: a flush by owner leaves them.
+ * taken; the larval SAs go with the SAs, by the same limits.
  */
 int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 {
@@ -873,8 +895,7 @@ int nfipsec_nl_sa_flush(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_lock(&nn->cfg_lock);
 	nfipsec_sa_flush(nn, proto, by_owner);
-	if (!by_owner)
-		nfipsec_larval_flush(nn, proto);
+	nfipsec_larval_flush(nn, proto, by_owner);
 	nfipsec_net_hooks_put(nn);
 	nfipsec_nl_flush_event(nn, NFIPSEC_CMD_SA_FLUSH, NFIPSEC_A_SA,
 			       NFIPSEC_SA_A_PROTO, proto ?: -1,

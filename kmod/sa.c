@@ -354,6 +354,7 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_lookup);
 
 /* Has an SA of proto this SPI, whatever its destination? Under cfg_lock. */
 bool nfipsec_sa_spi_used(struct nfipsec_net *nn, __be32 spi, u8 proto)
@@ -366,6 +367,18 @@ bool nfipsec_sa_spi_used(struct nfipsec_net *nn, __be32 spi, u8 proto)
 			return true;
 	return false;
 }
+
+/* Into the tables (a new SA, not yet published). Under cfg_lock. */
+void nfipsec_sa_link(struct nfipsec_net *nn, struct nfipsec_sa *sa)
+{
+	lockdep_assert_held(&nn->cfg_lock);
+	hash_add_rcu(nn->sa_by_spi, &sa->by_spi, sa_spi_hash(sa->spi, sa->proto));
+	hash_add_rcu(nn->sa_by_dst, &sa->by_dst,
+		     sa_dst_hash(sa->family, &sa->dst, sa->proto));
+	list_add_tail(&sa->list, &nn->sa_list);
+	nn->sa_count++;
+}
+EXPORT_SYMBOL_IF_KUNIT(nfipsec_sa_link);
 
 /* Out of the tables; the tables' reference is dropped. Under cfg_lock. */
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa)
@@ -497,6 +510,7 @@ static bool sa_limit_reached(struct nfipsec_net *nn,
 int nfipsec_sa_add(struct nfipsec_net *nn, const struct nfipsec_sa_cfg *cfg,
 		   bool update, struct netlink_ext_ack *extack)
 {
+	struct nfipsec_larval lv = {};
 	struct nfipsec_sa *sa;
 	bool larval = false;
 	int err;
@@ -534,7 +548,7 @@ again:
 	 * replaces it, unless it expired meanwhile.
 	 */
 	if (nfipsec_larval_find(nn, cfg->family, &cfg->dst, cfg->spi,
-				cfg->proto, NULL) != larval) {
+				cfg->proto, larval ? &lv : NULL) != larval) {
 		mutex_unlock(&nn->cfg_lock);
 		if (larval)
 			NL_SET_ERR_MSG(extack, "no SA with this dst, spi and proto");
@@ -556,14 +570,14 @@ again:
 		nfipsec_sa_put(sa);
 		return err;
 	}
-	if (larval)
+	if (larval) {
 		nfipsec_larval_remove(nn, sa->family, &sa->dst, sa->spi,
 				      sa->proto, false);
-	hash_add_rcu(nn->sa_by_spi, &sa->by_spi, sa_spi_hash(sa->spi, sa->proto));
-	hash_add_rcu(nn->sa_by_dst, &sa->by_dst,
-		     sa_dst_hash(sa->family, &sa->dst, sa->proto));
-	list_add_tail(&sa->list, &nn->sa_list);
-	nn->sa_count++;
+		/* uapi "Owners": the larval SA's, unless given. */
+		if (!cfg->has_owner)
+			sa->owner = lv.owner;
+	}
+	nfipsec_sa_link(nn, sa);
 	nfipsec_lft_start(sa);
 	nfipsec_keepalive_kick(nn, sa);
 	nfipsec_larval_answered(nn, sa);

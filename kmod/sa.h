@@ -202,6 +202,7 @@ struct nfipsec_sa *nfipsec_sa_lookup(struct nfipsec_net *nn, u8 family,
 				     const union nfipsec_addr *dst,
 				     __be32 spi, u8 proto);
 bool nfipsec_sa_spi_used(struct nfipsec_net *nn, __be32 spi, u8 proto);
+void nfipsec_sa_link(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 void nfipsec_sa_unlink(struct nfipsec_net *nn, struct nfipsec_sa *sa);
 void nfipsec_sa_flush(struct nfipsec_net *nn, u8 proto, const u32 *owner);
 void nfipsec_sa_follow_port(struct nfipsec_sa *sa, __be16 sport);

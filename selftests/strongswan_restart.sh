@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nfipsec-test: cost=90 timeout=900
+# nfipsec-test: cost=150 timeout=900
 # A charon on nfipsec that dies without cleaning up (kill -9) recovers by
 # itself when it starts again (review s25 finding 2), as one on
 # kernel-netlink does: the kernel-nfipsec plugin owns what it adds
@@ -29,6 +29,11 @@
 # takes them over (POLICY_SET; the log says so) instead of failing on
 # -EEXIST; its old SAs are still there (4 of charon's). A clean stop then
 # removes every SA and policy of charon's owner, the administrator's stay.
+# The administrator replaces one of charon's policies by one of their own:
+# neither the rekeying, nor the CHILD_SA's deletion, nor a new CHILD_SA's
+# take-over touch it (charon's updates and deletes are conditional on the
+# owner, in the kernel). A trap connection restarted while the dead
+# charon's larval SA lives triggers at once (the start removes it).
 #
 # The charon plumbing (conf, charon_start, charon_stop, sw, child_counts,
 # nfipsec_sas) is copied from strongswan.sh for now: selftests/
@@ -82,7 +87,8 @@ ss_cleanup() {
 trap ss_cleanup EXIT
 
 # conf R IMPL ME PEER LAN_ME LAN_PEER [STALE]: as strongswan.sh's; STALE
-# "no": the plugin's remove_stale = no.
+# "no": the plugin's remove_stale = no. START_ACTION: the CHILD_SA's
+# start_action (none unless set).
 conf() {
 	local r=$1 impl=$2 me=$3 peer=$4 lme=$5 lpeer=$6 stale=${7:-} p d=$T/$1
 	mkdir -p "$d/run"
@@ -141,7 +147,7 @@ connections {
                 remote_ts = $lpeer
                 esp_proposals = aes128gcm16
                 mode = tunnel
-                start_action = none
+                start_action = ${START_ACTION:-none}
             }
         }
     }
@@ -409,5 +415,155 @@ nfipsec_sas "$ra"
 check_eq stop.only-admin-sas "1 0" "$REPLY"
 check_eq stop.only-admin-policies "1 1" "$(pols "$ra") $(pols "$ra" owner admin)"
 cp -f "$T/a/charon.log" "$T/a/charon-stop.log"
+
+# 5. The administrator's policy in the place of one of charon's (review
+# s26 finding 4): charon's updates and deletes carry IF_OWNER charon,
+# which nfipsec checks with the change. (a) The administrator's out policy
+# LAN A -> LAN B (action block, owner 0) is there before charon's CHILD_SA:
+# its POLICY_NEW fails (-EEXIST) and the take-over (one POLICY_SET,
+# IF_OWNER charon) is refused too, logged as not charon's: left alone.
+# (b) While a CHILD_SA lives, the administrator deletes its out policy and
+# adds their own (block) in its place: the rekeying's new out policy is
+# refused (-EEXIST), the CHILD_SA's deletion removes charon's in and fwd
+# policies and leaves the administrator's (-ENOENT), and so does a clean
+# stop.
+# admin_out: OWNER ACTION TMPL of A's out policy LAN A -> LAN B, or none.
+admin_out() {
+	nfipsec -j -n "$ra" policy get src $LAN_A dst $LAN_B dir out 2>/dev/null |
+		python3 -c 'import json, sys
+try:
+    p = json.load(sys.stdin)
+except ValueError:
+    sys.exit(print("none"))
+p = p[0] if isinstance(p, list) else p
+print(p.get("owner", 0), p["action"], "tmpl" if "tmpl" in p else "-")'
+}
+logged() { grep -q -- "$1" "$T/a/charon.log"; }
+charon_child_gone() {
+	child_counts a
+	[ -z "$REPLY" ] && [ "$(pols "$ra" owner charon)" = 0 ]
+}
+admin_block() {	# T: the administrator's block policy in place of charon's
+	check "$1.admin-add" nfipsec -n "$ra" policy add src $LAN_A \
+		dst $LAN_B dir out action block
+	check_eq "$1.admin-in-place" "0 block -" "$(admin_out)"
+}
+conf a nfipsec $A4 $B4 $LAN_A $LAN_B
+if charon_start a "$ra"; then
+	# (a) the take-over
+	admin_block takeover-admin
+	for r in a b; do
+		check "takeover-admin.$r-load-conf" sw "$r" --load-all --noprompt \
+			--file "$T/$r/swanctl.conf"
+	done
+	sw a --initiate --child net --timeout 30 > /dev/null 2>&1
+	check_match takeover-admin.refused "unable to add nfipsec policy $LAN_A === $LAN_B out: File exists: policy belongs to owner 0 \(the administrator\) \(a policy with this selector exists, not charon's: left alone\)" \
+		"$(< "$T/a/charon.log")"
+	check_eq takeover-admin.kept "0 block -" "$(admin_out)"
+	if logged "took over nfipsec policy $LAN_A === $LAN_B out"; then
+		fail takeover-admin.not-taken "charon says it took the administrator's policy over"
+	else
+		pass takeover-admin.not-taken
+	fi
+	sw a --terminate --ike s2s --timeout 30 > /dev/null 2>&1
+	if wait_until 30 charon_child_gone; then
+		pass takeover-admin.charon-gone
+	else
+		fail takeover-admin.charon-gone "charon's policies left: $(pols "$ra" owner charon)"
+	fi
+	check_eq takeover-admin.still-kept "0 block -" "$(admin_out)"
+	check takeover-admin.cleanup nfipsec -n "$ra" policy delete \
+		src $LAN_A dst $LAN_B dir out
+	# (b) the rekeying and the deletion of a live CHILD_SA
+	up replace
+	check_eq replace.charons "$CHARON_OWNER allow tmpl" "$(admin_out)"
+	check replace.admin-delete nfipsec -n "$ra" policy delete src $LAN_A \
+		dst $LAN_B dir out
+	admin_block replace
+	check replace.rekey sw a --rekey --child net
+	refused="unable to update nfipsec policy $LAN_A === $LAN_B out: File exists: policy belongs to owner 0 (the administrator) (a policy with this selector exists, not charon's: left alone)"
+	if wait_until 30 logged "$refused"; then
+		pass replace.rekey-refused
+	else
+		fail replace.rekey-refused "not logged: $refused"
+	fi
+	check_eq replace.rekey-admin-kept "0 block -" "$(admin_out)"
+	# The administrator's block drops LAN A's traffic, whatever charon has.
+	if ip netns exec "$h1" ping -c 2 -i 0.3 -W 1 $H2 >/dev/null 2>&1; then
+		fail replace.admin-blocks "a ping from LAN A passed the administrator's block"
+	else
+		pass replace.admin-blocks
+	fi
+	check replace.terminate sw a --terminate --ike s2s --timeout 30
+	if wait_until 30 charon_child_gone; then
+		pass replace.charon-policies-gone
+	else
+		fail replace.charon-policies-gone "CHILD_SA or charon's policies left: $(pols "$ra" owner charon) policies"
+	fi
+	check_eq replace.terminate-admin-kept "0 block -" "$(admin_out)"
+	# every out policy is the administrator's (theirs since the start, and
+	# this one)
+	check_eq replace.terminate-policies "2 2" \
+		"$(pols "$ra" dir out) $(pols "$ra" owner admin dir out)"
+	cp -f "$T/a/charon.log" "$T/a/charon-replace.log"
+	charon_stop a
+	check_eq replace.stop-admin-kept "0 block -" "$(admin_out)"
+	check replace.admin-cleanup nfipsec -n "$ra" policy delete src $LAN_A \
+		dst $LAN_B dir out
+else
+	fail replace.charon-start "no vici socket after 60 s"
+fi
+
+# 6. A trap connection, restarted while a larval SA of the dead charon
+# lives (review s26 finding 3): A's trap policy's ACQUIRE makes a larval
+# SA of charon's owner (the policy's), whose negotiation never ends (B is
+# down); A is killed. The new charon's start removes it with charon's SAs
+# (a flush by owner takes larval SAs), so the same trap (same reqid) gets
+# its ACQUIRE at once rather than after the larval SA's 165 s.
+# acq_larval: a larval SA of charon's without an SPI (an ACQUIRE's).
+acq_larval() {
+	nfipsec -n "$ra" state list owner charon | grep -q 'spi 0x00000000 reqid [1-9]'
+}
+charon_stop b
+START_ACTION=trap conf a nfipsec $A4 $B4 $LAN_A $LAN_B
+if charon_start a "$ra"; then
+	check trap.load sw a --load-all --noprompt --file "$T/a/swanctl.conf"
+	if wait_until 20 sh -c 'ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; nfipsec -n "$3" state list owner charon | grep -q "spi 0x00000000 reqid [1-9]"' \
+		sh "$h1" $H2 "$ra"; then
+		pass trap.first-acquire
+	else
+		fail trap.first-acquire "no larval SA of an ACQUIRE: $(nfipsec -n "$ra" state list | tr '\n' '|')"
+	fi
+	check_match trap.first-acquire-logged "received an nfipsec ACQUIRE for reqid \{[0-9]+\}" \
+		"$(< "$T/a/charon.log")"
+	cp -f "$T/a/charon.log" "$T/a/charon-trap-first.log"
+	charon_stop a kill
+	if acq_larval; then pass trap.larval-left; else fail trap.larval-left "gone after the kill"; fi
+	charon_start b "$rb" || fail trap.b-start "no vici socket"
+	check trap.b-load sw b --load-all --noprompt --file "$T/b/swanctl.conf"
+	if charon_start a "$ra"; then
+		check_match trap.larval-removed-logged "removed [0-9]+ larval SA\(s\) of charon's owner \(0x6368726e\) from nfipsec at start" \
+			"$(< "$T/a/charon.log")"
+		if acq_larval; then fail trap.larval-removed "still there"; else pass trap.larval-removed; fi
+		nfipsec_sas "$ra" owner charon
+		check_eq trap.no-charon-sas "0 0" "$REPLY"
+		check trap.reload sw a --load-all --noprompt --file "$T/a/swanctl.conf"
+		# The trap triggers at once: within 20 s LAN A reaches LAN B
+		# through a new CHILD_SA (with the old larval SA: after 165 s).
+		if wait_until 20 ip netns exec "$h1" ping -c 1 -W 1 $H2; then
+			pass trap.prompt
+		else
+			fail trap.prompt "no CHILD_SA from the trap within 20 s: $(sw a --list-sas 2>&1 | tr '\n' '|')"
+		fi
+		check_match trap.child-installed "net: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL" \
+			"$(sw a --list-sas 2>&1)"
+		cp -f "$T/a/charon.log" "$T/a/charon-trap.log"
+		charon_stop a
+	else
+		fail trap.charon-restart "no vici socket after 60 s"
+	fi
+else
+	fail trap.charon-start "no vici socket after 60 s"
+fi
 charon_stop b
 finish

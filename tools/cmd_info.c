@@ -13,6 +13,45 @@
 #include "parse.h"
 #include "print.h"
 
+/* NFIPSEC_INFO_A_FEATURES's bits, by name (uapi NFIPSEC_FEATURE_*). */
+static const char *const feature_names[] = {
+	"owners",		/* NFIPSEC_FEATURE_OWNERS */
+	"if-owner",		/* NFIPSEC_FEATURE_IF_OWNER */
+	"larval-owner",		/* NFIPSEC_FEATURE_LARVAL_OWNER */
+};
+
+/*
+ * The features a module says it has: their names, then "0x..." for bits
+ * this nfipsec does not know; "none" when there is none (an older module
+ * sends no attribute: it has none of them).
+ */
+static void print_features(uint32_t f)
+{
+	uint32_t known = 0;
+	unsigned int i;
+	bool any = false;
+
+	for (i = 0; i < NFI_ARRAY_SIZE(feature_names); i++) {
+		known |= 1U << i;
+		if (!(f & (1U << i)))
+			continue;
+		if (nfi_json)
+			jw_string(NULL, feature_names[i]);
+		else
+			printf(" %s", feature_names[i]);
+		any = true;
+	}
+	if (f & ~known) {
+		if (nfi_json)
+			jw_u64(NULL, f & ~known);
+		else
+			printf(" 0x%x", f & ~known);
+		any = true;
+	}
+	if (!any && !nfi_json)
+		printf(" none");
+}
+
 static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
 	struct nlattr *in[NFIPSEC_INFO_A_MAX + 1];
@@ -22,9 +61,11 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		[NFIPSEC_INFO_A_SA_COUNT] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_POLICY_COUNT] = { .type = NLA_U32 },
 		[NFIPSEC_INFO_A_LARVAL_COUNT] = { .type = NLA_U32 },
+		[NFIPSEC_INFO_A_FEATURES] = { .type = NLA_U32 },
 	};
 	struct nlattr *larval;
 	const char *ver;
+	uint32_t features;
 
 	(void)nlh, (void)arg;
 	if (!tb[NFIPSEC_A_INFO] ||
@@ -34,10 +75,14 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		return -EPROTO;
 	ver = nla_get_string(in[NFIPSEC_INFO_A_VERSION]);
 	larval = in[NFIPSEC_INFO_A_LARVAL_COUNT];	/* an older module: none */
+	features = nfi_u32(in[NFIPSEC_INFO_A_FEATURES], 0);
 	if (nfi_json) {
 		jw_open_object(NULL);
 		jw_string("version", ver);
 		jw_u64("abi", nla_get_u32(in[NFIPSEC_INFO_A_ABI]));
+		jw_open_array("features");
+		print_features(features);
+		jw_close_array();
 		jw_u64("sa_count", nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]));
 		jw_u64("policy_count",
 		       nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]));
@@ -48,6 +93,9 @@ static int print_info(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	} else {
 		printf("nfipsec module %s, abi %u\n", ver,
 		       nla_get_u32(in[NFIPSEC_INFO_A_ABI]));
+		printf("features");
+		print_features(features);
+		putchar('\n');
 		printf("SAs %u, policies %u",
 		       nla_get_u32(in[NFIPSEC_INFO_A_SA_COUNT]),
 		       nla_get_u32(in[NFIPSEC_INFO_A_POLICY_COUNT]));

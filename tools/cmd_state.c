@@ -991,7 +991,7 @@ static bool sa_match(const struct sa_filter *f, struct nlattr **sa)
 	       (!f->has_mode || nfi_u8(sa[NFIPSEC_SA_A_MODE], 0) == f->mode) &&
 	       (!f->has_reqid ||
 		nfi_u32(sa[NFIPSEC_SA_A_REQID], 0) == f->reqid) &&
-	       /* A larval SA has no owner (uapi): never one of an owner's. */
+	       /* An older module's larval SAs have none: no owner's. */
 	       (!f->has_owner || (sa[NFIPSEC_SA_A_OWNER] &&
 				  nfi_u32(sa[NFIPSEC_SA_A_OWNER], 0) == f->owner)) &&
 	       flags_match(f->flags, nfi_u32(sa[NFIPSEC_SA_A_FLAGS], 0),

@@ -784,6 +784,9 @@ static char *larval_expire_text(void)
 }
 
 /* GET_INFO's reply: the counts (larval < 0: none, an older module). */
+/* NFIPSEC_INFO_A_FEATURES of info_msg's reply; -1: none (an older module). */
+static int64_t fake_features = -1;
+
 static void info_msg(int larval, int acq_expires)
 {
 	struct genlmsghdr gh = { .cmd = NFIPSEC_CMD_GET_INFO };
@@ -802,6 +805,8 @@ static void info_msg(int larval, int acq_expires)
 		nla_put_u32(m, NFIPSEC_INFO_A_LARVAL_COUNT, (uint32_t)larval);
 	if (acq_expires >= 0)
 		nla_put_u32(m, NFIPSEC_INFO_A_ACQ_EXPIRES, (uint32_t)acq_expires);
+	if (fake_features >= 0)
+		nla_put_u32(m, NFIPSEC_INFO_A_FEATURES, (uint32_t)fake_features);
 	nla_nest_end(m, n);
 }
 
@@ -1030,6 +1035,20 @@ int main(void)
 	       "larval 0 limit 16384 acq-expires 30\n");
 	expect("limits-older-module", info_text(limits_fn, -1, -1),
 	       "sas 4 limit 16384\npolicies 4 limit 16384\n");
+	/* GET_INFO's features: by name, unknown bits in hex; none sent: none. */
+	expect_has("version-features-none", info_text(version_fn, 0, 30),
+		   "abi 1\nfeatures none\nSAs 4", true);
+	fake_features = NFIPSEC_FEATURES_ALL | 0x10;
+	expect_has("version-features", info_text(version_fn, 0, 30),
+		   "abi 1\nfeatures owners if-owner larval-owner 0x10\nSAs 4", true);
+	nfi_json = true;
+	expect_has("version-features-json", info_text(version_fn, 0, 30),
+		   "\"abi\":1,\"features\":[\"owners\",\"if-owner\",\"larval-owner\",16],", true);
+	fake_features = NFIPSEC_FEATURE_OWNERS;
+	expect_has("version-features-json-one", info_text(version_fn, 0, 30),
+		   "\"features\":[\"owners\"],", true);
+	nfi_json = false;
+	fake_features = -1;
 	return fails != 0;
 }
 HARNESS

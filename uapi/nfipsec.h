@@ -32,6 +32,10 @@
  *     NFIPSEC_INFO_A_DEFAULT_IN, _FWD, _OUT  u8 each, the default policies
  *     NFIPSEC_INFO_A_LARVAL_COUNT  u32, larval SAs (SA_ALLOC_SPI, ACQUIRE)
  *     NFIPSEC_INFO_A_ACQ_EXPIRES   u32, seconds a larval SA lives
+ *     NFIPSEC_INFO_A_FEATURES      u32, NFIPSEC_FEATURE_* (below the
+ *                                  attribute enums): what this module
+ *                                  does that an older one of the same
+ *                                  ABI does not; absent: none of them
  *
  * NFIPSEC_CMD_SET_INFO (do)
  *   Request: NFIPSEC_A_INFO with one or more of:
@@ -110,8 +114,8 @@
  *   ip xfrm's allocspi: an SPI for an SA the key manager is negotiating,
  *   held by a larval SA until SA_SET makes it whole or it expires.
  *   Request: NFIPSEC_A_SA with PROTO, SRC, DST, optionally MODE, REQID,
- *   KM_SEQ, and SPI_MIN, SPI_MAX (both or neither; 0x100 to 0x0fffffff by
- *   default, as ip xfrm). With KM_SEQ, the larval SA of the ACQUIRE with
+ *   KM_SEQ, OWNER (see "Owners"), and SPI_MIN, SPI_MAX (both or neither;
+ *   0x100 to 0x0fffffff by default, as ip xfrm). With KM_SEQ, the larval SA of the ACQUIRE with
  *   that KM_SEQ (and DST) gets the SPI; otherwise, or when there is none,
  *   the larval SA without an SPI of the same PROTO, SRC, DST, MODE and
  *   REQID, or a new one (the namespace's limit of SAs bounds larval SAs
@@ -143,12 +147,14 @@
  *
  * NFIPSEC_CMD_SA_DEL (do)
  *   Request: NFIPSEC_A_SA with DST, SPI, PROTO. -ENOENT when absent.
+ *   OWNER is refused (-EINVAL, see "Owners").
  *
  * NFIPSEC_CMD_SA_GET (do, dump)
- *   do: NFIPSEC_A_SA with DST, SPI, PROTO; replies with one SA.
+ *   do: NFIPSEC_A_SA with DST, SPI, PROTO (no OWNER, see "Owners");
+ *   replies with one SA.
  *   dump: optionally NFIPSEC_A_SA as a filter: only SAs whose PROTO, SPI,
- *   SRC, DST, OWNER (those given) are equal are dumped (with OWNER, no
- *   larval SA: they have no owner, see "Owners" below).
+ *   SRC, DST, OWNER (those given) are equal are dumped, larval SAs
+ *   included (see "Owners" below).
  *   Either way, NFIPSEC_A_SHOW_KEYS (flag) asks for the keys; without it the
  *   ALG_* nests carry no NFIPSEC_ALG_A_KEY.
  *   Reply: NFIPSEC_A_SA per SA, with everything given at creation plus
@@ -164,8 +170,8 @@
  * NFIPSEC_CMD_SA_FLUSH (do)
  *   Request: optionally NFIPSEC_A_SA with PROTO and/or OWNER, nothing else:
  *   remove every SA (of proto), larval SAs included (one event for the
- *   flush); with OWNER, only the SAs of that owner (0: the administrator's),
- *   and no larval SA.
+ *   flush); with OWNER, only the SAs and larval SAs of that owner (0: the
+ *   administrator's).
  *
  * NFIPSEC_CMD_POLICY_NEW (do), NFIPSEC_CMD_POLICY_SET (do)
  *   Request: NFIPSEC_A_POLICY with DIR, SEL (nest of NFIPSEC_SEL_A_*),
@@ -188,7 +194,10 @@
  *   other case one is made up, as XFRM does. POLICY_SET replaces the
  *   policy with the same DIR and SEL, keeping its INDEX and counters: in
  *   place with the same PRIORITY, moved to where a new one goes; a policy
- *   that does not exist is added (as ip xfrm's update does).
+ *   that does not exist is added (as ip xfrm's update does). With
+ *   IF_OWNER, an existing policy of another owner is left as it is and
+ *   POLICY_SET fails with -EEXIST (see "Owners"). POLICY_NEW refuses
+ *   IF_OWNER.
  *
  * NFIPSEC_CMD_POLICY_NEW_BULK (do)
  *   Request: NFIPSEC_A_POLICIES, a nest of NFIPSEC_A_POLICY nests, each
@@ -207,10 +216,12 @@
  *
  * NFIPSEC_CMD_POLICY_DEL (do)
  *   Request: NFIPSEC_A_POLICY with DIR and SEL, with INDEX and DIR, or with
- *   POSITION alone (other combinations: -EINVAL).
+ *   POSITION alone (other combinations: -EINVAL). With IF_OWNER, only a
+ *   policy of that owner is deleted (see "Owners"); OWNER is refused.
  *
  * NFIPSEC_CMD_POLICY_GET (do, dump)
- *   do: as POLICY_DEL; replies with one policy.
+ *   do: as POLICY_DEL, without OWNER and IF_OWNER (-EINVAL); replies
+ *   with one policy.
  *   dump: optionally NFIPSEC_A_POLICY with DIR and/or OWNER as a filter.
  *   Reply: NFIPSEC_A_POLICY per policy in evaluation order, with POSITION,
  *   INDEX, ADD_TIME, USE_TIME and NFIPSEC_POLICY_A_STATS (nest of
@@ -227,7 +238,7 @@
  *   Request: NFIPSEC_A_POLICY with POSITION (the policy to move) and one of
  *   NFIPSEC_POLICY_A_TO (new position), _BEFORE or _AFTER (another
  *   policy's position, counted before the move); -EINVAL when the new
- *   place breaks the priority order.
+ *   place breaks the priority order. OWNER and IF_OWNER are refused.
  *
  * NFIPSEC_CMD_GET_STATS (do)
  *   Request: no attributes.
@@ -259,7 +270,9 @@
  *
  * NFIPSEC_CMD_ACQUIRE
  *   An outbound packet matched a protecting policy and no SA could carry it:
- *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL of the policy) and
+ *   NFIPSEC_A_POLICY (POSITION, INDEX, DIR, SEL, TMPL and OWNER of the
+ *   policy: a key manager leaves the ACQUIREs of other owners' policies
+ *   alone, see "Owners") and
  *   NFIPSEC_A_PACKET (nest of NFIPSEC_SEL_A_*, the packet's addresses,
  *   protocol and ports) and NFIPSEC_A_SA, the SA wanted: PROTO, SRC,
  *   DST, MODE, REQID and, when the template names one, SPI; in tunnel
@@ -283,7 +296,8 @@
  *   cannot use up the key manager's places), counted ACQUIRE_ERROR. An
  *   ACQUIRE that could not be sent leaves no larval SA (as XFRM). The
  *   larval SA has no SPI even when the template names one (XFRM's holds
- *   the template's SPI).
+ *   the template's SPI). It is the owner's of the policy (OWNER above),
+ *   so that a flush by owner removes it with that owner's SAs.
  *
  * NFIPSEC_CMD_EXPIRE
  *   An SA reached a lifetime limit: NFIPSEC_A_SA (as SA_GET replies, without
@@ -350,12 +364,39 @@
  * absent. SA_SET and POLICY_SET keep the object's owner unless OWNER is
  * given (a policy SET adds with OWNER, 0 when absent); given, it replaces
  * the owner (a key manager takes over what it finds). Replies and events
- * about SAs and policies carry OWNER always (about larval SAs: never).
- * SA_FLUSH and POLICY_FLUSH with OWNER remove only that owner's objects
- * (with OWNER 0: the administrator's), and the dumps take OWNER as a
- * filter. Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys
- * and have no owner: a flush by owner leaves them (they expire,
- * NFIPSEC_INFO_A_ACQ_EXPIRES) and SA_ALLOC_SPI refuses OWNER.
+ * about SAs, larval SAs and policies carry OWNER always. SA_FLUSH and
+ * POLICY_FLUSH with OWNER remove only that owner's objects (with OWNER 0:
+ * the administrator's), and the dumps take OWNER as a filter. Everywhere
+ * else OWNER selects nothing and is refused (-EINVAL, "owner selects only
+ * in flush and dump"): on SA_DEL, SA_GET's do, POLICY_DEL, POLICY_GET's
+ * do and POLICY_MOVE, where a caller could take it for a condition.
+ *
+ * The condition is NFIPSEC_POLICY_A_IF_OWNER (u32), on POLICY_SET and
+ * POLICY_DEL only (elsewhere: -EINVAL): the change applies only to a
+ * policy of that owner. POLICY_SET with IF_OWNER, when a policy with the
+ * same DIR and SEL exists and is another owner's, fails with -EEXIST and
+ * changes nothing (extack "policy belongs to owner N"); when none exists
+ * it adds the policy, as without IF_OWNER. POLICY_DEL with IF_OWNER fails
+ * with -ENOENT, and removes nothing, when the policy it names is another
+ * owner's (the same extack), as when there is none. The owner is compared
+ * under the namespace's configuration lock, in the same critical section
+ * as the change: no other command comes between the check and the change
+ * (a POLICY_GET, then a POLICY_SET, would let one in). A key manager sends
+ * IF_OWNER = its own owner on every update and delete of its policies, so
+ * that it never replaces or removes a policy the administrator (or
+ * another key manager) put in the place of one of its own.
+ *
+ * Larval SAs (SA_ALLOC_SPI, ACQUIRE) carry no keys and have an owner too:
+ * an ACQUIRE's larval SA is the owner's of the policy that sent it, and
+ * SA_ALLOC_SPI takes OWNER (a new larval SA's, 0 when absent; given, it
+ * replaces the owner of the larval SA it finds). A flush by owner removes
+ * that owner's larval SAs with its SAs (a restarted key manager's
+ * ACQUIREs are not held down by those its earlier instance never
+ * answered), and a dump by owner lists them. An SA that SA_SET makes of
+ * a larval SA keeps the larval SA's owner unless OWNER is given.
+ *
+ * NFIPSEC_INFO_A_FEATURES (GET_INFO) says which of these the module does:
+ * NFIPSEC_FEATURE_OWNERS, _IF_OWNER, _LARVAL_OWNER.
  */
 #ifndef _UAPI_NFIPSEC_H
 #define _UAPI_NFIPSEC_H
@@ -366,8 +407,10 @@
  * Well-known owners (NFIPSEC_SA_A_OWNER, NFIPSEC_POLICY_A_OWNER; "Owners"
  * above). NFIPSEC_OWNER_CHARON: strongSwan's charon through the
  * kernel-nfipsec plugin (tools/strongswan), which removes every SA and
- * policy of this owner in its namespace when it starts and when it stops:
- * one charon per network namespace. The value is "chrn" in ASCII.
+ * larval SA of this owner in its namespace when it starts (its policies
+ * stay, to be taken over) and every SA and policy of it when it stops,
+ * and updates and deletes its policies with IF_OWNER: one charon per
+ * network namespace. The value is "chrn" in ASCII.
  */
 #define NFIPSEC_OWNER_ADMIN	0
 #define NFIPSEC_OWNER_CHARON	0x6368726e
@@ -431,10 +474,31 @@ enum nfipsec_info_attr {
 	NFIPSEC_INFO_A_DEFAULT_OUT,	/* u8, NFIPSEC_ACTION_* */
 	NFIPSEC_INFO_A_LARVAL_COUNT,	/* u32 */
 	NFIPSEC_INFO_A_ACQ_EXPIRES,	/* u32, seconds */
+	NFIPSEC_INFO_A_FEATURES,	/* u32, NFIPSEC_FEATURE_* (reply) */
 
 	__NFIPSEC_INFO_A_MAX,
 	NFIPSEC_INFO_A_MAX = __NFIPSEC_INFO_A_MAX - 1
 };
+
+/*
+ * NFIPSEC_INFO_A_FEATURES: what this module does that an older one with
+ * the same NFIPSEC_GENL_VERSION does not (attributes are added without a
+ * new version: an older module refuses an attribute it does not know with
+ * -EINVAL). A key manager checks the bits it relies on before it sends
+ * anything; a module without the attribute has none of them. Readers
+ * ignore bits they do not know.
+ *   OWNERS: NFIPSEC_SA_A_OWNER, NFIPSEC_POLICY_A_OWNER ("Owners").
+ *   IF_OWNER: NFIPSEC_POLICY_A_IF_OWNER on POLICY_SET and POLICY_DEL, and
+ *     OWNER refused where it selects nothing ("Owners").
+ *   LARVAL_OWNER: larval SAs have an owner: an ACQUIRE's is its policy's,
+ *     SA_ALLOC_SPI takes OWNER, a flush and a dump by owner take them.
+ */
+#define NFIPSEC_FEATURE_OWNERS		(1U << 0)
+#define NFIPSEC_FEATURE_IF_OWNER	(1U << 1)
+#define NFIPSEC_FEATURE_LARVAL_OWNER	(1U << 2)
+#define NFIPSEC_FEATURES_ALL		(NFIPSEC_FEATURE_OWNERS | \
+					 NFIPSEC_FEATURE_IF_OWNER | \
+					 NFIPSEC_FEATURE_LARVAL_OWNER)
 
 #define NFIPSEC_IKE_PORTS_MAX 8
 /* Entries of one NFIPSEC_CMD_POLICY_NEW_BULK request, at most. */
@@ -735,6 +799,7 @@ enum nfipsec_policy_attr {
 	NFIPSEC_POLICY_A_USE_TIME,	/* u64, replies and events */
 	NFIPSEC_POLICY_A_PAD,
 	NFIPSEC_POLICY_A_OWNER,		/* u32, see "Owners"; 0: admin */
+	NFIPSEC_POLICY_A_IF_OWNER,	/* u32, SET and DEL: see "Owners" */
 
 	__NFIPSEC_POLICY_A_MAX,
 	NFIPSEC_POLICY_A_MAX = __NFIPSEC_POLICY_A_MAX - 1

@@ -53,6 +53,31 @@ static const struct nl_filter_case nl_filter_cases[] = {
 	  .extra_type = NFIPSEC_SA_A_UNSPEC, .err = -EINVAL },
 };
 
+/*
+ * An integer attribute of len bytes holding v: the value in an integer
+ * of that width, so that a u32 of a u64 is its value on any byte order
+ * (the first bytes of a u64 are its high half on big-endian machines).
+ * Lengths that are no integer's width take v's low bytes as they lie in
+ * a u64, which only refused cases use.
+ */
+static int put_int(struct sk_buff *skb, int type, int len, u64 v)
+{
+	u8 b8 = v;
+	u16 b16 = v;
+	u32 b32 = v;
+
+	switch (len) {
+	case 1:
+		return nla_put(skb, type, len, &b8);
+	case 2:
+		return nla_put(skb, type, len, &b16);
+	case 4:
+		return nla_put(skb, type, len, &b32);
+	default:
+		return nla_put(skb, type, len, &v);
+	}
+}
+
 static void nl_filter_case_desc(const struct nl_filter_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
@@ -77,15 +102,15 @@ static void nfipsec_test_sa_filter(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, nest);
 	if (c->proto_type) {
 		proto = (struct nlattr *)skb_tail_pointer(skb);
-		KUNIT_ASSERT_EQ(test, 0, nla_put(skb, c->proto_type,
-						 c->proto_len, &c->proto));
+		KUNIT_ASSERT_EQ(test, 0, put_int(skb, c->proto_type,
+						 c->proto_len, c->proto));
 	}
 	if (c->spi_len)
 		KUNIT_ASSERT_EQ(test, 0, nla_put(skb, NFIPSEC_SA_A_SPI,
 						 c->spi_len, &spi));
 	if (c->owner_len)
-		KUNIT_ASSERT_EQ(test, 0, nla_put(skb, NFIPSEC_SA_A_OWNER,
-						 c->owner_len, &c->owner));
+		KUNIT_ASSERT_EQ(test, 0, put_int(skb, NFIPSEC_SA_A_OWNER,
+						 c->owner_len, c->owner));
 	if (c->extra)
 		KUNIT_ASSERT_EQ(test, 0, nla_put_u32(skb, c->extra_type, 7));
 	nla_nest_end(skb, nest);

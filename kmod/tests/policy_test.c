@@ -5,6 +5,7 @@
 #include <linux/inet.h>
 
 #include "../nfipsec.h"
+#include "../larval.h"
 #include "../policy.h"
 
 static union nfipsec_addr a4(const char *s)
@@ -798,6 +799,212 @@ static void nfipsec_test_policy_flush_owner(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, hashes_empty(nn));
 }
 
+/*
+ * A bare namespace for SAs and larval SAs: no hooks, no events (none is
+ * sent: the flushes are silent, and the larval SAs' expiry work, which
+ * would send EXPIREs, is cancelled long before its first run).
+ */
+static void sa_net_free(void *data)
+{
+	struct nfipsec_net *nn = data;
+
+	nfipsec_larval_net_exit(nn);
+	mutex_lock(&nn->cfg_lock);
+	nfipsec_sa_flush(nn, 0, NULL);
+	mutex_unlock(&nn->cfg_lock);
+}
+
+static struct nfipsec_net *sa_net(struct kunit *test)
+{
+	struct nfipsec_net *nn = kunit_kzalloc(test, sizeof(*nn), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, nn);
+	mutex_init(&nn->cfg_lock);
+	INIT_LIST_HEAD(&nn->sa_list);
+	hash_init(nn->sa_by_spi);
+	hash_init(nn->sa_by_dst);
+	nfipsec_larval_net_init(nn);
+	nn->max_sas = 64;
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, sa_net_free,
+							   nn));
+	return nn;
+}
+
+/* An SA 10.0.0.1 -> 10.0.0.2 of proto, spi and owner, into the tables. */
+static void add_owned_sa(struct kunit *test, struct nfipsec_net *nn, u8 proto,
+			 u32 spi, u32 owner)
+{
+	static const u8 key[32] = { 7 };
+	int k = proto == IPPROTO_AH ? NFIPSEC_ALG_AUTH : NFIPSEC_ALG_AEAD;
+	struct nfipsec_sa_cfg *cfg;
+	struct nfipsec_sa *sa;
+
+	cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	cfg->family = AF_INET;
+	cfg->proto = proto;
+	cfg->mode = NFIPSEC_MODE_TUNNEL;
+	cfg->spi = htonl(spi);
+	cfg->src = a4("10.0.0.1");
+	cfg->dst = a4("10.0.0.2");
+	cfg->owner = owner;
+	cfg->algs[k].alg = nfipsec_alg_find(k == NFIPSEC_ALG_AUTH ?
+					    "hmac(sha256)" :
+					    "rfc4106(gcm(aes))", k);
+	KUNIT_ASSERT_NOT_NULL(test, cfg->algs[k].alg);
+	cfg->algs[k].key_len = k == NFIPSEC_ALG_AUTH ? 32 : 20;
+	memcpy(cfg->algs[k].key, key, cfg->algs[k].key_len);
+	sa = nfipsec_sa_create(nn, cfg, NULL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, sa);
+	mutex_lock(&nn->cfg_lock);
+	nfipsec_sa_link(nn, sa);
+	mutex_unlock(&nn->cfg_lock);
+}
+
+static bool sa_there(struct nfipsec_net *nn, u8 proto, u32 spi)
+{
+	union nfipsec_addr dst = a4("10.0.0.2");
+	bool there;
+
+	mutex_lock(&nn->cfg_lock);
+	there = nfipsec_sa_lookup(nn, AF_INET, &dst, htonl(spi), proto);
+	mutex_unlock(&nn->cfg_lock);
+	return there;
+}
+
+/*
+ * SA_ALLOC_SPI's larval SA of proto and reqid, of owner when given (else
+ * the administrator's, or the one found keeps its own): its SPI.
+ */
+static __be32 add_owned_larval(struct kunit *test, struct nfipsec_net *nn,
+			       u8 proto, u32 reqid, u32 seq, bool has_owner,
+			       u32 owner, u32 want_owner)
+{
+	struct nfipsec_larval out = {};
+	struct nfipsec_sa_cfg *cfg;
+	int err;
+
+	cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	cfg->family = AF_INET;
+	cfg->proto = proto;
+	cfg->mode = NFIPSEC_MODE_TUNNEL;
+	cfg->reqid = reqid;
+	cfg->km_seq = seq;
+	cfg->src = a4("10.0.0.1");
+	cfg->dst = a4("10.0.0.2");
+	cfg->has_owner = has_owner;
+	cfg->owner = owner;
+	mutex_lock(&nn->cfg_lock);
+	err = nfipsec_larval_alloc_spi(nn, cfg, 0x100, 0xfff, &out, NULL);
+	mutex_unlock(&nn->cfg_lock);
+	KUNIT_ASSERT_EQ(test, 0, err);
+	KUNIT_EXPECT_NE(test, 0U, (u32)out.spi);
+	KUNIT_EXPECT_EQ(test, want_owner, out.owner);
+	return out.spi;
+}
+
+static bool larval_there(struct nfipsec_net *nn, u8 proto, __be32 spi)
+{
+	union nfipsec_addr dst = a4("10.0.0.2");
+	bool there;
+
+	mutex_lock(&nn->cfg_lock);
+	there = nfipsec_larval_find(nn, AF_INET, &dst, spi, proto, NULL);
+	mutex_unlock(&nn->cfg_lock);
+	return there;
+}
+
+/* SA_FLUSH (nl_sa.c) by owner: its SAs and larval SAs, of proto (0: all). */
+static void sa_flush(struct nfipsec_net *nn, u8 proto, const u32 *owner)
+{
+	mutex_lock(&nn->cfg_lock);
+	nfipsec_sa_flush(nn, proto, owner);
+	nfipsec_larval_flush(nn, proto, owner);
+	mutex_unlock(&nn->cfg_lock);
+}
+
+/*
+ * uapi "Owners": a flush by owner takes that owner's SAs and larval SAs
+ * only, of one proto or all, owner 0 being the administrator's; the SAs
+ * left are found by their identity. An ACQUIRE's larval SA is its
+ * policy's owner's, and keeps it when SA_ALLOC_SPI gives it an SPI
+ * without OWNER; SA_ALLOC_SPI with OWNER gives a new one that owner.
+ */
+static void nfipsec_test_sa_flush_owner(struct kunit *test)
+{
+	struct nfipsec_net *nn = sa_net(test);
+	u32 charon = NFIPSEC_OWNER_CHARON, other = 7, admin = 0;
+	struct nfipsec_tmpl t = {
+		.family = AF_INET, .proto = IPPROTO_ESP,
+		.mode = NFIPSEC_MODE_TUNNEL, .reqid = 5,
+	};
+	struct nfipsec_flow fl = flow4("192.168.1.1", "192.168.2.1",
+				       IPPROTO_ICMP, 0, 0);
+	union nfipsec_addr src = a4("10.0.0.1"), dst = a4("10.0.0.2");
+	__be32 l_charon_esp, l_charon_ah, l_admin, l_acq;
+	struct nfipsec_larval *l;
+	u32 seq = 0;
+	int err;
+
+	add_owned_sa(test, nn, IPPROTO_ESP, 0x1001, admin);
+	add_owned_sa(test, nn, IPPROTO_ESP, 0x1002, charon);
+	add_owned_sa(test, nn, IPPROTO_AH, 0x1003, charon);
+	add_owned_sa(test, nn, IPPROTO_ESP, 0x1004, other);
+	KUNIT_EXPECT_EQ(test, 4U, nn->sa_count);
+	l_charon_esp = add_owned_larval(test, nn, IPPROTO_ESP, 1, 0, true,
+					charon, charon);
+	l_charon_ah = add_owned_larval(test, nn, IPPROTO_AH, 1, 0, true,
+				       charon, charon);
+	l_admin = add_owned_larval(test, nn, IPPROTO_ESP, 2, 0, false, 0,
+				   admin);
+	/* An ACQUIRE of a policy of owner 7, then its SPI, owner kept. */
+	rcu_read_lock();
+	err = nfipsec_larval_acquire(nn, &t, &fl, &src, &dst, other, &seq);
+	rcu_read_unlock();
+	KUNIT_ASSERT_EQ(test, 0, err);
+	KUNIT_ASSERT_NE(test, 0U, seq);
+	l_acq = add_owned_larval(test, nn, IPPROTO_ESP, 5, seq, false, 0,
+				 other);
+	KUNIT_EXPECT_EQ(test, 4U, nn->larval_count);
+
+	/* charon's ESP: its SA and its larval SA; its AH ones stay. */
+	sa_flush(nn, IPPROTO_ESP, &charon);
+	KUNIT_EXPECT_FALSE(test, sa_there(nn, IPPROTO_ESP, 0x1002));
+	KUNIT_EXPECT_TRUE(test, sa_there(nn, IPPROTO_AH, 0x1003));
+	KUNIT_EXPECT_TRUE(test, sa_there(nn, IPPROTO_ESP, 0x1001));
+	KUNIT_EXPECT_TRUE(test, sa_there(nn, IPPROTO_ESP, 0x1004));
+	KUNIT_EXPECT_FALSE(test, larval_there(nn, IPPROTO_ESP, l_charon_esp));
+	KUNIT_EXPECT_TRUE(test, larval_there(nn, IPPROTO_AH, l_charon_ah));
+	KUNIT_EXPECT_EQ(test, 3U, nn->sa_count);
+	KUNIT_EXPECT_EQ(test, 3U, nn->larval_count);
+
+	/* charon's of every proto. */
+	sa_flush(nn, 0, &charon);
+	KUNIT_EXPECT_FALSE(test, sa_there(nn, IPPROTO_AH, 0x1003));
+	KUNIT_EXPECT_FALSE(test, larval_there(nn, IPPROTO_AH, l_charon_ah));
+	KUNIT_EXPECT_EQ(test, 2U, nn->sa_count);
+	KUNIT_EXPECT_EQ(test, 2U, nn->larval_count);
+
+	/* Owner 0 is the administrator's: flushed as any other. */
+	sa_flush(nn, 0, &admin);
+	KUNIT_EXPECT_FALSE(test, sa_there(nn, IPPROTO_ESP, 0x1001));
+	KUNIT_EXPECT_FALSE(test, larval_there(nn, IPPROTO_ESP, l_admin));
+	KUNIT_EXPECT_TRUE(test, sa_there(nn, IPPROTO_ESP, 0x1004));
+	KUNIT_EXPECT_TRUE(test, larval_there(nn, IPPROTO_ESP, l_acq));
+	KUNIT_EXPECT_EQ(test, 1U, nn->sa_count);
+	KUNIT_EXPECT_EQ(test, 1U, nn->larval_count);
+	list_for_each_entry(l, &nn->larvals, list)
+		KUNIT_EXPECT_EQ(test, other, l->owner);
+
+	/* No owner given: all. */
+	sa_flush(nn, 0, NULL);
+	KUNIT_EXPECT_EQ(test, 0U, nn->sa_count);
+	KUNIT_EXPECT_EQ(test, 0U, nn->larval_count);
+	KUNIT_EXPECT_TRUE(test, list_empty(&nn->sa_list));
+	KUNIT_EXPECT_TRUE(test, list_empty(&nn->larvals));
+}
+
 static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_sel_match),
 	KUNIT_CASE(nfipsec_test_first_match),
@@ -807,6 +1014,7 @@ static struct kunit_case nfipsec_policy_cases[] = {
 	KUNIT_CASE(nfipsec_test_policy_hash_move),
 	KUNIT_CASE(nfipsec_test_policy_prio_order),
 	KUNIT_CASE(nfipsec_test_policy_flush_owner),
+	KUNIT_CASE(nfipsec_test_sa_flush_owner),
 	KUNIT_CASE(nfipsec_test_sa_match),
 	{}
 };

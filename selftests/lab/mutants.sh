@@ -396,6 +396,51 @@ plant_keymgr_all() {
 	replace "$1/kmod/netlink.c" $'\tkm = nfipsec_nl_km_cmd(ghdr->cmd) &&' $'\tkm = ghdr->cmd &&'
 }
 
+# Owners (review s26 findings 3, 4, 5, 6, 11, 13).
+desc_if_owner_ignored="POLICY_SET and POLICY_DEL ignore IF_OWNER: another owner's policy is replaced or removed"
+tests_if_owner_ignored=owner
+plant_if_owner_ignored() {
+	replace "$1/kmod/nl_policy.c" $'\tif (!attr || pol->owner == nla_get_u32(attr))\n' \
+		$'\tif (!attr || pol->owner == nla_get_u32(attr) || true)\n'
+}
+
+desc_owner_selects_anywhere="OWNER is taken (and ignored) on SA_DEL, SA_GET, POLICY_DEL, POLICY_GET and POLICY_MOVE"
+tests_owner_selects_anywhere=owner
+plant_owner_selects_anywhere() {
+	replace "$1/kmod/nl_policy.c" $'\tif (owner && tb[NFIPSEC_POLICY_A_OWNER]) {' \
+		$'\tif (owner && tb[NFIPSEC_POLICY_A_OWNER] && false) {' &&
+	replace "$1/kmod/nl_sa.c" $'\tif (tb[NFIPSEC_SA_A_OWNER]) {\n\t\tNL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_OWNER],\n' \
+		$'\tif (tb[NFIPSEC_SA_A_OWNER] && false) {\n\t\tNL_SET_ERR_MSG_ATTR(info->extack, tb[NFIPSEC_SA_A_OWNER],\n'
+}
+
+# (strongswan_restart's trap.* checks catch it too: a restarted charon's
+# trap held down by the dead one's larval SA; they need the plugin built.)
+desc_larval_flush_by_owner_kept="a flush by owner leaves every larval SA (a restarted charon's trap is held down)"
+tests_larval_flush_by_owner_kept=owner
+plant_larval_flush_by_owner_kept() {
+	replace "$1/kmod/nl_sa.c" $'\tnfipsec_larval_flush(nn, proto, by_owner);' \
+		$'\tif (!by_owner)\n\t\tnfipsec_larval_flush(nn, proto, NULL);'
+}
+
+desc_acquire_larval_admins="an ACQUIRE's larval SA is the administrator's, whatever its policy's owner"
+tests_acquire_larval_admins=owner
+plant_acquire_larval_admins() {
+	replace "$1/kmod/netlink.c" $'src, dst, pol->owner,\n' $'src, dst, 0,\n'
+}
+
+desc_sa_flush_owner_ignored="an SA flush by owner removes every owner's SAs"
+tests_sa_flush_owner_ignored=kunit
+plant_sa_flush_owner_ignored() {
+	replace "$1/kmod/sa.c" $'\t\t    (!owner || sa->owner == *owner))' $'\t\t    (!owner || sa->owner == *owner || true))'
+}
+
+desc_features_none="GET_INFO says the module has no feature"
+tests_features_none=owner
+plant_features_none() {
+	replace "$1/kmod/netlink.c" $'NFIPSEC_INFO_A_FEATURES, NFIPSEC_FEATURES_ALL)' \
+		$'NFIPSEC_INFO_A_FEATURES, 0)'
+}
+
 all="accept_all replay_frozen sa_ref_leak empty_selftest empty_kunit"
 all="$all offload_unguarded udp_blackhole frag_inside_esp mapping_flood"
 all="$all nat_moved_kept ah_icv_unchecked ah_pmtu_blind"
@@ -412,6 +457,8 @@ all="$all larval_no_holddown larval_spi_free larval_seq_ignored"
 all="$all larval_not_answered larval_no_expire larval_spi_dup"
 all="$all icmp_no_quote_in icmp_no_quote_out pool_no_zero pool_slot_shared pool_chunk_not_taken bulk_no_cap"
 all="$all migrate_noop keymgr_all"
+all="$all if_owner_ignored owner_selects_anywhere larval_flush_by_owner_kept"
+all="$all acquire_larval_admins sa_flush_owner_ignored features_none"
 mutants=${*:-$all}
 mkdir -p "$work"
 kdir=$("$here/kernel.sh" debug) || exit 1

@@ -22,24 +22,35 @@
  *
  * What nfipsec cannot do yet is refused with a DBG1 message, never ignored.
  *
- * Owner: every SA and policy this plugin adds carries NFIPSEC_OWNER_CHARON
- * (uapi/nfipsec.h, "Owners"), the administrator's have 0. When it starts,
- * the plugin removes every SA of that owner in its namespace: what an
- * earlier charon left there when it died without cleaning up (kill -9,
- * OOM, a crash, systemd's SIGKILL after TimeoutStopSec), whose IKE state
- * is gone (their keys would stay in the kernel until their hard lifetime).
- * It keeps that charon's policies: without their SAs they drop what they
- * protect (and raise ACQUIREs) until this charon installs its own over them,
- * where removing them would let that traffic go out in clear (nfipsec
- * passes what no policy matches), as kernel-netlink keeps stale XFRM
- * policies and overwrites them with UPDPOLICY. A policy added over an
- * existing one of the same selector takes it over when it is charon's
- * (POLICY_SET), and fails when it is anyone else's: an administrator's
- * policy is never replaced. When it stops, it removes every SA and policy
- * of charon's owner (a clean shutdown leaves nothing, as with
- * kernel-netlink: charon deletes its CHILD_SAs first, so this removes only
- * what failed to go). charon.plugins.kernel-nfipsec.remove_stale = no turns
- * both removals off.
+ * Owner: every SA, larval SA (get_spi) and policy this plugin adds carries
+ * NFIPSEC_OWNER_CHARON (uapi/nfipsec.h, "Owners"), the administrator's have
+ * 0. When it starts, the plugin removes every SA and larval SA of that
+ * owner in its namespace: what an earlier charon left there when it died
+ * without cleaning up (kill -9, OOM, a crash, systemd's SIGKILL after
+ * TimeoutStopSec), whose IKE state is gone (their keys would stay in the
+ * kernel until their hard lifetime; its larval SAs would hold this one's
+ * ACQUIREs down until they expire). It keeps that charon's policies:
+ * without their SAs they drop what they protect (and raise ACQUIREs) until
+ * this charon installs its own over them, where removing them would let
+ * that traffic go out in clear (nfipsec passes what no policy matches), as
+ * kernel-netlink keeps stale XFRM policies and overwrites them with
+ * UPDPOLICY. Every POLICY_SET and POLICY_DEL the plugin sends carries
+ * IF_OWNER charon: nfipsec applies it only to a policy of charon's owner,
+ * checked in the same critical section as the change, so that no other
+ * request comes between the check and the change. A policy added over an
+ * existing one of the same selector (POLICY_NEW fails with -EEXIST) takes
+ * it over when it is charon's, by one such POLICY_SET, and fails when it
+ * is anyone else's; a rekey's update and a CHILD_SA's delete leave a
+ * policy the administrator put in the place of one of charon's alone
+ * (-EEXIST, -ENOENT): an administrator's policy is never replaced or
+ * removed. ACQUIREs, EXPIREs and MAPPINGs about another owner's policy or
+ * SA are ignored (DBG2): the administrator's may use charon's reqids. When
+ * it stops, it removes every SA and policy of charon's owner (a clean
+ * shutdown leaves nothing, as with kernel-netlink: charon deletes its
+ * CHILD_SAs first, so this removes only what failed to go).
+ * charon.plugins.kernel-nfipsec.remove_stale = no turns both removals off.
+ * The plugin needs a module with these features (GET_INFO's FEATURES):
+ * with an older one loaded, it fails closed and says to reload it.
  *
  * One charon per network namespace: the owner is one value. The plugin
  * holds the abstract AF_UNIX name "\0nfipsec-owner-6368726e" (abstract
@@ -607,12 +618,50 @@ static traffic_selector_t *packet_ts(struct nlattr **sel, int addr_attr,
 						addr, from, addr, to);
 }
 
+/**
+ * Is an event's object (the nest of nest_type in tb, its owner attribute
+ * owner_attr) another owner's than charon's? An object without an owner
+ * attribute (a module older than owners) is taken as charon's. Such
+ * events are left alone, logged at level 2 (uapi "Owners": the
+ * administrator's policies and SAs, or another key manager's, may share
+ * charon's reqids).
+ */
+static bool event_not_charons(struct nlattr **tb, int nest_type, int max,
+							  int owner_attr, char *what)
+{
+	/* room for either nest's attributes */
+	struct nlattr *attrs[(int)NFIPSEC_SA_A_MAX + (int)NFIPSEC_POLICY_A_MAX];
+	uint32_t owner;
+
+	if (!tb[nest_type] ||
+		nla_parse_nested(attrs, max, tb[nest_type], NULL) ||
+		!attrs[owner_attr] ||
+		nla_len(attrs[owner_attr]) != sizeof(uint32_t))
+	{
+		return FALSE;
+	}
+	owner = nla_get_u32(attrs[owner_attr]);
+	if (owner == NFIPSEC_OWNER_CHARON)
+	{
+		return FALSE;
+	}
+	DBG2(DBG_KNL, "received an nfipsec %s about an object of owner 0x%x, "
+		 "not charon's: ignored", what, owner);
+	return TRUE;
+}
+
 static void process_acquire(struct nlattr **tb)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1], *sel[NFIPSEC_SEL_A_MAX + 1];
 	kernel_acquire_data_t data = {};
 	uint32_t reqid = 0;
 
+	/* the policy's owner: an ACQUIRE of another's policy is not charon's */
+	if (event_not_charons(tb, NFIPSEC_A_POLICY, NFIPSEC_POLICY_A_MAX,
+						  NFIPSEC_POLICY_A_OWNER, "ACQUIRE"))
+	{
+		return;
+	}
 	if (!tb[NFIPSEC_A_SA] ||
 		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
 	{
@@ -675,6 +724,11 @@ static void process_expire(private_kernel_nfipsec_ipsec_t *this,
 	uint32_t spi;
 	host_t *dst;
 
+	if (event_not_charons(tb, NFIPSEC_A_SA, NFIPSEC_SA_A_MAX,
+						  NFIPSEC_SA_A_OWNER, "EXPIRE"))
+	{
+		return;
+	}
 	if (!event_sa(tb, &proto, &spi, &dst))
 	{
 		DBG1(DBG_KNL, "received an nfipsec EXPIRE without an SA, ignored");
@@ -712,6 +766,11 @@ static void process_mapping(struct nlattr **tb)
 	uint8_t proto;
 	uint32_t spi;
 
+	if (event_not_charons(tb, NFIPSEC_A_SA, NFIPSEC_SA_A_MAX,
+						  NFIPSEC_SA_A_OWNER, "MAPPING"))
+	{
+		return;
+	}
 	if (!event_sa(tb, &proto, &spi, &dst))
 	{
 		DBG1(DBG_KNL, "received an nfipsec MAPPING without an SA, ignored");
@@ -853,7 +912,9 @@ METHOD(kernel_ipsec_t, get_spi, status_t,
 		!put_addr(msg, NFIPSEC_SA_A_SRC, src) ||
 		!put_addr(msg, NFIPSEC_SA_A_DST, dst) ||
 		nla_put(msg, NFIPSEC_SA_A_SPI_MIN, sizeof(min), &min) ||
-		nla_put(msg, NFIPSEC_SA_A_SPI_MAX, sizeof(max), &max))
+		nla_put(msg, NFIPSEC_SA_A_SPI_MAX, sizeof(max), &max) ||
+		/* the larval SA is charon's: a flush by owner takes it */
+		nla_put_u32(msg, NFIPSEC_SA_A_OWNER, NFIPSEC_OWNER_CHARON))
 	{
 		msg_free(msg);
 		return FAILED;
@@ -1382,14 +1443,24 @@ static host_t *attr_host(struct nlattr *attr)
 }
 
 /**
- * One SA of charon's owner in the dump: logged and counted
+ * What the dump of charon's owner's SAs found
+ */
+typedef struct {
+	u_int sas;
+	/** an earlier charon's negotiations (get_spi, its trap policies'
+	 *  ACQUIREs), which hold those ACQUIREs down while they live */
+	u_int larvals;
+} stale_sas_t;
+
+/**
+ * One SA or larval SA of charon's owner in the dump: logged and counted
  */
 static int stale_sa_cb(struct nlattr **tb, void *arg)
 {
 	struct nlattr *sa[NFIPSEC_SA_A_MAX + 1];
 	host_t *src = NULL, *dst = NULL;
-	uint32_t spi = 0;
-	u_int *count = arg;
+	uint32_t spi = 0, reqid = 0;
+	stale_sas_t *count = arg;
 
 	if (!tb[NFIPSEC_A_SA] ||
 		nla_parse_nested(sa, NFIPSEC_SA_A_MAX, tb[NFIPSEC_A_SA], NULL))
@@ -1400,12 +1471,25 @@ static int stale_sa_cb(struct nlattr **tb, void *arg)
 	{
 		spi = nla_get_u32(sa[NFIPSEC_SA_A_SPI]);
 	}
+	if (sa[NFIPSEC_SA_A_REQID] && nla_len(sa[NFIPSEC_SA_A_REQID]) == 4)
+	{
+		reqid = nla_get_u32(sa[NFIPSEC_SA_A_REQID]);
+	}
 	src = attr_host(sa[NFIPSEC_SA_A_SRC]);
 	dst = attr_host(sa[NFIPSEC_SA_A_DST]);
-	DBG1(DBG_KNL, "  stale SA %.8x %H === %H", ntohl(spi), src, dst);
+	if (sa[NFIPSEC_SA_A_LARVAL])
+	{
+		DBG1(DBG_KNL, "  stale larval SA %.8x %H === %H, reqid {%u}",
+			 ntohl(spi), src, dst, reqid);
+		count->larvals++;
+	}
+	else
+	{
+		DBG1(DBG_KNL, "  stale SA %.8x %H === %H", ntohl(spi), src, dst);
+		count->sas++;
+	}
 	DESTROY_IF(src);
 	DESTROY_IF(dst);
-	(*count)++;
 	return 0;
 }
 
@@ -1760,7 +1844,11 @@ static uint32_t get_priority(policy_entry_t *policy, policy_priority_t prio)
 }
 
 /**
- * POLICY_NEW or _SET of a policy as its first user wants it; mutex held
+ * POLICY_NEW or _SET of a policy as its first user wants it; mutex held.
+ * A SET carries IF_OWNER charon: nfipsec replaces only a policy of charon's
+ * owner (another's stays, -EEXIST), checked under its lock in the same
+ * critical section as the change (uapi "Owners"); a policy that is not
+ * there is added.
  */
 static int policy_install(private_kernel_nfipsec_ipsec_t *this,
 						  policy_entry_t *policy, policy_sa_t *psa,
@@ -1777,7 +1865,9 @@ static int policy_install(private_kernel_nfipsec_ipsec_t *this,
 				   psa->type == POLICY_DROP ? NFIPSEC_ACTION_BLOCK
 											: NFIPSEC_ACTION_ALLOW) ||
 		nla_put_u32(msg, NFIPSEC_POLICY_A_PRIORITY, psa->priority) ||
-		nla_put_u32(msg, NFIPSEC_POLICY_A_OWNER, NFIPSEC_OWNER_CHARON))
+		nla_put_u32(msg, NFIPSEC_POLICY_A_OWNER, NFIPSEC_OWNER_CHARON) ||
+		(cmd == NFIPSEC_CMD_POLICY_SET &&
+		 nla_put_u32(msg, NFIPSEC_POLICY_A_IF_OWNER, NFIPSEC_OWNER_CHARON)))
 	{
 		goto fail;
 	}
@@ -1819,7 +1909,8 @@ fail:
 }
 
 /**
- * POLICY_DEL by DIR and SEL; mutex held
+ * POLICY_DEL by DIR and SEL, of a policy of charon's owner only (IF_OWNER:
+ * another's stays, -ENOENT, as one that is gone); mutex held
  */
 static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
 						 policy_entry_t *policy)
@@ -1830,52 +1921,14 @@ static int policy_remove(private_kernel_nfipsec_ipsec_t *this,
 	msg = request_new(this, NFIPSEC_CMD_POLICY_DEL, 0);
 	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
 		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
-		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
+		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts) ||
+		nla_put_u32(msg, NFIPSEC_POLICY_A_IF_OWNER, NFIPSEC_OWNER_CHARON))
 	{
 		msg_free(msg);
 		return -EINVAL;
 	}
 	nla_nest_end(msg, nest);
 	return request_talk(this, msg, NULL, NULL);
-}
-
-static int policy_owner_cb(struct nlattr **tb, void *arg)
-{
-	struct nlattr *pol[NFIPSEC_POLICY_A_MAX + 1];
-	int64_t *owner = arg;
-
-	if (tb[NFIPSEC_A_POLICY] &&
-		!nla_parse_nested(pol, NFIPSEC_POLICY_A_MAX, tb[NFIPSEC_A_POLICY],
-						  NULL) && pol[NFIPSEC_POLICY_A_OWNER] &&
-		nla_len(pol[NFIPSEC_POLICY_A_OWNER]) == sizeof(uint32_t))
-	{
-		*owner = nla_get_u32(pol[NFIPSEC_POLICY_A_OWNER]);
-	}
-	return 0;
-}
-
-/**
- * The owner of the policy in nfipsec with policy's DIR and SEL: 0 and the
- * owner in *owner (-1: the reply named none), or a negative errno; mutex
- * held
- */
-static int policy_owner(private_kernel_nfipsec_ipsec_t *this,
-						policy_entry_t *policy, int64_t *owner)
-{
-	struct nlattr *nest;
-	struct nl_msg *msg;
-
-	*owner = -1;
-	msg = request_new(this, NFIPSEC_CMD_POLICY_GET, 0);
-	if (!msg || !(nest = nest_start(msg, NFIPSEC_A_POLICY)) ||
-		nla_put_u8(msg, NFIPSEC_POLICY_A_DIR, dir2nfipsec(policy->dir)) ||
-		!put_sel(msg, NFIPSEC_POLICY_A_SEL, policy->src_ts, policy->dst_ts))
-	{
-		msg_free(msg);
-		return -ENOMEM;
-	}
-	nla_nest_end(msg, nest);
-	return request_talk(this, msg, policy_owner_cb, owner);
 }
 
 /**
@@ -1990,8 +2043,6 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	policy_sa_t *psa, *current;
 	bool first = TRUE, created = FALSE, taken_over = FALSE;
 	uint32_t priority;
-	int64_t owner = -1;
-	char extack[sizeof(this->extack)];
 	int err;
 
 	if (!policy_supported(id, data))
@@ -2055,23 +2106,18 @@ METHOD(kernel_ipsec_t, add_policy, status_t,
 	if (err == -EEXIST && created)
 	{
 		/*
-		 * One is there already: charon's (an earlier charon's that the
-		 * start did not remove, remove_stale = no, or one whose delete
-		 * failed) is taken over, as kernel-netlink's UPDPOLICY would; an
-		 * administrator's or another key manager's stays, and so the
-		 * CHILD_SA fails: the administrator decides.
+		 * One is there already: charon's (an earlier charon's, kept at
+		 * start to be taken over, or one whose delete failed) is taken
+		 * over, as kernel-netlink's UPDPOLICY would, by one POLICY_SET
+		 * with IF_OWNER charon (policy_install): nfipsec checks the owner
+		 * and replaces the policy in one critical section, so nothing
+		 * can come in between. An administrator's or another key
+		 * manager's stays (-EEXIST, the extack says whose), and so the
+		 * CHILD_SA fails: the administrator decides. One that went
+		 * meanwhile is added.
 		 */
-		snprintf(extack, sizeof(extack), "%s", this->extack);
-		if (policy_owner(this, policy, &owner) == 0 &&
-			owner == NFIPSEC_OWNER_CHARON)
-		{
-			err = policy_install(this, policy, psa, NFIPSEC_CMD_POLICY_SET);
-			taken_over = !err;
-		}
-		else
-		{
-			snprintf(this->extack, sizeof(this->extack), "%s", extack);
-		}
+		err = policy_install(this, policy, psa, NFIPSEC_CMD_POLICY_SET);
+		taken_over = !err;
 	}
 	if (err)
 	{
@@ -2297,7 +2343,17 @@ typedef struct {
 	int count;
 	uint32_t abi;
 	bool has_abi;
+	/** NFIPSEC_FEATURE_*, 0 from a module that sends none */
+	uint32_t features;
 } info_t;
+
+/**
+ * What this plugin relies on, beyond the ABI version (additive attributes
+ * come without a new version): owners on every SA and policy, IF_OWNER on
+ * every POLICY_SET and POLICY_DEL, OWNER on SA_ALLOC_SPI
+ */
+#define FEATURES_NEEDED (NFIPSEC_FEATURE_OWNERS | NFIPSEC_FEATURE_IF_OWNER | \
+						 NFIPSEC_FEATURE_LARVAL_OWNER)
 
 static int get_info_cb(struct nlattr **tb, void *arg)
 {
@@ -2313,6 +2369,11 @@ static int get_info_cb(struct nlattr **tb, void *arg)
 	{
 		info->abi = nla_get_u32(inf[NFIPSEC_INFO_A_ABI]);
 		info->has_abi = TRUE;
+	}
+	if (inf[NFIPSEC_INFO_A_FEATURES] &&
+		nla_len(inf[NFIPSEC_INFO_A_FEATURES]) == sizeof(uint32_t))
+	{
+		info->features = nla_get_u32(inf[NFIPSEC_INFO_A_FEATURES]);
 	}
 	if (inf[NFIPSEC_INFO_A_IKE_PORTS])
 	{
@@ -2458,14 +2519,15 @@ METHOD(kernel_ipsec_t, enable_udp_decap, bool,
 }
 
 /**
- * Remove every SA of charon's owner (NFIPSEC_OWNER_CHARON) in this
- * namespace, and at "stop" every policy of it too, policies first (as
+ * Remove every SA and larval SA of charon's owner (NFIPSEC_OWNER_CHARON)
+ * in this namespace, and at "stop" every policy of it too, policies first (as
  * charon deletes a CHILD_SA's); at "start" the policies stay (the top of
  * this file says why). What goes is logged: DBG1 each, DBG0 how many.
  */
 static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 {
-	u_int sas = 0, policies = 0;
+	stale_sas_t stale = {};
+	u_int policies = 0;
 	bool start = streq(when, "start");
 	int err;
 
@@ -2489,7 +2551,7 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 	if (!err)
 	{
 		err = owner_request(this, NFIPSEC_CMD_SA_GET, NFIPSEC_A_SA,
-							NFIPSEC_SA_A_OWNER, stale_sa_cb, &sas);
+							NFIPSEC_SA_A_OWNER, stale_sa_cb, &stale);
 	}
 	if (!err)
 	{
@@ -2502,24 +2564,30 @@ static void remove_stale(private_kernel_nfipsec_ipsec_t *this, char *when)
 			 "of charon's owner (0x%x) from nfipsec at %s: %s%s",
 			 NFIPSEC_OWNER_CHARON, when, strerror(-err), this->extack);
 	}
-	else if (start && (sas || policies))
+	else if (start && (stale.sas || policies))
 	{
 		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) of charon's owner "
 			 "(0x%x) from nfipsec at start and kept its %u policy(ies), which "
 			 "drop what they protect until charon installs its own over them: "
-			 "an earlier charon left them", sas, NFIPSEC_OWNER_CHARON,
+			 "an earlier charon left them", stale.sas, NFIPSEC_OWNER_CHARON,
 			 policies);
 	}
-	else if (sas || policies)
+	else if (stale.sas || policies)
 	{
 		DBG0(DBG_KNL, "kernel-nfipsec: removed %u SA(s) and %u policy(ies) "
-			 "of charon's owner (0x%x) from nfipsec at %s", sas, policies,
-			 NFIPSEC_OWNER_CHARON, when);
+			 "of charon's owner (0x%x) from nfipsec at %s", stale.sas,
+			 policies, NFIPSEC_OWNER_CHARON, when);
 	}
 	else
 	{
 		DBG1(DBG_KNL, "kernel-nfipsec: no SA or policy of charon's owner "
 			 "(0x%x) in nfipsec at %s", NFIPSEC_OWNER_CHARON, when);
+	}
+	if (!err && stale.larvals)
+	{	/* they would hold its ACQUIREs down until they expire */
+		DBG1(DBG_KNL, "kernel-nfipsec: removed %u larval SA(s) of charon's "
+			 "owner (0x%x) from nfipsec at %s: negotiations that no charon "
+			 "will finish", stale.larvals, NFIPSEC_OWNER_CHARON, when);
 	}
 	this->mutex->unlock(this->mutex);
 }
@@ -2807,6 +2875,16 @@ static bool open_family(private_kernel_nfipsec_ipsec_t *this, char *reason,
 				 "kernel-nfipsec was built for %d%s%s",
 				 info.has_abi ? (int)info.abi : -1, NFIPSEC_GENL_VERSION,
 				 err ? ", GET_INFO failed" : "", this->extack);
+		return FALSE;
+	}
+	if ((info.features & FEATURES_NEEDED) != FEATURES_NEEDED)
+	{	/* each SA_NEW and POLICY_NEW would fail with "Invalid argument" */
+		snprintf(reason, len, "the loaded nfipsec module is older than "
+				 "kernel-nfipsec (its features 0x%x lack 0x%x: owners, "
+				 "if-owner, larval owners); reload it (stop charon, "
+				 "rmmod nfipsec, modprobe nfipsec) so that the installed "
+				 "one runs", info.features,
+				 FEATURES_NEEDED & ~info.features);
 		return FALSE;
 	}
 	/*
