@@ -20,7 +20,7 @@ CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 CTRL_ATTR_MCAST_GROUPS = 7
 CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 1, 2
 NETLINK_ADD_MEMBERSHIP = 1
-NLMSGERR_ATTR_MSG = 1
+NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS = 1, 2
 
 
 def enums(path):
@@ -99,8 +99,10 @@ class Nfipsec:
         return self.E["NFIPSEC_" + name]
 
     def request(self, family, cmd, body, flags=0):
-        """Send one request; return (errno, extack message, replies)."""
+        """Send one request; return (errno, extack message, replies). The
+        extack's offset of the attribute at fault: self.offset (or None)."""
         self.seq += 1
+        self.offset = None
         payload = struct.pack("=BBH", cmd, 1, 0) + body
         self.sock.send(struct.pack("=IHHII", 16 + len(payload), family,
                                    NLM_F_REQUEST | NLM_F_ACK | flags,
@@ -119,8 +121,11 @@ class Nfipsec:
                         alen, atyp = struct.unpack_from("=HH", data, a)
                         if alen < 4:
                             break
+                        val = data[a + 4:a + alen]
                         if atyp == NLMSGERR_ATTR_MSG:
-                            msg = data[a + 4:a + alen].rstrip(b"\0").decode()
+                            msg = val.rstrip(b"\0").decode()
+                        elif atyp == NLMSGERR_ATTR_OFFS:
+                            self.offset = struct.unpack("=I", val[:4])[0]
                         a += (alen + 3) & ~3
                     if typ == NLMSG_DONE or err or not flags:
                         return err, msg, replies

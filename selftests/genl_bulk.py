@@ -20,112 +20,18 @@ import socket
 import struct
 import sys
 
-NETLINK_GENERIC = 16
-SOL_NETLINK = 270
-NETLINK_CAP_ACK = 10
-NETLINK_EXT_ACK = 11
-NLM_F_REQUEST, NLM_F_ACK = 1, 4
-NLMSG_ERROR = 2
-NLA_F_NESTED = 0x8000
-GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
-CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
-NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS = 1, 2
+from genl import NLA_F_NESTED, attr, attrs_of, nest, Nfipsec
 
-
-def enums(path):
-    """Every enumerator of the header's enums: NAME -> value."""
-    vals = {}
-    for body in re.findall(r"enum \w+ \{(.*?)\};", open(path).read(), re.S):
-        n = 0
-        for line in body.split("\n"):
-            line = re.sub(r"/\*.*?\*/", "", line).strip()
-            if line.startswith("*"):
-                continue  # a comment's next lines
-            line = line.split("/*")[0].strip().rstrip(",").strip()
-            if not line:
-                continue
-            m = re.match(r"(\w+)(\s*=\s*(.+))?$", line)
-            if not m:
-                continue
-            if m.group(3):
-                expr = m.group(3)
-                for k, v in vals.items():
-                    expr = re.sub(r"\b%s\b" % k, str(v), expr)
-                n = eval(expr, {})
-            vals[m.group(1)] = n
-            n += 1
-    return vals
-
-
-E = enums(sys.argv[1])
+nl = Nfipsec(sys.argv[1])
+E, FAM = nl.E, nl.family
 E.update((k, int(v)) for k, v in re.findall(r"^#define (NFIPSEC_\w+) (\d+)$",
                                             open(sys.argv[1]).read(), re.M))
 
 
-def attr(t, payload):
-    n = 4 + len(payload)
-    return struct.pack("=HH", n, t) + payload + b"\0" * (-n % 4)
-
-
-def nest(t, *attrs):
-    return attr(t | NLA_F_NESTED, b"".join(attrs))
-
-
-sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
-sock.bind((0, 0))
-sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
-sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
-seq = 0
-
-
-def request(family, cmd, body, version=1):
+def request(family, cmd, body):
     """Send one request; return (errno, message, offset, replies)."""
-    global seq
-    seq += 1
-    payload = struct.pack("=BBH", cmd, version, 0) + body
-    sock.send(struct.pack("=IHHII", 16 + len(payload), family,
-                          NLM_F_REQUEST | NLM_F_ACK, seq, 0) + payload)
-    replies = []
-    while True:
-        data = sock.recv(65536)
-        off = 0
-        while off < len(data):
-            ln, typ, _flags, _seq, _pid = struct.unpack_from("=IHHII", data, off)
-            if typ == NLMSG_ERROR:
-                err = -struct.unpack_from("=i", data, off + 16)[0]
-                msg, ofs = "", None
-                a = off + 16 + 4 + 16  # error, the request's header (capped)
-                while a + 4 <= off + ln:
-                    alen, atyp = struct.unpack_from("=HH", data, a)
-                    if alen < 4:
-                        break
-                    val = data[a + 4:a + alen]
-                    if atyp == NLMSGERR_ATTR_MSG:
-                        msg = val.rstrip(b"\0").decode()
-                    elif atyp == NLMSGERR_ATTR_OFFS:
-                        ofs = struct.unpack("=I", val[:4])[0]
-                    a += (alen + 3) & ~3
-                return err, msg, ofs, replies
-            replies.append(data[off:off + ln])
-            off += (ln + 3) & ~3
-
-
-def attrs_of(buf):
-    out, a = {}, 0
-    while a + 4 <= len(buf):
-        alen, atyp = struct.unpack_from("=HH", buf, a)
-        if alen < 4:
-            break
-        out[atyp & 0x3fff] = buf[a + 4:a + alen]
-        a += (alen + 3) & ~3
-    return out
-
-
-err, msg, _, rep = request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                           attr(CTRL_ATTR_FAMILY_NAME, b"nfipsec\0"))
-if err:
-    sys.exit("genl_bulk: no nfipsec family: %s" % msg)
-FAM = struct.unpack("=H", attrs_of(rep[0][20:])[CTRL_ATTR_FAMILY_ID][:2])[0]
+    err, msg, rep = nl.request(family, cmd, body)
+    return err, msg, nl.offset, rep
 
 
 def policy(n, dirv=None):
