@@ -66,7 +66,8 @@ ss_cleanup() {
 }
 
 # conf R IMPL ME PEER LAN_ME LAN_PEER: strongswan.conf and swanctl.conf of
-# router R (a or b) with IMPL (nfipsec or xfrm).
+# router R (a or b) with IMPL (nfipsec or xfrm); START_ACTION: the
+# CHILD_SA's start_action (none unless set).
 conf() {
 	local r=$1 impl=$2 me=$3 peer=$4 lme=$5 lpeer=$6 p d=$T/$1 extra
 	mkdir -p "$d/run"
@@ -131,7 +132,7 @@ connections {
                 remote_ts = $lpeer
                 esp_proposals = aes128gcm16
                 mode = tunnel
-                start_action = none
+                start_action = ${START_ACTION:-none}
             }
         }
     }
@@ -150,6 +151,8 @@ EOF
 # mount namespace holding the plugin folder and /run.
 charon_start() {
 	local r=$1 ns=$2 d=$T/$1
+	# a killed charon leaves its socket file behind
+	rm -f "$d/charon.vici"
 	ip netns exec "$ns" sh -c 'mount --bind "$1" /usr/lib/ipsec/plugins &&
 		mount --bind "$2" /run && STRONGSWAN_CONF=$3 exec "$4"' sh \
 		"$T/plugins" "$d/run" "$d/strongswan.conf" "$CHARON" \
@@ -159,10 +162,11 @@ charon_start() {
 	wait_until 60 test -S "$d/charon.vici"
 }
 
+# charon_stop R [KILL]: SIGTERM (a clean stop), or SIGKILL.
 charon_stop() {
 	local r=$1 pid=${charon_pid[$1]:-}
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null
+	kill ${2:+-KILL} "$pid" 2>/dev/null
 	wait_until 20 gone "$pid" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	unset "charon_pid[$r]"
@@ -199,10 +203,12 @@ count_lines() {
 # socket").
 SA_RE='^src ' LARVAL_RE='^[[:space:]]larval$' POL_RE='^[[:space:]]dir (in|out|fwd) '
 
-# nfipsec_sas NS: REPLY = "SAS LARVAL" in NS ("error" when the list fails).
+# nfipsec_sas NS [FILTER...]: REPLY = "SAS LARVAL" in NS ("error" when the
+# list fails).
 nfipsec_sas() {
-	local out n
-	out=$(nfipsec -n "$1" state list) || { REPLY=error; return; }
+	local out n ns=$1
+	shift
+	out=$(nfipsec -n "$ns" state list "$@") || { REPLY=error; return; }
 	count_in "$out" "$SA_RE"
 	n=$REPLY
 	count_in "$out" "$LARVAL_RE"

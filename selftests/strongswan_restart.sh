@@ -34,179 +34,29 @@
 # take-over touch it (charon's updates and deletes are conditional on the
 # owner, in the kernel). A trap connection restarted while the dead
 # charon's larval SA lives triggers at once (the start removes it).
-#
-# The charon plumbing (conf, charon_start, charon_stop, sw, child_counts,
-# nfipsec_sas) is copied from strongswan.sh for now: selftests/
-# lib_strongswan.sh, which will hold it, does not exist yet in this tree.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_tunnel.sh"
+. "$(dirname "$0")/lib_strongswan.sh"
 
 require_module
 
-CHARON=/usr/lib/ipsec/charon
-PLUGINDIR=/usr/lib/ipsec/plugins
-SO=libstrongswan-kernel-nfipsec.so
-PLUGIN=${NFIPSEC_SS_PLUGIN:-${NFIPSEC_TOP:-$(cd "$(dirname "$0")/.." && pwd)}/build/strongswan/$SO}
-LAN_A=192.168.111.0/24 LAN_B=192.168.186.0/24
-H1=192.168.111.10 H2=192.168.186.10
 CHARON_OWNER=1667789422	# NFIPSEC_OWNER_CHARON, 0x6368726e
 
-missing=
-[ -x "$CHARON" ] || missing+=" $CHARON (strongswan-charon)"
-command -v swanctl >/dev/null || missing+=" swanctl (strongswan-swanctl)"
-[ -e "$PLUGINDIR/libstrongswan-openssl.so" ] ||
-	missing+=" $PLUGINDIR/libstrongswan-openssl.so (libstrongswan-standard-plugins: ecp256)"
-[ -r "$PLUGIN" ] || missing+=" $PLUGIN (make strongswan-plugin)"
-if [ -n "$missing" ]; then
-	fail setup "missing:$missing"
-	finish
-fi
-
-T=$(mktemp -d /tmp/strongswan-restart.XXXXXX) || { fail setup "mktemp"; finish; }
-mkdir -p "$T/plugins" && cp "$PLUGINDIR"/*.so "$PLUGIN" "$T/plugins/" ||
-	{ fail setup "cannot copy $PLUGINDIR and $PLUGIN to $T/plugins"; finish; }
+ss_setup strongswan-restart
 
 tunnel_topology || { fail topology "setup failed"; finish; }
 
-declare -A charon_pid
-ss_cleanup() {
-	local r
-	for r in "${!charon_pid[@]}"; do
-		kill -KILL "${charon_pid[$r]}" 2>/dev/null
-	done
-	# charon's logs, of each step, travel back with the results.
-	for r in a b; do
-		for f in "$T/$r"/charon-*.log; do
-			[ -e "$f" ] && cp -f "$f" "$T/$r-${f##*/}" &&
-				keep_artifact "$T/$r-${f##*/}"
-		done
-	done 2>/dev/null
-	cleanup
-	rm -rf "$T"
-}
 trap ss_cleanup EXIT
 
-# conf R IMPL ME PEER LAN_ME LAN_PEER [STALE]: as strongswan.sh's; STALE
-# "no": the plugin's remove_stale = no. START_ACTION: the CHILD_SA's
-# start_action (none unless set).
-conf() {
-	local r=$1 impl=$2 me=$3 peer=$4 lme=$5 lpeer=$6 stale=${7:-} p d=$T/$1
-	mkdir -p "$d/run"
-	rm -f "$d/charon.log" "$d/charon.vici" "$d/run/charon.pid"
-	{
-		echo "charon {"
-		echo "    load_modular = yes"
-		echo "    threads = 6"
-		echo "    install_routes = no"
-		echo "    retransmit_timeout = 2"
-		# a second charon in a namespace: IKE sockets of its own
-		[ "$r" = a2 ] && printf '    port = 0\n    port_nat_t = 0\n'
-		echo "    plugins {"
-		for p in random nonce aes sha1 sha2 hmac gcm kdf openssl \
-			kernel-netlink socket-default vici; do
-			echo "        $p { load = yes }"
-		done
-		if [ "$impl" = nfipsec ]; then
-			echo "        kernel-nfipsec! { load = 2 }"
-			[ -n "$stale" ] &&
-				echo "        kernel-nfipsec { remove_stale = $stale }"
-		fi
-		echo "        vici { socket = unix://$d/charon.vici }"
-		echo "    }"
-		echo "    filelog {"
-		echo "        log {"
-		echo "            path = $d/charon.log"
-		echo "            time_format = %T"
-		echo "            flush_line = yes"
-		echo "            default = 1"
-		echo "            knl = 2"
-		echo "        }"
-		echo "    }"
-		echo "}"
-		echo "swanctl { load = random }"
-	} > "$d/strongswan.conf"
-	cat > "$d/swanctl.conf" <<EOF
-connections {
-    s2s {
-        version = 2
-        local_addrs = $me
-        remote_addrs = $peer
-        proposals = aes128gcm16-prfsha256-ecp256
-        dpd_delay = 0
-        local {
-            auth = psk
-            id = $me
+# NO_STALE, A2: router a's charon with the plugin's remove_stale = no, and
+# a second charon's own IKE sockets (lib_strongswan.sh's SS_CHARON_*).
+NO_STALE='plugins {
+        kernel-nfipsec {
+            remove_stale = no
         }
-        remote {
-            auth = psk
-            id = $peer
-        }
-        children {
-            net {
-                local_ts = $lme
-                remote_ts = $lpeer
-                esp_proposals = aes128gcm16
-                mode = tunnel
-                start_action = ${START_ACTION:-none}
-            }
-        }
-    }
-}
-secrets {
-    ike-s2s {
-        id-a = $A4
-        id-b = $B4
-        secret = "$PSK"
-    }
-}
-EOF
-}
-
-charon_start() {
-	local r=$1 ns=$2 d=$T/$1
-	rm -f "$d/charon.vici"
-	ip netns exec "$ns" sh -c 'mount --bind "$1" /usr/lib/ipsec/plugins &&
-		mount --bind "$2" /run && STRONGSWAN_CONF=$3 exec "$4"' sh \
-		"$T/plugins" "$d/run" "$d/strongswan.conf" "$CHARON" \
-		> "$d/charon.out" 2>&1 < /dev/null &
-	charon_pid[$r]=$!
-	bg_pids+=("$!")
-	wait_until 60 test -S "$d/charon.vici"
-}
-
-charon_stop() {	# R [KILL]: SIGTERM (a clean stop), or SIGKILL
-	local r=$1 pid=${charon_pid[$1]:-}
-	[ -n "$pid" ] || return 0
-	kill ${2:+-KILL} "$pid" 2>/dev/null
-	wait_until 20 gone "$pid" || kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	unset "charon_pid[$r]"
-}
-
-sw() {
-	local r=$1
-	shift
-	STRONGSWAN_CONF=$T/$r/strongswan.conf swanctl "$@" --uri "unix://$T/$r/charon.vici"
-}
-
-count_in() {
-	local line re=$2
-	REPLY=0
-	while IFS= read -r line; do
-		[[ $line =~ $re ]] && REPLY=$((REPLY + 1))
-	done <<< "$1"
-}
-
-# nfipsec_sas NS [FILTER...]: REPLY = "SAS LARVAL" in NS.
-nfipsec_sas() {
-	local out n ns=$1
-	shift
-	out=$(nfipsec -n "$ns" state list "$@") || { REPLY=error; return; }
-	count_in "$out" '^src '
-	n=$REPLY
-	count_in "$out" '^[[:space:]]larval$'
-	REPLY="$((n - REPLY)) $REPLY"
-}
+    }'
+SS_CHARON_a2='port = 0
+    port_nat_t = 0'
 
 # pols NS [FILTER...]: how many policies
 pols() {
@@ -215,24 +65,6 @@ pols() {
 	out=$(nfipsec -n "$ns" policy list "$@") || { echo error; return; }
 	count_in "$out" '^[[:space:]]dir (in|out|fwd) '
 	echo "$REPLY"
-}
-
-# child_counts R: REPLY = "SPI_IN BYTES_IN PACKETS_IN SPI_OUT BYTES_OUT
-# PACKETS_OUT" of the last CHILD_SA swanctl lists, or empty.
-child_counts() {
-	local out line si= bi= pi= so= bo= po= re
-	REPLY=
-	out=$(sw "$1" --list-sas) || return 1
-	re='^ +(in|out) +([0-9a-f]{8}), +([0-9]+) bytes, +([0-9]+) packets'
-	while IFS= read -r line; do
-		[[ $line =~ $re ]] || continue
-		if [ "${BASH_REMATCH[1]}" = in ]; then
-			si=${BASH_REMATCH[2]} bi=${BASH_REMATCH[3]} pi=${BASH_REMATCH[4]}
-		else
-			so=${BASH_REMATCH[2]} bo=${BASH_REMATCH[3]} po=${BASH_REMATCH[4]}
-		fi
-	done <<< "$out"
-	[ -n "$si" ] && [ -n "$so" ] && REPLY="$si $bi $pi $so $bo $po"
 }
 
 # sa_there NS DST SPI: the SA exists in NS
@@ -357,7 +189,7 @@ fi
 # 3. Killed again, restarted with remove_stale = no: the new CHILD_SA takes
 # the dead charon's policies over (they are charon's) rather than failing.
 charon_stop a kill
-conf a nfipsec $A4 $B4 $LAN_A $LAN_B no
+SS_CHARON_a=$NO_STALE conf a nfipsec $A4 $B4 $LAN_A $LAN_B
 # A local user (nobody) squats the name of the namespace's charon lock:
 # abstract names have no permissions. The holder is not root, so not a
 # charon: charon goes on without the lock (and says so) instead of failing
